@@ -1,0 +1,101 @@
+// The engine's public vocabulary. Nothing here knows about LSP or VS Code, but positions and
+// edits use the LSP shapes (0-based lines, UTF-16 code units) so the server can pass them on as-is.
+
+export const RULE_IDS = ['external-ips', 'external-ip-invalid', 'loadbalancer-status', 'rbac-services-status'] as const;
+export type RuleId = (typeof RULE_IDS)[number];
+
+/** Findings about our own suppression comments (not a configurable rule). */
+export const UNUSED_SUPPRESSION = 'unused-suppression' as const;
+export type FindingCode = RuleId | typeof UNUSED_SUPPRESSION;
+
+export type Severity = 'error' | 'warning' | 'information' | 'hint';
+export type SeveritySetting = Severity | 'off';
+export const SEVERITY_SETTINGS: readonly SeveritySetting[] = ['error', 'warning', 'information', 'hint', 'off'];
+
+export interface Position {
+  line: number;
+  character: number;
+}
+
+export interface Range {
+  start: Position;
+  end: Position;
+}
+
+export interface TextEdit {
+  range: Range;
+  newText: string;
+}
+
+/** What a fix does, so callers can pick fixes without parsing titles. */
+export type FixKind =
+  | 'remove-external-ip'
+  | 'remove-external-ips-key'
+  | 'allow-external-ip'
+  | 'remove-loadbalancer-ingress'
+  | 'remove-services-status-write'
+  | 'suppress-line';
+
+/** A fix whose edits apply to the analysed text itself. */
+export interface TextFix {
+  kind: Exclude<FixKind, 'allow-external-ip'>;
+  title: string;
+  edits: TextEdit[];
+  /** Safe to apply together with the other fix-all fixes of the same file. */
+  fixAll: boolean;
+  isPreferred: boolean;
+}
+
+/** A fix that changes the project config file instead of the manifest. */
+export interface AllowListFix {
+  kind: 'allow-external-ip';
+  title: string;
+  /** The CIDR to add to `allowedExternalIPCidrs` (a /32 or /128). */
+  cidr: string;
+  fixAll: false;
+  isPreferred: false;
+}
+
+export type Fix = TextFix | AllowListFix;
+
+export interface Finding {
+  code: FindingCode;
+  severity: Severity;
+  message: string;
+  range: Range;
+  /** Offsets into the analysed text (UTF-16 code units, i.e. JS string indices). */
+  startOffset: number;
+  endOffset: number;
+  /** Stable within one text: identifies the finding when a code action asks for its fixes. */
+  key: string;
+  /** Index of the YAML document (`---` separated) the finding is in. */
+  documentIndex: number;
+}
+
+/** A parsed CIDR from the allowlist. */
+export interface AllowedCidr {
+  /** As the user wrote it. */
+  text: string;
+  family: 'ipv4' | 'ipv6';
+}
+
+export interface EngineOptions {
+  /** Allowed externalIP ranges; empty means every externalIP is flagged. */
+  allowedCidrs: readonly string[];
+  /** Severity per rule; rules missing here use their default. */
+  rules: Partial<Record<RuleId, SeveritySetting>>;
+  /** Path of the file, used only to recognise Helm chart templates. */
+  filePath?: string;
+}
+
+export type SkipReason = 'helm-template' | 'not-a-manifest' | 'too-large' | 'binary';
+
+export interface AnalysisResult {
+  findings: Finding[];
+  /** Documents in the text (parsed or not). */
+  documentCount: number;
+  /** Documents that did not parse and were skipped; editors already show YAML syntax errors. */
+  unparsableDocuments: number;
+  /** Documents skipped because they are Helm templates with `{{ }}`. */
+  templatedDocuments: number;
+}
