@@ -1,0 +1,92 @@
+// Rules `external-ips` and `external-ip-invalid`: every Service spec.externalIPs entry must be an
+// unambiguous, non-special address inside the allowlist (CVE-2020-8554: an externalIP lets the
+// Service owner intercept traffic to that address from every pod and node).
+import { isMap, isScalar, isSeq, YAMLMap, YAMLSeq } from 'yaml';
+import { ADDRESS_PROBLEM_TEXT, cidrContains, checkExternalIP, hostCidr } from '../ipAddresses';
+import { isObjectOf, ManifestObject } from '../manifests';
+import { childMaps, isNonStringPlainScalar, isNullScalar, Located, mapValues, nodeSpan, scalarString, sequenceItems } from '../yamlModel';
+import { RuleContext, RuleFinding } from './ruleTypes';
+
+export function checkExternalIps(context: RuleContext, object: ManifestObject): RuleFinding[] {
+  if (!isObjectOf(object, 'v1', ['Service'])) return [];
+  const findings: RuleFinding[] = [];
+  for (const spec of childMaps(context.document, object.map, 'spec')) {
+    for (const value of mapValues(context.document, spec, 'externalIPs')) {
+      if (!value.pair) continue;
+      if (isNullScalar(value.node)) continue;
+      if (!isSeq(value.node)) {
+        const span = nodeSpan(value.written);
+        findings.push({
+          ruleId: 'external-ip-invalid',
+          message: 'spec.externalIPs must be a list of IP addresses; the API server rejects this value.',
+          start: span.start,
+          end: span.end,
+          target: { kind: 'external-ip', listPair: value.pair, spec: spec.node },
+        });
+        continue;
+      }
+      const list = value as Located<YAMLSeq>;
+      for (const entry of sequenceItems(context.document, list)) {
+        findings.push(...checkEntry(context, entry, list, value.pair, spec.node));
+      }
+    }
+  }
+  return findings;
+}
+
+function checkEntry(
+  context: RuleContext,
+  entry: Located,
+  list: Located<YAMLSeq>,
+  listPair: NonNullable<Located['pair']>,
+  spec: YAMLMap,
+): RuleFinding[] {
+  const span = nodeSpan(entry.written);
+  const base = { start: span.start, end: span.end };
+  const target = { kind: 'external-ip' as const, entry, list, listPair, spec };
+  const text = scalarString(entry.node);
+  if (text === undefined || (isScalar(entry.node) && isNonStringPlainScalar(entry.node)) || isMap(entry.node)) {
+    return [
+      {
+        ...base,
+        ruleId: 'external-ip-invalid',
+        message: 'This externalIPs entry is not a string IP address; the API server rejects it.',
+        target,
+      },
+    ];
+  }
+  const check = checkExternalIP(text);
+  if (!check.ok) {
+    return [
+      {
+        ...base,
+        ruleId: 'external-ip-invalid',
+        message: `externalIP "${printable(text)}" ${ADDRESS_PROBLEM_TEXT[check.problem]}.`,
+        target,
+      },
+    ];
+  }
+  if (context.allowedCidrs.some((cidr) => cidrContains(cidr, check.address))) return [];
+  const cidr = hostCidr(check.address);
+  const allowHint =
+    context.allowedCidrs.length === 0
+      ? 'No externalIP CIDRs are allowed'
+      : `It is outside the allowed CIDRs (${context.allowedCidrs.map((c) => c.text).join(', ')})`;
+  return [
+    {
+      ...base,
+      ruleId: 'external-ips',
+      message:
+        `externalIP ${text} lets this Service intercept traffic to ${text} from every pod and node (CVE-2020-8554). ` +
+        `${allowHint}; if this address is yours, add ${cidr} to allowedExternalIPCidrs in .kube-mitm-guard.yaml.`,
+      target: { ...target, allowCidr: cidr },
+    },
+  ];
+}
+
+/** Shows control characters and odd whitespace so a message cannot hide what the entry holds. */
+function printable(text: string): string {
+  const escaped = JSON.stringify(text);
+  const shown = escaped.slice(1, -1);
+  return shown.length > 80 ? `${shown.slice(0, 77)}...` : shown;
+}

@@ -1,0 +1,48 @@
+// Rule `loadbalancer-status`: a Service manifest that carries status.loadBalancer.ingress. The API
+// server ignores status on create/update, so it only takes effect when written through the
+// services/status subresource, which is exactly the CVE-2020-8554 LoadBalancer attack path.
+import { isMap, isSeq, Pair, YAMLMap, YAMLSeq } from 'yaml';
+import { isObjectOf, ManifestObject } from '../manifests';
+import { childMaps, Located, mapValues, nodeSpan, scalarValues, sequenceItems } from '../yamlModel';
+import { RuleContext, RuleFinding } from './ruleTypes';
+
+export function checkLoadBalancerStatus(context: RuleContext, object: ManifestObject): RuleFinding[] {
+  if (!isObjectOf(object, 'v1', ['Service'])) return [];
+  const findings: RuleFinding[] = [];
+  const { document } = context;
+  for (const status of childMaps(document, object.map, 'status')) {
+    for (const loadBalancer of childMaps(document, status, 'loadBalancer')) {
+      for (const ingress of mapValues(document, loadBalancer, 'ingress')) {
+        if (!isSeq(ingress.node) || !ingress.pair || !status.pair || !loadBalancer.pair) continue;
+        const chain = [
+          { map: object.map.node, pair: status.pair },
+          { map: status.node, pair: loadBalancer.pair },
+        ];
+        const shared = status.shared || loadBalancer.shared || ingress.shared;
+        for (const entry of sequenceItems(document, ingress as Located<YAMLSeq>)) {
+          const span = nodeSpan(entry.written);
+          findings.push({
+            ruleId: 'loadbalancer-status',
+            message:
+              `This Service manifest sets status.loadBalancer.ingress${describeIngress(context, entry)}. ` +
+              'The API server ignores status here; it only takes effect when written through the services/status ' +
+              'subresource, which is the CVE-2020-8554 path to intercept traffic for that address. Manifests should not carry it.',
+            start: span.start,
+            end: span.end,
+            target: { kind: 'loadbalancer-ingress', chain: chain as { map: YAMLMap; pair: Pair }[], ingressPair: ingress.pair, shared },
+          });
+        }
+      }
+    }
+  }
+  return findings;
+}
+
+function describeIngress(context: RuleContext, entry: Located): string {
+  if (!isMap(entry.node)) return '';
+  const map = entry as Located<YAMLMap>;
+  const ip = scalarValues(context.document, map, 'ip')[0];
+  const hostname = scalarValues(context.document, map, 'hostname')[0];
+  const shown = ip ?? hostname;
+  return shown === undefined ? '' : ` (${shown})`;
+}

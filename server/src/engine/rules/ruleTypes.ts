@@ -1,0 +1,61 @@
+// What a rule reports before severities, suppressions and positions are applied, plus the parsed
+// nodes a fix needs to edit. Internal to the engine.
+import { Document, Pair, YAMLMap, YAMLSeq } from 'yaml';
+import { ParsedCidr } from '../ipAddresses';
+import { ManifestObject } from '../manifests';
+import { Located } from '../yamlModel';
+import { RuleId, Severity } from '../types';
+
+export interface RuleContext {
+  document: Document;
+  allowedCidrs: readonly ParsedCidr[];
+}
+
+/** The `externalIPs` entry a finding is about, and the containers a removal must edit. */
+export interface ExternalIpTarget {
+  kind: 'external-ip';
+  /** The entry, and the list holding it; absent when `externalIPs` itself is not a list. */
+  entry?: Located;
+  list?: Located<YAMLSeq>;
+  /** The `externalIPs: …` pair in the Service's spec. */
+  listPair: Pair;
+  spec: YAMLMap;
+  /** The /32 or /128 to allow, when the entry is a valid address. */
+  allowCidr?: string;
+}
+
+export interface LoadBalancerIngressTarget {
+  kind: 'loadbalancer-ingress';
+  /** Path of maps from the object down: [object, status, loadBalancer], with the pairs that hold them. */
+  chain: { map: YAMLMap; pair: Pair }[];
+  ingressPair: Pair;
+  shared: boolean;
+}
+
+export interface RbacRuleTarget {
+  kind: 'rbac-rule';
+  rule: Located<YAMLMap>;
+  rules: Located<YAMLSeq>;
+  grant: ServicesStatusGrant;
+}
+
+/** Why an RBAC rule grants writes on services/status: the entries that match in each list. */
+export interface ServicesStatusGrant {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+export type FindingTarget = ExternalIpTarget | LoadBalancerIngressTarget | RbacRuleTarget;
+
+export interface RuleFinding {
+  ruleId: RuleId;
+  message: string;
+  start: number;
+  end: number;
+  /** A severity this finding has when the user did not configure the rule (e.g. aggregated ClusterRoles). */
+  defaultSeverity?: Severity;
+  target: FindingTarget;
+}
+
+export type Rule = (context: RuleContext, object: ManifestObject) => RuleFinding[];

@@ -1,0 +1,246 @@
+// Reads YAML the way Kubernetes' decoder (go-yaml v2 behind sigs.k8s.io/yaml) does, while keeping
+// every node's source range: aliases are followed, `<<` merge keys are applied, quoted and escaped
+// keys mean what they decode to, and `!!binary` scalars decode to their bytes. Where decoders could
+// disagree (duplicate keys, a key both explicit and merged), every candidate value is returned, so a
+// rule that checks all of them cannot be walked around by choosing the other reading.
+import { Alias, Document, isAlias, isMap, isScalar, isSeq, Pair, parseAllDocuments, Scalar, visit, YAMLMap, YAMLSeq } from 'yaml';
+
+export type ValueNode = Scalar | YAMLMap | YAMLSeq;
+type AnyNode = ValueNode | Alias;
+
+/** A node reached by navigation, with where it was found so fixes can edit its container. */
+export interface Located<T extends ValueNode = ValueNode> {
+  node: T;
+  /** The node as written at this position: an Alias when reached through `*name`. */
+  written: AnyNode;
+  /** The pair holding this value, when it is a map value. */
+  pair?: Pair;
+  /** The map or sequence that contains `written`. */
+  parent?: YAMLMap | YAMLSeq;
+  /** True when reached through an alias or a merge key anywhere on the path: editing it changes the anchor. */
+  shared: boolean;
+}
+
+export interface SourceDocument {
+  index: number;
+  document: Document.Parsed;
+  /** Start and end offsets of the document's text (directives and `---` included). */
+  start: number;
+  end: number;
+  /** False when the document has YAML errors: it is skipped, as editors already show syntax errors. */
+  parsed: boolean;
+}
+
+const MAX_MERGE_DEPTH = 32;
+const MAX_ALIAS_HOPS = 64;
+const BINARY_TAG = 'tag:yaml.org,2002:binary';
+const MERGE_TAG = 'tag:yaml.org,2002:merge';
+const STRING_TAG = 'tag:yaml.org,2002:str';
+const NULL_WORDS = new Set(['', '~', 'null', 'Null', 'NULL']);
+
+/**
+ * Parses every document of a file. The failsafe schema keeps every scalar a string, so that the
+ * engine applies go-yaml's resolution itself (the `yaml` package's YAML 1.1 schema reads
+ * `1:2:3:4:5:6:7:8` as a sexagesimal number, go-yaml v2 reads it as a string).
+ */
+export function parseSourceDocuments(text: string): SourceDocument[] {
+  const documents = parseAllDocuments(text, {
+    version: '1.1',
+    schema: 'failsafe',
+    merge: false,
+    uniqueKeys: false,
+    strict: false,
+    prettyErrors: false,
+    stringKeys: false,
+    intAsBigInt: false,
+  });
+  const list = Array.isArray(documents) ? documents : [];
+  return list.map((document, index) => ({
+    index,
+    document,
+    start: document.range[0],
+    end: document.range[2],
+    parsed: document.errors.length === 0,
+  }));
+}
+
+/** Per-document anchor table, built on the first alias resolution. */
+const anchorTables = new WeakMap<Document, Map<string, AnyNode[]>>();
+
+function anchorTable(document: Document): Map<string, AnyNode[]> {
+  let table = anchorTables.get(document);
+  if (!table) {
+    const built = new Map<string, AnyNode[]>();
+    visit(document, {
+      Node(_key, node) {
+        const anchor = (node as { anchor?: string }).anchor;
+        if (anchor && (isScalar(node) || isMap(node) || isSeq(node))) {
+          const list = built.get(anchor) ?? [];
+          list.push(node);
+          built.set(anchor, list);
+        }
+      },
+    });
+    table = built;
+    anchorTables.set(document, table);
+  }
+  return table;
+}
+
+/** Follows an alias to the most recent preceding node with that anchor, as YAML requires. */
+export function resolveNode(document: Document, node: unknown): ValueNode | undefined {
+  let current = node;
+  for (let hops = 0; hops < MAX_ALIAS_HOPS && isAlias(current); hops++) {
+    const alias: Alias = current;
+    const candidates = anchorTable(document).get(alias.source) ?? [];
+    const aliasStart = alias.range?.[0] ?? Number.POSITIVE_INFINITY;
+    let target: AnyNode | undefined;
+    for (const candidate of candidates) {
+      if ((candidate.range?.[0] ?? 0) < aliasStart) target = candidate;
+    }
+    current = target;
+  }
+  if (isScalar(current) || isMap(current) || isSeq(current)) return current;
+  return undefined;
+}
+
+function decodeBinary(base64: string): string {
+  return Buffer.from(base64.replace(/\s+/g, ''), 'base64').toString('latin1');
+}
+
+/**
+ * The string go-yaml would produce for a scalar: its decoded text, with `!!binary` decoded to bytes.
+ * Returns undefined for collections and null.
+ */
+export function scalarString(node: ValueNode | undefined): string | undefined {
+  if (!isScalar(node)) return undefined;
+  const raw = node.value;
+  if (raw === null || raw === undefined) return undefined;
+  const text = String(raw);
+  if (node.tag === BINARY_TAG) return decodeBinary(text);
+  if (isNullScalar(node)) return undefined;
+  return text;
+}
+
+/** An untagged plain scalar that go-yaml resolves to null (`~`, `null`, empty). */
+export function isNullScalar(node: ValueNode | undefined): boolean {
+  return (
+    isScalar(node) &&
+    node.type === 'PLAIN' &&
+    node.tag === undefined &&
+    NULL_WORDS.has(String(node.value ?? ''))
+  );
+}
+
+/** A plain scalar that go-yaml resolves to something other than a string (bool, int, float). */
+export function isNonStringPlainScalar(node: Scalar): boolean {
+  if (node.type !== 'PLAIN' || node.tag !== undefined) return false;
+  const text = String(node.value ?? '');
+  return GO_YAML_NON_STRING.test(text);
+}
+
+// go-yaml v2's resolve table: YAML 1.1 booleans, ints (decimal, 0x, 0o/0 octal, 0b, underscores), floats, .inf/.nan.
+const GO_YAML_NON_STRING =
+  /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0o?[0-7_]+|[0-9][0-9_]*)|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+
+function isMergeKey(key: unknown): boolean {
+  return isScalar(key) && key.type === 'PLAIN' && key.value === '<<' && (key.tag === undefined || key.tag === MERGE_TAG);
+}
+
+/** The decoded key of a pair, or undefined for complex (collection) keys. */
+export function keyString(document: Document, pair: Pair): string | undefined {
+  const key = resolveNode(document, pair.key);
+  if (!isScalar(key)) return undefined;
+  if (key.value === null || key.value === undefined) return undefined;
+  return key.tag === BINARY_TAG ? decodeBinary(String(key.value)) : String(key.value);
+}
+
+/**
+ * Every value a decoder could give `key` in `map`: explicit pairs (all of them when the key is
+ * duplicated) and values reached through merge keys (recursively).
+ */
+export function mapValues(document: Document, map: Located<YAMLMap>, key: string): Located[] {
+  const found: Located[] = [];
+  collectMapValues(document, map.node, key, map.shared, found, 0, new Set());
+  return found;
+}
+
+function collectMapValues(
+  document: Document,
+  map: YAMLMap,
+  key: string,
+  shared: boolean,
+  found: Located[],
+  depth: number,
+  seen: Set<YAMLMap>,
+): void {
+  if (depth > MAX_MERGE_DEPTH || seen.has(map)) return;
+  seen.add(map);
+  for (const item of map.items) {
+    if (!isPairLike(item)) continue;
+    if (isMergeKey(item.key)) {
+      for (const merged of mergeSources(document, item.value)) {
+        collectMapValues(document, merged, key, true, found, depth + 1, seen);
+      }
+      continue;
+    }
+    if (keyString(document, item) !== key) continue;
+    const written = item.value as AnyNode | null;
+    const node = resolveNode(document, written);
+    if (!node || !written) continue;
+    found.push({ node, written, pair: item, parent: map, shared: shared || isAlias(written) });
+  }
+}
+
+/** The maps a `<<` value merges in: a map, an alias to one, or a sequence of those. */
+function mergeSources(document: Document, value: unknown): YAMLMap[] {
+  const resolved = resolveNode(document, value);
+  if (isMap(resolved)) return [resolved];
+  if (!isSeq(resolved)) return [];
+  const maps: YAMLMap[] = [];
+  for (const item of resolved.items) {
+    const target = resolveNode(document, item);
+    if (isMap(target)) maps.push(target);
+  }
+  return maps;
+}
+
+function isPairLike(item: unknown): item is Pair {
+  return typeof item === 'object' && item !== null && 'key' in item && 'value' in item;
+}
+
+/** Every map among the values of `key` in `map`. */
+export function childMaps(document: Document, map: Located<YAMLMap>, key: string): Located<YAMLMap>[] {
+  return mapValues(document, map, key).filter((value): value is Located<YAMLMap> => isMap(value.node));
+}
+
+/** The items of a sequence, each resolved through aliases. */
+export function sequenceItems(document: Document, seq: Located<YAMLSeq>): Located[] {
+  const items: Located[] = [];
+  for (const written of seq.node.items) {
+    const node = resolveNode(document, written);
+    if (!node) continue;
+    items.push({ node, written: written as AnyNode, parent: seq.node, shared: seq.shared || isAlias(written) });
+  }
+  return items;
+}
+
+/** The decoded strings of `key` in `map` across all candidate values (scalars only). */
+export function scalarValues(document: Document, map: Located<YAMLMap>, key: string): string[] {
+  const strings: string[] = [];
+  for (const value of mapValues(document, map, key)) {
+    const text = scalarString(value.node);
+    if (text !== undefined) strings.push(text);
+  }
+  return strings;
+}
+
+/** [start, end) of a node's value in the source text (comments after it excluded). */
+export function nodeSpan(node: AnyNode): { start: number; end: number } {
+  const range = node.range ?? [0, 0, 0];
+  return { start: range[0], end: range[1] };
+}
+
+export function isStringTagged(node: Scalar): boolean {
+  return node.tag === STRING_TAG;
+}
