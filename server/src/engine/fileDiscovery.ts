@@ -1,0 +1,183 @@
+// Finding and reading candidate manifest files on disk, shared by the CLI and the language server's
+// workspace scan. Node fs only (no vscode); nothing here throws for files that vanish mid-scan.
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import picomatch from 'picomatch';
+
+export const ALWAYS_EXCLUDED_DIRS: readonly string[] = ['node_modules', '.git', 'vendor'];
+
+const CANDIDATE_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+/** Like git, look for NUL bytes only near the start to tell binary files from text. */
+const BINARY_SNIFF_BYTES = 8 * 1024;
+
+export function isCandidateFileName(filePath: string): boolean {
+  return CANDIDATE_EXTENSIONS.has(path.extname(filePath).toLowerCase());
+}
+
+function toGlobPath(relativePath: string): string {
+  return relativePath.split(path.sep).join('/').replace(/^\.\//, '');
+}
+
+/**
+ * A matcher for paths relative to the scanned root (forward slashes). Like .gitignore: a glob
+ * without a slash matches a file or folder name at any depth, one with a slash is anchored at the
+ * root, and excluding a folder excludes everything in it.
+ */
+export function createExcludeMatcher(globs: string[]): (relativePath: string) => boolean {
+  const patterns = globs
+    .map((glob) => glob.trim())
+    // Negated globs would mean "everything except", so they are ignored (the config validator says so).
+    .filter((glob) => glob !== '' && !glob.startsWith('!'))
+    .map((glob) => glob.replace(/^\.\//, '').replace(/\/+$/, ''))
+    .map((glob) => (glob.startsWith('/') ? glob.slice(1) : glob.includes('/') ? glob : `**/${glob}`))
+    .filter((glob) => glob !== '');
+  const matchesGlob = patterns.length > 0 ? picomatch(patterns, { dot: true }) : () => false;
+  const alwaysExcluded = new Set(ALWAYS_EXCLUDED_DIRS);
+  return (relativePath: string) => {
+    const segments = toGlobPath(relativePath).split('/').filter((segment) => segment !== '' && segment !== '.');
+    if (segments.some((segment) => alwaysExcluded.has(segment))) return true;
+    // Test the path and each folder above it, so `build` or `charts/**` exclude what lies inside.
+    for (let length = 1; length <= segments.length; length++) {
+      if (matchesGlob(segments.slice(0, length).join('/'))) return true;
+    }
+    return false;
+  };
+}
+
+function errorCode(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' ? code : error instanceof Error ? error.message : String(error);
+}
+
+interface PendingEntry {
+  absolutePath: string;
+  relativePath: string;
+  kind: 'directory' | 'file' | 'symlink';
+}
+
+export interface DiscoverOptions {
+  exclude: string[];
+  signal?: AbortSignal;
+  onSkip?: (path: string, reason: string) => void;
+}
+
+/**
+ * Yields the absolute paths of candidate files under `root` in a deterministic order (depth first,
+ * names sorted by code unit). A file given as root yields itself when it is a candidate. Symlinked
+ * folders are followed once (by real path), so link loops end. Stops quietly when aborted.
+ */
+export async function* discoverFiles(root: string, options: DiscoverOptions): AsyncGenerator<string> {
+  const { signal, onSkip } = options;
+  const isExcluded = createExcludeMatcher(options.exclude);
+  const rootPath = path.resolve(root);
+  let rootStat;
+  try {
+    rootStat = await fs.stat(rootPath);
+  } catch (error) {
+    onSkip?.(rootPath, `cannot read: ${errorCode(error)}`);
+    return;
+  }
+  if (!rootStat.isDirectory()) {
+    if (rootStat.isFile() && isCandidateFileName(rootPath)) yield rootPath;
+    return;
+  }
+
+  const visitedDirectories = new Set<string>();
+  const pending: PendingEntry[] = [{ absolutePath: rootPath, relativePath: '', kind: 'directory' }];
+  while (pending.length > 0) {
+    if (signal?.aborted) return;
+    const entry = pending.pop()!;
+    let kind: 'directory' | 'file' | 'other' = entry.kind === 'symlink' ? 'other' : entry.kind;
+    if (entry.kind === 'symlink') {
+      try {
+        const target = await fs.stat(entry.absolutePath);
+        kind = target.isDirectory() ? 'directory' : target.isFile() ? 'file' : 'other';
+      } catch (error) {
+        if (isCandidateFileName(entry.absolutePath)) onSkip?.(entry.absolutePath, `broken symbolic link: ${errorCode(error)}`);
+        continue;
+      }
+    }
+    if (kind === 'file') {
+      if (isCandidateFileName(entry.absolutePath)) yield entry.absolutePath;
+      continue;
+    }
+    if (kind !== 'directory') continue;
+
+    let realPath: string;
+    let names: { name: string; kind: PendingEntry['kind'] | 'other' }[];
+    try {
+      realPath = await fs.realpath(entry.absolutePath);
+      if (visitedDirectories.has(realPath)) continue; // a symlink back into the tree
+      visitedDirectories.add(realPath);
+      const dirents = await fs.readdir(entry.absolutePath, { withFileTypes: true });
+      names = dirents.map((dirent) => ({
+        name: dirent.name,
+        kind: dirent.isDirectory() ? 'directory' : dirent.isFile() ? 'file' : dirent.isSymbolicLink() ? 'symlink' : 'other',
+      }));
+    } catch (error) {
+      onSkip?.(entry.absolutePath, `cannot read folder: ${errorCode(error)}`);
+      continue;
+    }
+    // Reverse-sorted onto the stack, so entries come off it in sorted order.
+    names.sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
+    for (const { name, kind: childKind } of names) {
+      if (childKind === 'other') continue; // sockets, FIFOs, devices: reading them could block
+      const relativePath = entry.relativePath === '' ? name : `${entry.relativePath}/${name}`;
+      if (isExcluded(relativePath)) continue;
+      if (childKind === 'file' && !isCandidateFileName(name)) continue;
+      pending.push({ absolutePath: path.join(entry.absolutePath, name), relativePath, kind: childKind });
+    }
+  }
+}
+
+function formatSize(bytes: number): string {
+  return bytes >= 1024 ? `${Math.ceil(bytes / 1024)} KB` : `${bytes} bytes`;
+}
+
+/**
+ * Reads a file as UTF-8 text for analysis, or says why it was skipped. A UTF-8 BOM stays in the
+ * text (the engine's offsets count it). Never throws.
+ */
+export async function readManifestFile(filePath: string, maxBytes: number): Promise<{ text: string } | { skipped: string }> {
+  try {
+    const stat = await fs.stat(filePath);
+    // Checked before opening: opening a FIFO for reading blocks until someone writes to it.
+    if (!stat.isFile()) return { skipped: 'not a regular file' };
+    if (stat.size > maxBytes) {
+      return { skipped: `file is ${formatSize(stat.size)} (${stat.size} bytes), over the size limit of ${formatSize(maxBytes)} (maxFileSizeKB)` };
+    }
+    const bytes = await readAtMost(filePath, maxBytes);
+    if (bytes === 'too-large') {
+      return { skipped: `file grew past the size limit of ${formatSize(maxBytes)} (maxFileSizeKB) while being read` };
+    }
+    if (bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0)) return { skipped: 'binary file (contains NUL bytes)' };
+    try {
+      // ignoreBOM keeps the BOM in the text instead of silently stripping it.
+      return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes) };
+    } catch {
+      return { skipped: 'not valid UTF-8 text' };
+    }
+  } catch (error) {
+    return { skipped: `cannot read file: ${errorCode(error)}` };
+  }
+}
+
+/** Reads up to maxBytes; a file that grew since it was stat'ed is reported rather than read whole. */
+async function readAtMost(filePath: string, maxBytes: number): Promise<Buffer | 'too-large'> {
+  const handle = await fs.open(filePath, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.alloc(Math.min(64 * 1024, maxBytes - total + 1));
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > maxBytes) return 'too-large';
+      chunks.push(chunk.subarray(0, bytesRead));
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    await handle.close();
+  }
+}
