@@ -1,0 +1,76 @@
+// Owns what has been published per URI (push model: textDocument/publishDiagnostics). Remembering it
+// lets us clear files that disappear or become excluded, skip pointless empty publishes for the
+// thousands of clean files a workspace scan sees, and total the counts for the status item.
+import { Connection, Diagnostic } from 'vscode-languageserver/node';
+import { countBySeverity, DiagnosticCounts } from './diagnostics';
+import { canonicalUri } from './uris';
+
+/** Where the diagnostics came from: an open editor buffer, a file read from disk, or a project config file. */
+export type DiagnosticOrigin = 'document' | 'disk' | 'config';
+
+export interface PublishedDiagnostics {
+  /** The URI as it was published (the editor's spelling for open documents). */
+  uri: string;
+  origin: DiagnosticOrigin;
+  diagnostics: Diagnostic[];
+}
+
+export interface DiagnosticTotals extends DiagnosticCounts {
+  filesWithProblems: number;
+}
+
+export class DiagnosticsPublisher {
+  private readonly published = new Map<string, PublishedDiagnostics>();
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly onChange: () => void,
+  ) {}
+
+  publish(uri: string, origin: DiagnosticOrigin, diagnostics: Diagnostic[], version?: number): void {
+    const key = canonicalUri(uri);
+    const previous = this.published.get(key);
+    // Clean files read from disk are the common case; only tell the client when something changes.
+    if (diagnostics.length === 0 && previous === undefined && origin === 'disk') return;
+    if (diagnostics.length === 0) this.published.delete(key);
+    else this.published.set(key, { uri, origin, diagnostics });
+    // When the editor spells the URI differently from us, clear the old spelling too.
+    if (previous !== undefined && previous.uri !== uri) {
+      void this.connection.sendDiagnostics({ uri: previous.uri, diagnostics: [] });
+    }
+    void this.connection.sendDiagnostics({ uri, diagnostics, version });
+    this.onChange();
+  }
+
+  clear(uri: string): void {
+    const key = canonicalUri(uri);
+    const previous = this.published.get(key);
+    if (previous === undefined) return;
+    this.published.delete(key);
+    void this.connection.sendDiagnostics({ uri: previous.uri, diagnostics: [] });
+    this.onChange();
+  }
+
+  /** Clears every published entry the predicate selects (by canonical URI). */
+  clearWhere(predicate: (canonical: string, entry: PublishedDiagnostics) => boolean): void {
+    for (const [key, entry] of [...this.published]) {
+      if (predicate(key, entry)) this.clear(entry.uri);
+    }
+  }
+
+  get(uri: string): PublishedDiagnostics | undefined {
+    return this.published.get(canonicalUri(uri));
+  }
+
+  totals(): DiagnosticTotals {
+    const totals: DiagnosticTotals = { errors: 0, warnings: 0, others: 0, filesWithProblems: 0 };
+    for (const entry of this.published.values()) {
+      const counts = countBySeverity(entry.diagnostics);
+      totals.errors += counts.errors;
+      totals.warnings += counts.warnings;
+      totals.others += counts.others;
+      totals.filesWithProblems++;
+    }
+    return totals;
+  }
+}

@@ -1,0 +1,147 @@
+// Checks one file — an open editor buffer or a file on disk — and publishes its diagnostics. Open
+// documents always win over disk: their unsaved text is what the user sees. Analysis results of open
+// documents are cached by version and settings generation so code actions and re-validations do not
+// re-analyse an unchanged buffer.
+import * as path from 'node:path';
+import { TextDocuments } from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { AnalysisResult, analyzeText, EngineOptions } from '../engine';
+import { CONFIG_FILE_NAME } from '../engine/config';
+import { readManifestFile } from '../engine/fileDiscovery';
+import { findingToDiagnostic } from './diagnostics';
+import { DiagnosticsPublisher } from './diagnosticsPublisher';
+import { FileFilter } from './fileFilter';
+import { describeError, Logger } from './logger';
+import { ResolvedSettings, SettingsStore } from './settingsStore';
+import { canonicalUri, uriToFsPath } from './uris';
+
+export type DiskCheckOutcome = 'checked' | 'skipped' | 'not-ours' | 'open';
+
+interface CachedAnalysis {
+  version: number;
+  generation: number;
+  result: AnalysisResult;
+}
+
+export interface DocumentAnalysis {
+  document: TextDocument;
+  resolved: ResolvedSettings;
+  options: EngineOptions;
+  result: AnalysisResult;
+}
+
+export class FileChecker {
+  private readonly cache = new Map<string, CachedAnalysis>();
+  /** Open documents already reported as too large, so typing in one does not flood the log. */
+  private readonly loggedOversized = new Set<string>();
+
+  constructor(
+    private readonly documents: TextDocuments<TextDocument>,
+    private readonly settings: SettingsStore,
+    private readonly filter: FileFilter,
+    private readonly publisher: DiagnosticsPublisher,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Lints an open document and publishes its diagnostics (tagged with the document version). */
+  async checkDocument(document: TextDocument): Promise<void> {
+    try {
+      const analysis = await this.analyzeDocument(document);
+      // The document changed or closed while settings were being fetched: a newer check will follow.
+      if (this.documents.get(document.uri)?.version !== document.version) return;
+      if (analysis === undefined) {
+        this.publisher.clear(document.uri);
+        return;
+      }
+      const diagnostics = analysis.result.findings.map((finding) => findingToDiagnostic(finding, document.uri, document.version));
+      this.publisher.publish(document.uri, 'document', diagnostics, document.version);
+    } catch (error) {
+      this.logger.error(`Could not check ${document.uri}: ${describeError(error)}`);
+    }
+  }
+
+  /**
+   * The analysis of an open document under its current settings (cached by version), or undefined when
+   * the document is not ours to check (scope off, excluded, not YAML/JSON, too large).
+   */
+  async analyzeDocument(document: TextDocument): Promise<DocumentAnalysis | undefined> {
+    const resolved = await this.settings.resolve(document.uri);
+    const { settings, folder } = resolved;
+    if (settings.scope === 'off') return undefined;
+    if (!this.filter.isManifestDocument(document.uri, document.languageId)) return undefined;
+    if (this.filter.isExcluded(folder, document.uri, settings)) return undefined;
+    const key = canonicalUri(document.uri);
+    const text = document.getText();
+    if (text.length > settings.maxFileSizeKB * 1024) {
+      if (!this.loggedOversized.has(key)) {
+        this.logger.info(`Skipped ${document.uri}: larger than kubeMitmGuard.maxFileSizeKB (${settings.maxFileSizeKB} KB).`);
+        this.loggedOversized.add(key);
+      }
+      return undefined;
+    }
+    this.loggedOversized.delete(key);
+    const options = engineOptionsFor(resolved, document.uri);
+    const cached = this.cache.get(key);
+    if (cached?.version === document.version && cached.generation === resolved.generation) {
+      return { document, resolved, options, result: cached.result };
+    }
+    const result = analyzeText(text, options);
+    this.cache.set(key, { version: document.version, generation: resolved.generation, result });
+    return { document, resolved, options, result };
+  }
+
+  /** Lints a file that is not open, reading it from disk. Never throws. */
+  async checkDiskFile(uri: string): Promise<DiskCheckOutcome> {
+    try {
+      if (this.isOpen(uri)) return 'open';
+      const fsPath = uriToFsPath(uri);
+      // Policy files carry their own diagnostics (see projectConfig.ts); leave those alone.
+      if (fsPath === undefined || path.basename(fsPath) === CONFIG_FILE_NAME) return 'not-ours';
+      const resolved = await this.settings.resolve(uri);
+      const { settings, folder } = resolved;
+      if (
+        settings.scope !== 'workspace' ||
+        folder === undefined ||
+        !this.filter.isCandidateFile(uri) ||
+        this.filter.isExcluded(folder, uri, settings)
+      ) {
+        this.publisher.clear(uri);
+        return 'not-ours';
+      }
+      const read = await readManifestFile(fsPath, settings.maxFileSizeKB * 1024);
+      // Opened while we were reading: the buffer is the truth now.
+      if (this.isOpen(uri)) return 'open';
+      if ('skipped' in read) {
+        this.logger.info(`Skipped ${fsPath}: ${read.skipped}`);
+        this.publisher.clear(uri);
+        return 'skipped';
+      }
+      const result = analyzeText(read.text, engineOptionsFor(resolved, uri));
+      const diagnostics = result.findings.map((finding) => findingToDiagnostic(finding, uri, null));
+      this.publisher.publish(uri, 'disk', diagnostics);
+      return 'checked';
+    } catch (error) {
+      this.logger.error(`Could not check ${uri}: ${describeError(error)}`);
+      this.publisher.clear(uri);
+      return 'skipped';
+    }
+  }
+
+  forgetDocument(uri: string): void {
+    this.cache.delete(canonicalUri(uri));
+    this.loggedOversized.delete(canonicalUri(uri));
+  }
+
+  isOpen(uri: string): boolean {
+    const key = canonicalUri(uri);
+    return this.documents.all().some((document) => canonicalUri(document.uri) === key);
+  }
+}
+
+export function engineOptionsFor(resolved: ResolvedSettings, uri: string): EngineOptions {
+  return {
+    allowedCidrs: resolved.settings.allowedExternalIPCidrs,
+    rules: resolved.settings.rules,
+    filePath: uriToFsPath(uri) ?? uri,
+  };
+}

@@ -1,0 +1,178 @@
+// Scans every candidate file of every workspace folder so the Problems panel covers files that are not
+// open. One scan at a time: a newer scan aborts the older one and waits for it to stop, so two scans
+// never publish over each other. Between files the scan yields to the event loop, so requests (code
+// actions, shutdown) are answered while it runs.
+import { Connection } from 'vscode-languageserver/node';
+import { discoverFiles } from '../engine/fileDiscovery';
+import { DiagnosticsPublisher } from './diagnosticsPublisher';
+import { FileChecker } from './fileChecker';
+import { describeError, Logger } from './logger';
+import { RescanResult } from './protocol';
+import { SettingsStore } from './settingsStore';
+import { StatusReporter } from './statusReporter';
+import { Folder, WorkspaceFolderList } from './workspaceFolders';
+import { fsPathToUri, isPathInside, uriToFsPath } from './uris';
+
+const PROGRESS_EVERY_FILES = 25;
+
+interface ScanProgress {
+  report(percentage: number, message: string): void;
+  done(): void;
+}
+
+export class WorkspaceScanner {
+  private running: { abort: AbortController; finished: Promise<RescanResult> } | undefined;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly folders: WorkspaceFolderList,
+    private readonly settings: SettingsStore,
+    private readonly checker: FileChecker,
+    private readonly publisher: DiagnosticsPublisher,
+    private readonly status: StatusReporter,
+    private readonly logger: Logger,
+    private readonly canCreateProgress: boolean,
+  ) {}
+
+  /** Starts a scan of every folder, cancelling a running one. Resolves when this scan ends. */
+  scan(reason: string): Promise<RescanResult> {
+    const previous = this.running;
+    previous?.abort.abort();
+    const abort = new AbortController();
+    const finished = (async () => {
+      await previous?.finished;
+      return this.run(reason, abort.signal);
+    })();
+    const entry = { abort, finished };
+    this.running = entry;
+    void finished.finally(() => {
+      if (this.running === entry) this.running = undefined;
+    });
+    return finished;
+  }
+
+  cancel(): void {
+    this.running?.abort.abort();
+  }
+
+  private async run(reason: string, signal: AbortSignal): Promise<RescanResult> {
+    const result: RescanResult = { filesScanned: 0, filesSkipped: 0, cancelled: false };
+    if (signal.aborted) return { ...result, cancelled: true };
+    const started = Date.now();
+    this.logger.info(`Scanning the workspace (${reason}).`);
+    this.status.updateScan({ scanning: true });
+    const progress = await this.startProgress(signal);
+    try {
+      const seen = new Set<string>();
+      const scannedFolders: Folder[] = [];
+      for (const folder of this.folders.all()) {
+        if (signal.aborted) break;
+        if (await this.scanFolder(folder, signal, seen, result, progress)) scannedFolders.push(folder);
+      }
+      result.cancelled = signal.aborted;
+      if (!result.cancelled) this.clearVanished(scannedFolders, seen);
+    } catch (error) {
+      this.logger.error(`The workspace scan failed: ${describeError(error)}`);
+    } finally {
+      progress.done();
+      const durationMs = Date.now() - started;
+      this.logger.info(
+        `Workspace scan ${result.cancelled ? 'cancelled' : 'finished'}: ${result.filesScanned} files checked, ` +
+          `${result.filesSkipped} skipped, ${durationMs} ms.`,
+      );
+      this.status.updateScan({
+        scanning: false,
+        filesScanned: result.filesScanned,
+        filesSkipped: result.filesSkipped,
+        lastScanTime: new Date(),
+        lastScanDurationMs: durationMs,
+      });
+    }
+    return result;
+  }
+
+  /** Returns whether the folder was scanned (scope `workspace`); other folders lose their disk diagnostics. */
+  private async scanFolder(
+    folder: Folder,
+    signal: AbortSignal,
+    seen: Set<string>,
+    result: RescanResult,
+    progress: ScanProgress,
+  ): Promise<boolean> {
+    if (folder.fsPath === undefined) return false;
+    const { settings } = await this.settings.resolve(folder.uri);
+    if (settings.scope !== 'workspace') {
+      this.clearDiskDiagnosticsUnder(folder.fsPath);
+      return false;
+    }
+    progress.report(0, `Listing files in ${folder.name}`);
+    const paths: string[] = [];
+    const onSkip = (fsPath: string, why: string) => {
+      this.logger.info(`Skipped ${fsPath}: ${why}`);
+      result.filesSkipped++;
+    };
+    for await (const fsPath of discoverFiles(folder.fsPath, { exclude: settings.exclude, signal, onSkip })) {
+      paths.push(fsPath);
+    }
+    for (let index = 0; index < paths.length && !signal.aborted; index++) {
+      const uri = fsPathToUri(paths[index]);
+      if (seen.has(uri)) continue; // nested workspace folders list the same file twice
+      seen.add(uri);
+      const outcome = await this.checker.checkDiskFile(uri);
+      if (outcome === 'checked') result.filesScanned++;
+      else if (outcome === 'skipped') result.filesSkipped++;
+      if (index % PROGRESS_EVERY_FILES === 0) {
+        progress.report(Math.floor((index / paths.length) * 100), `${folder.name}: ${index}/${paths.length} files`);
+      }
+      await yieldToEventLoop();
+    }
+    return true;
+  }
+
+  /** Files deleted, renamed away or newly excluded since the last scan keep no stale diagnostics. */
+  private clearVanished(scannedFolders: readonly Folder[], seen: ReadonlySet<string>): void {
+    this.publisher.clearWhere((canonical, entry) => {
+      if (entry.origin !== 'disk' || seen.has(canonical)) return false;
+      const fsPath = uriToFsPath(entry.uri);
+      if (fsPath === undefined) return true;
+      const folder = this.folders.folderFor(entry.uri);
+      // Outside every folder (a removed folder) or in a folder we just scanned without seeing it.
+      return folder === undefined || scannedFolders.includes(folder);
+    });
+  }
+
+  private clearDiskDiagnosticsUnder(folderPath: string): void {
+    this.publisher.clearWhere((_canonical, entry) => {
+      const fsPath = uriToFsPath(entry.uri);
+      return entry.origin === 'disk' && fsPath !== undefined && isPathInside(folderPath, fsPath);
+    });
+  }
+
+  private async startProgress(signal: AbortSignal): Promise<ScanProgress> {
+    if (!this.canCreateProgress) return { report: () => undefined, done: () => undefined };
+    try {
+      const reporter = await this.connection.window.createWorkDoneProgress();
+      reporter.begin('kube-mitm-guard: checking workspace manifests', 0, undefined, true);
+      const cancellation = reporter.token.onCancellationRequested(() => {
+        this.logger.info('Workspace scan cancelled from the editor.');
+        this.cancel();
+      });
+      if (signal.aborted) this.cancel();
+      return {
+        report: (percentage, message) => reporter.report(percentage, message),
+        done: () => {
+          cancellation.dispose();
+          reporter.done();
+        },
+      };
+    } catch (error) {
+      // The client refused the progress token: scan without progress rather than not at all.
+      this.logger.warn(`Could not create scan progress: ${String(error)}`);
+      return { report: () => undefined, done: () => undefined };
+    }
+  }
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
