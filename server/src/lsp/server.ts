@@ -29,6 +29,11 @@ import { uriToFsPath } from './uris';
 
 /** Edits to the config file in an editor arrive per keystroke; re-scanning the workspace waits for a pause. */
 const CONFIG_EDIT_DEBOUNCE_MS = 300;
+/**
+ * VS Code may send didChangeConfiguration twice for one change (the client's `synchronize` section and
+ * our dynamic registration for other clients): coalesce them into one rescan.
+ */
+const SETTINGS_CHANGE_DEBOUNCE_MS = 50;
 
 interface ClientSupport {
   pullConfiguration: boolean;
@@ -61,6 +66,7 @@ export function startServer(connection: Connection): void {
   status.publisher = publisher;
   const projectConfigs = new ProjectConfigStore(folders, documents, publisher, logger);
   const configReloadTimers = new Map<string, NodeJS.Timeout>();
+  let settingsRefreshTimer: NodeJS.Timeout | undefined;
   let services: Services | undefined;
 
   const refreshOpenDocuments = async (): Promise<void> => {
@@ -158,7 +164,11 @@ export function startServer(connection: Connection): void {
   connection.onDidChangeConfiguration((params) => {
     if (services === undefined) return;
     services.settings.onConfigurationChanged(params.settings);
-    void refreshEverything('settings changed').catch((error) => logger.error(describeError(error)));
+    clearTimeout(settingsRefreshTimer);
+    settingsRefreshTimer = setTimeout(() => {
+      settingsRefreshTimer = undefined;
+      void refreshEverything('settings changed').catch((error) => logger.error(describeError(error)));
+    }, SETTINGS_CHANGE_DEBOUNCE_MS);
   });
 
   connection.onDidChangeWatchedFiles((params) => services?.watcher.onDidChangeWatchedFiles(params));
@@ -190,6 +200,7 @@ export function startServer(connection: Connection): void {
   connection.onShutdown(() => {
     services?.scanner.cancel();
     for (const timer of configReloadTimers.values()) clearTimeout(timer);
+    clearTimeout(settingsRefreshTimer);
     status.dispose();
   });
 
