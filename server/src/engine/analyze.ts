@@ -40,10 +40,15 @@ function publicFinding(finding: DetailedFinding): Finding {
   return rest;
 }
 
-export function analyzeDetailed(text: string, options: EngineOptions): DetailedAnalysis {
+export interface AnalysisControls {
+  /** Parse even when the text pre-check says no finding is possible (fix verification, soundness tests). */
+  skipPrefilter?: boolean;
+}
+
+export function analyzeDetailed(text: string, options: EngineOptions, controls: AnalysisControls = {}): DetailedAnalysis {
   const lines = new LineIndex(text);
   const empty: DetailedAnalysis = { findings: [], documentCount: 0, unparsableDocuments: 0, templatedDocuments: 0, documents: [], lines };
-  if (!mightHaveFindings(text)) return empty;
+  if (!controls.skipPrefilter && !mightHaveFindings(text)) return empty;
   let documents: SourceDocument[];
   try {
     documents = parseSourceDocuments(text);
