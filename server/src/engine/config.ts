@@ -189,7 +189,7 @@ function checkCidr(text: string): string | undefined {
 function checkExcludeGlob(text: string): string | undefined {
   if (text.trim() === '') return 'an empty pattern excludes nothing';
   // picomatch reads a leading "!" as "everything except", which would exclude nearly every file.
-  if (text.startsWith('!')) return `"${text}": negated patterns are not supported`;
+  if (text.trim().startsWith('!')) return `"${text}": negated patterns are not supported`;
   return undefined;
 }
 
@@ -237,8 +237,11 @@ function validateMaxFileSize(value: Value, report: Report): number | undefined {
   return undefined;
 }
 
-/** Validates a settings mapping. Unknown keys are reported only when `reportUnknownKeys`. */
-function validateRoot(root: Value, report: Report, reportUnknownKeys: boolean): Partial<GuardSettings> {
+/**
+ * Validates a settings mapping. From the policy file, unknown keys and empty values are reported;
+ * the editor's section holds other settings and leaves unset ones null, so there they are skipped.
+ */
+function validateRoot(root: Value, report: Report, fromFile: boolean): Partial<GuardSettings> {
   const settings: Partial<GuardSettings> = {};
   if (root.kind === 'null') return settings;
   if (root.kind !== 'map') {
@@ -253,7 +256,7 @@ function validateRoot(root: Value, report: Report, reportUnknownKeys: boolean): 
     }
     const name = key.value;
     if (!(SETTING_KEYS as readonly string[]).includes(name)) {
-      if (reportUnknownKeys) report(unknownKeyMessage(name), key.span, 'warning');
+      if (fromFile) report(unknownKeyMessage(name), key.span, 'warning');
       continue;
     }
     if (seen.has(name)) {
@@ -262,7 +265,7 @@ function validateRoot(root: Value, report: Report, reportUnknownKeys: boolean): 
     }
     seen.add(name);
     if (value.kind === 'null') {
-      report(`${name} has no value and is ignored`, value.span ?? key.span, 'warning');
+      if (fromFile) report(`${name} has no value and is ignored`, value.span ?? key.span, 'warning');
       continue;
     }
     assignSetting(settings, name as keyof GuardSettings, value, report);
@@ -464,6 +467,17 @@ function lineEndOf(text: string, offset: number): number {
   return found ? found.index : text.length;
 }
 
+/**
+ * Inserts `line` as a new line after the node ending at `nodeEnd`. Nodes such as nested maps and
+ * block scalars end at the start of the next line (their range includes the line break); inserting
+ * there keeps a `|+` scalar's kept blank lines inside the scalar.
+ */
+function insertLineAfter(text: string, nodeEnd: number, line: string, eol: string): Insertion {
+  const atLineStart = nodeEnd > 0 && /[\r\n]/.test(text[nodeEnd - 1]);
+  if (atLineStart) return { offset: nodeEnd, text: `${line}${eol}` };
+  return { offset: lineEndOf(text, nodeEnd), text: `${eol}${line}` };
+}
+
 function columnOf(text: string, offset: number): number {
   return offset - lineStartOf(text, offset);
 }
@@ -493,8 +507,7 @@ function insertIntoBlockList(text: string, list: YAMLSeq, entry: (style?: Node) 
   const prefix = text.slice(lineStartOf(text, lastStart), lastStart);
   // Reuse the exact "  - " prefix of the last item when it is a plain one (no anchors or tags).
   const itemPrefix = /^[ ]*-[ ]+$/.test(prefix) ? prefix : `${' '.repeat(columnOf(text, list.range![0]))}- `;
-  const lineEnd = lineEndOf(text, last.range![1]);
-  return { offset: lineEnd, text: `${eol}${itemPrefix}${entry(last)}` };
+  return insertLineAfter(text, last.range![1], `${itemPrefix}${entry(last)}`, eol);
 }
 
 function insertIntoFlowList(text: string, list: YAMLSeq, entry: (style?: Node) => string, eol: string): Insertion {
@@ -526,9 +539,8 @@ function insertNewKey(text: string, document: Document, cidr: string, eol: strin
   const keyIndent = ' '.repeat(firstKey?.range ? columnOf(text, firstKey.range[0]) : 0);
   const lastPair = root.items[root.items.length - 1];
   const lastNode = (lastPair.value ?? lastPair.key) as Node;
-  const lineEnd = lineEndOf(text, lastNode.range![1]);
   const listIndent = keyIndent + blockListIndent(text, root);
-  return { offset: lineEnd, text: `${eol}${keyIndent}${ALLOWLIST_KEY}:${eol}${listIndent}- ${cidr}` };
+  return insertLineAfter(text, lastNode.range![1], `${keyIndent}${ALLOWLIST_KEY}:${eol}${listIndent}- ${cidr}`, eol);
 }
 
 function planInsertion(text: string, document: Document, cidr: string, eol: string, quote: boolean): Insertion | 'present' {
@@ -567,7 +579,9 @@ function sameCidr(existing: string, added: string): boolean {
 /** A fingerprint of every top-level value except the allowlist, to prove an edit changed nothing else. */
 function otherValues(document: Document): string {
   const root = document.contents;
-  if (!isMap(root)) return JSON.stringify(root === null ? null : String(root));
+  // An empty document has no other values, like an empty mapping.
+  if (root === null || (isScalar(root) && root.value === null)) return '[]';
+  if (!isMap(root)) return JSON.stringify(String(root));
   const toJS = (node: unknown): unknown => {
     try {
       return node === null || node === undefined ? null : (node as Node).toJS(document, { maxAliasCount: MAX_ALIAS_COUNT });
