@@ -34,7 +34,8 @@ export type FixKind =
   | 'allow-external-ip'
   | 'remove-loadbalancer-ingress'
   | 'remove-services-status-write'
-  | 'suppress-line';
+  | 'suppress-line'
+  | 'remove-suppression';
 
 /** A fix whose edits apply to the analysed text itself. */
 export interface TextFix {

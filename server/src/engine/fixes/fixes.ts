@@ -1,16 +1,262 @@
-import { EngineOptions, Fix, TextEdit } from '../types';
+// Builds the fixes for a finding from its parsed nodes (never from message text) and offers only
+// those that verify.ts proves safe.
+import { isMap, Pair, YAMLMap } from 'yaml';
+import { analyzeDetailed, DetailedAnalysis, DetailedFinding } from '../analyze';
+import { LineIndex } from '../lineIndex';
+import { ExternalIpTarget, LoadBalancerIngressTarget } from '../rules/ruleTypes';
+import { DISABLE_NEXT_LINE, findSuppressionComments, SuppressionComment } from '../suppressions';
+import { EngineOptions, Fix, RuleId, TextEdit, TextFix, UNUSED_SUPPRESSION } from '../types';
+import { planServicesStatusFix } from './rbacFix';
+import { IntendedChange, indexPathTo, verifyFix } from './verify';
+import { lineBreakOf, OffsetEdit, removePair, removeSequenceItems } from './yamlEdits';
+
+interface Candidate {
+  kind: TextFix['kind'];
+  title: string;
+  edits: OffsetEdit[];
+  change: IntendedChange;
+  fixAll: boolean;
+  isPreferred: boolean;
+  addedComments?: string[];
+}
+
+const MAX_FIX_ALL_STEPS = 500;
 
 /** The verified fixes for the finding with `findingKey` in `text` (empty when it no longer exists). */
 export function fixesForFinding(text: string, options: EngineOptions, findingKey: string): Fix[] {
-  void text;
-  void options;
-  void findingKey;
-  return [];
+  try {
+    const analysis = analyzeDetailed(text, options);
+    const finding = analysis.findings.find((candidate) => candidate.key === findingKey);
+    return finding ? verifiedFixes(text, options, analysis, finding, false) : [];
+  } catch {
+    return [];
+  }
 }
 
-/** Applies every fix-all fix to `text`; returns the minimal edits and how many findings they fixed. */
-export function fixAll(text: string, options: EngineOptions): { edits: TextEdit[]; fixedCount: number } {
-  void text;
-  void options;
-  return { edits: [], fixedCount: 0 };
+/** Applies every fix-all fix to `text`, one verified fix at a time; returns minimal edits and the new text. */
+export function fixAll(text: string, options: EngineOptions): { edits: TextEdit[]; fixedCount: number; text: string } {
+  let current = text;
+  let fixedCount = 0;
+  const unfixable = new Set<string>();
+  for (let step = 0; step < MAX_FIX_ALL_STEPS; step++) {
+    let analysis: DetailedAnalysis;
+    try {
+      analysis = analyzeDetailed(current, options);
+    } catch {
+      break;
+    }
+    let applied = false;
+    for (const finding of analysis.findings) {
+      const identity = `${finding.code}\u0000${finding.message}`;
+      if (unfixable.has(identity)) continue;
+      const fix = verifiedFixes(current, options, analysis, finding, true).find((candidate): candidate is TextFix => candidate.kind !== 'allow-external-ip');
+      if (!fix) {
+        unfixable.add(identity);
+        continue;
+      }
+      current = applyTextEdits(current, analysis, fix.edits);
+      fixedCount++;
+      applied = true;
+      break;
+    }
+    if (!applied) break;
+  }
+  return { edits: current === text ? [] : [minimalEdit(text, current)], fixedCount, text: current };
+}
+
+function applyTextEdits(text: string, analysis: DetailedAnalysis, edits: TextEdit[]): string {
+  const offsets = edits
+    .map((edit) => ({ start: analysis.lines.offsetAt(edit.range.start), end: analysis.lines.offsetAt(edit.range.end), newText: edit.newText }))
+    .sort((a, b) => b.start - a.start);
+  let result = text;
+  for (const edit of offsets) result = result.slice(0, edit.start) + edit.newText + result.slice(edit.end);
+  return result;
+}
+
+/** One edit covering only what changed between two texts. */
+function minimalEdit(before: string, after: string): TextEdit {
+  let prefix = 0;
+  const shorter = Math.min(before.length, after.length);
+  while (prefix < shorter && before[prefix] === after[prefix]) prefix++;
+  let suffix = 0;
+  while (suffix < shorter - prefix && before[before.length - 1 - suffix] === after[after.length - 1 - suffix]) suffix++;
+  const lines = new LineIndex(before);
+  return { range: lines.rangeOf(prefix, before.length - suffix), newText: after.slice(prefix, after.length - suffix) };
+}
+
+function verifiedFixes(text: string, options: EngineOptions, analysis: DetailedAnalysis, finding: DetailedFinding, fixAllOnly: boolean): Fix[] {
+  const fixes: Fix[] = [];
+  for (const candidate of candidatesFor(text, analysis, finding)) {
+    if (fixAllOnly && !candidate.fixAll) continue;
+    const verified = verifyFix(text, options, analysis, finding, candidate.edits, candidate.change, candidate.addedComments);
+    if (verified === undefined) continue;
+    fixes.push({
+      kind: candidate.kind,
+      title: candidate.title,
+      edits: candidate.edits.map((edit) => ({ range: analysis.lines.rangeOf(edit.start, edit.end), newText: edit.newText })),
+      fixAll: candidate.fixAll,
+      isPreferred: candidate.isPreferred,
+    });
+  }
+  if (!fixAllOnly && finding.target?.kind === 'external-ip' && finding.target.allowCidr) {
+    fixes.push({ kind: 'allow-external-ip', title: `Allow ${finding.target.allowCidr} in .kube-mitm-guard.yaml`, cidr: finding.target.allowCidr, fixAll: false, isPreferred: false });
+  }
+  return fixes;
+}
+
+function candidatesFor(text: string, analysis: DetailedAnalysis, finding: DetailedFinding): Candidate[] {
+  const document = analysis.documents[finding.documentIndex];
+  if (!document) return [];
+  if (finding.code === UNUSED_SUPPRESSION) return finding.suppression ? removeSuppressionCandidates(text, finding, finding.suppression) : [];
+  const candidates: Candidate[] = [];
+  const target = finding.target;
+  if (target?.kind === 'external-ip') candidates.push(...externalIpCandidates(text, analysis, finding, target));
+  if (target?.kind === 'loadbalancer-ingress') candidates.push(...loadBalancerCandidates(text, analysis, finding, target));
+  if (target?.kind === 'rbac-rule') {
+    const plan = planServicesStatusFix(text, document.document, finding.documentIndex, target);
+    if (plan) {
+      candidates.push({
+        kind: 'remove-services-status-write',
+        title: 'Remove patch/update on services/status from this rule',
+        ...plan,
+        fixAll: true,
+        isPreferred: true,
+      });
+    }
+  }
+  const suppress = suppressCandidate(text, analysis, finding);
+  if (suppress) candidates.push(suppress);
+  return candidates;
+}
+
+function deletion(analysis: DetailedAnalysis, documentIndex: number, node: unknown): IntendedChange | undefined {
+  const path = indexPathTo(analysis.documents[documentIndex].document, node);
+  return path ? { kind: 'delete', documentIndex, path } : undefined;
+}
+
+function externalIpCandidates(text: string, analysis: DetailedAnalysis, finding: DetailedFinding, target: ExternalIpTarget): Candidate[] {
+  const candidates: Candidate[] = [];
+  const removeKey = removePair(text, target.spec, target.listPair);
+  const keyChange = deletion(analysis, finding.documentIndex, target.listPair);
+  const keyIsShared = target.list?.shared ?? false;
+  if (target.entry && target.list && !target.list.shared) {
+    const index = target.list.node.items.indexOf(target.entry.written as never);
+    const isLast = target.list.node.items.length === 1;
+    const edits = isLast ? (removeKey ? [removeKey] : undefined) : removeSequenceItems(text, target.list.node, new Set([index]));
+    const change = isLast ? keyChange : deletion(analysis, finding.documentIndex, target.entry.written);
+    if (index !== -1 && edits && change) {
+      candidates.push({ kind: 'remove-external-ip', title: 'Remove this external IP', edits, change, fixAll: true, isPreferred: true });
+    }
+  }
+  if (removeKey && keyChange && !keyIsShared) {
+    candidates.push({ kind: 'remove-external-ips-key', title: 'Remove the externalIPs key', edits: [removeKey], change: keyChange, fixAll: false, isPreferred: false });
+  }
+  return candidates;
+}
+
+function loadBalancerCandidates(text: string, analysis: DetailedAnalysis, finding: DetailedFinding, target: LoadBalancerIngressTarget): Candidate[] {
+  if (target.shared) return [];
+  // Remove the highest pair that would be left empty: ingress, then loadBalancer, then status.
+  let container: YAMLMap | undefined;
+  let pair: Pair = target.ingressPair;
+  let removesStatus = false;
+  const loadBalancerMap = target.chain[1].pair.value;
+  container = isMap(loadBalancerMap) ? loadBalancerMap : undefined;
+  if (container && container.items.length === 1) {
+    pair = target.chain[1].pair;
+    container = target.chain[1].map;
+    if (container.items.length === 1) {
+      pair = target.chain[0].pair;
+      container = target.chain[0].map;
+      removesStatus = true;
+    }
+  }
+  if (!container) return [];
+  const edit = removePair(text, container, pair);
+  const change = deletion(analysis, finding.documentIndex, pair);
+  if (!edit || !change) return [];
+  return [
+    {
+      kind: 'remove-loadbalancer-ingress',
+      title: removesStatus ? 'Remove the status block (it only holds status.loadBalancer.ingress)' : 'Remove status.loadBalancer.ingress',
+      edits: [edit],
+      change,
+      fixAll: true,
+      isPreferred: true,
+    },
+  ];
+}
+
+/** JSON has no comments, so JSON documents get no suppression fix. */
+function isJsonDocument(text: string, start: number, end: number): boolean {
+  return /^\s*[{[]/.test(text.slice(start, Math.min(end, start + 4096)).replace(/^\uFEFF/, ''));
+}
+
+function suppressCandidate(text: string, analysis: DetailedAnalysis, finding: DetailedFinding): Candidate | undefined {
+  const document = analysis.documents[finding.documentIndex];
+  if (isJsonDocument(text, document.start, document.end)) return undefined;
+  const ruleId = finding.code as RuleId;
+  const line = finding.range.start.line;
+  const lineStart = analysis.lines.lineStart(line);
+  const previous = line > 0 ? existingSuppression(text, analysis, line - 1) : undefined;
+  const title = `Suppress ${ruleId} for this line`;
+  if (previous) {
+    if (previous.rules.some((mention) => mention.ruleId === ruleId)) return undefined;
+    const lastMention = previous.rules[previous.rules.length - 1];
+    const oldComment = text.slice(previous.start, previous.end);
+    const insertAt = (lastMention ? lastMention.end : previous.start + `#${DISABLE_NEXT_LINE}`.length + 1) - previous.start;
+    const separator = lastMention ? ', ' : ' ';
+    const newComment = oldComment.slice(0, insertAt) + separator + ruleId + oldComment.slice(insertAt);
+    return {
+      kind: 'suppress-line',
+      title,
+      edits: [{ start: previous.start, end: previous.end, newText: newComment }],
+      change: { kind: 'none' },
+      fixAll: false,
+      isPreferred: false,
+      addedComments: [newComment.trimEnd()],
+    };
+  }
+  const indentation = /^[ \t]*/.exec(text.slice(lineStart, lineStart + 200))?.[0] ?? '';
+  const comment = `# ${DISABLE_NEXT_LINE} ${ruleId}`;
+  return {
+    kind: 'suppress-line',
+    title,
+    edits: [{ start: lineStart, end: lineStart, newText: indentation + comment + lineBreakOf(text) }],
+    change: { kind: 'none' },
+    fixAll: false,
+    isPreferred: false,
+    addedComments: [comment],
+  };
+}
+
+function existingSuppression(text: string, analysis: DetailedAnalysis, line: number): SuppressionComment | undefined {
+  const lineText = text.slice(analysis.lines.lineStart(line), analysis.lines.lineEndWithBreak(line));
+  if (!lineText.includes(DISABLE_NEXT_LINE)) return undefined;
+  const comment = findSuppressionComments(text, analysis.lines).find((candidate) => candidate.line === line && candidate.scope === 'next-line');
+  return comment;
+}
+
+function removeSuppressionCandidates(text: string, finding: DetailedFinding, comment: SuppressionComment): Candidate[] {
+  const others = comment.rules.filter((mention) => mention.start !== finding.startOffset);
+  const oldComment = text.slice(comment.start, comment.end);
+  let edit: OffsetEdit;
+  let addedComments: string[] = [];
+  if (others.length === 0) {
+    // The whole comment line goes, line break included.
+    let end = comment.end;
+    if (text[end] === '\r') end++;
+    if (text[end] === '\n') end++;
+    edit = { start: comment.start - comment.indentation.length, end, newText: '' };
+  } else {
+    const mentionIndex = comment.rules.findIndex((mention) => mention.start === finding.startOffset);
+    const mention = comment.rules[mentionIndex];
+    // Remove the id with the separator that joins it to its neighbour.
+    const from = mentionIndex === 0 ? mention.start : comment.rules[mentionIndex - 1].end;
+    const to = mentionIndex === 0 ? comment.rules[1].start : mention.end;
+    const newComment = oldComment.slice(0, from - comment.start) + oldComment.slice(to - comment.start);
+    edit = { start: comment.start, end: comment.end, newText: newComment };
+    addedComments = [newComment.trimEnd()];
+  }
+  return [{ kind: 'remove-suppression', title: 'Remove this unused suppression', edits: [edit], change: { kind: 'none' }, fixAll: false, isPreferred: true, addedComments }];
 }

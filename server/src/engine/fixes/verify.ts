@@ -1,0 +1,132 @@
+// Proves a candidate fix before it is offered: the result still parses, the finding is gone, no
+// new finding appears, the decoded data equals the original with exactly the intended change, and
+// every comment is kept except those on the lines the fix removes.
+import { Document, isMap, isPair, isSeq, Lexer, YAMLMap, YAMLSeq } from 'yaml';
+import { analyzeDetailed, DetailedFinding } from '../analyze';
+import { EngineOptions } from '../types';
+import { applyOffsetEdits, OffsetEdit } from './yamlEdits';
+
+/** A step from a collection to one of its items (a pair of a map, an item of a sequence). */
+export type IndexPath = number[];
+
+/** The data change a fix intends, applied to a clone of the original document to get the expected data. */
+export type IntendedChange =
+  | { kind: 'none' }
+  | { kind: 'delete'; documentIndex: number; path: IndexPath }
+  | { kind: 'replace-items'; documentIndex: number; path: IndexPath; replacements: unknown[] };
+
+const MAX_DEPTH = 200;
+
+/** Index path from the document root to `target` (a Pair of a map or an item of a sequence). */
+export function indexPathTo(document: Document, target: unknown): IndexPath | undefined {
+  const search = (node: unknown, path: IndexPath): IndexPath | undefined => {
+    if (path.length > MAX_DEPTH) return undefined;
+    if (!isMap(node) && !isSeq(node)) return undefined;
+    const items = (node as YAMLMap | YAMLSeq).items as unknown[];
+    for (let index = 0; index < items.length; index++) {
+      const item = items[index];
+      if (item === target) return [...path, index];
+      const child = isPair(item) ? item.value : item;
+      if (child === target && !isPair(item)) return [...path, index];
+      const found = search(child, [...path, index]);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  return search(document.contents, []);
+}
+
+function containerAt(document: Document, path: IndexPath): YAMLMap | YAMLSeq | undefined {
+  let node: unknown = document.contents;
+  for (const index of path) {
+    if (!isMap(node) && !isSeq(node)) return undefined;
+    const item = (node as YAMLMap | YAMLSeq).items[index] as unknown;
+    node = isPair(item) ? item.value : item;
+  }
+  return isMap(node) || isSeq(node) ? node : undefined;
+}
+
+function expectedData(original: Document, change: IntendedChange): unknown {
+  if (change.kind === 'none') return original.toJS({ maxAliasCount: 10_000 });
+  const clone = original.clone();
+  const parent = containerAt(clone, change.path.slice(0, -1));
+  const index = change.path[change.path.length - 1];
+  if (!parent) throw new Error('intended change does not match the document');
+  const items = parent.items as unknown[];
+  if (change.kind === 'delete') items.splice(index, 1);
+  else items.splice(index, 1, ...change.replacements.map((value) => clone.createNode(value)));
+  return clone.toJS({ maxAliasCount: 10_000 });
+}
+
+function commentCounts(text: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const token of new Lexer().lex(text)) {
+    if (token.startsWith('#')) counts.set(token, (counts.get(token) ?? 0) + 1);
+  }
+  return counts;
+}
+
+function findingCounts(findings: readonly DetailedFinding[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const finding of findings) {
+    const key = `${finding.code}\u0000${finding.message}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
+}
+
+function isDeepEqual(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * Returns the edited text when the edits are proven safe for `finding`, else undefined.
+ * `addedComments` are comments the fix itself writes (a suppression).
+ */
+export function verifyFix(
+  text: string,
+  options: EngineOptions,
+  before: { findings: DetailedFinding[]; documents: { document: Document; parsed: boolean; start: number; end: number }[] },
+  finding: DetailedFinding,
+  edits: readonly OffsetEdit[],
+  change: IntendedChange,
+  addedComments: readonly string[] = [],
+): string | undefined {
+  const edited = applyOffsetEdits(text, edits);
+  if (edited === undefined || edited === text) return undefined;
+  try {
+    const after = analyzeDetailed(edited, options, { skipPrefilter: true });
+    if (after.documents.length !== before.documents.length) return undefined;
+    if (after.documents.some((document, index) => document.parsed !== before.documents[index].parsed)) return undefined;
+
+    const beforeCounts = findingCounts(before.findings);
+    const afterCounts = findingCounts(after.findings);
+    for (const [key, count] of afterCounts) if (count > (beforeCounts.get(key) ?? 0)) return undefined;
+    const targetKey = `${finding.code}\u0000${finding.message}`;
+    if ((afterCounts.get(targetKey) ?? 0) >= (beforeCounts.get(targetKey) ?? 0)) return undefined;
+
+    for (let index = 0; index < before.documents.length; index++) {
+      const old = before.documents[index];
+      const now = after.documents[index];
+      if (!old.parsed) continue;
+      const unchangedText = text.slice(old.start, old.end) === edited.slice(now.start, now.end);
+      if (unchangedText) continue;
+      const expected = change.kind !== 'none' && change.documentIndex === index ? expectedData(old.document, change) : expectedData(old.document, { kind: 'none' });
+      if (!isDeepEqual(expected, now.document.toJS({ maxAliasCount: 10_000 }))) return undefined;
+    }
+
+    const removedText = edits.map((edit) => text.slice(edit.start, edit.end)).join('\n');
+    const removedComments = commentCounts(removedText);
+    const oldComments = commentCounts(text);
+    const newComments = commentCounts(edited);
+    for (const comment of addedComments) newComments.set(comment, (newComments.get(comment) ?? 0) - 1);
+    for (const [comment, count] of oldComments) {
+      const now = newComments.get(comment) ?? 0;
+      if (now > count || count - now > (removedComments.get(comment) ?? 0)) return undefined;
+    }
+    for (const [comment, count] of newComments) if (count > (oldComments.get(comment) ?? 0)) return undefined;
+    return edited;
+  } catch {
+    return undefined;
+  }
+}
