@@ -36,6 +36,7 @@ const MAX_ALIAS_HOPS = 64;
 const BINARY_TAG = 'tag:yaml.org,2002:binary';
 const MERGE_TAG = 'tag:yaml.org,2002:merge';
 const STRING_TAG = 'tag:yaml.org,2002:str';
+const NULL_TAG = 'tag:yaml.org,2002:null';
 const NULL_WORDS = new Set(['', '~', 'null', 'Null', 'NULL']);
 
 /**
@@ -55,13 +56,14 @@ export function parseSourceDocuments(text: string): SourceDocument[] {
     intAsBigInt: false,
   });
   const list = Array.isArray(documents) ? documents : [];
-  return list.map((document, index) => ({
-    index,
-    document,
-    start: document.range[0],
-    end: document.range[2],
-    parsed: document.errors.length === 0,
-  }));
+  // The parser starts the first document at its first node, so comments above it (the natural place
+  // for a file-level suppression) would belong to no document. Documents cover the text end to end.
+  let previousEnd = 0;
+  return list.map((document, index) => {
+    const source = { index, document, start: Math.min(previousEnd, document.range[0]), end: document.range[2], parsed: document.errors.length === 0 };
+    previousEnd = document.range[2];
+    return source;
+  });
 }
 
 /** Per-document anchor table, built on the first alias resolution. */
@@ -124,12 +126,10 @@ export function scalarString(node: ValueNode | undefined): string | undefined {
 
 /** An untagged plain scalar that go-yaml resolves to null (`~`, `null`, empty). */
 export function isNullScalar(node: ValueNode | undefined): boolean {
-  return (
-    isScalar(node) &&
-    node.type === 'PLAIN' &&
-    node.tag === undefined &&
-    NULL_WORDS.has(String(node.value ?? ''))
-  );
+  if (!isScalar(node)) return false;
+  // go-yaml resolves `!!null`, `!!null ~` and `!!null ''` to null too (JSON null: a nil list, which the API server accepts).
+  if (node.tag === NULL_TAG) return NULL_WORDS.has(String(node.value ?? ''));
+  return node.type === 'PLAIN' && node.tag === undefined && NULL_WORDS.has(String(node.value ?? ''));
 }
 
 /** A plain scalar that go-yaml resolves to something other than a string (bool, int, float). */

@@ -3,7 +3,7 @@
 // within one rule, the group, the resource and the verb must each match, exactly or by `*`.
 import { isMap, isSeq, YAMLMap, YAMLSeq } from 'yaml';
 import { isObjectOf, ManifestObject } from '../manifests';
-import { childMaps, Located, mapValues, nodeSpan, scalarString, sequenceItems } from '../yamlModel';
+import { childMaps, isNullScalar, Located, mapValues, nodeSpan, scalarString, sequenceItems } from '../yamlModel';
 import { RuleContext, RuleFinding, ServicesStatusGrant } from './ruleTypes';
 
 const GRANTING_GROUPS = new Set(['', '*']);
@@ -61,7 +61,8 @@ function listStrings(context: RuleContext, rule: Located<YAMLMap>, key: string):
   for (const list of mapValues(context.document, rule, key)) {
     if (!isSeq(list.node)) continue;
     for (const item of sequenceItems(context.document, list as Located<YAMLSeq>)) {
-      const text = scalarString(item.node);
+      // A null item (`- ~`, `-`, JSON null) decodes into a Go []string as "": `apiGroups: [~]` is the core group.
+      const text = isNullScalar(item.node) ? '' : scalarString(item.node);
       if (text !== undefined) strings.push(text);
     }
   }
