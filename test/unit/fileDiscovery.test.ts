@@ -1,0 +1,291 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  ALWAYS_EXCLUDED_DIRS,
+  createExcludeMatcher,
+  discoverFiles,
+  isCandidateFileName,
+  readManifestFile,
+} from '../../server/src/engine/fileDiscovery';
+
+const tempRoots: string[] = [];
+after(() => {
+  for (const root of tempRoots) fs.rmSync(root, { recursive: true, force: true });
+});
+
+/** Creates a temporary tree from relative paths; a trailing slash makes an empty folder. */
+function makeTree(files: Record<string, string | Buffer>): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kmg-discovery-'));
+  tempRoots.push(root);
+  for (const [relativePath, content] of Object.entries(files)) {
+    const target = path.join(root, relativePath);
+    if (relativePath.endsWith('/')) {
+      fs.mkdirSync(target, { recursive: true });
+      continue;
+    }
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, content);
+  }
+  return root;
+}
+
+async function discover(
+  root: string,
+  exclude: string[] = [],
+  signal?: AbortSignal,
+): Promise<{ files: string[]; skipped: [string, string][] }> {
+  const skipped: [string, string][] = [];
+  const files: string[] = [];
+  for await (const file of discoverFiles(root, { exclude, signal, onSkip: (p, reason) => skipped.push([p, reason]) })) {
+    files.push(file);
+  }
+  return { files: files.map((file) => path.relative(root, file).split(path.sep).join('/')), skipped };
+}
+
+describe('isCandidateFileName', () => {
+  it('accepts YAML and JSON names in any case', () => {
+    for (const name of ['a.yaml', 'a.yml', 'a.json', 'A.YAML', 'dir/x.Yml', '/abs/path/deploy.JSON', '.hidden.yaml']) {
+      assert.equal(isCandidateFileName(name), true, name);
+    }
+    for (const name of ['a.txt', 'yaml', 'a.yaml.bak', 'a.jsonc', 'Makefile', 'dir.yaml/file', '.yaml']) {
+      assert.equal(isCandidateFileName(name), false, name);
+    }
+  });
+});
+
+describe('createExcludeMatcher', () => {
+  it('always excludes node_modules, .git and vendor at any depth', () => {
+    const matches = createExcludeMatcher([]);
+    assert.deepEqual([...ALWAYS_EXCLUDED_DIRS], ['node_modules', '.git', 'vendor']);
+    for (const p of ['node_modules', 'node_modules/a.yaml', 'a/b/node_modules/c/d.yaml', '.git/config.yaml', 'x/vendor/k8s.yaml']) {
+      assert.equal(matches(p), true, p);
+    }
+    for (const p of ['a.yaml', 'vendors/a.yaml', 'my-node_modules/a.yaml', 'git/a.yaml']) {
+      assert.equal(matches(p), false, p);
+    }
+  });
+
+  it('matches globs without a slash against names at any depth, like gitignore', () => {
+    const matches = createExcludeMatcher(['*.generated.yaml', 'charts', '.cache/']);
+    assert.equal(matches('x.generated.yaml'), true);
+    assert.equal(matches('deep/er/x.generated.yaml'), true);
+    assert.equal(matches('charts'), true);
+    assert.equal(matches('a/charts/templates/svc.yaml'), true, 'inside an excluded folder');
+    assert.equal(matches('a/.cache/x.json'), true, 'dot folders match (dot: true)');
+    assert.equal(matches('chart/svc.yaml'), false);
+    assert.equal(matches('x.yaml'), false);
+  });
+
+  it('anchors globs with a slash at the root', () => {
+    const matches = createExcludeMatcher(['test/fixtures', '/build', './dist/**', 'k8s/**/secret-*.yaml']);
+    assert.equal(matches('test/fixtures/a.yaml'), true);
+    assert.equal(matches('other/test/fixtures/a.yaml'), false);
+    assert.equal(matches('build/a.yaml'), true);
+    assert.equal(matches('src/build/a.yaml'), false);
+    assert.equal(matches('dist/x/y.yaml'), true);
+    assert.equal(matches('k8s/prod/eu/secret-db.yaml'), true);
+    assert.equal(matches('k8s/secret-db.yaml'), true);
+    assert.equal(matches('k8s/prod/db.yaml'), false);
+  });
+
+  it('ignores empty and negated patterns instead of excluding everything', () => {
+    const matches = createExcludeMatcher(['', '   ', '!keep.yaml']);
+    assert.equal(matches('keep.yaml'), false);
+    assert.equal(matches('other.yaml'), false);
+  });
+});
+
+describe('discoverFiles', () => {
+  it('yields candidate files in sorted, depth-first order', async () => {
+    const root = makeTree({
+      'b.yaml': '',
+      'a.YML': '',
+      'notes.txt': '',
+      'sub/z.json': '',
+      'sub/a.yaml': '',
+      'sub/deeper/c.yml': '',
+      'c.json': '',
+      'empty/': '',
+      '.hidden/x.yaml': '',
+    });
+    const { files, skipped } = await discover(root);
+    assert.deepEqual(files, ['.hidden/x.yaml', 'a.YML', 'b.yaml', 'c.json', 'sub/a.yaml', 'sub/deeper/c.yml', 'sub/z.json']);
+    assert.deepEqual(skipped, []);
+    const again = await discover(root);
+    assert.deepEqual(again.files, files, 'deterministic');
+  });
+
+  it('yields absolute paths', async () => {
+    const root = makeTree({ 'a.yaml': '' });
+    const found: string[] = [];
+    for await (const file of discoverFiles(path.relative(process.cwd(), root), { exclude: [] })) found.push(file);
+    assert.deepEqual(found, [path.join(root, 'a.yaml')]);
+  });
+
+  it('honours excludes and the always-excluded folders', async () => {
+    const root = makeTree({
+      'keep.yaml': '',
+      'node_modules/pkg/x.yaml': '',
+      'a/node_modules/y.yaml': '',
+      '.git/z.json': '',
+      'vendor/v.yaml': '',
+      'charts/c/templates/svc.yaml': '',
+      'build/out.json': '',
+      'src/build/in.yaml': '',
+      'x.generated.yaml': '',
+    });
+    const { files } = await discover(root, ['charts', '/build', '*.generated.yaml']);
+    assert.deepEqual(files, ['keep.yaml', 'src/build/in.yaml']);
+  });
+
+  it('yields a file given as root when it is a candidate', async () => {
+    const root = makeTree({ 'one.yaml': '', 'readme.md': '' });
+    const found: string[] = [];
+    for await (const file of discoverFiles(path.join(root, 'one.yaml'), { exclude: ['*.yaml'] })) found.push(file);
+    assert.deepEqual(found, [path.join(root, 'one.yaml')]);
+    const none: string[] = [];
+    for await (const file of discoverFiles(path.join(root, 'readme.md'), { exclude: [] })) none.push(file);
+    assert.deepEqual(none, []);
+  });
+
+  it('reports a root that does not exist instead of throwing', async () => {
+    const root = makeTree({});
+    const { files, skipped } = await discover(path.join(root, 'missing'));
+    assert.deepEqual(files, []);
+    assert.equal(skipped.length, 1);
+    assert.match(skipped[0][1], /ENOENT/);
+  });
+
+  it('follows symlinked folders once and ends symlink loops', async () => {
+    const root = makeTree({ 'real/a.yaml': '', 'other/b.yaml': '' });
+    fs.symlinkSync(root, path.join(root, 'real', 'loop-to-root'), 'dir');
+    fs.symlinkSync(path.join(root, 'real'), path.join(root, 'real', 'loop-to-self'), 'dir');
+    fs.symlinkSync(path.join(root, 'other'), path.join(root, 'link-to-other'), 'dir');
+    fs.symlinkSync(path.join(root, 'real', 'a.yaml'), path.join(root, 'linked.yaml'), 'file');
+    fs.symlinkSync(path.join(root, 'nowhere.yaml'), path.join(root, 'broken.yaml'), 'file');
+    fs.symlinkSync(path.join(root, 'nowhere'), path.join(root, 'broken-dir'), 'dir');
+    const { files, skipped } = await discover(root);
+    // link-to-other sorts before other, so the folder is read once, through the link.
+    assert.deepEqual(files, ['link-to-other/b.yaml', 'linked.yaml', 'real/a.yaml']);
+    assert.deepEqual(skipped.map(([p, reason]) => [path.basename(p), reason.split(':')[0]]), [['broken.yaml', 'broken symbolic link']]);
+  });
+
+  it('skips FIFOs and other special files', async () => {
+    const root = makeTree({ 'a.yaml': '' });
+    const { execFileSync } = await import('node:child_process');
+    try {
+      execFileSync('mkfifo', [path.join(root, 'pipe.yaml')]);
+    } catch {
+      return; // no mkfifo on this system
+    }
+    assert.deepEqual((await discover(root)).files, ['a.yaml']);
+    assert.deepEqual(await readManifestFile(path.join(root, 'pipe.yaml'), 1024), { skipped: 'not a regular file' });
+  });
+
+  it('reports unreadable folders and carries on', async (t) => {
+    if (process.getuid?.() === 0) {
+      // root reads folders whatever their mode, so chmod cannot make one unreadable here.
+      t.skip('running as root: chmod 000 does not stop root from reading a folder');
+      return;
+    }
+    const root = makeTree({ 'locked/a.yaml': '', 'open/b.yaml': '' });
+    fs.chmodSync(path.join(root, 'locked'), 0o000);
+    try {
+      const { files, skipped } = await discover(root);
+      assert.deepEqual(files, ['open/b.yaml']);
+      assert.equal(skipped.length, 1);
+      assert.match(skipped[0][1], /EACCES/);
+    } finally {
+      fs.chmodSync(path.join(root, 'locked'), 0o755);
+    }
+  });
+
+  it('does not throw when folders and files vanish during the scan', async () => {
+    const root = makeTree({ 'a.yaml': '', 'gone/b.yaml': '', 'gone/c.yaml': '', 'later/d.yaml': '' });
+    const found: string[] = [];
+    const skipped: string[] = [];
+    for await (const file of discoverFiles(root, { exclude: [], onSkip: (p) => skipped.push(p) })) {
+      found.push(path.relative(root, file));
+      // Remove a folder that was already listed but not yet read, and one of the yielded files.
+      if (found.length === 1) {
+        fs.rmSync(path.join(root, 'gone'), { recursive: true });
+        fs.rmSync(path.join(root, 'a.yaml'));
+      }
+    }
+    assert.deepEqual(found, ['a.yaml', path.join('later', 'd.yaml')]);
+    assert.deepEqual(skipped.map((p) => path.basename(p)), ['gone']);
+  });
+
+  it('stops when aborted', async () => {
+    const root = makeTree({ 'a.yaml': '', 'b.yaml': '', 'c/d.yaml': '' });
+    const controller = new AbortController();
+    const found: string[] = [];
+    for await (const file of discoverFiles(root, { exclude: [], signal: controller.signal })) {
+      found.push(file);
+      controller.abort();
+    }
+    assert.equal(found.length, 1);
+    const aborted = AbortSignal.abort();
+    assert.deepEqual((await discover(root, [], aborted)).files, []);
+  });
+});
+
+describe('readManifestFile', () => {
+  it('reads UTF-8 text', async () => {
+    const root = makeTree({ 'a.yaml': 'kind: Service # naïve ✓ 🚀\n' });
+    assert.deepEqual(await readManifestFile(path.join(root, 'a.yaml'), 1024), { text: 'kind: Service # naïve ✓ 🚀\n' });
+  });
+
+  it('keeps a UTF-8 BOM in the text', async () => {
+    const root = makeTree({ 'bom.yaml': Buffer.from([0xef, 0xbb, 0xbf, ...Buffer.from('kind: Service\n')]) });
+    const read = await readManifestFile(path.join(root, 'bom.yaml'), 1024);
+    assert.deepEqual(read, { text: '\ufeffkind: Service\n' });
+  });
+
+  it('reads an empty file and one exactly at the limit', async () => {
+    const root = makeTree({ 'empty.yaml': '', 'exact.yaml': 'x'.repeat(100) });
+    assert.deepEqual(await readManifestFile(path.join(root, 'empty.yaml'), 100), { text: '' });
+    assert.deepEqual(await readManifestFile(path.join(root, 'exact.yaml'), 100), { text: 'x'.repeat(100) });
+  });
+
+  it('skips files over the size limit, naming the size and the limit', async () => {
+    const root = makeTree({ 'big.yaml': 'x'.repeat(3 * 1024 + 1) });
+    const read = await readManifestFile(path.join(root, 'big.yaml'), 2 * 1024);
+    assert.ok('skipped' in read);
+    assert.match(read.skipped, /4 KB \(3073 bytes\)/);
+    assert.match(read.skipped, /size limit of 2 KB/);
+  });
+
+  it('skips binary files with a NUL byte in the first 8 KB, but not later', async () => {
+    const early = Buffer.concat([Buffer.from('kind: x\n'), Buffer.from([0]), Buffer.from('rest')]);
+    const late = Buffer.concat([Buffer.from('#'.repeat(9000)), Buffer.from([0])]);
+    const root = makeTree({ 'early.yaml': early, 'late.yaml': late });
+    assert.deepEqual(await readManifestFile(path.join(root, 'early.yaml'), 65536), { skipped: 'binary file (contains NUL bytes)' });
+    const lateRead = await readManifestFile(path.join(root, 'late.yaml'), 65536);
+    assert.ok('text' in lateRead);
+    assert.equal(lateRead.text.length, 9001);
+  });
+
+  it('skips invalid UTF-8', async () => {
+    const cases = [
+      Buffer.from([0x6b, 0x3a, 0x20, 0xff, 0x0a]), // a byte that never occurs in UTF-8
+      Buffer.from([0x6b, 0x3a, 0x20, 0xe2, 0x82]), // truncated sequence at the end
+      Buffer.from([0xc0, 0xaf]), // overlong encoding of "/"
+      Buffer.from('k: caf\xe9\n', 'latin1'),
+    ];
+    const root = makeTree(Object.fromEntries(cases.map((bytes, i) => [`bad${i}.yaml`, bytes])));
+    for (let i = 0; i < cases.length; i++) {
+      assert.deepEqual(await readManifestFile(path.join(root, `bad${i}.yaml`), 1024), { skipped: 'not valid UTF-8 text' }, `case ${i}`);
+    }
+  });
+
+  it('reports vanished files and folders by error code', async () => {
+    const root = makeTree({ 'dir/': '' });
+    assert.deepEqual(await readManifestFile(path.join(root, 'missing.yaml'), 1024), { skipped: 'cannot read file: ENOENT' });
+    assert.deepEqual(await readManifestFile(path.join(root, 'dir'), 1024), { skipped: 'not a regular file' });
+    assert.deepEqual(await readManifestFile(path.join(root, 'dir', 'x', 'y.yaml'), 1024), { skipped: 'cannot read file: ENOENT' });
+  });
+});
