@@ -246,6 +246,11 @@ export class LspTestClient {
     await this.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
   }
 
+  /** Push-model settings change (editors without workspace/configuration send the settings along). */
+  async pushSettings(settings: Settings): Promise<void> {
+    await this.connection.sendNotification(DidChangeConfigurationNotification.type, { settings });
+  }
+
   async fileChanged(fsPath: string, type: FileChangeType): Promise<void> {
     await this.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: fileUri(fsPath), type }] });
   }
