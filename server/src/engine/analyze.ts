@@ -3,6 +3,7 @@
 import { LineIndex } from './lineIndex';
 import { manifestObjects } from './manifests';
 import { ParsedCidr, parseAllowedCidr } from './ipAddresses';
+import { findExcessiveNesting } from './nestingGuard';
 import { mightHaveFindings } from './prefilter';
 import { checkExternalIps } from './rules/externalIps';
 import { checkLoadBalancerStatus } from './rules/loadBalancerStatus';
@@ -14,6 +15,9 @@ import { AnalysisResult, EngineOptions, Finding, RuleId, Severity, UNUSED_SUPPRE
 import { parseSourceDocuments, SourceDocument } from './yamlModel';
 
 const RULE_CHECKS: Rule[] = [checkExternalIps, checkLoadBalancerStatus, checkRbacServicesStatus];
+// Far beyond real manifests (the deepest in the shared corpus indents 72 columns), far below the
+// ~1,000 levels at which the parser's recursion overflows the stack.
+const MANIFEST_NESTING_LIMITS = { maxFlowDepth: 256, maxLinePrefix: 512 };
 const TEMPLATE_PATTERN = /\{\{[\s\S]*?\}\}/g;
 
 /** A finding with the parsed nodes its fixes need. */
@@ -31,8 +35,8 @@ export interface DetailedAnalysis extends AnalysisResult {
 
 /** Lints one file's text. Never throws: unparsable documents are counted and skipped. */
 export function analyzeText(text: string, options: EngineOptions): AnalysisResult {
-  const { findings, documentCount, unparsableDocuments, templatedDocuments } = analyzeDetailed(text, options);
-  return { findings: findings.map(publicFinding), documentCount, unparsableDocuments, templatedDocuments };
+  const { findings, documents: _documents, lines: _lines, ...counts } = analyzeDetailed(text, options);
+  return { ...counts, findings: findings.map(publicFinding) };
 }
 
 function publicFinding(finding: DetailedFinding): Finding {
@@ -49,6 +53,8 @@ export function analyzeDetailed(text: string, options: EngineOptions, controls: 
   const lines = new LineIndex(text);
   const empty: DetailedAnalysis = { findings: [], documentCount: 0, unparsableDocuments: 0, templatedDocuments: 0, documents: [], lines };
   if (!controls.skipPrefilter && !mightHaveFindings(text)) return empty;
+  const nesting = findExcessiveNesting(text, MANIFEST_NESTING_LIMITS);
+  if (nesting) return { ...empty, documentCount: 1, unparsableDocuments: 1, skippedReason: `${nesting.message}; not analysed` };
   let documents: SourceDocument[];
   try {
     documents = parseSourceDocuments(text);

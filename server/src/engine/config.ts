@@ -1,6 +1,8 @@
 // The project policy file (.kube-mitm-guard.yaml) and the settings model shared with the editor's
 // `kubeMitmGuard.*` settings. Pure text in, values and problems out: no fs, no vscode.
-import { CST, Document, isAlias, isMap, isScalar, isSeq, Lexer, Node, parseDocument, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import { Document, isAlias, isMap, isScalar, isSeq, Node, parseDocument, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import { findExcessiveNesting } from './nestingGuard';
+import { RULES } from './rules/catalog';
 import { parseAllowedCidr } from './ipAddresses';
 import { LineIndex } from './lineIndex';
 import { Range, RULE_IDS, RuleId, Severity, SEVERITY_SETTINGS, SeveritySetting } from './types';
@@ -34,12 +36,9 @@ export const DEFAULT_SETTINGS: Readonly<GuardSettings> = Object.freeze({
   maxFileSizeKB: 2048,
 });
 
-export const DEFAULT_RULE_SEVERITY: Readonly<Record<RuleId, Severity>> = Object.freeze({
-  'external-ips': 'error',
-  'external-ip-invalid': 'error',
-  'loadbalancer-status': 'warning',
-  'rbac-services-status': 'warning',
-});
+export const DEFAULT_RULE_SEVERITY: Readonly<Record<RuleId, Severity>> = Object.freeze(
+  Object.fromEntries(RULE_IDS.map((id) => [id, RULES[id].defaultSeverity])) as Record<RuleId, Severity>,
+);
 
 export interface ConfigProblem {
   message: string;
@@ -315,59 +314,13 @@ function unknownKeyMessage(name: string): string {
 // ---------------------------------------------------------------------------------------------
 // The policy file
 
-/**
- * The yaml library composes nested collections recursively; thousands of nesting levels overflow
- * the stack, and after such an overflow V8 has been seen to abort the whole process. The lexer is
- * iterative, so it measures nesting first: flow depth exactly, block depth bounded by how far a
- * line's indentation and indicators reach.
- */
-function findExcessiveNesting(text: string): { offset: number; message: string } | undefined {
-  let offset = 0;
-  let flowDepth = 0;
-  let linePrefix = 0;
-  let inLinePrefix = true;
-  for (const token of new Lexer().lex(text)) {
-    const type = CST.tokenType(token);
-    switch (type) {
-      case 'flow-map-start':
-      case 'flow-seq-start':
-        if (++flowDepth > MAX_FLOW_DEPTH) {
-          return { offset, message: `Brackets nest more than ${MAX_FLOW_DEPTH} levels deep; the file is ignored` };
-        }
-        break;
-      case 'flow-map-end':
-      case 'flow-seq-end':
-        flowDepth = Math.max(0, flowDepth - 1);
-        break;
-    }
-    if (type === 'newline') {
-      inLinePrefix = true;
-      linePrefix = 0;
-    } else if (inLinePrefix) {
-      const extendsPrefix = type === 'space' || type === 'seq-item-ind' || type === 'explicit-key-ind' ||
-        type === 'map-value-ind' || type === 'anchor' || type === 'tag';
-      if (extendsPrefix) {
-        linePrefix += token.length;
-        if (linePrefix > MAX_LINE_PREFIX) {
-          return { offset, message: `Indentation is deeper than ${MAX_LINE_PREFIX} columns; the file is ignored` };
-        }
-      } else if (type !== 'doc-mode' && type !== 'byte-order-mark') {
-        inLinePrefix = false;
-      }
-    }
-    // Mirror the parser's offset bookkeeping: these control tokens stand for no source text.
-    if (type !== 'doc-mode' && type !== 'flow-error-end' && type !== 'scalar') offset += token.length;
-  }
-  return undefined;
-}
-
 /** Parses the policy file into a YAML document, or explains why it must be ignored as a whole. */
 function parsePolicyDocument(text: string): { document: Document } | { problems: { span: Span; message: string }[] } {
   if (text.length > MAX_CONFIG_CHARS) {
     return { problems: [{ span: [0, 0], message: `The file is larger than ${MAX_CONFIG_CHARS} characters; it is ignored` }] };
   }
-  const nesting = findExcessiveNesting(text);
-  if (nesting) return { problems: [{ span: [nesting.offset, nesting.offset + 1], message: nesting.message }] };
+  const nesting = findExcessiveNesting(text, { maxFlowDepth: MAX_FLOW_DEPTH, maxLinePrefix: MAX_LINE_PREFIX });
+  if (nesting) return { problems: [{ span: [nesting.offset, nesting.offset + 1], message: `${nesting.message}; the file is ignored` }] };
   const document = parseDocument(text, YAML_OPTIONS) as Document;
   if (document.errors.length > 0) {
     // After a syntax error the tree is a guess; acting on part of a policy could allow what the user

@@ -99,4 +99,6 @@ export interface AnalysisResult {
   unparsableDocuments: number;
   /** Documents skipped because they are Helm templates with `{{ }}`. */
   templatedDocuments: number;
+  /** Set when the whole text was not analysed, with the reason (for logs). */
+  skippedReason?: string;
 }

@@ -105,7 +105,8 @@ export function planServicesStatusFix(text: string, document: Document, document
     }
     const edited = applyOffsetEdits(text.slice(ruleSpan[0], ruleSpan[1]), edits.map((edit) => ({ ...edit, start: edit.start - ruleSpan[0], end: edit.end - ruleSpan[0] })));
     if (edited === undefined) return undefined;
-    partTexts.push(edited);
+    // Removing the rule's last line takes its line break; the rule's own span ends before it.
+    partTexts.push(edited.trimEnd());
   }
   const separator = itemSeparator(text, rules.node, ruleSpan[0]);
   if (separator === undefined) return undefined;

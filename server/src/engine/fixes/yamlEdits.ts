@@ -62,10 +62,15 @@ export function removeSequenceItems(text: string, seq: YAMLSeq, removeIndices: R
   const spans = itemSpans as [number, number][];
   if (seq.flow) return [rebuildFlow(text, seqSpan, spans, removeIndices, '[]')];
   if (removeIndices.size === seq.items.length) {
+    // An empty block sequence must become `key: []` on the key's line: a flow `[]` on a line of
+    // its own at the key's indentation would not parse.
     const end = trimEnd(text, seqSpan[0], seqSpan[1]);
     const dash = dashBefore(text, spans[0][0]);
     if (dash === undefined) return undefined;
-    return [{ start: dash, end, newText: '[]' }];
+    let colon = dash - 1;
+    while (colon >= 0 && /\s/.test(text[colon])) colon--;
+    if (text[colon] !== ':') return undefined;
+    return [{ start: colon + 1, end, newText: ' []' }];
   }
   const edits: OffsetEdit[] = [];
   for (const index of removeIndices) {

@@ -1,0 +1,225 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyzeText, applyEdits, EngineOptions, Fix, fixAll, fixesForFinding, TextFix } from '../../server/src/engine';
+
+const options: EngineOptions = { allowedCidrs: ['10.0.0.0/8'], rules: {} };
+
+/** The fixes offered for the finding of `code` on 1-based `line`. */
+function fixesAt(text: string, code: string, line: number, engineOptions = options): Fix[] {
+  const finding = analyzeText(text, engineOptions).findings.find((f) => f.code === code && f.range.start.line === line - 1);
+  assert.ok(finding, `no ${code} finding on line ${line}`);
+  return fixesForFinding(text, engineOptions, finding.key);
+}
+
+function applyFix(text: string, code: string, line: number, kind: Fix['kind'], engineOptions = options): string {
+  const fix = fixesAt(text, code, line, engineOptions).find((candidate) => candidate.kind === kind);
+  assert.ok(fix, `no ${kind} fix for ${code} on line ${line}`);
+  assert.ok('edits' in fix);
+  return applyEdits(text, (fix as TextFix).edits);
+}
+
+const lines = (...parts: string[]) => parts.join('\n') + '\n';
+
+test('removing a block externalIP keeps comments and other entries', () => {
+  const text = lines('apiVersion: v1', 'kind: Service', 'spec:', '  # addresses', '  externalIPs:', '  - 1.2.3.4  # office', '  - 10.0.0.5', '  ports: [{port: 80}]');
+  assert.equal(
+    applyFix(text, 'external-ips', 6, 'remove-external-ip'),
+    lines('apiVersion: v1', 'kind: Service', 'spec:', '  # addresses', '  externalIPs:', '  - 10.0.0.5', '  ports: [{port: 80}]'),
+  );
+});
+
+test('removing a flow externalIP keeps the flow style and separators', () => {
+  const text = lines('apiVersion: v1', 'kind: Service', 'spec:', '  externalIPs: ["8.8.8.8", 10.1.1.1, "9.9.9.9"]');
+  assert.equal(applyFix(text, 'external-ips', 4, 'remove-external-ip'), lines('apiVersion: v1', 'kind: Service', 'spec:', '  externalIPs: [10.1.1.1, "9.9.9.9"]'));
+  const compact = lines('apiVersion: v1', 'kind: Service', 'spec:', '  externalIPs: ["10.1.1.1","9.9.9.9"]');
+  assert.equal(applyFix(compact, 'external-ips', 4, 'remove-external-ip'), lines('apiVersion: v1', 'kind: Service', 'spec:', '  externalIPs: ["10.1.1.1"]'));
+});
+
+test('removing the last externalIP removes the key', () => {
+  const text = lines('apiVersion: v1', 'kind: Service', 'spec:', '  externalIPs:', '  - 8.8.8.8', '  type: ClusterIP');
+  assert.equal(applyFix(text, 'external-ips', 5, 'remove-external-ip'), lines('apiVersion: v1', 'kind: Service', 'spec:', '  type: ClusterIP'));
+});
+
+test('removing the externalIPs key in a CRLF multi-document file keeps CRLF and the other document', () => {
+  const text = ['apiVersion: v1', 'kind: Service', 'spec:', '  externalIPs: [8.8.8.8, 010.1.1.1]', '  type: ClusterIP', '---', 'kind: ConfigMap', ''].join('\r\n');
+  const fixed = applyFix(text, 'external-ip-invalid', 4, 'remove-external-ips-key');
+  assert.equal(fixed, ['apiVersion: v1', 'kind: Service', 'spec:', '  type: ClusterIP', '---', 'kind: ConfigMap', ''].join('\r\n'));
+});
+
+test('a BOM file keeps its BOM', () => {
+  const text = '\uFEFF' + lines('apiVersion: v1', 'kind: Service', 'spec:', '  externalIPs:', '  - 8.8.8.8', '  - 10.0.0.1');
+  assert.equal(applyFix(text, 'external-ips', 5, 'remove-external-ip'), '\uFEFF' + lines('apiVersion: v1', 'kind: Service', 'spec:', '  externalIPs:', '  - 10.0.0.1'));
+});
+
+test('allow-this-IP is offered for valid addresses only, as a host CIDR', () => {
+  const text = lines('apiVersion: v1', 'kind: Service', 'spec:', '  externalIPs: [8.8.8.8, "2001:db8::1", 010.1.1.1]');
+  const allows = (code: string) => fixesAt(text, code, 4).filter((fix) => fix.kind === 'allow-external-ip');
+  const findings = analyzeText(text, options).findings;
+  assert.equal(findings.length, 3);
+  const cidrs = findings
+    .flatMap((finding) => fixesForFinding(text, options, finding.key))
+    .flatMap((fix) => (fix.kind === 'allow-external-ip' ? [fix.cidr] : []));
+  assert.deepEqual(cidrs, ['8.8.8.8/32', '2001:db8::1/128']);
+  assert.equal(allows('external-ip-invalid').length, 0);
+});
+
+test('removing LoadBalancer status removes only ingress when status has more', () => {
+  const text = lines('apiVersion: v1', 'kind: Service', 'spec: {type: LoadBalancer}', 'status:', '  conditions: []', '  loadBalancer:', '    ingress:', '    - ip: 1.2.3.4');
+  assert.equal(
+    applyFix(text, 'loadbalancer-status', 8, 'remove-loadbalancer-ingress'),
+    lines('apiVersion: v1', 'kind: Service', 'spec: {type: LoadBalancer}', 'status:', '  conditions: []'),
+  );
+  const only = lines('apiVersion: v1', 'kind: Service', 'spec: {type: LoadBalancer}', 'status:', '  loadBalancer:', '    ingress:', '    - ip: 1.2.3.4', '---', 'kind: Other');
+  assert.equal(applyFix(only, 'loadbalancer-status', 7, 'remove-loadbalancer-ingress'), lines('apiVersion: v1', 'kind: Service', 'spec: {type: LoadBalancer}', '---', 'kind: Other'));
+});
+
+test('RBAC: write verbs are removed when the rule only covers services/status', () => {
+  const text = lines(
+    'apiVersion: rbac.authorization.k8s.io/v1',
+    'kind: Role',
+    'rules:',
+    '- apiGroups: [""]',
+    '  resources: ["services/status"]',
+    '  verbs: ["get", "patch", "update"]  # status access',
+  );
+  assert.equal(
+    applyFix(text, 'rbac-services-status', 5, 'remove-services-status-write'),
+    lines('apiVersion: rbac.authorization.k8s.io/v1', 'kind: Role', 'rules:', '- apiGroups: [""]', '  resources: ["services/status"]', '  verbs: ["get"]  # status access'),
+  );
+});
+
+test('RBAC: a rule that also grants other resources is split, other permissions unchanged', () => {
+  const text = lines(
+    'apiVersion: rbac.authorization.k8s.io/v1',
+    'kind: ClusterRole',
+    'rules:',
+    '  - apiGroups:',
+    '      - ""',
+    '    resources:',
+    '      - services',
+    '      - services/status',
+    '    verbs:',
+    '      - get',
+    '      - patch',
+    '  - apiGroups: ["apps"]',
+    '    resources: ["deployments"]',
+    '    verbs: ["get"]',
+  );
+  assert.equal(
+    applyFix(text, 'rbac-services-status', 8, 'remove-services-status-write'),
+    lines(
+      'apiVersion: rbac.authorization.k8s.io/v1',
+      'kind: ClusterRole',
+      'rules:',
+      '  - apiGroups:',
+      '      - ""',
+      '    resources:',
+      '      - services',
+      '    verbs:',
+      '      - get',
+      '      - patch',
+      '  - apiGroups:',
+      '      - ""',
+      '    resources:',
+      '      - services/status',
+      '    verbs:',
+      '      - get',
+      '  - apiGroups: ["apps"]',
+      '    resources: ["deployments"]',
+      '    verbs: ["get"]',
+    ),
+  );
+});
+
+test('RBAC: a rule left with no permission is dropped; the only rule becomes []', () => {
+  const text = lines('apiVersion: rbac.authorization.k8s.io/v1', 'kind: Role', 'rules:', '- apiGroups: [""]', '  resources: [services/status]', '  verbs: [patch, update]');
+  assert.equal(applyFix(text, 'rbac-services-status', 5, 'remove-services-status-write'), lines('apiVersion: rbac.authorization.k8s.io/v1', 'kind: Role', 'rules: []'));
+});
+
+test('RBAC: wildcards cannot be narrowed exactly, so no removal fix is offered', () => {
+  for (const rule of ['{apiGroups: ["*"], resources: [services/status], verbs: [patch]}', '{apiGroups: [""], resources: ["*"], verbs: [patch]}', '{apiGroups: [""], resources: [services/status], verbs: ["*"]}']) {
+    const text = lines('apiVersion: rbac.authorization.k8s.io/v1', 'kind: Role', `rules: [${rule}]`);
+    const kinds = fixesAt(text, 'rbac-services-status', 3).map((fix) => fix.kind);
+    assert.deepEqual(kinds, ['suppress-line'], rule);
+  }
+});
+
+test('suppress fix inserts a comment with the line indentation, and merges into an existing one', () => {
+  const text = lines('apiVersion: v1', 'kind: Service', 'spec:', '  externalIPs:', '    - 8.8.8.8');
+  const suppressed = applyFix(text, 'external-ips', 5, 'suppress-line');
+  assert.equal(suppressed, lines('apiVersion: v1', 'kind: Service', 'spec:', '  externalIPs:', '    # kube-mitm-guard-disable-next-line external-ips', '    - 8.8.8.8'));
+  assert.equal(analyzeText(suppressed, options).findings.length, 0);
+
+  const existing = lines('apiVersion: v1', 'kind: Service', 'spec:', '  externalIPs:', '    # kube-mitm-guard-disable-next-line external-ips -- ours', '    - 010.1.1.1');
+  assert.equal(
+    applyFix(existing, 'external-ip-invalid', 6, 'suppress-line'),
+    lines('apiVersion: v1', 'kind: Service', 'spec:', '  externalIPs:', '    # kube-mitm-guard-disable-next-line external-ips, external-ip-invalid -- ours', '    - 010.1.1.1'),
+  );
+});
+
+test('JSON manifests get no suppression fix (JSON has no comments)', () => {
+  const text = '{"apiVersion": "v1", "kind": "Service", "spec": {"externalIPs": ["8.8.8.8", "10.0.0.1"]}}\n';
+  const kinds = fixesAt(text, 'external-ips', 1).map((fix) => fix.kind);
+  assert.ok(!kinds.includes('suppress-line'));
+  assert.equal(applyFix(text, 'external-ips', 1, 'remove-external-ip'), '{"apiVersion": "v1", "kind": "Service", "spec": {"externalIPs": ["10.0.0.1"]}}\n');
+});
+
+test('an unused suppression can be removed', () => {
+  const text = lines('apiVersion: v1', 'kind: Service', 'spec:', '  # kube-mitm-guard-disable-next-line external-ips', '  type: ClusterIP');
+  assert.equal(applyFix(text, 'unused-suppression', 4, 'remove-suppression'), lines('apiVersion: v1', 'kind: Service', 'spec:', '  type: ClusterIP'));
+});
+
+test('entries shared through an anchor get no removal fix', () => {
+  const text = lines('apiVersion: v1', 'kind: Service', 'x-ips: &ips [8.8.8.8]', 'spec:', '  externalIPs: *ips');
+  const kinds = analyzeText(text, options).findings.flatMap((finding) => fixesForFinding(text, options, finding.key).map((fix) => fix.kind));
+  assert.ok(!kinds.includes('remove-external-ip'), kinds.join());
+});
+
+test('fix-all applies every safe fix and leaves the rest of the file alone', () => {
+  const text = lines(
+    '# header comment',
+    'apiVersion: v1',
+    'kind: Service',
+    'spec:',
+    '  externalIPs: [8.8.8.8, 10.0.0.1, 010.0.0.1]',
+    'status:',
+    '  loadBalancer:',
+    '    ingress: [{ip: 1.2.3.4}]',
+    '---',
+    'apiVersion: rbac.authorization.k8s.io/v1',
+    'kind: Role',
+    'rules:',
+    '- apiGroups: [""]',
+    '  resources: [services, services/status]',
+    '  verbs: [get, patch]',
+  );
+  const result = fixAll(text, options);
+  assert.equal(result.fixedCount, 4);
+  assert.equal(
+    result.text,
+    lines(
+      '# header comment',
+      'apiVersion: v1',
+      'kind: Service',
+      'spec:',
+      '  externalIPs: [10.0.0.1]',
+      '---',
+      'apiVersion: rbac.authorization.k8s.io/v1',
+      'kind: Role',
+      'rules:',
+      '- apiGroups: [""]',
+      '  resources: [services]',
+      '  verbs: [get, patch]',
+      '- apiGroups: [""]',
+      '  resources: [services/status]',
+      '  verbs: [get]',
+    ),
+  );
+  assert.equal(applyEdits(text, result.edits), result.text);
+  assert.equal(analyzeText(result.text, options).findings.length, 0);
+});
+
+test('a finding key that no longer exists yields no fixes', () => {
+  const text = lines('apiVersion: v1', 'kind: Service', 'spec:', '  externalIPs: [8.8.8.8]');
+  assert.deepEqual(fixesForFinding(text, options, 'external-ips:0:1'), []);
+});
