@@ -259,6 +259,16 @@ export class LspTestClient {
     return params === undefined ? this.connection.sendRequest<R>(method) : this.connection.sendRequest<R>(method, params);
   }
 
+  notify(method: string, params?: unknown): Promise<void> {
+    return params === undefined ? this.connection.sendNotification(method) : this.connection.sendNotification(method, params);
+  }
+
+  waitForExit(timeoutMs = 5_000): Promise<number | null> {
+    return this.waitFor('the server process to exit', () => (this.exitCode !== undefined ? { code: this.exitCode } : undefined), timeoutMs).then(
+      ({ code }) => code,
+    );
+  }
+
   /** Clean LSP shutdown: `shutdown` request, `exit` notification; resolves with the exit code. */
   async shutdown(timeoutMs = 5_000): Promise<number | null> {
     if (this.exitCode === undefined) {

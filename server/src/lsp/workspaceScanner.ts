@@ -41,7 +41,7 @@ export class WorkspaceScanner {
     const abort = new AbortController();
     const finished = (async () => {
       await previous?.finished;
-      return this.run(reason, abort.signal);
+      return this.run(reason, abort);
     })();
     const entry = { abort, finished };
     this.running = entry;
@@ -55,13 +55,14 @@ export class WorkspaceScanner {
     this.running?.abort.abort();
   }
 
-  private async run(reason: string, signal: AbortSignal): Promise<RescanResult> {
+  private async run(reason: string, abort: AbortController): Promise<RescanResult> {
+    const signal = abort.signal;
     const result: RescanResult = { filesScanned: 0, filesSkipped: 0, cancelled: false };
     if (signal.aborted) return { ...result, cancelled: true };
     const started = Date.now();
     this.logger.info(`Scanning the workspace (${reason}).`);
     this.status.updateScan({ scanning: true });
-    const progress = await this.startProgress(signal);
+    const progress = await this.startProgress(abort);
     try {
       const seen = new Set<string>();
       const scannedFolders: Folder[] = [];
@@ -148,16 +149,16 @@ export class WorkspaceScanner {
     });
   }
 
-  private async startProgress(signal: AbortSignal): Promise<ScanProgress> {
+  /** Progress for one scan; cancelling it in the editor aborts that scan only, never a newer one. */
+  private async startProgress(abort: AbortController): Promise<ScanProgress> {
     if (!this.canCreateProgress) return { report: () => undefined, done: () => undefined };
     try {
       const reporter = await this.connection.window.createWorkDoneProgress();
       reporter.begin('kube-mitm-guard: checking workspace manifests', 0, undefined, true);
       const cancellation = reporter.token.onCancellationRequested(() => {
         this.logger.info('Workspace scan cancelled from the editor.');
-        this.cancel();
+        abort.abort();
       });
-      if (signal.aborted) this.cancel();
       return {
         report: (percentage, message) => reporter.report(percentage, message),
         done: () => {
