@@ -84,9 +84,11 @@ export function startServer(connection: Connection): void {
     await services.scanner.scan(reason);
   };
 
+  /** The status item says "off" only when no folder checks anything. */
   const updateDisabledState = async (): Promise<void> => {
-    if (services === undefined || folders.all().length === 0) return;
-    const scopes = await Promise.all(folders.all().map(async (folder) => (await services!.settings.resolve(folder.uri)).settings.scope));
+    const settings = services?.settings;
+    if (settings === undefined || folders.all().length === 0) return;
+    const scopes = await Promise.all(folders.all().map(async (folder) => (await settings.resolve(folder.uri)).settings.scope));
     status.setDisabled(scopes.every((scope) => scope === 'off'));
   };
 
