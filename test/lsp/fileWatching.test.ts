@@ -91,4 +91,16 @@ describe('language server: file watching', () => {
     await client.request('kubeMitmGuard/rescanWorkspace');
     assert.deepEqual(client.diagnostics.get(fileUri(file)) ?? [], []);
   });
+
+  it('scans an added workspace folder and clears a removed one', async () => {
+    const extra = new TempWorkspace({ 'svc.yaml': SERVICE_WITH_EXTERNAL_IP });
+    try {
+      await client.changeWorkspaceFolders([extra.root], []);
+      await client.waitForDiagnostics(extra.path('svc.yaml'), (list) => list.length === 1, 'the added folder scanned');
+      await client.changeWorkspaceFolders([], [extra.root]);
+      await client.waitForDiagnostics(extra.path('svc.yaml'), (list) => list.length === 0, 'the removed folder cleared');
+    } finally {
+      extra.dispose();
+    }
+  });
 });

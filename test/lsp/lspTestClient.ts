@@ -17,6 +17,7 @@ import {
   DidChangeConfigurationNotification,
   DidChangeTextDocumentNotification,
   DidChangeWatchedFilesNotification,
+  DidChangeWorkspaceFoldersNotification,
   DidCloseTextDocumentNotification,
   DidOpenTextDocumentNotification,
   ExitNotification,
@@ -244,6 +245,13 @@ export class LspTestClient {
     this.settings = settings;
     this.folderSettings = folderSettings;
     await this.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
+  }
+
+  async changeWorkspaceFolders(added: string[], removed: string[]): Promise<void> {
+    const toFolder = (folder: string) => ({ uri: fileUri(folder), name: path.basename(folder) });
+    await this.connection.sendNotification(DidChangeWorkspaceFoldersNotification.type, {
+      event: { added: added.map(toFolder), removed: removed.map(toFolder) },
+    });
   }
 
   /** Push-model settings change (editors without workspace/configuration send the settings along). */
