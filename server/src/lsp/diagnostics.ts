@@ -16,6 +16,8 @@ export interface FindingDiagnosticData {
 }
 
 export function ruleDocsUrl(code: string): string {
+  // Unused suppressions are not a rule; the README explains them with the suppression comments.
+  if (code === UNUSED_SUPPRESSION) return `${RULE_DOCS_BASE_URL}#suppression-comments`;
   return `${RULE_DOCS_BASE_URL}#rule-${code}`;
 }
 
