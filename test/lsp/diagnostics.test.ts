@@ -115,4 +115,17 @@ describe('language server: diagnostics', () => {
     });
     assert.equal(diagnostics[0].code, 'external-ips');
   });
+
+  it('honours suppression comments and greys out unused ones', async () => {
+    const file = workspace.path('suppressed.yaml');
+    const suppressed = SERVICE_WITH_EXTERNAL_IP.replace('    - 1.2.3.4', '    # kube-mitm-guard-disable-next-line external-ips -- ours\n    - 1.2.3.4');
+    await client.openDocument(file, suppressed);
+    await client.waitForDiagnostics(file, (list) => list.length === 0, 'the finding suppressed');
+    await client.changeDocument(file, '# kube-mitm-guard-disable-next-line external-ips\n' + CLEAN_SERVICE);
+    const [unused] = await client.waitForDiagnostics(file, (list) => list.length === 1, 'an unused suppression');
+    assert.equal(unused.severity, DiagnosticSeverity.Hint);
+    assert.deepEqual(unused.tags, [1]);
+    assert.equal(unused.codeDescription?.href, 'https://github.com/kube-mitm-guard/kube-mitm-guard#suppression-comments');
+    await client.closeDocument(file);
+  });
 });
