@@ -45,6 +45,18 @@ const NULL_WORDS = new Set(['', '~', 'null', 'Null', 'NULL']);
  * `1:2:3:4:5:6:7:8` as a sexagesimal number, go-yaml v2 reads it as a string).
  */
 export function parseSourceDocuments(text: string): SourceDocument[] {
+  const list = parseLikeGoYaml(text);
+  // The parser starts the first document at its first node, so comments above it (the natural place
+  // for a file-level suppression) would belong to no document. Documents cover the text end to end.
+  let previousEnd = 0;
+  return list.map((document, index) => {
+    const source = { index, document, start: Math.min(previousEnd, document.range[0]), end: document.range[2], parsed: document.errors.length === 0 };
+    previousEnd = document.range[2];
+    return source;
+  });
+}
+
+function parseDocuments(text: string): Document.Parsed[] {
   const documents = parseAllDocuments(text, {
     version: '1.1',
     schema: 'failsafe',
@@ -55,14 +67,158 @@ export function parseSourceDocuments(text: string): SourceDocument[] {
     stringKeys: false,
     intAsBigInt: false,
   });
-  const list = Array.isArray(documents) ? documents : [];
-  // The parser starts the first document at its first node, so comments above it (the natural place
-  // for a file-level suppression) would belong to no document. Documents cover the text end to end.
-  let previousEnd = 0;
-  return list.map((document, index) => {
-    const source = { index, document, start: Math.min(previousEnd, document.range[0]), end: document.range[2], parsed: document.errors.length === 0 };
-    previousEnd = document.range[2];
-    return source;
+  return Array.isArray(documents) ? documents : [];
+}
+
+/**
+ * go-yaml (like libyaml) does not check indentation inside flow collections and quoted scalars:
+ *   externalIPs: [          key: "first
+ *   1.2.3.4]                line"
+ * are accepted by the cluster, while the `yaml` package rejects them. A document the cluster accepts
+ * must not be skipped as unparsable, so when a document has errors, the text is parsed again with
+ * such continuation lines indented further (which changes no value: leading white space of these
+ * lines is insignificant) and node ranges are mapped back to the original text.
+ */
+function parseLikeGoYaml(text: string): Document.Parsed[] {
+  const documents = parseDocuments(text);
+  if (documents.every((document) => document.errors.length === 0)) return documents;
+  const padding = flowContinuationPadding(text);
+  if (padding.length === 0) return documents;
+  let padded = '';
+  let from = 0;
+  for (const { offset, count } of padding) {
+    padded += text.slice(from, offset) + ' '.repeat(count);
+    from = offset;
+  }
+  padded += text.slice(from);
+  const retried = parseDocuments(padded);
+  if (retried.length !== documents.length) return documents;
+  const toOriginal = offsetMapper(padding);
+  return documents.map((document, index) => {
+    const lenient = retried[index];
+    if (document.errors.length === 0 || lenient.errors.length !== 0) return document;
+    mapRanges(lenient, toOriginal);
+    return lenient;
+  });
+}
+
+/**
+ * Where lines that continue a flow collection or a quoted scalar start with less indentation than
+ * the column the construct opened at, and how many spaces bring them there. A small linear scanner:
+ * quotes, brackets, comments and block scalars; document markers are never padded (go-yaml rejects
+ * them there).
+ */
+function flowContinuationPadding(text: string): { offset: number; count: number }[] {
+  const padding: { offset: number; count: number }[] = [];
+  let flowDepth = 0;
+  let quote = '';
+  let openColumn = 0;
+  let blockScalarIndent = -1;
+  let lineStart = 0;
+  // Block context: only indentation, an indicator (`key:`, `-`, `?`) and properties (`!tag`, `&anchor`) so far.
+  let valueStart = true;
+  for (let i = 0; i < text.length; i++) {
+    if (i === lineStart) {
+      let indent = 0;
+      while (text[i + indent] === ' ') indent++;
+      const blank = isLineEnd(text, i + indent);
+      if (blockScalarIndent >= 0 && (blank || indent > blockScalarIndent)) {
+        lineStart = nextLineStart(text, i);
+        i = lineStart - 1;
+        continue;
+      }
+      blockScalarIndent = -1;
+      valueStart = true;
+      const marker = indent === 0 && /^(?:---|\.\.\.)(?:[ \t\r\n]|$)/.test(text.slice(i, i + 4));
+      if ((flowDepth > 0 || quote) && !blank && !marker && indent <= openColumn) {
+        padding.push({ offset: i, count: openColumn + 1 - indent });
+      }
+    }
+    const ch = text[i];
+    if (ch === '\n' || (ch === '\r' && text[i + 1] !== '\n')) {
+      lineStart = i + 1;
+      continue;
+    }
+    if (quote === '"') {
+      if (ch === '\\') i++;
+      else if (ch === '"') quote = '';
+      continue;
+    }
+    if (quote === "'") {
+      if (ch === "'" && text[i + 1] === "'") i++;
+      else if (ch === "'") quote = '';
+      continue;
+    }
+    if (ch === ' ' || ch === '\t' || ch === '\r') continue;
+    const afterSpace = i === lineStart || text[i - 1] === ' ' || text[i - 1] === '\t';
+    if (ch === '#' && afterSpace) {
+      lineStart = nextLineStart(text, i);
+      i = lineStart - 1;
+      continue;
+    }
+    const tokenStart = flowDepth > 0 ? afterSpace || '[{,:?'.includes(text[i - 1]) : valueStart;
+    if (tokenStart && (ch === '"' || ch === "'")) {
+      if (flowDepth === 0) openColumn = i - lineStart;
+      quote = ch;
+    } else if (tokenStart && (ch === '[' || ch === '{')) {
+      if (flowDepth === 0) openColumn = i - lineStart;
+      flowDepth++;
+    } else if (flowDepth > 0 && (ch === ']' || ch === '}')) {
+      flowDepth--;
+    } else if (flowDepth === 0 && tokenStart && (ch === '|' || ch === '>')) {
+      blockScalarIndent = 0;
+      while (text[lineStart + blockScalarIndent] === ' ') blockScalarIndent++;
+      lineStart = nextLineStart(text, i);
+      i = lineStart - 1;
+      continue;
+    }
+    if (flowDepth > 0 || quote) continue;
+    if ('-?:'.includes(ch) && (isLineEnd(text, i + 1) || text[i + 1] === ' ' || text[i + 1] === '\t')) {
+      valueStart = true;
+    } else if (valueStart && afterSpace && (ch === '!' || ch === '&')) {
+      while (i + 1 < text.length && !' \t\r\n'.includes(text[i + 1])) i++;
+    } else {
+      valueStart = false;
+    }
+  }
+  return padding;
+}
+
+function isLineEnd(text: string, offset: number): boolean {
+  return offset >= text.length || text[offset] === '\n' || text[offset] === '\r';
+}
+
+function nextLineStart(text: string, from: number): number {
+  for (let i = from; i < text.length; i++) {
+    if (text[i] === '\n') return i + 1;
+    if (text[i] === '\r' && text[i + 1] !== '\n') return i + 1;
+  }
+  return text.length;
+}
+
+/** Maps an offset in the padded text back to the original text (inside inserted padding: the line start). */
+function offsetMapper(padding: { offset: number; count: number }[]): (offset: number) => number {
+  return (paddedOffset) => {
+    let inserted = 0;
+    for (const { offset, count } of padding) {
+      const paddedLineStart = offset + inserted;
+      if (paddedOffset < paddedLineStart) break;
+      if (paddedOffset < paddedLineStart + count) return offset;
+      inserted += count;
+    }
+    return paddedOffset - inserted;
+  };
+}
+
+function mapRanges(document: Document.Parsed, map: (offset: number) => number): void {
+  const remap = (range: [number, number, number] | null | undefined) => {
+    if (range) for (let i = 0; i < 3; i++) range[i] = map(range[i]);
+  };
+  remap(document.range);
+  visit(document, {
+    Node(_key, node) {
+      remap((node as { range?: [number, number, number] | null }).range);
+    },
   });
 }
 
