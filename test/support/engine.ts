@@ -2,6 +2,7 @@
 // prefilter soundness: if the engine finds anything with the text pre-check bypassed, the
 // pre-check must have let the text through. So every test input doubles as a soundness case.
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzeDetailed, analyzeText } from '../../server/src/engine/analyze';
 import { mightHaveFindings } from '../../server/src/engine/prefilter';
@@ -73,4 +74,25 @@ export function service(externalIPs: string): string {
 /** A core Service with a block list of externalIPs, one line per entry (entries written as-is). */
 export function serviceBlock(...entries: string[]): string {
   return yaml('apiVersion: v1', 'kind: Service', 'metadata:', '  name: web', 'spec:', '  externalIPs:', ...entries.map((e) => `  - ${e}`));
+}
+
+export const EVASION_DIR = path.join(FIXTURES, 'evasion');
+
+export interface EvasionCase {
+  name: string;
+  text: string;
+  allowedCidrs: string[];
+  findings: Brief[];
+}
+
+/** The cases of test/fixtures/evasion: each manifest with its sibling .expected.json. */
+export function loadEvasionCases(): EvasionCase[] {
+  const manifests = fs.readdirSync(EVASION_DIR).filter((file) => /\.(ya?ml|json)$/.test(file) && !file.endsWith('.expected.json'));
+  return manifests.sort().map((file) => {
+    const expectedPath = path.join(EVASION_DIR, file.replace(/\.(ya?ml|json)$/, '.expected.json'));
+    assert.ok(fs.existsSync(expectedPath), `${file} has no sibling .expected.json`);
+    const expected = JSON.parse(fs.readFileSync(expectedPath, 'utf8')) as Brief[] | { allowedCidrs: string[]; findings: Brief[] };
+    const { allowedCidrs, findings } = Array.isArray(expected) ? { allowedCidrs: [], findings: expected } : expected;
+    return { name: file, text: fs.readFileSync(path.join(EVASION_DIR, file), 'utf8'), allowedCidrs, findings };
+  });
 }
