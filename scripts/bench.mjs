@@ -7,7 +7,9 @@
 //   4. code action   textDocument/codeAction latency while a workspace rescan runs
 //   5. memory        the server's peak RSS (VmHWM) at the end
 // Usage: npm run bench -- [--folder DIR] [--scale N] [--runs K] [--json FILE] [--edits N]
-//                         [--edit-file PATH] [--server PATH] [--compare FILE] [--keep]
+//                         [--edit-file PATH] [--server PATH] [--compare FILE] [--keep] [--cpu-prof DIR]
+// --cpu-prof DIR writes the server's V8 CPU profile per run (open in Chrome DevTools or summarize it with
+// `node scripts/bench/profileSummary.mjs FILE`); profiling slows the server, so its figures are not comparable.
 // No pass/fail exit code: the targets are printed next to the figures (timings are not test assertions).
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -55,8 +57,9 @@ function parseArgs(argv) {
       case '--server': args.server = path.resolve(value()); break;
       case '--compare': args.compare = path.resolve(value()); break;
       case '--keep': args.keep = true; break;
+      case '--cpu-prof': args.cpuProf = path.resolve(value()); break;
       case '-h': case '--help':
-        console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 11).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+        console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 13).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
         process.exit(0);
         break;
       default: throw new Error(`Unknown flag ${flag}`);
@@ -151,7 +154,8 @@ function editPosition(text) {
 
 /** One server session: scan, keystrokes, code actions during a rescan, memory. */
 async function runServer(args, folder, editFile, run) {
-  const client = new BenchClient(args.server);
+  const nodeArgs = args.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', args.cpuProf, '--cpu-prof-name', `server-run${run}.cpuprofile`] : [];
+  const client = new BenchClient(args.server, { nodeArgs });
   const result = { run };
   try {
     await client.initialize([folder]);
