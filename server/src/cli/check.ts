@@ -1,0 +1,334 @@
+// `kube-mitm-guard check [paths...]`: the editor's verdicts for CI and pre-commit, from the same engine.
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { analyzeText, fixAll, fixesForFinding } from '../engine';
+import { CONFIG_FILE_NAME } from '../engine/config';
+import picomatch from 'picomatch';
+import { discoverFiles, readManifestFile } from '../engine/fileDiscovery';
+import { EngineOptions, Finding, Severity } from '../engine/types';
+import { all, oneOf, parseArgs, single, UsageError } from './args';
+import { replaceFileAtomically } from './atomicWrite';
+import { ConfigResolver, displayPath, EffectiveSettings, parseFlagSettings } from './configResolver';
+import { formatJson } from './formatJson';
+import { formatSarif } from './formatSarif';
+import { formatText } from './formatText';
+import { colorEnabled, Output } from './output';
+import { Progress } from './progress';
+import { compareFindings, FileReport, FixSummary, RunReport, SEVERITY_RANK } from './report';
+import { unifiedDiff } from './unifiedDiff';
+
+export const CHECK_HELP = `Usage: kube-mitm-guard check [options] [paths...]
+
+Checks Kubernetes manifests for the CVE-2020-8554 man-in-the-middle risk, with the same rules and
+verdicts as the editor extension. Paths are files, folders (searched recursively for *.yaml, *.yml and
+*.json; node_modules, .git and vendor are always skipped) or - for standard input. Default: the
+current folder.
+
+Configuration: the nearest .kube-mitm-guard.yaml in the path's folder or above (for standard input:
+the current folder or above), or the file given with --config. Flags are applied on top of it.
+
+Options:
+  --config FILE             use this config file instead of searching for .kube-mitm-guard.yaml
+  --allow-cidr CIDR         also allow externalIPs in CIDR (repeatable; added to the config's list)
+  --rule ID=SEVERITY        set a rule's severity: error, warning, information, hint or off
+                            (repeatable; wins over the config file)
+  --exclude GLOB            skip matching files and folders (repeatable; relative to the current
+                            folder; a pattern without / matches a name at any depth)
+  --max-file-size-kb N      skip files larger than N kilobytes (default: config or 2048)
+  --fail-on LEVEL           exit 1 when a finding is at least this severe: error, warning (default),
+                            information, hint, or never
+  --format FORMAT           text (default), json or sarif
+  --fix                     apply the safe fixes (the editor's "fix all") to the files, in place
+  --fix-dry-run             print the fixes as a unified diff instead of applying them
+  --color, --no-color       force or turn off colour (default: colour on a terminal unless NO_COLOR is set)
+  -h, --help                show this help
+
+Text output: file:line:col severity rule message, with 1-based line and column; the column counts
+UTF-16 code units, as editors do. JSON and SARIF output: see docs/cli.md.
+
+Exit codes: 0 no finding at or above --fail-on; 1 such findings; 2 usage or configuration error.
+Unreadable, oversized or unparsable files are reported on standard error; other files are still checked.
+`;
+
+const CHECK_OPTIONS = {
+  config: { value: true },
+  'allow-cidr': { value: true, repeatable: true },
+  rule: { value: true, repeatable: true },
+  exclude: { value: true, repeatable: true },
+  'max-file-size-kb': { value: true },
+  'fail-on': { value: true },
+  format: { value: true },
+  fix: {},
+  'fix-dry-run': {},
+  color: {},
+  'no-color': {},
+  help: { short: 'h' },
+} as const;
+
+type FailOn = Severity | 'never';
+const FAIL_ON_VALUES: readonly FailOn[] = ['error', 'warning', 'information', 'hint', 'never'];
+const FORMATS = ['text', 'json', 'sarif'] as const;
+type Format = (typeof FORMATS)[number];
+
+interface Candidate {
+  /** Absolute path, or undefined for standard input. */
+  absolutePath?: string;
+  settings: EffectiveSettings;
+}
+
+export async function runCheck(argv: readonly string[], output: Output, toolVersion: string): Promise<number> {
+  const args = parseArgs(argv, CHECK_OPTIONS, 'check');
+  if (args.flags.has('help')) {
+    output.stdout(CHECK_HELP);
+    return 0;
+  }
+  const format: Format = oneOf(single(args, 'format'), FORMATS, 'format') ?? 'text';
+  const failOn: FailOn = oneOf(single(args, 'fail-on'), FAIL_ON_VALUES, 'fail-on') ?? 'warning';
+  const fix = args.flags.has('fix');
+  const dryRun = args.flags.has('fix-dry-run');
+  if (fix && dryRun) throw new UsageError('--fix and --fix-dry-run cannot be used together');
+  if (args.flags.has('color') && args.flags.has('no-color')) throw new UsageError('--color and --no-color cannot be used together');
+  if (dryRun && format !== 'text') throw new UsageError('--fix-dry-run prints a diff; it cannot be combined with --format json or sarif');
+  const color = args.flags.has('color') ? true : args.flags.has('no-color') ? false : colorEnabled(output.stdoutIsTTY, process.env);
+  const flags = parseFlagSettings(all(args, 'allow-cidr'), all(args, 'rule'), all(args, 'exclude'), single(args, 'max-file-size-kb'));
+  const paths = args.positionals.length > 0 ? args.positionals : ['.'];
+  if (paths.filter((candidate) => candidate === '-').length > 1) throw new UsageError('- (standard input) can be given only once');
+  if (fix && paths.includes('-')) {
+    throw new UsageError('--fix cannot rewrite standard input; use --fix-dry-run to see the fixes as a diff');
+  }
+  const cwd = process.cwd();
+  const resolver = new ConfigResolver(flags, single(args, 'config'), (line) => output.stderr(`${line}\n`));
+  // Paths must exist; a typo must not turn into a green check.
+  const roots: { argument: string; absolutePath?: string; isDirectory: boolean }[] = [];
+  for (const argument of paths) {
+    if (argument === '-') {
+      roots.push({ argument, isDirectory: false });
+      continue;
+    }
+    const absolutePath = path.resolve(cwd, argument);
+    try {
+      const stat = await fs.stat(absolutePath);
+      roots.push({ argument, absolutePath, isDirectory: stat.isDirectory() });
+    } catch (error) {
+      throw new UsageError(`${argument}: no such file or folder (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
+  }
+
+  const report: RunReport = { files: [], filesChecked: 0, skipped: [] };
+  const notices: string[] = [];
+  const progress = new Progress(output);
+  const seen = new Set<string>();
+  const fixMessages: string[] = [];
+  const diffs: string[] = [];
+  try {
+    for (const root of roots) {
+      if (root.absolutePath === undefined) {
+        const settings = await resolver.forDirectory(cwd);
+        await checkStdin(settings);
+        continue;
+      }
+      const settings = await resolver.forDirectory(root.isDirectory ? root.absolutePath : path.dirname(root.absolutePath));
+      const isExcluded = excluder(root.absolutePath, root.isDirectory, settings, cwd);
+      if (!root.isDirectory) {
+        if (path.basename(root.absolutePath) === CONFIG_FILE_NAME) {
+          notices.push(`note: ${root.argument} is the policy file, not a manifest; it was not checked`);
+        } else if (isExcluded(root.absolutePath)) {
+          notices.push(`note: ${root.argument} matches an exclude pattern; it was not checked`);
+        } else {
+          await checkFile({ absolutePath: root.absolutePath, settings });
+        }
+        continue;
+      }
+      const pruneGlobs = [...settings.flagExclude, ...settings.configExclude].filter((glob) => !glob.replace(/^\/+|\/+$/g, '').includes('/'));
+      const files = discoverFiles(root.absolutePath, {
+        exclude: pruneGlobs,
+        onSkip: (skippedPath, reason) => report.skipped.push({ displayPath: displayPath(skippedPath, cwd), reason }),
+      });
+      for await (const file of files) {
+        if (path.basename(file) === CONFIG_FILE_NAME || isExcluded(file)) continue;
+        await checkFile({ absolutePath: file, settings });
+      }
+    }
+  } finally {
+    progress.done();
+  }
+
+  for (const file of report.files) file.findings.sort(compareFindings);
+  for (const notice of notices) output.stderr(`${notice}\n`);
+  for (const skipped of report.skipped) output.stderr(`warning: ${skipped.displayPath}: not checked: ${skipped.reason}\n`);
+  if (dryRun) {
+    output.stdout(diffs.join(''));
+    const remaining = report.files.reduce((sum, file) => sum + file.findings.length, 0);
+    output.stderr(`${fixMessages.length === 0 ? 'No fixes to apply' : fixMessages.join('\n')}; ${remaining} problem${remaining === 1 ? '' : 's'} would remain.\n`);
+  } else {
+    const fixLines = fixMessages.map((line) => `${line}\n`).join('');
+    if (format === 'text') {
+      output.stdout(fixLines + formatText(report, color));
+    } else {
+      output.stderr(fixLines);
+      output.stdout(format === 'json' ? formatJson(report, toolVersion) : formatSarif(report, toolVersion, cwd));
+    }
+  }
+  if (failOn === 'never') return 0;
+  const threshold = SEVERITY_RANK[failOn];
+  const failing = report.files.some((file) => file.findings.some((finding) => SEVERITY_RANK[finding.severity] >= threshold));
+  return failing ? 1 : 0;
+
+  async function checkStdin(settings: EffectiveSettings): Promise<void> {
+    const shown = '<stdin>';
+    const bytes = await readStdin(settings.maxFileSizeKB * 1024);
+    if (bytes === 'too-large') {
+      report.skipped.push({ displayPath: shown, reason: `input is over the size limit of ${settings.maxFileSizeKB} KB (maxFileSizeKB)` });
+      return;
+    }
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+    } catch {
+      report.skipped.push({ displayPath: shown, reason: 'not valid UTF-8 text' });
+      return;
+    }
+    analyse({ settings }, shown, text);
+  }
+
+  async function checkFile(candidate: Candidate & { absolutePath: string }): Promise<void> {
+    const { absolutePath, settings } = candidate;
+    if (seen.has(absolutePath)) return;
+    seen.add(absolutePath);
+    const shown = displayPath(absolutePath, cwd);
+    progress.update(report.filesChecked + report.skipped.length + 1, shown);
+    const read = await readManifestFile(absolutePath, settings.maxFileSizeKB * 1024);
+    if ('skipped' in read) {
+      report.skipped.push({ displayPath: shown, reason: read.skipped });
+      return;
+    }
+    const original = read.text;
+    const options = engineOptions(settings, absolutePath);
+    let text = original;
+    if (fix || dryRun) {
+      let fixed: ReturnType<typeof fixAll>;
+      try {
+        fixed = fixAll(original, options);
+      } catch (error) {
+        notices.push(`warning: ${shown}: the fixes could not be computed: ${error instanceof Error ? error.message : String(error)}`);
+        fixed = { edits: [], fixedCount: 0, text: original };
+      }
+      if (fixed.fixedCount > 0 && fixed.text !== original) {
+        const count = `${fixed.fixedCount} problem${fixed.fixedCount === 1 ? '' : 's'}`;
+        if (dryRun) {
+          const label = portable(shown);
+          diffs.push(unifiedDiff(`a/${label}`, `b/${label}`, original, fixed.text));
+          fixMessages.push(`Would fix ${count} in ${shown}`);
+          text = fixed.text;
+        } else {
+          try {
+            const outcome = await replaceFileAtomically(absolutePath, original, fixed.text);
+            if (outcome.written) {
+              fixMessages.push(`Fixed ${count} in ${shown}`);
+              text = fixed.text;
+            } else {
+              notices.push(`warning: ${shown}: not fixed: ${outcome.reason}`);
+            }
+          } catch (error) {
+            notices.push(`warning: ${shown}: not fixed: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+          }
+        }
+      }
+    }
+    analyse(candidate, shown, text);
+  }
+
+  function analyse(candidate: Candidate, shown: string, text: string): void {
+    const options = engineOptions(candidate.settings, candidate.absolutePath);
+    let findings: Finding[];
+    let unparsable = 0;
+    try {
+      const result = analyzeText(text, options);
+      findings = result.findings;
+      unparsable = result.unparsableDocuments;
+    } catch (error) {
+      report.skipped.push({ displayPath: shown, reason: `could not be analysed: ${error instanceof Error ? error.message : String(error)}` });
+      return;
+    }
+    report.filesChecked++;
+    if (unparsable > 0) {
+      notices.push(
+        `warning: ${shown}: ${unparsable} YAML document${unparsable === 1 ? '' : 's'} could not be parsed and ${unparsable === 1 ? 'was' : 'were'} not checked`,
+      );
+    }
+    const file: FileReport = { absolutePath: candidate.absolutePath, displayPath: shown, text, findings };
+    if (format === 'json' && findings.length > 0) {
+      file.fixes = new Map();
+      for (const finding of findings) {
+        const available: FixSummary[] = fixesForFinding(text, options, finding.key).map((fixItem) => ({
+          kind: fixItem.kind,
+          title: fixItem.title,
+          fixAll: fixItem.fixAll,
+        }));
+        file.fixes.set(finding.key, available);
+      }
+    }
+    report.files.push(file);
+  }
+}
+
+function engineOptions(settings: EffectiveSettings, absolutePath: string | undefined): EngineOptions {
+  return { allowedCidrs: settings.allowedCidrs, rules: settings.rules, filePath: absolutePath };
+}
+
+function portable(shown: string): string {
+  return shown.split(path.sep).join('/');
+}
+
+/**
+ * Exclude patterns, like the editor's: --exclude globs are relative to the current folder, the config
+ * file's globs to the config file's folder; a path outside that base is matched relative to the
+ * scanned path instead. (node_modules, .git and vendor below a scanned folder are skipped by
+ * discoverFiles; a file named explicitly is checked even there.)
+ */
+function excluder(root: string, rootIsDirectory: boolean, settings: EffectiveSettings, cwd: string): (file: string) => boolean {
+  const scanRoot = rootIsDirectory ? root : path.dirname(root);
+  const flagMatcher = globMatcher(settings.flagExclude);
+  const configMatcher = globMatcher(settings.configExclude);
+  const configBase = settings.config.file ? path.dirname(settings.config.file) : scanRoot;
+  const relativeTo = (base: string, file: string) => {
+    const relative = path.relative(base, file);
+    return relative.startsWith('..') || path.isAbsolute(relative) ? path.relative(scanRoot, file) : relative;
+  };
+  return (file) => flagMatcher(relativeTo(cwd, file)) || configMatcher(relativeTo(configBase, file));
+}
+
+/**
+ * The glob semantics of fileDiscovery's createExcludeMatcher (gitignore-like: a glob without a slash
+ * matches a name at any depth, one with a slash is anchored, excluding a folder excludes its
+ * contents), without its always-excluded folders.
+ */
+function globMatcher(globs: readonly string[]): (relativePath: string) => boolean {
+  const patterns = globs
+    .map((glob) => glob.trim())
+    .filter((glob) => glob !== '' && !glob.startsWith('!'))
+    .map((glob) => glob.replace(/^\.\//, '').replace(/\/+$/, ''))
+    .map((glob) => (glob.startsWith('/') ? glob.slice(1) : glob.includes('/') ? glob : `**/${glob}`))
+    .filter((glob) => glob !== '');
+  if (patterns.length === 0) return () => false;
+  const matches = picomatch(patterns, { dot: true });
+  return (relativePath) => {
+    const segments = relativePath.split(path.sep).join('/').split('/').filter((segment) => segment !== '' && segment !== '.');
+    for (let length = 1; length <= segments.length; length++) {
+      if (matches(segments.slice(0, length).join('/'))) return true;
+    }
+    return false;
+  };
+}
+
+async function readStdin(maxBytes: number): Promise<Buffer | 'too-large'> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of process.stdin) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+    total += buffer.length;
+    if (total > maxBytes) return 'too-large';
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks, total);
+}

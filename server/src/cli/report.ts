@@ -1,0 +1,57 @@
+// What one `check` run found, independent of the output format.
+import { Finding, FixKind, Severity } from '../engine/types';
+
+export interface FixSummary {
+  kind: FixKind;
+  title: string;
+  /** Applied by --fix (the editor's "fix all"); the others are quick fixes to choose in the editor. */
+  fixAll: boolean;
+}
+
+export interface FileReport {
+  /** Absolute path on disk; undefined for standard input. */
+  absolutePath?: string;
+  /** Relative to the current folder when inside it (OS separators); `<stdin>` for standard input. */
+  displayPath: string;
+  /** The text the findings' positions refer to (after --fix when it rewrote the file). */
+  text: string;
+  findings: Finding[];
+  /** Fixes available per finding key (only computed for --format json). */
+  fixes?: Map<string, FixSummary[]>;
+}
+
+export interface SkippedFile {
+  displayPath: string;
+  reason: string;
+}
+
+export interface RunReport {
+  files: FileReport[];
+  /** Files read and analysed. */
+  filesChecked: number;
+  skipped: SkippedFile[];
+}
+
+export const SEVERITY_RANK: Record<Severity, number> = { error: 4, warning: 3, information: 2, hint: 1 };
+export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'information', 'hint'];
+
+export function countBySeverity(report: RunReport): Record<Severity, number> {
+  const counts: Record<Severity, number> = { error: 0, warning: 0, information: 0, hint: 0 };
+  for (const file of report.files) for (const finding of file.findings) counts[finding.severity]++;
+  return counts;
+}
+
+/** Forward slashes, for JSON and SARIF whatever the OS. */
+export function portablePath(displayPath: string): string {
+  return displayPath.split('\\').join('/');
+}
+
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    a.range.start.line - b.range.start.line ||
+    a.range.start.character - b.range.start.character ||
+    a.range.end.line - b.range.end.line ||
+    a.range.end.character - b.range.end.character ||
+    (a.code < b.code ? -1 : a.code > b.code ? 1 : 0)
+  );
+}
