@@ -9,17 +9,22 @@ export interface ManifestObject {
   kinds: string[];
 }
 
-const MAX_LIST_DEPTH = 8;
+// kubectl flattens nested Lists; the cap only guards the stack (distinct nodes are visited once).
+const MAX_LIST_DEPTH = 64;
 
 export function manifestObjects(document: Document): ManifestObject[] {
   const root = resolveNode(document, document.contents);
   if (!isMap(root)) return [];
   const objects: ManifestObject[] = [];
-  collectObjects(document, { node: root, written: root, shared: false }, objects, 0);
+  collectObjects(document, { node: root, written: root, shared: false }, objects, 0, new Set());
   return objects;
 }
 
-function collectObjects(document: Document, map: Located<YAMLMap>, objects: ManifestObject[], depth: number): void {
+function collectObjects(document: Document, map: Located<YAMLMap>, objects: ManifestObject[], depth: number, seen: Set<YAMLMap>): void {
+  // An item reached again through an alias is the same node with the same findings: visiting it once
+  // keeps `items: [*list, *list, …]` alias bombs linear.
+  if (seen.has(map.node)) return;
+  seen.add(map.node);
   const apiVersions = scalarValues(document, map, 'apiVersion');
   const kinds = scalarValues(document, map, 'kind');
   objects.push({ map, apiVersions, kinds });
@@ -27,7 +32,7 @@ function collectObjects(document: Document, map: Located<YAMLMap>, objects: Mani
   for (const items of mapValues(document, map, 'items')) {
     if (!isSeq(items.node)) continue;
     for (const item of sequenceItems(document, items as Located<YAMLSeq>)) {
-      if (isMap(item.node)) collectObjects(document, item as Located<YAMLMap>, objects, depth + 1);
+      if (isMap(item.node)) collectObjects(document, item as Located<YAMLMap>, objects, depth + 1, seen);
     }
   }
 }
