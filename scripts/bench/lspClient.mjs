@@ -6,6 +6,9 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
+/** USER_HZ: 100 on every Linux that Node supports. */
+const CLOCK_TICKS = 100;
+
 export function fileUri(fsPath) {
   return pathToFileURL(fsPath).href;
 }
@@ -182,6 +185,17 @@ export class BenchClient {
       return { peakRssMB: kb('VmHWM') / 1024, rssMB: kb('VmRSS') / 1024 };
     } catch {
       return { peakRssMB: NaN, rssMB: NaN };
+    }
+  }
+
+  /** CPU time (user + system) the server has used so far, in ms, from /proc (Linux only; 10 ms ticks). */
+  cpuMs() {
+    try {
+      const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+    } catch {
+      return NaN;
     }
   }
 

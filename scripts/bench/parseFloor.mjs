@@ -16,6 +16,7 @@ const files = listCandidateFiles(folder);
 
 let bytes = 0;
 let documents = 0;
+const cpuStart = process.cpuUsage();
 const started = performance.now();
 for (const file of files) {
   const text = readFileSync(file.path, 'utf8');
@@ -24,6 +25,8 @@ for (const file of files) {
   documents += Array.isArray(parsed) ? parsed.length : 1;
 }
 const floorMs = performance.now() - started;
+const cpu = process.cpuUsage(cpuStart);
+const floorCpuMs = (cpu.user + cpu.system) / 1000;
 
 let single;
 if (singleFile) {
@@ -39,7 +42,7 @@ if (singleFile) {
 }
 
 const memory = process.memoryUsage();
-process.stdout.write(`${JSON.stringify({ files: files.length, bytes, documents, floorMs, single, peakRssMB: peakRssMB() ?? memory.rss / 2 ** 20 })}\n`);
+process.stdout.write(`${JSON.stringify({ files: files.length, bytes, documents, floorMs, floorCpuMs, single, peakRssMB: peakRssMB() ?? memory.rss / 2 ** 20 })}\n`);
 
 function peakRssMB() {
   try {
