@@ -1,0 +1,380 @@
+// `kube-mitm-guard check`: paths, config discovery, every flag, output formats and exit codes, run as
+// the built dist/cli.js on real temporary files.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { JsonReport, packageVersion, runCli, TempDir } from './cliHarness';
+
+const EXPECTED_TEXT_LINES = [
+  'broken.yaml:12:7 error external-ips ',
+  'lb.yaml:10:9 warning loadbalancer-status ',
+  'list.json:5:102 error external-ip-invalid ',
+  'nested/deeper/unicode.yml:7:17 error external-ip-invalid ',
+  'nested/deeper/unicode.yml:7:23 error external-ips ',
+  'rbac.yaml:8:29 warning rbac-services-status ',
+  'services.yaml:15:7 error external-ips ',
+  'services.yaml:16:7 error external-ip-invalid ',
+  'suppressed.yaml:9:41 hint unused-suppression ',
+];
+
+function findingLines(stdout: string): string[] {
+  return stdout.split('\n').filter((line) => /^\S+:\d+:\d+ /.test(line));
+}
+
+function service(name: string, ips: string[]): string {
+  return ['apiVersion: v1', 'kind: Service', 'metadata:', `  name: ${name}`, 'spec:', '  externalIPs:', ...ips.map((ip) => `    - ${ip}`), ''].join('\n');
+}
+
+describe('check: text output, paths and exit codes', () => {
+  let workspace: TempDir;
+
+  before(() => {
+    workspace = TempDir.fromFixture('workspace');
+  });
+
+  after(() => workspace.dispose());
+
+  it('checks the current folder by default, with the config file, excludes and 1-based positions', () => {
+    const result = runCli(['check'], { cwd: workspace.root });
+    assert.equal(result.code, 1, result.stderr);
+    const lines = findingLines(result.stdout);
+    assert.equal(lines.length, EXPECTED_TEXT_LINES.length, result.stdout);
+    lines.forEach((line, index) => assert.ok(line.startsWith(EXPECTED_TEXT_LINES[index]), `${line}\nexpected ${EXPECTED_TEXT_LINES[index]}`));
+    // Config excludes (ignored/), always-excluded folders (node_modules), Helm templates, other extensions.
+    assert.doesNotMatch(result.stdout, /ignored\/|node_modules|chart\/|notes\.txt/);
+    assert.match(result.stdout, /^9 problems \(6 errors, 2 warnings, 1 hint\) in 7 files \(10 files checked\)\.$/m);
+    // Piped: no colour codes, no progress line.
+    assert.doesNotMatch(result.stdout + result.stderr, /\u001b\[|\r/);
+  });
+
+  it('names the file, line and column of each finding and says what the message says', () => {
+    const result = runCli(['check', 'services.yaml'], { cwd: workspace.root });
+    assert.equal(result.code, 1);
+    assert.equal(
+      findingLines(result.stdout)[0],
+      'services.yaml:15:7 error external-ips externalIP 8.8.8.8 lets this Service intercept traffic to 8.8.8.8 from every pod and node ' +
+        '(CVE-2020-8554). It is outside the allowed CIDRs (203.0.113.0/24); if this address is yours, add 8.8.8.8/32 to ' +
+        'allowedExternalIPCidrs in .kube-mitm-guard.yaml.',
+    );
+  });
+
+  it('reports unparsable documents on stderr and still reports the other documents of the file', () => {
+    const result = runCli(['check', 'broken.yaml'], { cwd: workspace.root });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^warning: broken\.yaml: 1 YAML document could not be parsed and was not checked$/m);
+    assert.deepEqual(findingLines(result.stdout).map((line) => line.split(' ').slice(0, 3).join(' ')), ['broken.yaml:12:7 error external-ips']);
+  });
+
+  it('accepts several paths, folders and files, and reports each file once', () => {
+    const result = runCli(['check', 'nested', 'services.yaml', 'nested/deeper/unicode.yml'], { cwd: workspace.root });
+    assert.equal(result.code, 1);
+    assert.deepEqual(
+      findingLines(result.stdout).map((line) => line.split(' ')[0]),
+      ['nested/deeper/unicode.yml:7:17', 'nested/deeper/unicode.yml:7:23', 'services.yaml:15:7', 'services.yaml:16:7'],
+    );
+  });
+
+  it('exits 0 with a summary when there is nothing to report', () => {
+    const result = runCli(['check', 'chart', 'clean.json'], { cwd: workspace.root });
+    assert.equal(result.code, 0, result.stdout);
+    assert.equal(result.stdout, 'No problems found (3 files checked).\n');
+  });
+
+  it('finds the config file upward from a path, and from the current folder for standard input', () => {
+    const nested = runCli(['check', '.'], { cwd: workspace.path('nested/deeper') });
+    // 9.9.9.9 is outside the workspace allowlist; the message names the allowlist read from ../../.kube-mitm-guard.yaml.
+    assert.match(nested.stdout, /outside the allowed CIDRs \(203\.0\.113\.0\/24\)/);
+    const stdin = runCli(['check', '-'], { cwd: workspace.path('nested'), stdin: service('in', ['203.0.113.5', '1.1.1.1']) });
+    assert.equal(stdin.code, 1);
+    assert.deepEqual(findingLines(stdin.stdout).map((line) => line.split(' ').slice(0, 3).join(' ')), ['<stdin>:8:7 error external-ips']);
+  });
+
+  it('--config FILE replaces discovery', () => {
+    const other = new TempDir({ 'policy.yaml': 'allowedExternalIPCidrs: [8.8.8.0/24]\n' });
+    try {
+      const result = runCli(['check', '--config', other.path('policy.yaml'), 'services.yaml'], { cwd: workspace.root });
+      // 8.8.8.8 is allowed now, and 203.0.113.10 (allowed by the discovered file) no longer is.
+      assert.deepEqual(
+        findingLines(result.stdout).map((line) => line.split(' ').slice(0, 3).join(' ')),
+        ['services.yaml:7:7 error external-ips', 'services.yaml:16:7 error external-ip-invalid'],
+      );
+      const missing = runCli(['check', '--config', other.path('nope.yaml'), 'services.yaml'], { cwd: workspace.root });
+      assert.equal(missing.code, 2);
+      assert.match(missing.stderr, /nope\.yaml: cannot read the --config file \(ENOENT\)/);
+    } finally {
+      other.dispose();
+    }
+  });
+
+  it('exits 2 for a path that does not exist, naming it', () => {
+    const result = runCli(['check', 'services.yaml', 'missing-dir'], { cwd: workspace.root });
+    assert.equal(result.code, 2);
+    assert.equal(result.stdout, '');
+    assert.match(result.stderr, /^kube-mitm-guard: missing-dir: no such file or folder \(ENOENT\)\n$/);
+  });
+
+  it('says when a named file is excluded or is the policy file', () => {
+    const result = runCli(['check', 'ignored/svc.yaml', '.kube-mitm-guard.yaml'], { cwd: workspace.root });
+    assert.equal(result.code, 0);
+    assert.match(result.stderr, /note: ignored\/svc\.yaml matches an exclude pattern; it was not checked/);
+    assert.match(result.stderr, /note: \.kube-mitm-guard\.yaml is the policy file, not a manifest; it was not checked/);
+  });
+});
+
+describe('check: flags', () => {
+  let dir: TempDir;
+
+  before(() => {
+    dir = new TempDir({
+      'svc.yaml': service('web', ['192.0.2.10', '198.51.100.1']),
+      'lb.yaml': ['apiVersion: v1', 'kind: Service', 'metadata:', '  name: lb', 'status:', '  loadBalancer:', '    ingress:', '      - ip: 192.0.2.99', ''].join('\n'),
+      'build/out.yaml': service('generated', ['10.9.9.9']),
+      'deploy/legacy/old.yaml': service('old', ['10.8.8.8']),
+    });
+  });
+
+  after(() => dir.dispose());
+
+  const rules = (args: string[]) => findingLines(runCli(['check', ...args], { cwd: dir.root }).stdout).map((line) => line.split(' ').slice(0, 3).join(' '));
+
+  it('--allow-cidr (repeatable) allows externalIPs; a bad CIDR is a usage error', () => {
+    assert.deepEqual(rules(['svc.yaml']), ['svc.yaml:7:7 error external-ips', 'svc.yaml:8:7 error external-ips']);
+    assert.deepEqual(rules(['--allow-cidr', '192.0.2.0/24', 'svc.yaml']), ['svc.yaml:8:7 error external-ips']);
+    assert.deepEqual(rules(['--allow-cidr=192.0.2.0/24', '--allow-cidr', '198.51.100.1', 'svc.yaml']), []);
+    const bad = runCli(['check', '--allow-cidr', '10.0.0.0/33'], { cwd: dir.root });
+    assert.equal(bad.code, 2);
+    assert.equal(bad.stderr, 'kube-mitm-guard: --allow-cidr: "10.0.0.0/33" has an invalid prefix length (0-32)\n');
+  });
+
+  it('--rule id=severity (repeatable) sets severities; unknown rules and severities are usage errors', () => {
+    assert.deepEqual(rules(['--rule', 'external-ips=off', '--rule', 'loadbalancer-status=error', 'svc.yaml', 'lb.yaml']), ['lb.yaml:8:9 error loadbalancer-status']);
+    const unknown = runCli(['check', '--rule', 'external-ip=off'], { cwd: dir.root });
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /^kube-mitm-guard: --rule: unknown rule "external-ip" \(known rules: external-ips, external-ip-invalid, loadbalancer-status, rbac-services-status\)\n$/);
+    const severity = runCli(['check', '--rule', 'external-ips=fatal'], { cwd: dir.root });
+    assert.equal(severity.code, 2);
+    assert.match(severity.stderr, /--rule external-ips: "fatal" is not a severity/);
+    const malformed = runCli(['check', '--rule', 'external-ips'], { cwd: dir.root });
+    assert.equal(malformed.code, 2);
+    assert.match(malformed.stderr, /write it as rule-id=severity/);
+  });
+
+  it('--exclude (repeatable) skips names at any depth and anchored paths', () => {
+    const all = rules([]);
+    assert.ok(all.some((line) => line.startsWith('build/out.yaml')));
+    assert.ok(all.some((line) => line.startsWith('deploy/legacy/old.yaml')));
+    const excluded = rules(['--exclude', 'build', '--exclude', 'deploy/legacy']);
+    assert.ok(!excluded.some((line) => line.startsWith('build/') || line.startsWith('deploy/')), excluded.join('\n'));
+    assert.ok(excluded.some((line) => line.startsWith('svc.yaml')));
+    assert.equal(runCli(['check', '--exclude', '!build'], { cwd: dir.root }).code, 2);
+  });
+
+  it('--max-file-size-kb skips larger files with a warning on stderr; a bad value is a usage error', () => {
+    const big = new TempDir({ 'big.yaml': service('big', ['10.1.1.1']) + `# ${'x'.repeat(2000)}\n`, 'small.yaml': service('small', ['10.2.2.2']) });
+    try {
+      const result = runCli(['check', '--max-file-size-kb', '1'], { cwd: big.root });
+      assert.equal(result.code, 1);
+      assert.deepEqual(findingLines(result.stdout).map((line) => line.split(':')[0]), ['small.yaml']);
+      assert.match(result.stderr, /^warning: big\.yaml: not checked: file is 3 KB \(\d+ bytes\), over the size limit of 1 KB \(maxFileSizeKB\)$/m);
+      for (const value of ['0', 'lots', '1.5']) {
+        const bad = runCli(['check', '--max-file-size-kb', value], { cwd: big.root });
+        assert.equal(bad.code, 2, value);
+        assert.match(bad.stderr, /--max-file-size-kb/);
+      }
+    } finally {
+      big.dispose();
+    }
+  });
+
+  it('--fail-on sets the severity that fails the run', () => {
+    // lb.yaml has only a warning.
+    assert.equal(runCli(['check', 'lb.yaml'], { cwd: dir.root }).code, 1);
+    assert.equal(runCli(['check', '--fail-on', 'warning', 'lb.yaml'], { cwd: dir.root }).code, 1);
+    assert.equal(runCli(['check', '--fail-on', 'error', 'lb.yaml'], { cwd: dir.root }).code, 0);
+    assert.equal(runCli(['check', '--fail-on', 'never', 'svc.yaml'], { cwd: dir.root }).code, 0);
+    assert.equal(runCli(['check', '--fail-on', 'error', '--rule', 'loadbalancer-status=information', 'lb.yaml'], { cwd: dir.root }).code, 0);
+    assert.equal(runCli(['check', '--fail-on', 'information', '--rule', 'loadbalancer-status=information', 'lb.yaml'], { cwd: dir.root }).code, 1);
+    assert.equal(runCli(['check', '--fail-on', 'information', '--rule', 'loadbalancer-status=hint', 'lb.yaml'], { cwd: dir.root }).code, 0);
+    assert.equal(runCli(['check', '--fail-on', 'hint', '--rule', 'loadbalancer-status=hint', 'lb.yaml'], { cwd: dir.root }).code, 1);
+    const bad = runCli(['check', '--fail-on', 'critical'], { cwd: dir.root });
+    assert.equal(bad.code, 2);
+    assert.equal(bad.stderr, 'kube-mitm-guard: --fail-on "critical" is not one of error, warning, information, hint, never\n');
+  });
+
+  it('colours only when asked or on a terminal, and never with --no-color or NO_COLOR', () => {
+    const forced = runCli(['check', '--color', 'svc.yaml'], { cwd: dir.root });
+    assert.match(forced.stdout, /\u001b\[31merror\u001b\[0m/);
+    assert.match(forced.stdout, /^\u001b\[4msvc\.yaml\u001b\[0m$/m);
+    const plain = runCli(['check', '--no-color', 'svc.yaml'], { cwd: dir.root });
+    assert.doesNotMatch(plain.stdout, /\u001b\[/);
+    assert.doesNotMatch(runCli(['check', 'svc.yaml'], { cwd: dir.root, env: { NO_COLOR: '1' } }).stdout, /\u001b\[/);
+    assert.equal(runCli(['check', '--color', '--no-color'], { cwd: dir.root }).code, 2);
+  });
+
+  it('--format rejects unknown formats', () => {
+    const bad = runCli(['check', '--format', 'xml'], { cwd: dir.root });
+    assert.equal(bad.code, 2);
+    assert.equal(bad.stderr, 'kube-mitm-guard: --format "xml" is not one of text, json, sarif\n');
+  });
+});
+
+describe('check: usage, help and version', () => {
+  let dir: TempDir;
+  before(() => {
+    dir = new TempDir();
+  });
+  after(() => dir.dispose());
+
+  it('prints help for the tool and for check, and the version', () => {
+    const help = runCli(['--help'], { cwd: dir.root });
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /Usage: kube-mitm-guard <command>/);
+    const checkHelp = runCli(['check', '--help'], { cwd: dir.root });
+    assert.equal(checkHelp.code, 0);
+    for (const flag of ['--config', '--allow-cidr', '--rule', '--exclude', '--max-file-size-kb', '--fail-on', '--format', '--fix', '--fix-dry-run', '--no-color']) {
+      assert.ok(checkHelp.stdout.includes(flag), flag);
+    }
+    assert.match(checkHelp.stdout, /1-based line and column/);
+    assert.equal(runCli(['check', '-h'], { cwd: dir.root }).stdout, checkHelp.stdout);
+    const version = runCli(['--version'], { cwd: dir.root });
+    assert.equal(version.code, 0);
+    assert.equal(version.stdout, `${packageVersion()}\n`);
+  });
+
+  it('exits 2 for no command, an unknown command, an unknown option or a missing value', () => {
+    assert.equal(runCli([], { cwd: dir.root }).code, 2);
+    const command = runCli(['lint'], { cwd: dir.root });
+    assert.equal(command.code, 2);
+    assert.match(command.stderr, /unknown command "lint"/);
+    const option = runCli(['check', '--frobnicate'], { cwd: dir.root });
+    assert.equal(option.code, 2);
+    assert.equal(option.stderr, 'kube-mitm-guard: unknown option --frobnicate (see kube-mitm-guard check --help)\n');
+    const value = runCli(['check', '--format'], { cwd: dir.root });
+    assert.equal(value.code, 2);
+    assert.match(value.stderr, /option --format needs a value/);
+    assert.equal(runCli(['check', '-', '-'], { cwd: dir.root }).code, 2);
+  });
+
+  it('-- ends the options, so a file may start with a dash', () => {
+    dir.write('-odd.yaml', service('odd', ['10.3.3.3']));
+    const result = runCli(['check', '--', '-odd.yaml'], { cwd: dir.root });
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /^-odd\.yaml:7:7 error external-ips/m);
+  });
+});
+
+describe('check: the config file', () => {
+  it('exits 2 naming file:line:col and the problem for an invalid entry', () => {
+    const dir = new TempDir({
+      '.kube-mitm-guard.yaml': 'allowedExternalIPCidrs:\n  - 10.0.0.0/8\n  - not-a-cidr\n',
+      'svc.yaml': service('web', ['10.0.0.1']),
+    });
+    try {
+      const result = runCli(['check'], { cwd: dir.root });
+      assert.equal(result.code, 2);
+      assert.equal(result.stdout, '');
+      assert.equal(result.stderr, 'kube-mitm-guard: .kube-mitm-guard.yaml:3:5: allowedExternalIPCidrs[1]: "not-a-cidr" is not a valid CIDR or IP address\n');
+      dir.write('.kube-mitm-guard.yaml', 'rules:\n  external-ip: off\n');
+      const rule = runCli(['check'], { cwd: dir.root });
+      assert.equal(rule.code, 2);
+      assert.match(rule.stderr, /^kube-mitm-guard: \.kube-mitm-guard\.yaml:2:3: rules: unknown rule "external-ip"/);
+      dir.write('.kube-mitm-guard.yaml', 'allowedExternalIPCidrs: [10.0.0.0/8\n');
+      const syntax = runCli(['check'], { cwd: dir.root });
+      assert.equal(syntax.code, 2);
+      assert.match(syntax.stderr, /^kube-mitm-guard: \.kube-mitm-guard\.yaml:\d+:\d+: .*the file is ignored until this is fixed/);
+    } finally {
+      dir.dispose();
+    }
+  });
+
+  it('prints warnings (unknown keys) and goes on', () => {
+    const dir = new TempDir({
+      '.kube-mitm-guard.yaml': 'allowedExternalIPCidrs: [10.0.0.0/8]\nkubeMitmGuard.scope: off\n',
+      'svc.yaml': service('web', ['10.0.0.1']),
+    });
+    try {
+      const result = runCli(['check'], { cwd: dir.root });
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stderr, /^warning: \.kube-mitm-guard\.yaml:2:1: Unknown setting "kubeMitmGuard\.scope"/m);
+    } finally {
+      dir.dispose();
+    }
+  });
+});
+
+describe('check: files that cannot be read', () => {
+  it('reports binary, non-UTF-8 and non-regular files on stderr and still reports the others', () => {
+    const dir = new TempDir({
+      'binary.yaml': Buffer.from([0x61, 0x00, 0x62, 0x0a]),
+      'latin1.yaml': Buffer.from('name: caf\xe9\n', 'latin1'),
+      'good.yaml': service('good', ['10.4.4.4']),
+    });
+    fs.mkdirSync(dir.path('folder.yaml'));
+    try {
+      const result = runCli(['check', '.', 'folder.yaml/..', 'binary.yaml'], { cwd: dir.root });
+      assert.equal(result.code, 1);
+      assert.deepEqual(findingLines(result.stdout).map((line) => line.split(':')[0]), ['good.yaml']);
+      assert.match(result.stderr, /^warning: binary\.yaml: not checked: binary file \(contains NUL bytes\)$/m);
+      assert.match(result.stderr, /^warning: latin1\.yaml: not checked: not valid UTF-8 text$/m);
+      const stdin = runCli(['check', '-'], { cwd: dir.root, stdin: Buffer.from([0xff, 0xfe, 0x00]) });
+      assert.equal(stdin.code, 0);
+      assert.match(stdin.stderr, /^warning: <stdin>: not checked: not valid UTF-8 text$/m);
+    } finally {
+      dir.dispose();
+    }
+  });
+});
+
+describe('check --format json', () => {
+  it('has the documented, stable shape', () => {
+    const workspace = TempDir.fromFixture('workspace');
+    try {
+      const result = runCli(['check', '--format', 'json'], { cwd: workspace.root });
+      assert.equal(result.code, 1);
+      const report = JSON.parse(result.stdout) as JsonReport;
+      assert.equal(report.version, 1);
+      assert.deepEqual(report.tool, { name: 'kube-mitm-guard', version: packageVersion() });
+      assert.deepEqual(report.summary, { filesChecked: 10, filesWithFindings: 7, errors: 6, warnings: 2, information: 0, hints: 1 });
+      assert.deepEqual(report.skipped, []);
+      assert.equal(report.findings.length, 9);
+      const unicode = report.findings.filter((finding) => finding.file === 'nested/deeper/unicode.yml');
+      // The emoji before 9.9.9.9 is two UTF-16 code units: character 22, column 23.
+      assert.deepEqual(unicode[1], {
+        file: 'nested/deeper/unicode.yml',
+        rule: 'external-ips',
+        severity: 'error',
+        message: unicode[1].message,
+        range: { start: { line: 6, character: 22 }, end: { line: 6, character: 29 } },
+        line: 7,
+        column: 23,
+        endLine: 7,
+        endColumn: 30,
+        documentIndex: 0,
+        fixes: [
+          { kind: 'remove-external-ip', title: 'Remove this external IP', fixAll: true },
+          { kind: 'remove-external-ips-key', title: unicode[1].fixes[1].title, fixAll: false },
+          { kind: 'suppress-line', title: 'Suppress external-ips for this line', fixAll: false },
+          { kind: 'allow-external-ip', title: unicode[1].fixes[3].title, fixAll: false },
+        ],
+      });
+      assert.match(unicode[1].fixes[3].title, /9\.9\.9\.9\/32/);
+      const lb = report.findings.find((finding) => finding.rule === 'loadbalancer-status');
+      assert.deepEqual(lb?.fixes.map((fix) => fix.kind), ['remove-loadbalancer-ingress', 'suppress-line']);
+      // Nothing but JSON on stdout; warnings go to stderr.
+      assert.match(result.stderr, /broken\.yaml: 1 YAML document could not be parsed/);
+    } finally {
+      workspace.dispose();
+    }
+  });
+
+  it('lists skipped files', () => {
+    const dir = new TempDir({ 'binary.yaml': Buffer.from([0x00]) });
+    try {
+      const report = JSON.parse(runCli(['check', '--format', 'json'], { cwd: dir.root }).stdout) as JsonReport;
+      assert.deepEqual(report.skipped, [{ file: 'binary.yaml', reason: 'binary file (contains NUL bytes)' }]);
+      assert.deepEqual(report.findings, []);
+    } finally {
+      dir.dispose();
+    }
+  });
+});

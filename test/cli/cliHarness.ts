@@ -1,0 +1,125 @@
+// Runs the built CLI (dist/cli.js, made by `npm run build`) as a child process, the way users and CI
+// do, on real temporary files.
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/** out/test/cli/ → repository root. */
+export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+export const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
+export const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'cli');
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  cwd: string;
+  stdin?: string | Buffer;
+  env?: Record<string, string | undefined>;
+}
+
+/** The environment a CI job would have: no colour hints, no CI-specific variables from our own runner. */
+function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.NO_COLOR;
+  delete env.FORCE_COLOR;
+  delete env.KUBE_MITM_GUARD_TEST_PAUSE_BEFORE_REPLACE;
+  for (const [key, value] of Object.entries(extra)) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  return env;
+}
+
+export function runCli(args: string[], options: RunOptions): RunResult {
+  const result = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: options.cwd,
+    input: options.stdin ?? '',
+    env: cleanEnv(options.env),
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  if (result.error) throw result.error;
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Starts the CLI without waiting (for tests that act while it runs). */
+export function startCli(args: string[], options: RunOptions): Promise<RunResult> & { pid?: number } {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: cleanEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+  child.stdin.end(options.stdin ?? '');
+  const done = new Promise<RunResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') }));
+  });
+  return Object.assign(done, { pid: child.pid });
+}
+
+/** A temporary folder, optionally filled with files (relative path → content). */
+export class TempDir {
+  readonly root: string;
+
+  constructor(files: Record<string, string | Buffer> = {}) {
+    this.root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'kmg-cli-')));
+    for (const [relativePath, content] of Object.entries(files)) this.write(relativePath, content);
+  }
+
+  /** A copy of a fixture folder under test/fixtures/cli. */
+  static fromFixture(name: string): TempDir {
+    const dir = new TempDir();
+    fs.cpSync(path.join(FIXTURES, name), dir.root, { recursive: true });
+    return dir;
+  }
+
+  path(relativePath = '.'): string {
+    return path.join(this.root, relativePath);
+  }
+
+  write(relativePath: string, content: string | Buffer): string {
+    const target = this.path(relativePath);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, content);
+    return target;
+  }
+
+  read(relativePath: string): string {
+    return fs.readFileSync(this.path(relativePath), 'utf8');
+  }
+
+  dispose(): void {
+    fs.rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+export interface JsonFinding {
+  file: string;
+  rule: string;
+  severity: string;
+  message: string;
+  range: { start: { line: number; character: number }; end: { line: number; character: number } };
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  documentIndex: number;
+  fixes: { kind: string; title: string; fixAll: boolean }[];
+}
+
+export interface JsonReport {
+  version: number;
+  tool: { name: string; version: string };
+  summary: { filesChecked: number; filesWithFindings: number; errors: number; warnings: number; information: number; hints: number };
+  findings: JsonFinding[];
+  skipped: { file: string; reason: string }[];
+}
+
+export function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
