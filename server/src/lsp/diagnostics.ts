@@ -3,22 +3,14 @@
 // are never derived from message text.
 import { Diagnostic, DiagnosticSeverity, DiagnosticTag } from 'vscode-languageserver/node';
 import { Finding, Severity, UNUSED_SUPPRESSION } from '../engine';
+import { ruleDocsUrl } from '../engine/rules/catalog';
 import { DIAGNOSTIC_SOURCE } from './protocol';
-
-/** README anchors are `#rule-<rule-id>`; one constant so a repository move is a one-line change. */
-export const RULE_DOCS_BASE_URL = 'https://github.com/kube-mitm-guard/kube-mitm-guard';
 
 export interface FindingDiagnosticData {
   key: string;
   uri: string;
   /** Version of the open document the finding was computed for; null for text read from disk. */
   version: number | null;
-}
-
-export function ruleDocsUrl(code: string): string {
-  // Unused suppressions are not a rule; the README explains them with the suppression comments.
-  if (code === UNUSED_SUPPRESSION) return `${RULE_DOCS_BASE_URL}#suppression-comments`;
-  return `${RULE_DOCS_BASE_URL}#rule-${code}`;
 }
 
 export function toDiagnosticSeverity(severity: Severity): DiagnosticSeverity {

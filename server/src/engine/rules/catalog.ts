@@ -1,6 +1,6 @@
 // One place for what each rule is: its default severity and the words the README, SARIF and the
 // editor show for it.
-import { RuleId, Severity } from '../types';
+import { RuleId, Severity, UNUSED_SUPPRESSION } from '../types';
 
 export interface RuleDescription {
   id: RuleId;
@@ -49,6 +49,8 @@ export const RULES: Record<RuleId, RuleDescription> = {
   },
 };
 
+/** README anchors are `#rule-<rule-id>`; unused suppressions are explained with the suppression comments. */
 export function ruleDocsUrl(id: string): string {
+  if (id === UNUSED_SUPPRESSION) return `${DOCS_BASE_URL}suppression-comments`;
   return `${DOCS_BASE_URL}rule-${id}`;
 }
