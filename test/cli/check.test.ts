@@ -29,7 +29,7 @@ describe('check: text output, paths and exit codes', () => {
   let workspace: TempDir;
 
   before(() => {
-    workspace = TempDir.fromFixture('workspace');
+    workspace = TempDir.workspace();
   });
 
   after(() => workspace.dispose());
@@ -41,7 +41,7 @@ describe('check: text output, paths and exit codes', () => {
     assert.equal(lines.length, EXPECTED_TEXT_LINES.length, result.stdout);
     lines.forEach((line, index) => assert.ok(line.startsWith(EXPECTED_TEXT_LINES[index]), `${line}\nexpected ${EXPECTED_TEXT_LINES[index]}`));
     // Config excludes (ignored/), always-excluded folders (node_modules), Helm templates, other extensions.
-    assert.doesNotMatch(result.stdout, /ignored\/|node_modules|chart\/|notes\.txt/);
+    assert.doesNotMatch(result.stdout, /ignored\/|node_modules|vendor|chart\/|notes\.txt/);
     assert.match(result.stdout, /^9 problems \(6 errors, 2 warnings, 1 hint\) in 7 files \(10 files checked\)\.$/m);
     // Piped: no colour codes, no progress line.
     assert.doesNotMatch(result.stdout + result.stderr, /\u001b\[|\r/);
@@ -327,7 +327,7 @@ describe('check: files that cannot be read', () => {
 
 describe('check --format json', () => {
   it('has the documented, stable shape', () => {
-    const workspace = TempDir.fromFixture('workspace');
+    const workspace = TempDir.workspace();
     try {
       const result = runCli(['check', '--format', 'json'], { cwd: workspace.root });
       assert.equal(result.code, 1);

@@ -78,6 +78,18 @@ export class TempDir {
     return dir;
   }
 
+  /**
+   * The shared CLI workspace fixture, plus what git cannot hold for it: manifests under node_modules/
+   * and vendor/ (ignored by .gitignore), which every scan must skip.
+   */
+  static workspace(): TempDir {
+    const dir = TempDir.fromFixture('workspace');
+    const excluded = dir.read('ignored/svc.yaml');
+    dir.write('node_modules/pkg/svc.yaml', excluded);
+    dir.write('vendor/lib/svc.yaml', excluded);
+    return dir;
+  }
+
   path(relativePath = '.'): string {
     return path.join(this.root, relativePath);
   }

@@ -1,0 +1,182 @@
+// `check --format sarif`: valid against the official SARIF 2.1.0 schema (schemas/sarif-2.1.0.json),
+// with the rule metadata code scanning shows and fingerprints that survive moved lines.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { packageVersion, REPO_ROOT, runCli, TempDir } from './cliHarness';
+
+interface SarifResult {
+  ruleId: string;
+  ruleIndex: number;
+  level: string;
+  message: { text: string };
+  locations: {
+    physicalLocation: {
+      artifactLocation: { uri: string; uriBaseId?: string };
+      region: { startLine: number; startColumn: number; endLine: number; endColumn: number };
+    };
+  }[];
+  partialFingerprints: Record<string, string>;
+}
+
+interface SarifLog {
+  $schema: string;
+  version: string;
+  runs: {
+    tool: {
+      driver: {
+        name: string;
+        version: string;
+        informationUri: string;
+        rules: { id: string; shortDescription: { text: string }; fullDescription: { text: string }; helpUri: string; defaultConfiguration: { level: string } }[];
+      };
+    };
+    originalUriBaseIds: Record<string, { uri: string }>;
+    columnKind: string;
+    results: SarifResult[];
+    invocations: { executionSuccessful: boolean; toolExecutionNotifications: { message: { text: string } }[] }[];
+  }[];
+}
+
+function validator() {
+  const schema = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'schemas', 'sarif-2.1.0.json'), 'utf8')) as object;
+  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  addFormats(ajv);
+  return ajv.compile(schema);
+}
+
+describe('check --format sarif', () => {
+  let workspace: TempDir;
+  let log: SarifLog;
+  let raw: string;
+
+  before(() => {
+    workspace = TempDir.workspace();
+    workspace.write('with space/svc #1.yaml', ['apiVersion: v1', 'kind: Service', 'metadata:', '  name: x', 'spec:', '  externalIPs: [5.5.5.5]', ''].join('\n'));
+    workspace.write('binary.yaml', Buffer.from([0]));
+    const result = runCli(['check', '--format', 'sarif'], { cwd: workspace.root });
+    assert.equal(result.code, 1, result.stderr);
+    raw = result.stdout;
+    log = JSON.parse(raw) as SarifLog;
+  });
+
+  after(() => workspace.dispose());
+
+  it('is valid against the official SARIF 2.1.0 JSON schema', () => {
+    const validate = validator();
+    const valid = validate(log);
+    assert.ok(valid, JSON.stringify(validate.errors, null, 2));
+    // The schema really checks: a broken log fails.
+    assert.equal(validate({ ...log, version: '2.0.0' }), false);
+    assert.equal(validate({ version: '2.1.0', runs: [{ tool: { driver: {} } }] }), false);
+  });
+
+  it('describes the tool and every rule', () => {
+    const run = log.runs[0];
+    assert.equal(log.version, '2.1.0');
+    assert.equal(run.tool.driver.name, 'kube-mitm-guard');
+    assert.equal(run.tool.driver.version, packageVersion());
+    assert.match(run.tool.driver.informationUri, /^https:\/\//);
+    assert.deepEqual(
+      run.tool.driver.rules.map((rule) => [rule.id, rule.defaultConfiguration.level]),
+      [
+        ['external-ips', 'error'],
+        ['external-ip-invalid', 'error'],
+        ['loadbalancer-status', 'warning'],
+        ['rbac-services-status', 'warning'],
+        ['unused-suppression', 'note'],
+      ],
+    );
+    for (const rule of run.tool.driver.rules) {
+      assert.ok(rule.shortDescription.text.length > 10 && rule.fullDescription.text.length > rule.shortDescription.text.length, rule.id);
+      assert.equal(rule.helpUri, `https://github.com/kube-mitm-guard/kube-mitm-guard#rule-${rule.id}`);
+    }
+    assert.equal(run.columnKind, 'utf16CodeUnits');
+    assert.equal(run.originalUriBaseIds.SRCROOT.uri, pathToFileURL(workspace.root + path.sep).href);
+    assert.deepEqual(run.invocations[0].toolExecutionNotifications.map((notification) => notification.message.text), [
+      'binary.yaml was not checked: binary file (contains NUL bytes)',
+    ]);
+  });
+
+  it('gives each result its rule, level, message and a 1-based region relative to the working folder', () => {
+    const run = log.runs[0];
+    assert.equal(run.results.length, 10);
+    for (const result of run.results) {
+      assert.equal(run.tool.driver.rules[result.ruleIndex].id, result.ruleId);
+      assert.ok(result.message.text.length > 0);
+    }
+    const unicode = run.results.filter((result) => result.locations[0].physicalLocation.artifactLocation.uri === 'nested/deeper/unicode.yml');
+    assert.deepEqual(unicode[1].locations[0].physicalLocation, {
+      artifactLocation: { uri: 'nested/deeper/unicode.yml', uriBaseId: 'SRCROOT' },
+      region: { startLine: 7, startColumn: 23, endLine: 7, endColumn: 30 },
+    });
+    assert.equal(unicode[1].ruleId, 'external-ips');
+    assert.equal(unicode[1].level, 'error');
+    const levels = Object.fromEntries(run.results.map((result) => [result.ruleId, result.level]));
+    assert.deepEqual(levels, {
+      'external-ips': 'error',
+      'external-ip-invalid': 'error',
+      'loadbalancer-status': 'warning',
+      'rbac-services-status': 'warning',
+      'unused-suppression': 'note',
+    });
+    // Percent-encoded, so the uri is a valid URI reference.
+    assert.ok(run.results.some((result) => result.locations[0].physicalLocation.artifactLocation.uri === 'with%20space/svc%20%231.yaml'));
+  });
+
+  it('keeps partial fingerprints when lines move, and changes them when the finding changes', () => {
+    const before = new Map(log.runs[0].results.map((result) => [result.partialFingerprints['kubeMitmGuard/v1'], result]));
+    assert.equal(before.size, log.runs[0].results.length, 'fingerprints are unique');
+    for (const fingerprint of before.keys()) assert.match(fingerprint, /^[0-9a-f]{32}:\d+$/);
+    // Move everything in services.yaml down by three lines and re-indent nothing.
+    const services = workspace.read('services.yaml');
+    workspace.write('services.yaml', `# a comment\n# another\n\n${services}`);
+    const moved = JSON.parse(runCli(['check', '--format', 'sarif', 'services.yaml'], { cwd: workspace.root }).stdout) as SarifLog;
+    for (const result of moved.runs[0].results) {
+      const original = before.get(result.partialFingerprints['kubeMitmGuard/v1']);
+      assert.ok(original, `fingerprint of ${result.ruleId} survived the move`);
+      assert.equal(result.locations[0].physicalLocation.region.startLine, original.locations[0].physicalLocation.region.startLine + 3);
+    }
+    workspace.write('services.yaml', services.replace('8.8.8.8', '8.8.4.4'));
+    const changed = JSON.parse(runCli(['check', '--format', 'sarif', 'services.yaml'], { cwd: workspace.root }).stdout) as SarifLog;
+    const external = changed.runs[0].results.find((result) => result.ruleId === 'external-ips')!;
+    assert.equal(before.has(external.partialFingerprints['kubeMitmGuard/v1']), false);
+    workspace.write('services.yaml', services);
+  });
+
+  it('numbers identical findings in one file apart', () => {
+    const dir = new TempDir({
+      'twice.yaml': ['apiVersion: v1', 'kind: Service', 'metadata: {name: a}', 'spec:', '  externalIPs:', '    - 1.1.1.1', '---',
+        'apiVersion: v1', 'kind: Service', 'metadata: {name: b}', 'spec:', '  externalIPs:', '    - 1.1.1.1', ''].join('\n'),
+    });
+    try {
+      const sarif = JSON.parse(runCli(['check', '--format', 'sarif'], { cwd: dir.root }).stdout) as SarifLog;
+      const prints = sarif.runs[0].results.map((result) => result.partialFingerprints['kubeMitmGuard/v1']);
+      assert.equal(prints.length, 2);
+      assert.equal(prints[0].split(':')[0], prints[1].split(':')[0]);
+      assert.deepEqual(prints.map((print) => print.split(':')[1]), ['1', '2']);
+    } finally {
+      dir.dispose();
+    }
+  });
+
+  it('is valid with no results and for standard input', () => {
+    const dir = new TempDir();
+    try {
+      const empty = runCli(['check', '--format', 'sarif'], { cwd: dir.root });
+      assert.equal(empty.code, 0);
+      const stdin = runCli(['check', '--format', 'sarif', '-'], { cwd: dir.root, stdin: 'apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {externalIPs: [1.2.3.4]}\n' });
+      assert.equal(stdin.code, 1);
+      const validate = validator();
+      for (const output of [empty.stdout, stdin.stdout]) assert.ok(validate(JSON.parse(output)), JSON.stringify(validate.errors));
+      const stdinLog = JSON.parse(stdin.stdout) as SarifLog;
+      assert.deepEqual(stdinLog.runs[0].results[0].locations[0].physicalLocation.artifactLocation, { uri: 'stdin' });
+    } finally {
+      dir.dispose();
+    }
+  });
+});
