@@ -1,0 +1,60 @@
+// No false positives on real manifests: every finding on ../shared/corpus (manifests/ with an empty
+// allowlist, helm-templates/) must be one checked by hand and listed in test/fixtures/corpus-expected.json,
+// and every listed finding must still be found. Skipped when the corpus is not next to the repository.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { analyzeText } from '../../server/src/engine/analyze';
+import { FIXTURES, REPO_ROOT } from '../support/engine';
+
+const CORPUS = path.resolve(REPO_ROOT, '../shared/corpus');
+const present = fs.existsSync(path.join(CORPUS, 'manifests'));
+
+interface Expected {
+  file: string;
+  line: number;
+  code: string;
+  justification: string;
+}
+
+function filesUnder(dir: string): string[] {
+  const files: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...filesUnder(full));
+    else if (entry.isFile() && /\.(ya?ml|json|tpl)$/.test(entry.name)) files.push(full);
+  }
+  return files.sort();
+}
+
+const id = (f: { file: string; line: number; code: string }) => `${f.file}:${f.line} ${f.code}`;
+
+describe('corpus of real manifests', { skip: present ? false : `corpus not found at ${CORPUS} (it sits next to the repository as ../shared/corpus)` }, () => {
+  it('every finding is a hand-checked expectation, and every expectation is found', () => {
+    const expected = (JSON.parse(fs.readFileSync(path.join(FIXTURES, 'corpus-expected.json'), 'utf8')) as { findings: Expected[] }).findings;
+    for (const entry of expected) assert.ok(entry.justification?.length > 20, `${id(entry)} needs a justification`);
+    const started = Date.now();
+    const found: { file: string; line: number; code: string }[] = [];
+    let files = 0;
+    let unparsable = 0;
+    for (const sub of ['manifests', 'helm-templates']) {
+      for (const file of filesUnder(path.join(CORPUS, sub))) {
+        files++;
+        const text = fs.readFileSync(file, 'utf8');
+        const result = analyzeText(text, { allowedCidrs: [], rules: {}, filePath: file });
+        if (sub === 'manifests') unparsable += result.unparsableDocuments;
+        const relative = path.relative(CORPUS, file).split(path.sep).join('/');
+        for (const finding of result.findings) found.push({ file: relative, line: finding.range.start.line + 1, code: finding.code });
+      }
+    }
+    const elapsed = Date.now() - started;
+    assert.ok(files > 1000, `only ${files} corpus files`);
+    assert.equal(unparsable, 0, 'the corpus manifests all parse');
+    const expectedIds = new Set(expected.map(id));
+    const foundIds = new Set(found.map(id));
+    assert.deepEqual([...foundIds].filter((f) => !expectedIds.has(f)), [], 'findings not checked by hand (false positives?)');
+    assert.deepEqual([...expectedIds].filter((e) => !foundIds.has(e)), [], 'expected findings no longer reported (misses?)');
+    assert.ok(elapsed < 60_000, `corpus took ${elapsed} ms`);
+  });
+});
