@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { ruleDocsUrl } from '../../server/src/engine/rules/catalog';
 import { packageVersion, REPO_ROOT, runCli, TempDir } from './cliHarness';
 
 interface SarifResult {
@@ -93,7 +94,8 @@ describe('check --format sarif', () => {
     );
     for (const rule of run.tool.driver.rules) {
       assert.ok(rule.shortDescription.text.length > 10 && rule.fullDescription.text.length > rule.shortDescription.text.length, rule.id);
-      assert.equal(rule.helpUri, `https://github.com/kube-mitm-guard/kube-mitm-guard#rule-${rule.id}`);
+      assert.equal(rule.helpUri, ruleDocsUrl(rule.id));
+      assert.match(rule.helpUri, /^https:\/\/github\.com\/kube-mitm-guard\/kube-mitm-guard#/);
     }
     assert.equal(run.columnKind, 'utf16CodeUnits');
     assert.equal(run.originalUriBaseIds.SRCROOT.uri, pathToFileURL(workspace.root + path.sep).href);

@@ -188,7 +188,7 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
       report.skipped.push({ displayPath: shown, reason: 'not valid UTF-8 text' });
       return;
     }
-    analyse({ settings }, shown, text);
+    analyse({ settings }, shown, await applyFixes({ settings }, shown, text));
   }
 
   async function checkFile(candidate: Candidate & { absolutePath: string }): Promise<void> {
@@ -202,40 +202,38 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
       report.skipped.push({ displayPath: shown, reason: read.skipped });
       return;
     }
-    const original = read.text;
-    const options = engineOptions(settings, absolutePath);
-    let text = original;
-    if (fix || dryRun) {
-      let fixed: ReturnType<typeof fixAll>;
-      try {
-        fixed = fixAll(original, options);
-      } catch (error) {
-        notices.push(`warning: ${shown}: the fixes could not be computed: ${error instanceof Error ? error.message : String(error)}`);
-        fixed = { edits: [], fixedCount: 0, text: original };
-      }
-      if (fixed.fixedCount > 0 && fixed.text !== original) {
-        const count = `${fixed.fixedCount} problem${fixed.fixedCount === 1 ? '' : 's'}`;
-        if (dryRun) {
-          const label = portable(shown);
-          diffs.push(unifiedDiff(`a/${label}`, `b/${label}`, original, fixed.text));
-          fixMessages.push(`Would fix ${count} in ${shown}`);
-          text = fixed.text;
-        } else {
-          try {
-            const outcome = await replaceFileAtomically(absolutePath, original, fixed.text);
-            if (outcome.written) {
-              fixMessages.push(`Fixed ${count} in ${shown}`);
-              text = fixed.text;
-            } else {
-              notices.push(`warning: ${shown}: not fixed: ${outcome.reason}`);
-            }
-          } catch (error) {
-            notices.push(`warning: ${shown}: not fixed: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-          }
-        }
-      }
+    analyse(candidate, shown, await applyFixes(candidate, shown, read.text));
+  }
+
+  /** --fix / --fix-dry-run: the text to report on (the fixed text when the fixes were applied or previewed). */
+  async function applyFixes(candidate: Candidate, shown: string, original: string): Promise<string> {
+    if (!fix && !dryRun) return original;
+    let fixed: ReturnType<typeof fixAll>;
+    try {
+      fixed = fixAll(original, engineOptions(candidate.settings, candidate.absolutePath));
+    } catch (error) {
+      notices.push(`warning: ${shown}: the fixes could not be computed: ${error instanceof Error ? error.message : String(error)}`);
+      return original;
     }
-    analyse(candidate, shown, text);
+    if (fixed.fixedCount === 0 || fixed.text === original) return original;
+    const count = `${fixed.fixedCount} problem${fixed.fixedCount === 1 ? '' : 's'}`;
+    if (dryRun || candidate.absolutePath === undefined) {
+      const label = portable(shown);
+      diffs.push(unifiedDiff(`a/${label}`, `b/${label}`, original, fixed.text));
+      fixMessages.push(`Would fix ${count} in ${shown}`);
+      return fixed.text;
+    }
+    try {
+      const outcome = await replaceFileAtomically(candidate.absolutePath, original, fixed.text);
+      if (outcome.written) {
+        fixMessages.push(`Fixed ${count} in ${shown}`);
+        return fixed.text;
+      }
+      notices.push(`warning: ${shown}: not fixed: ${outcome.reason}`);
+    } catch (error) {
+      notices.push(`warning: ${shown}: not fixed: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+    return original;
   }
 
   function analyse(candidate: Candidate, shown: string, text: string): void {
