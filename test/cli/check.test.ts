@@ -1,9 +1,10 @@
 // `kube-mitm-guard check`: paths, config discovery, every flag, output formats and exit codes, run as
 // the built dist/cli.js on real temporary files.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { JsonReport, packageVersion, runCli, TempDir } from './cliHarness';
+import { CLI, JsonReport, packageVersion, runCli, TempDir } from './cliHarness';
 
 const EXPECTED_TEXT_LINES = [
   'broken.yaml:12:7 error external-ips ',
@@ -209,6 +210,22 @@ describe('check: flags', () => {
     assert.doesNotMatch(plain.stdout, /\u001b\[/);
     assert.doesNotMatch(runCli(['check', 'svc.yaml'], { cwd: dir.root, env: { NO_COLOR: '1' } }).stdout, /\u001b\[/);
     assert.equal(runCli(['check', '--color', '--no-color'], { cwd: dir.root }).code, 2);
+  });
+
+  it('colours by default on a terminal (run under script(1), which gives the CLI a pseudo-terminal)', (t) => {
+    const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
+    if (!hasScript) {
+      t.skip('script(1) is not installed');
+      return;
+    }
+    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} check svc.yaml`;
+    const env = { ...process.env };
+    delete env.NO_COLOR;
+    const tty = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: dir.root, encoding: 'utf8', env });
+    assert.match(tty.stdout, /\u001b\[31merror\u001b\[0m/);
+    const noColor = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: dir.root, encoding: 'utf8', env: { ...env, NO_COLOR: '1' } });
+    assert.match(noColor.stdout, /svc\.yaml:7:7 error external-ips/);
+    assert.doesNotMatch(noColor.stdout, /\u001b\[3/);
   });
 
   it('--format rejects unknown formats', () => {
