@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { CLI, JsonReport, packageVersion, runCli, TempDir } from './cliHarness';
+import * as path from 'node:path';
+import { CLI, JsonReport, packageVersion, REPO_ROOT, runCli, TempDir } from './cliHarness';
 
 const EXPECTED_TEXT_LINES = [
   'broken.yaml:12:7 error external-ips ',
@@ -392,6 +393,27 @@ describe('check --format json', () => {
       assert.deepEqual(report.findings, []);
     } finally {
       dir.dispose();
+    }
+  });
+});
+
+describe('packaging', () => {
+  it('dist/cli.js runs on its own: a shebang, no dependencies from node_modules at run time', () => {
+    const isolated = new TempDir({ 'svc.yaml': service('web', ['10.5.5.5']) });
+    try {
+      fs.mkdirSync(isolated.path('pkg/dist'), { recursive: true });
+      fs.copyFileSync(CLI, isolated.path('pkg/dist/cli.js'));
+      fs.copyFileSync(path.join(REPO_ROOT, 'package.json'), isolated.path('pkg/package.json'));
+      assert.ok(fs.readFileSync(CLI, 'utf8').startsWith('#!/usr/bin/env node\n'));
+      const result = spawnSync(process.execPath, [isolated.path('pkg/dist/cli.js'), 'check', 'svc.yaml'], { cwd: isolated.root, encoding: 'utf8' });
+      assert.equal(result.status, 1, result.stderr);
+      assert.match(result.stdout, /^svc\.yaml:7:7 error external-ips/m);
+      const version = spawnSync(process.execPath, [isolated.path('pkg/dist/cli.js'), '--version'], { encoding: 'utf8' });
+      assert.equal(version.stdout, `${packageVersion()}\n`);
+      const packageJson = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+      assert.deepEqual(packageJson.bin, { 'kube-mitm-guard': './dist/cli.js' });
+    } finally {
+      isolated.dispose();
     }
   });
 });
