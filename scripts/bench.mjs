@@ -350,6 +350,10 @@ function report(args, setup, summary, baseline) {
   row('yaml parse floor (all files)', ms(summary.floorMs), ratio(1), `${(megabytes / (summary.floorMs / 1000)).toFixed(1)} MB/s`);
   row('workspace scan (initialized→end)', ms(summary.scanMs), ratio(summary.scanRatio), `≤ ${TARGETS.scanRatio}×: ${verdict(summary.scanRatio <= TARGETS.scanRatio)}`);
   row('  server CPU time during scan', ms(summary.scanCpuMs), ratio(summary.scanCpuRatio), `vs the floor's CPU time ${ms(summary.floorCpuMs)} (less sensitive to other load)`);
+  if (baseline && Number.isFinite(baseline.cpuPerMB)) {
+    const cpuPerMB = summary.scanCpuMs / megabytes;
+    row('  CPU per MB', ms(cpuPerMB), '', `corpus ${ms(baseline.cpuPerMB)}/MB → ${ratio(cpuPerMB / baseline.cpuPerMB)} (≤ ${TARGETS.perMBRatio}×: ${verdict(cpuPerMB / baseline.cpuPerMB <= TARGETS.perMBRatio)})`);
+  }
   row('  per MB', ms(perMB), '', baseline ? `corpus ${ms(baseline.perMB)}/MB → ${ratio(perMB / baseline.perMB)} (≤ ${TARGETS.perMBRatio}×: ${verdict(perMB / baseline.perMB <= TARGETS.perMBRatio)})` : '');
   row('  diagnostics published', `${summary.diagnostics}`, '', `in ${summary.filesWithDiagnostics} files`);
   row('open big file → diagnostics', ms(summary.openMs), '', `parse of that file alone: ${ms(summary.editFileParseMs)}`);
@@ -416,7 +420,8 @@ async function main() {
     let baseline;
     if (args.compare) {
       const previous = JSON.parse(fs.readFileSync(args.compare, 'utf8'));
-      baseline = { perMB: previous.summary.scanMs / (previous.workspace.bytes / 1e6) };
+      const previousMB = previous.workspace.bytes / 1e6;
+      baseline = { perMB: previous.summary.scanMs / previousMB, cpuPerMB: previous.summary.scanCpuMs / previousMB };
     }
     console.log(report(args, { files: files.length, bytes }, summary, baseline));
 
@@ -426,7 +431,13 @@ async function main() {
         args: { folder: args.folder, scale: args.scale, runs: args.runs, edits: args.edits, server: args.server },
         workspace: { folder: scaledDir ? '(temporary scaled copy)' : folder, files: files.length, bytes, editFile: path.relative(folder, editFile), editFileBytes: Buffer.byteLength(editText) },
         targets: TARGETS,
-        summary: { ...summary, scanMsPerMB: summary.scanMs / (bytes / 1e6), scanPerMBVsBaseline: baseline ? summary.scanMs / (bytes / 1e6) / baseline.perMB : undefined },
+        summary: {
+          ...summary,
+          scanMsPerMB: summary.scanMs / (bytes / 1e6),
+          scanCpuMsPerMB: summary.scanCpuMs / (bytes / 1e6),
+          scanPerMBVsBaseline: baseline ? summary.scanMs / (bytes / 1e6) / baseline.perMB : undefined,
+          scanCpuPerMBVsBaseline: baseline ? summary.scanCpuMs / (bytes / 1e6) / baseline.cpuPerMB : undefined,
+        },
         floors,
         runs,
       };
