@@ -107,8 +107,10 @@ function diffLines(a: Line[], b: Line[]): Op[] {
   let i = 0;
   let j = 0;
   for (const step of script) {
-    if (step === 'equal') ops.push({ kind: 'equal', line: middleA[i++] }), j++;
-    else if (step === 'delete') ops.push({ kind: 'delete', line: middleA[i++] });
+    if (step === 'equal') {
+      ops.push({ kind: 'equal', line: middleA[i++] });
+      j++;
+    } else if (step === 'delete') ops.push({ kind: 'delete', line: middleA[i++] });
     else ops.push({ kind: 'insert', line: middleB[j++] });
   }
   for (const line of a.slice(a.length - suffix)) ops.push({ kind: 'equal', line });
