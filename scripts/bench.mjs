@@ -94,7 +94,7 @@ function percentile(values, p) {
 const ms = (v) => (Number.isFinite(v) ? (v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(v < 10 ? 1 : 0)} ms`) : 'n/a');
 const ratio = (v) => (Number.isFinite(v) ? `${v < 0.01 ? v.toFixed(4) : v.toFixed(3)}×` : 'n/a');
 const mb = (v) => (Number.isFinite(v) ? `${v.toFixed(0)} MB` : 'n/a');
-const verdict = (ok) => (ok === undefined ? '' : ok ? 'meets target' : 'MISSES target');
+const verdict = (ok, value = 0) => (!Number.isFinite(value) ? 'no sample' : ok === undefined ? '' : ok ? 'meets target' : 'MISSES target');
 
 const sleep = (delay) => new Promise((resolve) => setTimeout(resolve, delay));
 
@@ -239,7 +239,6 @@ async function runServer(args, folder, editFile, run) {
         scanning = false;
         result.rescanMs = at - rescanStart;
       });
-      await sleep(CODE_ACTION_INTERVAL_MS); // let the scan get going
       while (scanning) {
         const response = await client.request('textDocument/codeAction', {
           textDocument: { uri: targetUri },
@@ -361,7 +360,7 @@ function report(args, setup, summary, baseline) {
   row('keystroke → diagnostics, max', ms(summary.keystrokeMaxMs), '', '');
   row('code action during scan, median', ms(summary.codeActionMedianMs), '', `rescan took ${ms(summary.rescanMs)}`);
   row('code action during scan, p95', ms(summary.codeActionP95Ms), '', '');
-  row('code action during scan, max', ms(summary.codeActionMaxMs), ratio(summary.codeActionRatio), `≤ ${TARGETS.codeActionMs} ms: ${verdict(summary.codeActionMaxMs <= TARGETS.codeActionMs)}`);
+  row('code action during scan, max', ms(summary.codeActionMaxMs), ratio(summary.codeActionRatio), `≤ ${TARGETS.codeActionMs} ms: ${verdict(summary.codeActionMaxMs <= TARGETS.codeActionMs, summary.codeActionMaxMs)}${Number.isFinite(summary.codeActionMaxMs) ? '' : ' (the scan ended before a request was answered)'}`);
   row('server peak RSS (VmHWM)', mb(summary.peakRssMB), '', `≤ ${rssTarget} MB: ${verdict(summary.peakRssMB <= rssTarget)}; parse-floor process ${mb(summary.floorPeakRssMB)}`);
   lines.push('');
   lines.push(`Workspace: ${files} files, ${megabytes.toFixed(1)} MB${scaled ? ` (scaled copy of ${args.folder})` : ''}.`);
