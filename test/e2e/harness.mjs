@@ -56,7 +56,12 @@ export function formatProblem(p) {
 }
 
 export class CodeServerSession {
-  /** @param {{ vsix?: string, settings?: object, name?: string }} [options] */
+  /**
+   * @param {{ vsix?: string | null, settings?: object, payload?: (session: CodeServerSession) => [string, string][], onConsole?: (message: import('playwright-core').ConsoleMessage) => void }} [options]
+   *   vsix: the VSIX to install (null: install nothing); payload: workbench payload entries for the
+   *   page URL, computed once the port is known (e.g. extensionDevelopmentPath / extensionTestsPath
+   *   as vscode-remote URIs, see remoteUri()); onConsole: receives the page's console messages (the extension host's console included).
+   */
   static async start(options = {}) {
     const session = new CodeServerSession();
     try {
@@ -80,7 +85,7 @@ export class CodeServerSession {
   /** @type {any} */ page;
   serverLog = '';
 
-  async #start({ vsix = vsixPath(), settings = {} }) {
+  async #start({ vsix = vsixPath(), settings = {}, payload, onConsole }) {
     const entry = codeServerEntry();
     this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kmg-e2e-'));
     this.workspace = path.join(this.tmp, 'workspace');
@@ -97,10 +102,12 @@ export class CodeServerSession {
     const common = ['--user-data-dir', this.userData, '--extensions-dir', this.extensionsDir];
 
     // Install the VSIX offline into the fresh extensions folder.
-    const out = execFileSync(process.execPath, [entry, ...common, '--install-extension', vsix], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    const installed = fs.readdirSync(this.extensionsDir).filter((d) => !d.startsWith('.') && d !== 'extensions.json');
-    if (installed.length === 0) throw new Error(`--install-extension installed nothing:\n${out}`);
-    log(`installed ${path.basename(vsix)} -> ${installed.join(', ')}`);
+    if (vsix !== null) {
+      const out = execFileSync(process.execPath, [entry, ...common, '--install-extension', vsix], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      const installed = fs.readdirSync(this.extensionsDir).filter((d) => !d.startsWith('.') && d !== 'extensions.json');
+      if (installed.length === 0) throw new Error(`--install-extension installed nothing:\n${out}`);
+      log(`installed ${path.basename(vsix)} -> ${installed.join(', ')}`);
+    }
 
     fs.mkdirSync(path.join(this.userData, 'User'), { recursive: true });
     fs.writeFileSync(path.join(this.userData, 'User/settings.json'), JSON.stringify({
@@ -144,10 +151,18 @@ export class CodeServerSession {
     this.browser = await chromium.launch({ executablePath: process.env.KMG_CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
     const context = await this.browser.newContext({ viewport: { width: 1600, height: 1000 } });
     this.page = await context.newPage();
-    await this.page.goto(`http://127.0.0.1:${this.port}/?folder=${encodeURIComponent(this.workspace)}`);
+    if (onConsole) this.page.on('console', onConsole);
+    const entries = typeof payload === 'function' ? payload(this) : payload;
+    const query = entries ? `&payload=${encodeURIComponent(JSON.stringify(entries))}` : '';
+    await this.page.goto(`http://127.0.0.1:${this.port}/?folder=${encodeURIComponent(this.workspace)}${query}`);
     await this.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     // The explorer is rendered once the folder is open: a stable sign the workbench is usable.
     await this.page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
+  }
+
+  /** A server-side path as the URI the workbench uses for it (vscode-remote://host:port/path). */
+  remoteUri(p) {
+    return `vscode-remote://127.0.0.1:${this.port}${p.split(path.sep).map(encodeURIComponent).join('/')}`;
   }
 
   /** Path inside the temporary workspace copy. */

@@ -1,4 +1,5 @@
-// `npm run test:vscode [-- --require]`: the @vscode/test-electron suite (mocha inside the extension host).
+// `npm run test:vscode [-- --require] [-- --code-server]`: the @vscode/test-electron suite (mocha inside
+// the extension host).
 //
 // VS Code comes from VSCODE_EXECUTABLE_PATH when set, else @vscode/test-electron downloads it
 // (VSCODE_VERSION, default "stable"; cached under $KMG_CACHE/vscode-test). Where neither works (no
@@ -18,7 +19,7 @@ const required = process.argv.includes('--require');
 const cacheRoot = process.env.KMG_CACHE ?? path.join(os.homedir(), '.cache/kube-mitm-guard');
 
 function didNotRun(reason) {
-  console.log(`test:vscode: NOT RUN — ${reason}${required ? ' (--require given: failing)' : ' (pass --require to make this an error)'}`);
+  console.log(`test:vscode: NOT RUN — ${reason}; ${required ? '--require given, so this is a failure' : 'not a failure without --require'} (the same suite runs in code-server with \`npm run test:vscode -- --code-server\`)`);
   process.exit(required ? 1 : 0);
 }
 
@@ -32,6 +33,14 @@ function sh(cmd, args) {
 
 // Always type-check and compile the suite, so it stays correct even where it cannot run.
 sh(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'test/vscode/tsconfig.json']);
+
+// --code-server: run the same suite in code-server's extension host (installed by `npm run e2e:setup`),
+// for machines where the desktop build cannot be had. Not @vscode/test-electron, but the same mocha
+// suite, the same vscode API, the same extension loaded with --extensionDevelopmentPath semantics.
+if (process.argv.includes('--code-server')) {
+  sh('npm', ['run', '--silent', 'build']);
+  process.exit(await runInCodeServer());
+}
 
 let testElectron;
 try {
@@ -100,3 +109,45 @@ try {
   if (!process.env.KMG_E2E_KEEP) fs.rmSync(tmp, { recursive: true, force: true });
 }
 process.exit(code);
+
+async function runInCodeServer() {
+  const { CodeServerSession } = await import('../e2e/harness.mjs');
+  const { format } = await import('node:util');
+  const output = [];
+  const session = await CodeServerSession.start({
+    vsix: null,
+    payload: (s) => [
+      ['extensionDevelopmentPath', s.remoteUri(root)],
+      ['extensionTestsPath', s.remoteUri(path.join(root, 'out/vscode-test/suite/index.js'))],
+    ],
+    // The extension host's console (mocha's reporter) reaches the page as console messages of the
+    // form ('%c INFO', css, format, ...args); print them formatted, drop the workbench's own noise.
+    onConsole: async (message) => {
+      let values;
+      try {
+        values = await Promise.all(message.args().map((a) => a.jsonValue()));
+      } catch {
+        values = [message.text()];
+      }
+      if (typeof values[0] === 'string' && values[0].startsWith('%c')) values = values.slice(2);
+      const text = values.length > 0 ? format(...values) : '';
+      if (message.text().includes('%c') && !/%[sd]/.test(message.text()) && !/passing|failing|Error/.test(text)) return; // workbench log lines
+      if (!text.trim() || /Failed to load resource|open-vsx|iframe|Service Worker|^Creating a socket|connection token/.test(text)) return;
+      output.push(text);
+      console.log(text);
+    },
+  });
+  // The extension host exits once the suite's run() settles.
+  const exitLine = () => /Extension Host Process exited with code: (\d+)/.exec(session.serverLog.split('Loading development extension')[1] ?? '');
+  const deadline = Date.now() + Number(process.env.KMG_VSCODE_SUITE_TIMEOUT_MS ?? 5 * 60_000);
+  while (!exitLine() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+  await new Promise((r) => setTimeout(r, 500)); // let the last console messages arrive
+  const exit = exitLine();
+  await session.stop();
+  const text = output.join('\n');
+  const passing = Number(/(\d+) passing/.exec(text)?.[1] ?? 0);
+  const failing = Number(/(\d+) failing/.exec(text)?.[1] ?? 0);
+  const ok = passing > 0 && failing === 0 && exit?.[1] === '0';
+  console.log(`test:vscode (in code-server's extension host): ${passing} passing, ${failing} failing, extension host exit code ${exit?.[1] ?? '(none: timed out)'}`);
+  return ok ? 0 : 1;
+}

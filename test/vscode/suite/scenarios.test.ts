@@ -10,7 +10,8 @@ import * as vscode from 'vscode';
 const SOURCE = 'kube-mitm-guard';
 const EXTENSION_ID = 'kube-mitm-guard.kube-mitm-guard';
 const TIMEOUT = 30_000;
-const expectedFile = process.env.KMG_EXPECTED_FINDINGS ?? '';
+// Compiled to out/vscode-test/suite/: the repo root is three levels up.
+const expectedFile = process.env.KMG_EXPECTED_FINDINGS ?? path.resolve(__dirname, '../../../test/e2e/fixtures/expected-findings.json');
 const BASELINE: string[] = JSON.parse(fs.readFileSync(expectedFile, 'utf8')).findings;
 
 function workspaceRoot(): string {
