@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzeText } from '../../server/src/engine/analyze';
+import { analyzeDetailed, analyzeText } from '../../server/src/engine/analyze';
 import { analyze, brief, covered, lint, yaml } from '../support/engine';
 
 const options = { allowedCidrs: [], rules: {} };
@@ -24,11 +24,16 @@ describe('analyzeText: result shape', () => {
       yaml('{{- if .Values.x }}', 'b: {{ .Values.y | toYaml }}: [', '{{- end }}'),
       yaml('apiVersion: v1', 'kind: Service', 'metadata: {name: {{ .Release.Name }}}', 'spec: {ports: []}'),
     ].join('---\n');
-    const result = analyze(text);
-    assert.deepEqual(result.findings, []);
+    assert.deepEqual(analyze(text).findings, []);
+    // Counts are of parsed documents; a full parse (no pre-check) parses every one.
+    const result = analyzeDetailed(text, { allowedCidrs: [], rules: {} }, { skipPrefilter: true });
     assert.equal(result.documentCount, 4);
     assert.equal(result.unparsableDocuments, 1);
     assert.equal(result.templatedDocuments, 1, 'only templated documents that do not parse are counted as templated');
+    // The pre-check blanks the documents that cannot yield findings; they are not parsed, so not counted as broken.
+    const filtered = analyzeText(text, { allowedCidrs: [], rules: {} });
+    assert.equal(filtered.documentCount, 4);
+    assert.equal(filtered.unparsableDocuments + filtered.templatedDocuments, 0);
   });
 
   it('the same node reached through several aliases is reported once', () => {

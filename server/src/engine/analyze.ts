@@ -4,7 +4,7 @@ import { LineIndex } from './lineIndex';
 import { manifestObjects } from './manifests';
 import { ParsedCidr, parseAllowedCidr } from './ipAddresses';
 import { findExcessiveNesting } from './nestingGuard';
-import { mightHaveFindings } from './prefilter';
+import { maskDocumentsWithoutFindings } from './prefilter';
 import { checkExternalIps } from './rules/externalIps';
 import { checkLoadBalancerStatus } from './rules/loadBalancerStatus';
 import { checkRbacServicesStatus } from './rules/rbacServicesStatus';
@@ -45,19 +45,23 @@ function publicFinding(finding: DetailedFinding): Finding {
 }
 
 export interface AnalysisControls {
-  /** Parse even when the text pre-check says no finding is possible (fix verification, soundness tests). */
+  /**
+   * Parse every document, even those the text pre-check rules out (fix verification compares the
+   * parse of every document before and after an edit; soundness tests compare both paths).
+   */
   skipPrefilter?: boolean;
 }
 
 export function analyzeDetailed(text: string, options: EngineOptions, controls: AnalysisControls = {}): DetailedAnalysis {
   const lines = new LineIndex(text);
   const empty: DetailedAnalysis = { findings: [], documentCount: 0, unparsableDocuments: 0, templatedDocuments: 0, documents: [], lines };
-  if (!controls.skipPrefilter && !mightHaveFindings(text)) return empty;
-  const nesting = findExcessiveNesting(text, MANIFEST_NESTING_LIMITS);
+  const parsedText = controls.skipPrefilter ? text : maskDocumentsWithoutFindings(text);
+  if (parsedText === undefined) return empty;
+  const nesting = findExcessiveNesting(parsedText, MANIFEST_NESTING_LIMITS);
   if (nesting) return { ...empty, documentCount: 1, unparsableDocuments: 1, skippedReason: `${nesting.message}; not analysed` };
   let documents: SourceDocument[];
   try {
-    documents = parseSourceDocuments(text);
+    documents = parseSourceDocuments(parsedText);
   } catch {
     // The parser gave up on the whole text (e.g. nesting too deep for the stack): nothing to report.
     return { ...empty, documentCount: 1, unparsableDocuments: 1 };

@@ -38,14 +38,14 @@ export function findExcessiveNesting(text: string, limits: NestingLimits): { off
     } else if (inLinePrefix) {
       const extendsPrefix = type === 'space' || type === 'seq-item-ind' || type === 'explicit-key-ind' ||
         type === 'map-value-ind' || type === 'anchor' || type === 'tag';
-      if (extendsPrefix) {
-        linePrefix += token.length;
-        if (linePrefix > limits.maxLinePrefix) {
-          return { offset, message: `Indentation is deeper than ${limits.maxLinePrefix} columns` };
-        }
-      } else if (type !== 'doc-mode' && type !== 'byte-order-mark') {
-        inLinePrefix = false;
+      if (extendsPrefix) linePrefix += token.length;
+      // Only a line with content nests: blank and comment lines may be indented any amount.
+      const endsPrefix = !extendsPrefix && type !== 'doc-mode' && type !== 'byte-order-mark';
+      const nests = (extendsPrefix && type !== 'space') || (endsPrefix && type !== 'comment');
+      if (nests && linePrefix > limits.maxLinePrefix) {
+        return { offset, message: `Indentation is deeper than ${limits.maxLinePrefix} columns` };
       }
+      if (endsPrefix) inLinePrefix = false;
     }
     // Mirror the parser's offset bookkeeping: these control tokens stand for no source text.
     if (type !== 'doc-mode' && type !== 'flow-error-end' && type !== 'scalar') offset += token.length;

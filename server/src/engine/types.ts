@@ -95,7 +95,10 @@ export interface AnalysisResult {
   findings: Finding[];
   /** Documents in the text (parsed or not). */
   documentCount: number;
-  /** Documents that did not parse and were skipped; editors already show YAML syntax errors. */
+  /**
+   * Parsed documents that had YAML errors and were skipped (editors already show syntax errors).
+   * Documents the text pre-check rules out are not parsed and not counted here.
+   */
   unparsableDocuments: number;
   /** Documents skipped because they are Helm templates with `{{ }}`. */
   templatedDocuments: number;

@@ -21,11 +21,13 @@ interface Candidate {
 }
 
 const MAX_FIX_ALL_STEPS = 500;
+// Fixes are verified against a full parse of the edited text, so they start from one too.
+const FULL_PARSE = { skipPrefilter: true };
 
 /** The verified fixes for the finding with `findingKey` in `text` (empty when it no longer exists). */
 export function fixesForFinding(text: string, options: EngineOptions, findingKey: string): Fix[] {
   try {
-    const analysis = analyzeDetailed(text, options);
+    const analysis = analyzeDetailed(text, options, FULL_PARSE);
     const finding = analysis.findings.find((candidate) => candidate.key === findingKey);
     return finding ? verifiedFixes(text, options, analysis, finding, false) : [];
   } catch {
@@ -41,7 +43,7 @@ export function fixAll(text: string, options: EngineOptions): { edits: TextEdit[
   for (let step = 0; step < MAX_FIX_ALL_STEPS; step++) {
     let analysis: DetailedAnalysis;
     try {
-      analysis = analyzeDetailed(current, options);
+      analysis = analyzeDetailed(current, options, FULL_PARSE);
     } catch {
       break;
     }
