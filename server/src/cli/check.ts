@@ -3,8 +3,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { analyzeText, fixAll, fixesForFinding } from '../engine';
 import { CONFIG_FILE_NAME } from '../engine/config';
-import picomatch from 'picomatch';
-import { discoverFiles, readManifestFile } from '../engine/fileDiscovery';
+import { createGlobMatcher, discoverFiles, readManifestFile } from '../engine/fileDiscovery';
 import { EngineOptions, Finding, Severity } from '../engine/types';
 import { all, oneOf, parseArgs, single, UsageError } from './args';
 import { replaceFileAtomically } from './atomicWrite';
@@ -286,37 +285,14 @@ function portable(shown: string): string {
  */
 function excluder(root: string, rootIsDirectory: boolean, settings: EffectiveSettings, cwd: string): (file: string) => boolean {
   const scanRoot = rootIsDirectory ? root : path.dirname(root);
-  const flagMatcher = globMatcher(settings.flagExclude);
-  const configMatcher = globMatcher(settings.configExclude);
+  const flagMatcher = createGlobMatcher(settings.flagExclude);
+  const configMatcher = createGlobMatcher(settings.configExclude);
   const configBase = settings.config.file ? path.dirname(settings.config.file) : scanRoot;
   const relativeTo = (base: string, file: string) => {
     const relative = path.relative(base, file);
     return relative.startsWith('..') || path.isAbsolute(relative) ? path.relative(scanRoot, file) : relative;
   };
   return (file) => flagMatcher(relativeTo(cwd, file)) || configMatcher(relativeTo(configBase, file));
-}
-
-/**
- * The glob semantics of fileDiscovery's createExcludeMatcher (gitignore-like: a glob without a slash
- * matches a name at any depth, one with a slash is anchored, excluding a folder excludes its
- * contents), without its always-excluded folders.
- */
-function globMatcher(globs: readonly string[]): (relativePath: string) => boolean {
-  const patterns = globs
-    .map((glob) => glob.trim())
-    .filter((glob) => glob !== '' && !glob.startsWith('!'))
-    .map((glob) => glob.replace(/^\.\//, '').replace(/\/+$/, ''))
-    .map((glob) => (glob.startsWith('/') ? glob.slice(1) : glob.includes('/') ? glob : `**/${glob}`))
-    .filter((glob) => glob !== '');
-  if (patterns.length === 0) return () => false;
-  const matches = picomatch(patterns, { dot: true });
-  return (relativePath) => {
-    const segments = relativePath.split(path.sep).join('/').split('/').filter((segment) => segment !== '' && segment !== '.');
-    for (let length = 1; length <= segments.length; length++) {
-      if (matches(segments.slice(0, length).join('/'))) return true;
-    }
-    return false;
-  };
 }
 
 async function readStdin(maxBytes: number): Promise<Buffer | 'too-large'> {

@@ -19,11 +19,11 @@ function toGlobPath(relativePath: string): string {
 }
 
 /**
- * A matcher for paths relative to the scanned root (forward slashes). Like .gitignore: a glob
- * without a slash matches a file or folder name at any depth, one with a slash is anchored at the
- * root, and excluding a folder excludes everything in it.
+ * A matcher for paths relative to a root (forward slashes or the platform's). Like .gitignore: a
+ * glob without a slash matches a file or folder name at any depth, one with a slash is anchored at
+ * the root, and excluding a folder excludes everything in it.
  */
-export function createExcludeMatcher(globs: string[]): (relativePath: string) => boolean {
+export function createGlobMatcher(globs: readonly string[]): (relativePath: string) => boolean {
   const patterns = globs
     .map((glob) => glob.trim())
     // Negated globs would mean "everything except", so they are ignored (the config validator says so).
@@ -31,17 +31,28 @@ export function createExcludeMatcher(globs: string[]): (relativePath: string) =>
     .map((glob) => glob.replace(/^\.\//, '').replace(/\/+$/, ''))
     .map((glob) => (glob.startsWith('/') ? glob.slice(1) : glob.includes('/') ? glob : `**/${glob}`))
     .filter((glob) => glob !== '');
-  const matchesGlob = patterns.length > 0 ? picomatch(patterns, { dot: true }) : () => false;
-  const alwaysExcluded = new Set(ALWAYS_EXCLUDED_DIRS);
+  if (patterns.length === 0) return () => false;
+  const matchesGlob = picomatch(patterns, { dot: true });
   return (relativePath: string) => {
-    const segments = toGlobPath(relativePath).split('/').filter((segment) => segment !== '' && segment !== '.');
-    if (segments.some((segment) => alwaysExcluded.has(segment))) return true;
+    const segments = pathSegments(relativePath);
     // Test the path and each folder above it, so `build` or `charts/**` exclude what lies inside.
     for (let length = 1; length <= segments.length; length++) {
       if (matchesGlob(segments.slice(0, length).join('/'))) return true;
     }
     return false;
   };
+}
+
+/** The editor's and the CLI's exclusion: the user's globs plus the always-excluded folders. */
+export function createExcludeMatcher(globs: string[]): (relativePath: string) => boolean {
+  const matchesGlob = createGlobMatcher(globs);
+  const alwaysExcluded = new Set(ALWAYS_EXCLUDED_DIRS);
+  return (relativePath: string) =>
+    pathSegments(relativePath).some((segment) => alwaysExcluded.has(segment)) || matchesGlob(relativePath);
+}
+
+function pathSegments(relativePath: string): string[] {
+  return toGlobPath(relativePath).split('/').filter((segment) => segment !== '' && segment !== '.');
 }
 
 function errorCode(error: unknown): string {
