@@ -283,7 +283,7 @@ export class CodeServerSession {
       await this.page.waitForTimeout(250); // polling interval of the DOM, not a wait for an outcome
     }
     const err = new Error(`${what}: expected\n  ${want.join('\n  ') || '(nothing)'}\nbut the Problems panel showed\n  ${problems.map((p) => `${formatProblem(p)}  ${p.source}: ${p.message}`).join('\n  ') || '(nothing)'}`);
-    err.problems = problems;
+    Object.defineProperty(err, 'problems', { value: problems, enumerable: false }); // for callers, not for the report
     throw err;
   }
 
