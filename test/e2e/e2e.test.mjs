@@ -111,10 +111,15 @@ describe('kube-mitm-guard in code-server', { timeout: 10 * 60_000 }, () => {
         const item = s.page.locator('.hover-language-status', { hasText: 'error' }).first();
         await item.waitFor({ timeout: UI_TIMEOUT });
         await s.waitUntil(async () => (await item.innerText()).includes(`${want.errors} error`), 'language status counts');
-        return item.innerText();
+        return item.evaluate((el) => {
+          const parts = [];
+          const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+          for (let n = walker.nextNode(); n; n = walker.nextNode()) if (n.textContent.trim()) parts.push(n.textContent.trim());
+          return parts.join(' | ');
+        });
       }, () => s.page.mouse.move(800, 300));
       assert.match(statusText, new RegExp(`${want.errors} errors?, ${want.warnings} warnings?`));
-      log(`language status item: ${statusText.replace(/\s+/g, ' ')}`);
+      log(`language status item: ${statusText}`);
       await s.screenshot('02-language-status');
       await s.page.mouse.move(800, 300);
 
