@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CodeServerSession, formatProblem, log, retryOnce, UI_TIMEOUT } from './harness.mjs';
+import { CodeServerSession, formatProblem, log, RESULTS_DIR, retryOnce, UI_TIMEOUT } from './harness.mjs';
 
 const RULE_LINK = /#rule-(external-ips|external-ip-invalid|loadbalancer-status|rbac-services-status)$/;
 
@@ -69,6 +69,7 @@ async function waitForSquiggles(want, what) {
 
 describe('kube-mitm-guard in code-server', { timeout: 10 * 60_000 }, () => {
   before(async () => {
+    fs.rmSync(RESULTS_DIR, { recursive: true, force: true }); // screenshots of this run only
     const t0 = Date.now();
     s = await CodeServerSession.start();
     log(`workbench ready in ${Date.now() - t0} ms`);
