@@ -2,8 +2,8 @@
 // do, on real temporary files.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { TempDir as BaseTempDir } from '../support/tempDir';
 
 /** out/test/cli/ → repository root. */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -62,13 +62,10 @@ export function startCli(args: string[], options: RunOptions): Promise<RunResult
   return Object.assign(done, { pid: child.pid });
 }
 
-/** A temporary folder, optionally filled with files (relative path → content). */
-export class TempDir {
-  readonly root: string;
-
+/** A temporary folder for CLI tests, with the CLI fixtures at hand. */
+export class TempDir extends BaseTempDir {
   constructor(files: Record<string, string | Buffer> = {}) {
-    this.root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'kmg-cli-')));
-    for (const [relativePath, content] of Object.entries(files)) this.write(relativePath, content);
+    super(files, 'kmg-cli-');
   }
 
   /** A copy of a fixture folder under test/fixtures/cli. */
@@ -88,25 +85,6 @@ export class TempDir {
     dir.write('node_modules/pkg/svc.yaml', excluded);
     dir.write('vendor/lib/svc.yaml', excluded);
     return dir;
-  }
-
-  path(relativePath = '.'): string {
-    return path.join(this.root, relativePath);
-  }
-
-  write(relativePath: string, content: string | Buffer): string {
-    const target = this.path(relativePath);
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(target, content);
-    return target;
-  }
-
-  read(relativePath: string): string {
-    return fs.readFileSync(this.path(relativePath), 'utf8');
-  }
-
-  dispose(): void {
-    fs.rmSync(this.root, { recursive: true, force: true });
   }
 }
 
