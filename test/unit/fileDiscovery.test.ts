@@ -141,6 +141,21 @@ describe('discoverFiles', () => {
     assert.deepEqual(files, ['keep.yaml', 'src/build/in.yaml']);
   });
 
+  it('walks a subfolder with excludes relative to excludeBase', async () => {
+    const root = makeTree({
+      'added/keep.yaml': '',
+      'added/templates/t.yaml': '',
+      'added/out/o.yaml': '',
+      'added/node_modules/n.yaml': '',
+      'templates/x.yaml': '',
+    });
+    const found: string[] = [];
+    const walk = discoverFiles(path.join(root, 'added'), { exclude: ['/templates', 'added/out'], excludeBase: root });
+    for await (const file of walk) found.push(path.relative(root, file).split(path.sep).join('/'));
+    // `/templates` is anchored at the base, so added/templates stays; `added/out` matches from the base.
+    assert.deepEqual(found, ['added/keep.yaml', 'added/templates/t.yaml']);
+  });
+
   it('yields a file given as root when it is a candidate', async () => {
     const root = makeTree({ 'one.yaml': '', 'readme.md': '' });
     const found: string[] = [];

@@ -68,6 +68,12 @@ interface PendingEntry {
 
 export interface DiscoverOptions {
   exclude: string[];
+  /**
+   * The folder `exclude` globs are relative to (default: `root`). Lets a subfolder of a workspace
+   * folder be walked with the workspace folder's excludes (the language server does this for a folder
+   * created on disk). A root outside it is walked as if it were the base.
+   */
+  excludeBase?: string;
   signal?: AbortSignal;
   onSkip?: (path: string, reason: string) => void;
 }
@@ -94,7 +100,7 @@ export async function* discoverFiles(root: string, options: DiscoverOptions): As
   }
 
   const visitedDirectories = new Set<string>();
-  const pending: PendingEntry[] = [{ absolutePath: rootPath, relativePath: '', kind: 'directory' }];
+  const pending: PendingEntry[] = [{ absolutePath: rootPath, relativePath: relativeToBase(options.excludeBase, rootPath), kind: 'directory' }];
   while (pending.length > 0) {
     if (signal?.aborted) return;
     const entry = pending.pop()!;
@@ -139,6 +145,14 @@ export async function* discoverFiles(root: string, options: DiscoverOptions): As
       pending.push({ absolutePath: path.join(entry.absolutePath, name), relativePath, kind: childKind });
     }
   }
+}
+
+/** The root's glob path relative to the exclude base ('' when it is the base or outside it). */
+function relativeToBase(base: string | undefined, rootPath: string): string {
+  if (base === undefined) return '';
+  const relative = path.relative(path.resolve(base), rootPath);
+  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return '';
+  return toGlobPath(relative);
 }
 
 function formatSize(bytes: number): string {
