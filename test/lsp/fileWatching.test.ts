@@ -67,6 +67,72 @@ describe('language server: file watching', () => {
     await client.waitForDiagnostics(two, (list) => list.length === 0);
   });
 
+  it('checks the manifests of a folder created on disk when only the folder event arrives', async () => {
+    // mkdir + writes, `git checkout`, unzip: VS Code reports only `created <folder>`.
+    const one = workspace.write('created/one.yaml', SERVICE_WITH_EXTERNAL_IP);
+    const two = workspace.write('created/deeper/two.yml', SERVICE_WITH_LOADBALANCER_STATUS);
+    const clean = workspace.write('created/clean.json', JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'c' } }));
+    const skipped = workspace.write('created/node_modules/pkg/svc.yaml', SERVICE_WITH_EXTERNAL_IP);
+    workspace.write('created/notes.txt', 'not a manifest');
+    const before = client.publishLog.length;
+    await client.fileChanged(workspace.path('created'), FileChangeType.Created);
+    await client.waitForDiagnostics(one, (list) => list.length === 1 && list[0].code === 'external-ips', 'a file in the new folder');
+    await client.waitForDiagnostics(two, (list) => list.length === 1 && list[0].code === 'loadbalancer-status', 'a file in a nested folder');
+    await client.waitForLog(/Checked 3 file\(s\) in .*created, created on disk/);
+    const published = client.publishLog.slice(before).map((entry) => entry.uri);
+    assert.ok(!published.includes(fileUri(clean)), 'a clean file publishes nothing');
+    assert.ok(!published.includes(fileUri(skipped)), 'node_modules stays excluded');
+    assert.equal(published.filter((uri) => uri === fileUri(one)).length, 1, 'checked once');
+
+    workspace.remove('created');
+    await client.fileChanged(workspace.path('created'), FileChangeType.Deleted);
+  });
+
+  it('clears the findings of a folder deleted on disk when only the folder event arrives', async () => {
+    const one = workspace.write('doomed/one.yaml', SERVICE_WITH_EXTERNAL_IP);
+    const two = workspace.write('doomed/deeper/two.yaml', SERVICE_WITH_EXTERNAL_IP);
+    const neighbour = workspace.write('doomed-not/svc.yaml', SERVICE_WITH_EXTERNAL_IP);
+    await client.fileChanged(workspace.path('doomed'), FileChangeType.Created);
+    await client.fileChanged(workspace.path('doomed-not'), FileChangeType.Created);
+    await client.waitForDiagnostics(one, (list) => list.length === 1);
+    await client.waitForDiagnostics(two, (list) => list.length === 1);
+    await client.waitForDiagnostics(neighbour, (list) => list.length === 1);
+
+    workspace.remove('doomed'); // rm -r: VS Code reports only `deleted <folder>`
+    await client.fileChanged(workspace.path('doomed'), FileChangeType.Deleted);
+    await client.waitForDiagnostics(one, (list) => list.length === 0, 'a file of the deleted folder cleared');
+    await client.waitForDiagnostics(two, (list) => list.length === 0, 'a nested file of the deleted folder cleared');
+    assert.equal(client.diagnostics.get(fileUri(neighbour))?.length, 1, 'a folder whose name starts the same keeps its findings');
+    workspace.remove('doomed-not');
+    await client.fileChanged(workspace.path('doomed-not'), FileChangeType.Deleted);
+    await client.waitForDiagnostics(neighbour, (list) => list.length === 0);
+  });
+
+  it('walks a created folder with the workspace excludes and coalesces a burst of events', async () => {
+    await client.changeSettings({ exclude: ['/burst/generated'] });
+    await client.waitForScans(client.finishedScans() + 1);
+    try {
+      const files = Array.from({ length: 20 }, (_, index) => workspace.write(`burst/svc-${index}.yaml`, SERVICE_WITH_EXTERNAL_IP));
+      const generated = workspace.write('burst/generated/svc.yaml', SERVICE_WITH_EXTERNAL_IP);
+      const before = client.publishLog.length;
+      // A watcher that reports the folder and each file: one walk, one check per file.
+      const changes = [workspace.path('burst'), ...files, generated].map((file) => ({ uri: fileUri(file), type: FileChangeType.Created }));
+      await client.notify('workspace/didChangeWatchedFiles', { changes });
+      for (const file of files) await client.waitForDiagnostics(file, (list) => list.length === 1);
+      await client.waitForLog(/Checked 20 file\(s\) in .*burst, created on disk/);
+      const published = client.publishLog.slice(before).map((entry) => entry.uri);
+      for (const file of files) assert.equal(published.filter((uri) => uri === fileUri(file)).length, 1, `${file} published once`);
+      assert.ok(!published.includes(fileUri(generated)), 'an excluded subfolder (anchored at the workspace folder) is not checked');
+
+      workspace.remove('burst');
+      await client.fileChanged(workspace.path('burst'), FileChangeType.Deleted);
+      for (const file of files) await client.waitForDiagnostics(file, (list) => list.length === 0);
+    } finally {
+      await client.changeSettings({});
+      await client.waitForScans(client.finishedScans() + 1);
+    }
+  });
+
   it('leaves open documents alone: the buffer wins over disk events', async () => {
     const file = workspace.write('open.yaml', CLEAN_SERVICE);
     await client.openDocument(file, SERVICE_WITH_EXTERNAL_IP);

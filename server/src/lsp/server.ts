@@ -120,7 +120,7 @@ export function startServer(connection: Connection): void {
       settings,
       checker,
       scanner: new WorkspaceScanner(connection, folders, settings, checker, publisher, status, logger, support.workDoneProgress),
-      watcher: new FileWatchHandler(checker, publisher, projectConfigs, onProjectConfigChanged, logger),
+      watcher: new FileWatchHandler({ checker, publisher, projectConfigs, settings, filter, onProjectConfigChanged, logger }),
       codeActions: new CodeActionProvider(
         documents,
         checker,
@@ -201,6 +201,7 @@ export function startServer(connection: Connection): void {
 
   connection.onShutdown(() => {
     services?.scanner.cancel();
+    services?.watcher.dispose();
     for (const timer of configReloadTimers.values()) clearTimeout(timer);
     clearTimeout(settingsRefreshTimer);
     status.dispose();
