@@ -124,6 +124,29 @@ describe('language server: load and lifecycle', () => {
     await client.closeDocument(file);
   });
 
+  it('a file created while a scan runs keeps the findings file watching published for it', async () => {
+    const scansBefore = client.finishedScans();
+    const reportsBefore = client.progress.filter((event) => event.kind === 'report').length;
+    const scan = client.request<RescanResult>(RESCAN);
+    // The scan has listed the files (it reports progress while checking them); now a file appears.
+    await client.waitFor('the scan to report progress', () =>
+      client.progress.filter((event) => event.kind === 'report').length > reportsBefore + 1 || undefined,
+    );
+    const file = workspace.write('created-during-scan.yaml', SERVICE_WITH_EXTERNAL_IP);
+    try {
+      await client.fileChanged(file, FileChangeType.Created);
+      await client.waitForDiagnostics(file, (list) => list.length === 1, 'the new file checked during the scan');
+      assert.equal(client.finishedScans(), scansBefore, 'file watching published before the scan ended');
+      assert.equal((await scan).cancelled, false);
+      // The scan did not list the file, but must not take it for vanished.
+      assert.equal(client.diagnostics.get(fileUri(file))?.length, 1);
+    } finally {
+      fs.rmSync(file, { force: true });
+      await client.fileChanged(file, FileChangeType.Deleted);
+      await client.waitForDiagnostics(file, (list) => list.length === 0);
+    }
+  });
+
   it('a newer scan cancels the older one', async () => {
     const first = client.request<RescanResult>(RESCAN);
     const second = client.request<RescanResult>(RESCAN);

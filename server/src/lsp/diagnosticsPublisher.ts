@@ -13,6 +13,8 @@ export interface PublishedDiagnostics {
   uri: string;
   origin: DiagnosticOrigin;
   diagnostics: Diagnostic[];
+  /** Publish order (see `sequence`): tells a workspace scan which entries are newer than its file listing. */
+  sequence: number;
 }
 
 export interface DiagnosticTotals extends DiagnosticCounts {
@@ -21,6 +23,7 @@ export interface DiagnosticTotals extends DiagnosticCounts {
 
 export class DiagnosticsPublisher {
   private readonly published = new Map<string, PublishedDiagnostics>();
+  private lastSequence = 0;
 
   constructor(
     private readonly connection: Connection,
@@ -33,7 +36,7 @@ export class DiagnosticsPublisher {
     // Clean files read from disk are the common case; only tell the client when something changes.
     if (diagnostics.length === 0 && previous === undefined && origin === 'disk') return;
     if (diagnostics.length === 0) this.published.delete(key);
-    else this.published.set(key, { uri, origin, diagnostics });
+    else this.published.set(key, { uri, origin, diagnostics, sequence: ++this.lastSequence });
     // When the editor spells the URI differently from us, clear the old spelling too.
     if (previous !== undefined && previous.uri !== uri) {
       void this.connection.sendDiagnostics({ uri: previous.uri, diagnostics: [] });
@@ -56,6 +59,11 @@ export class DiagnosticsPublisher {
     for (const [key, entry] of [...this.published]) {
       if (predicate(key, entry)) this.clear(entry.uri);
     }
+  }
+
+  /** The sequence number of the latest publish; entries published later have a higher one. */
+  get sequence(): number {
+    return this.lastSequence;
   }
 
   get(uri: string): PublishedDiagnostics | undefined {

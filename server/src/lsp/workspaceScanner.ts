@@ -64,6 +64,7 @@ export class WorkspaceScanner {
     this.status.updateScan({ scanning: true });
     const progress = await this.startProgress(abort);
     try {
+      const listedAfter = this.publisher.sequence;
       const seen = new Set<string>();
       const scannedFolders: Folder[] = [];
       for (const folder of this.folders.all()) {
@@ -71,7 +72,7 @@ export class WorkspaceScanner {
         if (await this.scanFolder(folder, signal, seen, result, progress)) scannedFolders.push(folder);
       }
       result.cancelled = signal.aborted;
-      if (!result.cancelled) this.clearVanished(scannedFolders, seen);
+      if (!result.cancelled) this.clearVanished(scannedFolders, seen, listedAfter);
     } catch (error) {
       this.logger.error(`The workspace scan failed: ${describeError(error)}`);
     } finally {
@@ -130,10 +131,14 @@ export class WorkspaceScanner {
     return true;
   }
 
-  /** Files deleted, renamed away or newly excluded since the last scan keep no stale diagnostics. */
-  private clearVanished(scannedFolders: readonly Folder[], seen: ReadonlySet<string>): void {
+  /**
+   * Files deleted, renamed away or newly excluded since the last scan keep no stale diagnostics. Files
+   * published after the scan started listing (a file created meanwhile, reported by file watching) are
+   * newer than what the scan saw and stay.
+   */
+  private clearVanished(scannedFolders: readonly Folder[], seen: ReadonlySet<string>, listedAfter: number): void {
     this.publisher.clearWhere((canonical, entry) => {
-      if (entry.origin !== 'disk' || seen.has(canonical)) return false;
+      if (entry.origin !== 'disk' || seen.has(canonical) || entry.sequence > listedAfter) return false;
       const fsPath = uriToFsPath(entry.uri);
       if (fsPath === undefined) return true;
       const folder = this.folders.folderFor(entry.uri);
