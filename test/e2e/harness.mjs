@@ -26,7 +26,7 @@ const CHROMIUM_ARGS = [
 ];
 
 /** How long to wait for what the UI should show (the server scans, publishes, the panel re-renders). */
-export const UI_TIMEOUT = Number(process.env.KMG_E2E_UI_TIMEOUT_MS ?? 30_000);
+export const UI_TIMEOUT = Number(process.env.KMG_E2E_UI_TIMEOUT_MS ?? 45_000);
 
 export function log(...args) {
   console.log('[e2e]', ...args);
@@ -135,7 +135,7 @@ export class CodeServerSession {
       '--disable-workspace-trust', '--disable-getting-started-override', ...common, this.workspace,
     ], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     this.port = await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('code-server did not report its port within 60s')), 60_000);
+      const timer = setTimeout(() => reject(new Error('code-server did not report its port within 120s')), 120_000);
       const onData = (chunk) => {
         this.serverLog += chunk;
         const m = /HTTP server listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(this.serverLog);
@@ -155,9 +155,9 @@ export class CodeServerSession {
     const entries = typeof payload === 'function' ? payload(this) : payload;
     const query = entries ? `&payload=${encodeURIComponent(JSON.stringify(entries))}` : '';
     await this.page.goto(`http://127.0.0.1:${this.port}/?folder=${encodeURIComponent(this.workspace)}${query}`);
-    await this.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await this.page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
     // The explorer is rendered once the folder is open: a stable sign the workbench is usable.
-    await this.page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
+    await this.page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 120_000 });
   }
 
   /** A server-side path as the URI the workbench uses for it (vscode-remote://host:port/path). */
@@ -422,6 +422,21 @@ export class CodeServerSession {
       if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
       await new Promise((r) => setTimeout(r, 200));
     }
+  }
+
+  /**
+   * The extension's output channel (client messages and the server's log lines), as VS Code writes it
+   * to the log folder; '' until it exists. State outside the UI, like processesMatching().
+   */
+  extensionLog() {
+    const logs = path.join(this.userData, 'logs');
+    if (!fs.existsSync(logs)) return '';
+    return fs.readdirSync(logs, { recursive: true })
+      .map(String)
+      .filter((f) => path.basename(f) === 'kube-mitm-guard.log')
+      .sort()
+      .map((f) => fs.readFileSync(path.join(logs, f), 'utf8'))
+      .join('');
   }
 
   /** Prints the tail of code-server's log and the extension's output channel log files. */
