@@ -4,8 +4,9 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyzeDetailed, analyzeText } from '../../server/src/engine/analyze';
-import { mightHaveFindings } from '../../server/src/engine/prefilter';
+import { CST, Lexer } from 'yaml';
+import { AnalysisCache, analyzeDetailed, analyzeText } from '../../server/src/engine/analyze';
+import { mightHaveFindings, splitDocuments } from '../../server/src/engine/prefilter';
 import { AnalysisResult, EngineOptions, Finding, FindingCode } from '../../server/src/engine/types';
 
 /** The repository root (tests run from out/test/...). */
@@ -30,18 +31,73 @@ export function analyzeUnfiltered(text: string, options: EngineOptions): Analysi
   return result;
 }
 
-/** Lints a text as the public API does, checking that the pre-check never changes the result. */
+/**
+ * Lints a text as the public API does (split into documents, pre-checked per document, parsed per
+ * document), checking that this never changes the result of parsing the whole text: the same
+ * findings at the same places in the same documents, the same document count. Also checks the split
+ * against the yaml Lexer, and that the per-document cache reproduces the same result when it reuses
+ * documents at other offsets.
+ */
 export function analyze(text: string, options: Partial<EngineOptions> = {}): AnalysisResult {
   const full: EngineOptions = { allowedCidrs: [], rules: {}, ...options };
   const unfiltered = analyzeUnfiltered(text, full);
-  const filtered = analyzeDetailed(text, full);
-  assert.deepEqual(
-    filtered.findings.map((f) => f.key),
-    unfiltered.findings.map((f) => f.key),
-    'the prefilter changed the findings',
-  );
-  // The public facade (what the server and the CLI call) is what the tests assert on.
-  return analyzeText(text, full);
+  const filtered = analyzeText(text, full);
+  assert.deepEqual(comparable(filtered), comparable(unfiltered), `analysing per document changed the result of ${JSON.stringify(text)}`);
+  assertSplitMatchesLexer(text);
+  // A cache primed with the text shifted by one empty document reuses every chunk at another offset.
+  const cache = new AnalysisCache();
+  analyzeText(`---\n${text}`, full, cache);
+  assert.deepEqual(analyzeText(text, full, cache), filtered, 'the chunk cache changed the result');
+  assert.deepEqual(analyzeText(text, full, cache), filtered, 'the chunk cache changed the result on a second pass');
+  return filtered;
+}
+
+/** What must not depend on how the text was analysed. */
+function comparable(result: AnalysisResult): unknown {
+  const findings = result.findings.map(({ code, severity, message, range, startOffset, endOffset, key, documentIndex }) => ({
+    code, severity, message, range, startOffset, endOffset, key, documentIndex,
+  }));
+  return { findings, documentCount: result.documentCount };
+}
+
+/** Where the yaml Lexer puts `---` markers, and whether it sees `...` markers or directives. */
+export function lexerDocumentMarkers(text: string): { starts: number[]; endMarkers: number; directives: number } {
+  const markers = { starts: [] as number[], endMarkers: 0, directives: 0 };
+  let offset = 0;
+  let scalarSource = false;
+  for (const token of new Lexer().lex(text)) {
+    // After the scalar control token comes a scalar's source (which may read `---` or `...`).
+    const type: string | null = scalarSource ? 'scalar source' : CST.tokenType(token);
+    scalarSource = type === 'scalar';
+    if (type === 'doc-start') markers.starts.push(offset);
+    else if (type === 'doc-end') markers.endMarkers++;
+    else if (type === 'directive-line') markers.directives++;
+    // As the yaml Parser counts offsets: these control tokens stand for no source text.
+    if (type !== 'doc-mode' && type !== 'flow-error-end' && type !== 'scalar') offset += token.length;
+  }
+  return markers;
+}
+
+/**
+ * The split is exact: its chunks start at the Lexer's `---` markers (all but one merged into the
+ * first chunk after leading comments), and it declines texts where the Lexer sees `...` or directives.
+ */
+export function assertSplitMatchesLexer(text: string): void {
+  const markers = lexerDocumentMarkers(text);
+  const chunks = splitDocuments(text);
+  if (markers.endMarkers > 0 || markers.directives > 0) {
+    assert.equal(chunks, undefined, `the split must decline a text with ... markers or directives:\n${text}`);
+    return;
+  }
+  if (chunks === undefined) return; // declined for a construct the Lexer does not mark here (always allowed)
+  assert.equal(chunks[0].start, 0);
+  for (let i = 1; i < chunks.length; i++) assert.equal(chunks[i].start, chunks[i - 1].end);
+  assert.equal(chunks[chunks.length - 1].end, text.length);
+  const splitStarts = chunks.slice(1).map((chunk) => chunk.start);
+  const lexerStarts = markers.starts.filter((start) => start >= chunks[0].end);
+  assert.deepEqual(splitStarts, lexerStarts, `the split disagrees with the Lexer's --- markers:\n${JSON.stringify(text)}`);
+  // Markers the split leaves inside the first chunk: only the first document's own `---`.
+  assert.ok(markers.starts.filter((start) => start < chunks[0].end).length <= 1, `two documents in the first chunk:\n${JSON.stringify(text)}`);
 }
 
 export function lint(text: string, options: Partial<EngineOptions> = {}): Finding[] {

@@ -30,7 +30,7 @@ describe('analyzeText: result shape', () => {
     assert.equal(result.documentCount, 4);
     assert.equal(result.unparsableDocuments, 1);
     assert.equal(result.templatedDocuments, 1, 'only templated documents that do not parse are counted as templated');
-    // The pre-check blanks the documents that cannot yield findings; they are not parsed, so not counted as broken.
+    // Documents the pre-check rules out are counted but not parsed, so not counted as broken.
     const filtered = analyzeText(text, { allowedCidrs: [], rules: {} });
     assert.equal(filtered.documentCount, 4);
     assert.equal(filtered.unparsableDocuments + filtered.templatedDocuments, 0);

@@ -3,8 +3,9 @@
 // already asserts this; here the evasion corpus is checked explicitly, along with the checks' teeth.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mightHaveFindings } from '../../server/src/engine/prefilter';
-import { analyzeUnfiltered, lint, loadEvasionCases, yaml } from '../support/engine';
+import { AnalysisCache, analyzeDetailed, analyzeText } from '../../server/src/engine/analyze';
+import { mightHaveFindings, splitDocuments } from '../../server/src/engine/prefilter';
+import { analyze, analyzeUnfiltered, assertSplitMatchesLexer, brief, lint, loadEvasionCases, yaml } from '../support/engine';
 
 const options = { allowedCidrs: [], rules: {} };
 
@@ -70,5 +71,164 @@ describe('prefilter soundness', () => {
     ]) {
       assert.equal(mightHaveFindings(text), true, text);
     }
+  });
+});
+
+// Per-document analysis: analyzeText splits the text at column-0 `---` markers and parses only the
+// documents that pass the pre-check, each on its own. `analyze` (test/support/engine.ts) compares
+// every linted text with a whole-text parse (findings, their document index, the document count),
+// checks the split against the yaml Lexer and runs the chunk cache; these cases aim at the split.
+describe('per-document split and parse', () => {
+  const svc = (ip = '1.2.3.4') => yaml('apiVersion: v1', 'kind: Service', `spec: {externalIPs: [${ip}]}`);
+  const configMap = yaml('apiVersion: v1', 'kind: ConfigMap', 'data: {a: b}');
+
+  it('keeps %TAG and %YAML directives with the documents after them (the split declines such texts)', () => {
+    const tagged = yaml('%TAG !k! tag:yaml.org,2002:', '---', 'apiVersion: v1', 'kind: Service', 'spec: {!k!str externalIPs: [1.2.3.4]}');
+    assert.equal(splitDocuments(tagged), undefined);
+    assert.deepEqual(lint(tagged).map((f) => [f.code, f.documentIndex]), [['external-ips', 0]]);
+    // The yaml package keeps a %TAG for the following documents too, until the next directive.
+    const carried = configMap + yaml('...', '%TAG !e! tag:yaml.org,2002:', '---', 'a: b', '...', '---', 'apiVersion: v1', 'kind: Service', 'spec: {!e!binary ZXh0ZXJuYWxJUHM=: [1.2.3.4]}');
+    assert.deepEqual(lint(carried).map((f) => [f.code, f.documentIndex]), [['external-ips', 2]]);
+    const version = yaml('%YAML 1.1', '---', configMap.trimEnd(), '---') + svc();
+    assert.deepEqual(lint(version).map((f) => [f.code, f.documentIndex]), [['external-ips', 1]]);
+  });
+
+  it('counts the bare document after `...` (the split declines texts with end markers)', () => {
+    const text = configMap + yaml('...') + configMap + yaml('...', '# kube-mitm-guard-disable-next-line external-ips') + svc() + yaml('---') + svc('5.6.7.8');
+    assert.equal(splitDocuments(text), undefined);
+    assert.deepEqual(lint(text).map((f) => [f.code, f.documentIndex]), [['unused-suppression', 2], ['external-ips', 2], ['external-ips', 3]]);
+    // `...` at the very start is an empty document of its own.
+    assert.deepEqual(lint(yaml('...') + svc()).map((f) => f.documentIndex), [1]);
+    assert.deepEqual(lint('\uFEFF' + yaml('...') + svc()).map((f) => f.documentIndex), [1]);
+  });
+
+  it('does not split at --- inside block or quoted scalars, and agrees with the Lexer at column 0', () => {
+    const blockScalar = yaml('apiVersion: v1', 'kind: ConfigMap', 'data:', '  script: |', '    ---', '    a', '  q: "x', '    ---', '    y"') + yaml('---') + svc();
+    assert.equal(splitDocuments(blockScalar)?.length, 2);
+    assert.deepEqual(lint(blockScalar).map((f) => f.documentIndex), [1]);
+    // At column 0 the Lexer ends the scalar or collection: a new document starts, in both paths.
+    for (const opened of ['data: "x', "data: 'x", 'data: [x,', 'data: {x: y,', 'data: |\n  x', 'data: >\n x', 'data:\n  plain\n  scalar']) {
+      const text = yaml('apiVersion: v1', 'kind: ConfigMap', opened, '---') + svc() + yaml('---', 'y"]}', '---') + svc('5.6.7.8');
+      const result = analyze(text);
+      // A single quote closed nowhere later runs to the end of the text, markers included (the yaml
+      // Lexer looks for the closing quote first); the split asks the Lexer after such a quote.
+      const expected = opened === "data: 'x" ? [] : [1, 3];
+      assert.deepEqual(result.findings.map((f) => f.documentIndex), expected, text);
+    }
+    const unclosed = svc() + yaml('---', 'data: "x', '---') + svc('5.6.7.8') + yaml('---') + svc('9.9.9.9');
+    assert.deepEqual(analyze(unclosed).findings.map((f) => f.documentIndex), [0]);
+    assert.equal(splitDocuments(unclosed)?.length, 2);
+    const escaped = svc() + yaml('---', 'data: "x\\\\"', '---') + svc('5.6.7.8');
+    assert.deepEqual(analyze(escaped).findings.map((f) => f.documentIndex), [0, 2]);
+    assert.deepEqual(analyze(svc() + yaml('---', "data: 'x''", '---') + svc('5.6.7.8')).findings.map((f) => f.documentIndex), [0]);
+    // --- followed by other text is no marker (---x), nor is an indented one.
+    const notMarkers = yaml('a: b', '---x', ' ---', '--- # a comment, still a marker') + svc();
+    assert.deepEqual(splitDocuments(notMarkers)?.map((c) => c.start), [0, notMarkers.indexOf('--- #')]);
+    assert.deepEqual(lint(notMarkers).map((f) => f.documentIndex), [1]);
+  });
+
+  it('keeps leading comments with the first document, where suppressions apply', () => {
+    const text = yaml('# kube-mitm-guard-disable-file external-ips', '', '---') + svc() + yaml('---') + svc('5.6.7.8');
+    assert.equal(splitDocuments(text)?.length, 2);
+    assert.deepEqual(lint(text).map((f) => [f.code, f.documentIndex]), [['external-ips', 1]]);
+    // A suppression at the end of a document (before the next ---) belongs to that document.
+    const trailing = svc() + yaml('# kube-mitm-guard-disable-file external-ips', '---') + svc('5.6.7.8') + yaml('  # kube-mitm-guard-disable-file loadbalancer-status', '---') + configMap;
+    assert.deepEqual(lint(trailing).map((f) => [f.code, f.documentIndex]), [['external-ips', 1], ['unused-suppression', 1]]);
+    // Only comments: no document at all.
+    assert.deepEqual(analyze(yaml('# kube-mitm-guard-disable-file external-ips', '')).documentCount, 0);
+  });
+
+  it('byte order marks: at the start the split goes on; anywhere else it declines', () => {
+    for (const text of ['\uFEFF' + yaml('---') + svc() + yaml('---') + svc('5.6.7.8'), '\uFEFF' + yaml('# c') + yaml('---') + svc(), '\uFEFF' + svc() + yaml('---') + configMap]) {
+      assert.ok(splitDocuments(text), JSON.stringify(text));
+      assert.ok(lint(text).length >= 1);
+    }
+    const inside = configMap + yaml('...', '\uFEFF---') + svc();
+    assert.equal(splitDocuments(inside), undefined);
+    assert.deepEqual(lint(inside).map((f) => f.documentIndex), [1]);
+    assert.equal(splitDocuments(configMap + '\uFEFF---\n' + svc()), undefined);
+  });
+
+  it('CRLF line breaks: markers before \\r\\n split, and positions are those of the whole text', () => {
+    const text = (configMap + yaml('---') + svc() + yaml('---') + configMap + yaml('---') + svc('5.6.7.8')).replace(/\n/g, '\r\n');
+    assert.equal(splitDocuments(text)?.length, 4);
+    assert.deepEqual(brief(lint(text)), [
+      { code: 'external-ips', line: 6, character: 21 },
+      { code: 'external-ips', line: 14, character: 21 },
+    ]);
+    // A lone \r is a line break for positions but not for the Lexer: no marker after it.
+    const loneCr = svc() + 'x: y\r---\n' + yaml('---') + svc('5.6.7.8');
+    assert.deepEqual(splitDocuments(loneCr)?.map((chunk) => chunk.start), [0, loneCr.lastIndexOf('---')]);
+    assert.deepEqual(lint(loneCr).map((f) => [f.documentIndex, f.range.start.line]), [[0, 2], [1, 8]]);
+  });
+
+  it('a document the pre-check rules out still counts for indices after it, and is not parsed', () => {
+    const text = yaml('a: [unclosed') + yaml('---') + svc();
+    const result = analyze(text);
+    assert.deepEqual(result.findings.map((f) => f.documentIndex), [1]);
+    assert.equal(result.unparsableDocuments, 0, 'not parsed, so not counted as unparsable');
+    assert.equal(analyzeDetailed(text, options).unparsableDocuments, 1);
+    // Nesting too deep for the parser in a ruled-out document no longer hides the other documents'
+    // findings (a whole parse gives up on the file): per-document analysis finds more, never less.
+    const deep = yaml('b: ' + '['.repeat(300)) + yaml('---') + svc();
+    assert.deepEqual(analyzeText(deep, options).findings.map((f) => f.documentIndex), [1]);
+    assert.match(analyzeDetailed(deep, options).skippedReason ?? '', /nest/);
+    // In a kept document it still stops the whole file, as before.
+    const deepKept = yaml('externalIPs: ' + '['.repeat(300)) + yaml('---') + svc();
+    assert.deepEqual(analyzeText(deepKept, options).findings, []);
+    assert.match(analyzeText(deepKept, options).skippedReason ?? '', /nest/);
+  });
+
+  it('the chunk cache re-analyses only changed documents and holds only the last text', () => {
+    const documents = [svc(), configMap, svc('5.6.7.8'), configMap.replace('a: b', 'c: d')];
+    const text = documents.join('---\n');
+    const cache = new AnalysisCache();
+    const options = { allowedCidrs: [], rules: {} };
+    assert.deepEqual(analyzeText(text, options, cache), analyzeText(text, options));
+    assert.equal(cache.size, 4);
+    // Editing one document: the others are reused at their new offsets.
+    const edited = [svc(), configMap.replace('a: b', 'a: bb, c: d'), '# kube-mitm-guard-disable-file external-ips\n' + svc('5.6.7.8'), configMap].join('---\n');
+    assert.deepEqual(analyzeText(edited, options, cache), analyzeText(edited, options));
+    assert.equal(cache.size, 4);
+    // Other options: nothing is reused.
+    const allowing = { allowedCidrs: ['1.2.3.4/32'], rules: {} };
+    assert.deepEqual(analyzeText(edited, allowing, cache), analyzeText(edited, allowing));
+    assert.deepEqual(analyzeText(edited, { allowedCidrs: [], rules: { 'external-ips': 'warning' as const } }, cache).findings.map((f) => f.severity), ['warning']);
+  });
+
+  it('property: on generated texts the split matches the Lexer and per-document analysis matches a whole parse', () => {
+    const fragments = [
+      '---\n', '--- \n', '---\r\n', '...\n', '... # end\n', '%TAG !e! tag:yaml.org,2002:\n', '# comment\n', '\n', '  \n', '\uFEFF',
+      'apiVersion: v1\n', 'kind: Service\n', 'kind: List\nitems:\n- kind: Service\n  apiVersion: v1\n  spec:\n', 'spec:\n', '  externalIPs: [1.2.3.4]\n',
+      '  externalIPs:\n  - 10.0.0.1\n', 'spec: {externalIPs: [', '9.9.9.9]}\n', 'status: {loadBalancer: {ingress: [{ip: 1.1.1.1}]}}\n', 'key: "quoted\n',
+      "key: 'single\n", 'text: |\n  ---\n  block\n', 'x: &a [1.2.3.4]\n', 'spec: {externalIPs: *a}\n', '"\\x65xternalIPs": [2.2.2.2]\n',
+      '!!binary ZXh0ZXJuYWxJUHM=: [3.3.3.3]\n', '# kube-mitm-guard-disable-next-line external-ips\n', '# kube-mitm-guard-disable-file\n',
+      'kind: Role\napiVersion: rbac.authorization.k8s.io/v1\nrules: [{apiGroups: [""], resources: ["*"], verbs: [patch]}]\n', ']\n', '}\n', '"\n', 'a: [\n',
+      '---x\n', ' ---\n', '\r', 'b: {{ .Values.x }}\n', '- item\n', '  nested: value\n', '---\n...\n',
+    ];
+    let seed = 20240607;
+    // mulberry32
+    const random = (n: number) => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+    };
+    let declined = 0;
+    let split = 0;
+    for (let round = 0; round < Number(process.env.KMG_SPLIT_ROUNDS ?? 1500); round++) {
+      let text = '';
+      const parts = 2 + random(14);
+      for (let i = 0; i < parts; i++) text += fragments[random(fragments.length)];
+      if (random(4) === 0) text = text.replace(/\n/g, '\r\n');
+      analyze(text); // compares with the whole-text parse, checks the split against the Lexer, runs the cache
+      if (splitDocuments(text) === undefined) declined++;
+      else split++;
+    }
+    assert.ok(split > 500 && declined > 300, `split ${split}, declined ${declined}`);
+  });
+
+  it('property: the split matches the Lexer on every evasion fixture', () => {
+    for (const testCase of loadEvasionCases()) assertSplitMatchesLexer(testCase.text);
   });
 });

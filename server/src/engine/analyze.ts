@@ -4,14 +4,14 @@ import { LineIndex } from './lineIndex';
 import { manifestObjects } from './manifests';
 import { ParsedCidr, parseAllowedCidr } from './ipAddresses';
 import { findExcessiveNesting } from './nestingGuard';
-import { maskDocumentsWithoutFindings } from './prefilter';
+import { chunkDocumentCount, mightHaveFindings, SplitMemo, splitDocuments } from './prefilter';
 import { checkExternalIps } from './rules/externalIps';
 import { checkLoadBalancerStatus } from './rules/loadBalancerStatus';
 import { checkRbacServicesStatus } from './rules/rbacServicesStatus';
 import { RULES } from './rules/catalog';
 import { FindingTarget, Rule, RuleContext, RuleFinding } from './rules/ruleTypes';
 import { findSuppressionComments, isSuppressed, keepRealComments, SuppressionComment } from './suppressions';
-import { AnalysisResult, EngineOptions, Finding, RuleId, Severity, UNUSED_SUPPRESSION } from './types';
+import { AnalysisResult, EngineOptions, Finding, RULE_IDS, RuleId, Severity, UNUSED_SUPPRESSION } from './types';
 import { parseSourceDocuments, SourceDocument } from './yamlModel';
 
 const RULE_CHECKS: Rule[] = [checkExternalIps, checkLoadBalancerStatus, checkRbacServicesStatus];
@@ -33,10 +33,123 @@ export interface DetailedAnalysis extends AnalysisResult {
   lines: LineIndex;
 }
 
-/** Lints one file's text. Never throws: unparsable documents are counted and skipped. */
-export function analyzeText(text: string, options: EngineOptions): AnalysisResult {
-  const { findings, documents: _documents, lines: _lines, ...counts } = analyzeDetailed(text, options);
-  return { ...counts, findings: findings.map(publicFinding) };
+/**
+ * Lints one file's text. Never throws: unparsable documents are counted and skipped.
+ *
+ * Only the documents that can yield findings are parsed: the text is split at its column-0 `---`
+ * markers (`splitDocuments`), each chunk is pre-checked (`mightHaveFindings`), and each kept chunk is
+ * analysed on its own as if it were a file; its findings are then moved to the chunk's place (offsets,
+ * lines, document index). A text the split does not model (`...` markers, directives) is parsed whole.
+ * With a `cache`, chunks whose text (and options) did not change since the cache's last text are not
+ * analysed again: a keystroke re-analyses only the document it edits.
+ */
+export function analyzeText(text: string, options: EngineOptions, cache?: AnalysisCache): AnalysisResult {
+  const chunks = splitDocuments(text, cache?.splitMemo);
+  if (chunks === undefined) {
+    const { findings, documents: _documents, lines: _lines, failed: _failed, ...counts } = analyzeWhole(text, options, parseCidrs(options.allowedCidrs));
+    return { ...counts, findings: findings.map(publicFinding) };
+  }
+  const signature = optionsSignature(options);
+  const previous = cache?.chunksFor(signature);
+  const next = cache ? new Map<string, ChunkAnalysis>() : undefined;
+  let allowedCidrs: ParsedCidr[] | undefined;
+  const result: AnalysisResult = { findings: [], documentCount: 0, unparsableDocuments: 0, templatedDocuments: 0 };
+  let lineBase = 0;
+  let failure: ChunkAnalysis | undefined;
+  for (const chunk of chunks) {
+    const chunkText = text.slice(chunk.start, chunk.end);
+    let analysis = previous?.get(chunkText);
+    if (analysis === undefined) {
+      allowedCidrs ??= parseCidrs(options.allowedCidrs);
+      analysis = analyzeChunk(chunkText, options, allowedCidrs);
+    }
+    next?.set(chunkText, analysis);
+    if (analysis.skippedReason !== undefined || analysis.failed) failure ??= analysis;
+    for (const finding of analysis.findings) {
+      const startOffset = finding.startOffset + chunk.start;
+      const endOffset = finding.endOffset + chunk.start;
+      result.findings.push({
+        ...finding,
+        range: {
+          start: { line: finding.range.start.line + lineBase, character: finding.range.start.character },
+          end: { line: finding.range.end.line + lineBase, character: finding.range.end.character },
+        },
+        startOffset,
+        endOffset,
+        key: findingKey(finding.code, startOffset, endOffset),
+        documentIndex: finding.documentIndex + result.documentCount,
+      });
+    }
+    result.documentCount += analysis.documentCount;
+    result.unparsableDocuments += analysis.unparsableDocuments;
+    result.templatedDocuments += analysis.templatedDocuments;
+    lineBase += analysis.lineBreaks;
+  }
+  if (cache && next) cache.replace(signature, next);
+  // As for a whole text: a document the parser cannot take on leaves the file unanalysed.
+  if (failure) return wholeFileFailure(failure.skippedReason);
+  return result;
+}
+
+/** A chunk's analysis as if the chunk were a whole file (offsets, lines and document indices start at 0). */
+interface ChunkAnalysis extends AnalysisResult {
+  /** Line breaks in the chunk (\r\n, \n or \r each count once, as in LineIndex). */
+  lineBreaks: number;
+  /** The parser gave up on the chunk. */
+  failed?: boolean;
+}
+
+function analyzeChunk(chunkText: string, options: EngineOptions, allowedCidrs: ParsedCidr[]): ChunkAnalysis {
+  const lineBreaks = countLineBreaks(chunkText);
+  if (!mightHaveFindings(chunkText)) {
+    return { findings: [], documentCount: chunkDocumentCount(chunkText), unparsableDocuments: 0, templatedDocuments: 0, lineBreaks };
+  }
+  const { findings, documents: _documents, lines: _lines, ...counts } = analyzeWhole(chunkText, options, allowedCidrs);
+  return { ...counts, findings: findings.map(publicFinding), lineBreaks };
+}
+
+/**
+ * Per open document: the chunk analyses of its last analysed text, reused for the chunks a new
+ * version leaves unchanged. Holds only the last text's chunks, so it stays as large as one analysis.
+ */
+export class AnalysisCache {
+  private signature = '';
+  private chunks = new Map<string, ChunkAnalysis>();
+  /** @internal */
+  readonly splitMemo: SplitMemo = { offsets: [] };
+
+  /** @internal */
+  chunksFor(signature: string): ReadonlyMap<string, ChunkAnalysis> | undefined {
+    return signature === this.signature ? this.chunks : undefined;
+  }
+
+  /** @internal */
+  replace(signature: string, chunks: Map<string, ChunkAnalysis>): void {
+    this.signature = signature;
+    this.chunks = chunks;
+  }
+
+  /** Number of chunk analyses held (for tests). */
+  get size(): number {
+    return this.chunks.size;
+  }
+}
+
+/** What of the options a chunk's analysis depends on. */
+function optionsSignature(options: EngineOptions): string {
+  return JSON.stringify([options.allowedCidrs, RULE_IDS.map((id) => options.rules[id] ?? null)]);
+}
+
+function countLineBreaks(text: string): number {
+  let count = 0;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) count++;
+  // A \r counts unless it is the first half of \r\n.
+  for (let at = text.indexOf('\r'); at !== -1; at = text.indexOf('\r', at + 1)) if (text.charCodeAt(at + 1) !== 10) count++;
+  return count;
+}
+
+function findingKey(code: string, start: number, end: number): string {
+  return `${code}:${start}:${end}`;
 }
 
 function publicFinding(finding: DetailedFinding): Finding {
@@ -45,28 +158,36 @@ function publicFinding(finding: DetailedFinding): Finding {
 }
 
 export interface AnalysisControls {
-  /**
-   * Parse every document, even those the text pre-check rules out (fix verification compares the
-   * parse of every document before and after an edit; soundness tests compare both paths).
-   */
+  /** Kept for callers written before the split: `analyzeDetailed` always parses every document. */
   skipPrefilter?: boolean;
 }
 
-export function analyzeDetailed(text: string, options: EngineOptions, controls: AnalysisControls = {}): DetailedAnalysis {
+/**
+ * Lints one file's text with every document parsed (no pre-check), keeping the parsed documents and
+ * the findings' nodes: fixes start from this, and soundness tests compare `analyzeText` with it.
+ */
+export function analyzeDetailed(text: string, options: EngineOptions, _controls: AnalysisControls = {}): DetailedAnalysis {
+  const { failed: _failed, ...analysis } = analyzeWhole(text, options, parseCidrs(options.allowedCidrs));
+  return analysis;
+}
+
+function wholeFileFailure(skippedReason?: string): AnalysisResult {
+  return { findings: [], documentCount: 1, unparsableDocuments: 1, templatedDocuments: 0, ...(skippedReason === undefined ? {} : { skippedReason }) };
+}
+
+/** `failed`: the parser gave up on the text. */
+function analyzeWhole(text: string, options: EngineOptions, allowedCidrs: ParsedCidr[]): DetailedAnalysis & { failed?: boolean } {
   const lines = new LineIndex(text);
   const empty: DetailedAnalysis = { findings: [], documentCount: 0, unparsableDocuments: 0, templatedDocuments: 0, documents: [], lines };
-  const parsedText = controls.skipPrefilter ? text : maskDocumentsWithoutFindings(text);
-  if (parsedText === undefined) return empty;
-  const nesting = findExcessiveNesting(parsedText, MANIFEST_NESTING_LIMITS);
-  if (nesting) return { ...empty, documentCount: 1, unparsableDocuments: 1, skippedReason: `${nesting.message}; not analysed` };
+  const nesting = findExcessiveNesting(text, MANIFEST_NESTING_LIMITS);
+  if (nesting) return { ...empty, ...wholeFileFailure(`${nesting.message}; not analysed`), findings: [] };
   let documents: SourceDocument[];
   try {
-    documents = parseSourceDocuments(parsedText);
+    documents = parseSourceDocuments(text);
   } catch {
     // The parser gave up on the whole text (e.g. nesting too deep for the stack): nothing to report.
-    return { ...empty, documentCount: 1, unparsableDocuments: 1 };
+    return { ...empty, ...wholeFileFailure(), findings: [], failed: true };
   }
-  const allowedCidrs = parseCidrs(options.allowedCidrs);
   const suppressionComments = findSuppressionComments(text, lines);
   const result: DetailedAnalysis = { ...empty, documentCount: documents.length, documents };
   const seenKeys = new Set<string>();
@@ -89,7 +210,7 @@ export function analyzeDetailed(text: string, options: EngineOptions, controls: 
       if (templateSpans.some(([start, end]) => raw.start < end && start < raw.end)) continue;
       const severity = severityOf(raw, options);
       if (severity === 'off') continue;
-      const key = `${raw.ruleId}:${raw.start}:${raw.end}`;
+      const key = findingKey(raw.ruleId, raw.start, raw.end);
       if (seenKeys.has(key)) continue;
       seenKeys.add(key);
       const range = lines.rangeOf(raw.start, raw.end);
@@ -168,7 +289,7 @@ function unusedSuppressions(comments: SuppressionComment[], options: EngineOptio
         range: lines.rangeOf(mention.start, mention.end),
         startOffset: mention.start,
         endOffset: mention.end,
-        key: `${UNUSED_SUPPRESSION}:${mention.start}:${mention.end}`,
+        key: findingKey(UNUSED_SUPPRESSION, mention.start, mention.end),
         documentIndex,
         suppression: comment,
       });
@@ -181,7 +302,7 @@ function unusedSuppressions(comments: SuppressionComment[], options: EngineOptio
         range: lines.rangeOf(comment.start, comment.end),
         startOffset: comment.start,
         endOffset: comment.end,
-        key: `${UNUSED_SUPPRESSION}:${comment.start}:${comment.end}`,
+        key: findingKey(UNUSED_SUPPRESSION, comment.start, comment.end),
         documentIndex,
         suppression: comment,
       });

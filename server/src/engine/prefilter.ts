@@ -1,3 +1,5 @@
+import { CST, Lexer } from 'yaml';
+
 // A sound text pre-check: a file can only yield findings when some document could decode to one of
 // the trigger words below. Keys and values reach the decoder either literally (plain, quoted, through
 // anchors and merge keys, all of which keep the word in the text) or through an escape (`\` in a
@@ -11,37 +13,173 @@ export function mightHaveFindings(text: string): boolean {
   return text.includes('\\') || text.includes('!');
 }
 
-// Document markers at column 0. YAML forbids them inside content at column 0, and anchors never
-// cross documents, so each document can be pre-checked on its own.
-const DOCUMENT_MARKER = /^(?:---|\.\.\.)(?=[ \t\r\n]|$)/gm;
-
-/**
- * The text with every document that cannot yield findings blanked out (line breaks and `---`
- * markers kept, so offsets, lines and the document count stay the same), or undefined when no
- * document can yield findings. A blanked document parses as empty, far faster than a CRD bundle.
- */
-export function maskDocumentsWithoutFindings(text: string): string | undefined {
-  if (!mightHaveFindings(text)) return undefined;
-  const starts = [0];
-  for (const marker of text.matchAll(DOCUMENT_MARKER)) if (marker.index) starts.push(marker.index);
-  if (starts.length === 1) return text;
-  const parts: string[] = [];
-  let kept = 0;
-  for (let index = 0; index < starts.length; index++) {
-    const chunk = text.slice(starts[index], starts[index + 1] ?? text.length);
-    if (mightHaveFindings(chunk)) {
-      parts.push(chunk);
-      kept++;
-    } else {
-      const marker = index > 0 ? chunk.slice(0, 3) : '';
-      parts.push(marker + blankLines(chunk.slice(marker.length)));
-    }
-  }
-  if (kept === 0) return undefined;
-  return kept === starts.length ? text : parts.join('');
+/** The Lexer's markers in the last text's tail (see `splitDocuments`), kept per open document. */
+export interface SplitMemo {
+  tail?: string;
+  offsets: number[];
 }
 
-/** Turns every line into a comment of the same length: the lexer skips a comment in one step. */
-function blankLines(text: string): string {
-  return text.replace(/[^\r\n]+/g, (line) => '#' + ' '.repeat(line.length - 1));
+/** [start, end) of a run of text that parses on its own: one document, or leading comments and one document. */
+export interface DocumentChunk {
+  start: number;
+  end: number;
+}
+
+/**
+ * Splits a text at its column-0 `---` markers into chunks that each parse, on their own, to exactly
+ * the documents a parse of the whole text has there: the yaml lexer ends every document, block scalar,
+ * quoted scalar and flow collection at such a line (only `\n` starts a line for it; a `---` followed by
+ * a space, tab, line break or the end of the text is a marker). A first chunk that is only blank and
+ * comment lines is kept with the next one (the parser gives those comments to the first document).
+ * After a quote that may never be closed (see `unterminatedQuoteBound`), the yaml Lexer finds the markers.
+ *
+ * Returns undefined when the text has what couples documents or what this split does not model:
+ * `...` end markers (a bare document may follow, and comments after one belong to the next document),
+ * `%` directives (the yaml package keeps `%TAG` and `%YAML` for the documents after them), and byte
+ * order marks after the first character (the lexer skips them at line starts between documents). The
+ * caller parses such a text whole.
+ */
+export function splitDocuments(text: string, memo?: SplitMemo): DocumentChunk[] | undefined {
+  if (hasUnmodelledStructure(text)) return undefined;
+  const starts = [0];
+  const bound = unterminatedQuoteBound(text);
+  for (let at = text.indexOf('\n---'); at !== -1 && at < bound; at = text.indexOf('\n---', at + 4)) {
+    if (isMarkerEnd(text.charCodeAt(at + 4))) starts.push(at + 1);
+  }
+  // Past the bound a quote may run to the end of the text: the Lexer decides, from the last marker
+  // before the bound (where it starts afresh, as a text of its own does).
+  if (bound < text.length) {
+    const from = starts[starts.length - 1];
+    const tail = text.slice(from);
+    if (memo?.tail !== tail) {
+      const offsets = markerOffsets(tail);
+      if (memo) Object.assign(memo, { tail, offsets });
+      for (const offset of offsets) if (offset > 0) starts.push(from + offset);
+    } else {
+      for (const offset of memo.offsets) if (offset > 0) starts.push(from + offset);
+    }
+  }
+  if (starts.length > 1 && starts[1] > 0 && isBlankOrComments(text, 0, starts[1])) starts.splice(1, 1);
+  const chunks: DocumentChunk[] = [];
+  for (let index = 0; index < starts.length; index++) {
+    chunks.push({ start: starts[index], end: index + 1 < starts.length ? starts[index + 1] : text.length });
+  }
+  return chunks;
+}
+
+/**
+ * How many documents a full parse finds in a chunk returned by `splitDocuments`, without parsing it:
+ * a chunk after the first starts at `---`, which always starts exactly one document; the first chunk
+ * holds one unless it is only blank and comment lines (then it is the whole text).
+ */
+export function chunkDocumentCount(chunkText: string): number {
+  return isBlankOrComments(chunkText, 0, chunkText.length) ? 0 : 1;
+}
+
+/** Offsets of the `---` markers the yaml Lexer finds (counting offsets as the yaml Parser does). */
+function markerOffsets(text: string): number[] {
+  const offsets: number[] = [];
+  let offset = 0;
+  let scalarSource = false;
+  for (const token of new Lexer().lex(text)) {
+    // After the scalar control token comes a scalar's source, which may read `---` too.
+    const type: string | null = scalarSource ? 'scalar source' : CST.tokenType(token);
+    scalarSource = type === 'scalar';
+    if (type === 'doc-start') offsets.push(offset);
+    // These control tokens stand for no source text.
+    if (type !== 'doc-mode' && type !== 'flow-error-end' && type !== 'scalar') offset += token.length;
+  }
+  return offsets;
+}
+
+/**
+ * The lexer ends a quoted scalar at a marker line only when the scalar has a closing quote somewhere
+ * later in the text; without one the scalar runs to the end of the text, markers included. A quote
+ * before the returned offset is closed: for `"` the last one after an even number of backslashes
+ * closes any opened before it; for `'` the last run of an odd number of quotes (`''` is an escaped
+ * quote) does; a quote at or after it (the bound itself included) may open a scalar that never
+ * closes. Every quote character counts as a possible opener, so the bound errs early.
+ */
+function unterminatedQuoteBound(text: string): number {
+  let bound = Number.POSITIVE_INFINITY;
+  const firstDouble = text.indexOf('"');
+  if (firstDouble !== -1) {
+    let closing = -1;
+    for (let at = text.lastIndexOf('"'); at !== -1 && closing === -1; at = at > 0 ? text.lastIndexOf('"', at - 1) : -1) {
+      let backslashes = 0;
+      while (text.charCodeAt(at - 1 - backslashes) === 92) backslashes++;
+      if (backslashes % 2 === 0) closing = at;
+    }
+    bound = Math.min(bound, closing === -1 ? firstDouble : closing);
+  }
+  const firstSingle = text.indexOf("'");
+  if (firstSingle !== -1) {
+    let closing = -1;
+    for (let at = text.lastIndexOf("'"); at !== -1 && closing === -1; ) {
+      let runStart = at;
+      while (runStart > 0 && text.charCodeAt(runStart - 1) === 39) runStart--;
+      if ((at - runStart + 1) % 2 === 1) closing = runStart;
+      else at = runStart > 0 ? text.lastIndexOf("'", runStart - 1) : -1;
+    }
+    bound = Math.min(bound, closing === -1 ? firstSingle : closing);
+  }
+  return bound;
+}
+
+/** After `---`/`...`: the yaml lexer's "empty" characters (end of text, space, tab, \n, \r). */
+function isMarkerEnd(code: number): boolean {
+  return Number.isNaN(code) || code === 32 || code === 9 || code === 10 || code === 13;
+}
+
+function hasUnmodelledStructure(text: string): boolean {
+  if (text.indexOf('\uFEFF', 1) !== -1) return true;
+  const first = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  if (text.startsWith('%', first) || isEndMarkerAt(text, first)) return true;
+  // A first document without `---` whose content starts with `]` or `}` may get no value, and the
+  // yaml Parser then takes the next `---` into that same document.
+  const content = firstContentCharacter(text);
+  if (content === ']' || content === '}') return true;
+  if (text.includes('\n%')) return true;
+  for (let at = text.indexOf('\n...'); at !== -1; at = text.indexOf('\n...', at + 4)) {
+    if (isEndMarkerAt(text, at + 1)) return true;
+  }
+  return false;
+}
+
+/** The first character of the text that is not a byte order mark, white space or in a comment line. */
+function firstContentCharacter(text: string): string | undefined {
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  while (i < text.length) {
+    const ch = text[i];
+    if (ch === ' ' || ch === '\t' || ch === '\n' || (ch === '\r' && text[i + 1] === '\n')) i++;
+    else if (ch === '#') {
+      const lineEnd = text.indexOf('\n', i);
+      if (lineEnd === -1) return undefined;
+      i = lineEnd + 1;
+    } else return ch;
+  }
+  return undefined;
+}
+
+function isEndMarkerAt(text: string, offset: number): boolean {
+  return text.startsWith('...', offset) && isMarkerEnd(text.charCodeAt(offset + 3));
+}
+
+/**
+ * Whether [start, end) has only lines the lexer skips before a document: blank (spaces and tabs),
+ * comments, each optionally after a byte order mark. A `\r` counts as blank only before `\n`.
+ */
+function isBlankOrComments(text: string, start: number, end: number): boolean {
+  let lineStart = start;
+  while (lineStart < end) {
+    let lineEnd = text.indexOf('\n', lineStart);
+    if (lineEnd === -1 || lineEnd > end) lineEnd = end;
+    let i = lineStart;
+    if (text.charCodeAt(i) === 0xfeff) i++;
+    while (i < lineEnd && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+    const blank = i === lineEnd || text.charCodeAt(i) === 35 /* # */ || (text.charCodeAt(i) === 13 && i + 1 === lineEnd && lineEnd < text.length);
+    if (!blank) return false;
+    lineStart = lineEnd + 1;
+  }
+  return true;
 }

@@ -3,7 +3,7 @@
 // keys mean what they decode to, and `!!binary` scalars decode to their bytes. Where decoders could
 // disagree (duplicate keys, a key both explicit and merged), every candidate value is returned, so a
 // rule that checks all of them cannot be walked around by choosing the other reading.
-import { Alias, Document, isAlias, isMap, isScalar, isSeq, Pair, parseAllDocuments, Scalar, visit, YAMLMap, YAMLSeq } from 'yaml';
+import { Alias, Composer, CST, Document, isAlias, isMap, isScalar, isSeq, Pair, Parser, Scalar, visit, YAMLMap, YAMLSeq } from 'yaml';
 
 export type ValueNode = Scalar | YAMLMap | YAMLSeq;
 type AnyNode = ValueNode | Alias;
@@ -46,28 +46,68 @@ const NULL_WORDS = new Set(['', '~', 'null', 'Null', 'NULL']);
  */
 export function parseSourceDocuments(text: string): SourceDocument[] {
   const list = parseLikeGoYaml(text);
-  // The parser starts the first document at its first node, so comments above it (the natural place
-  // for a file-level suppression) would belong to no document. Documents cover the text end to end.
-  let previousEnd = 0;
-  return list.map((document, index) => {
-    const source = { index, document, start: Math.min(previousEnd, document.range[0]), end: document.range[2], parsed: document.errors.length === 0 };
-    previousEnd = document.range[2];
-    return source;
+  // Documents cover the text end to end. The parser starts the first document at its first node, so
+  // comments above it (the natural place for a file-level suppression) would belong to no document;
+  // and a document that ends in an error (an unclosed flow collection) ends before the comments that
+  // follow it. So a document runs up to the next one's `---`, or to the end of the text: a comment
+  // belongs to the document it is written in, whether that is parsed alone or in its file. Only an
+  // explicit `...` ends a document earlier (what follows it belongs to the next document, or none).
+  const ends = list.map((document, index) => {
+    if (document.directives.docEnd) return document.range[2];
+    return index + 1 < list.length ? list[index + 1].range[0] : Math.max(document.range[2], text.length);
   });
+  return list.map((document, index) => ({
+    index,
+    document,
+    start: index === 0 ? 0 : Math.min(ends[index - 1], document.range[0]),
+    end: ends[index],
+    parsed: document.errors.length === 0,
+  }));
 }
 
+const PARSE_OPTIONS = {
+  version: '1.1',
+  schema: 'failsafe',
+  merge: false,
+  uniqueKeys: false,
+  strict: false,
+  prettyErrors: false,
+  stringKeys: false,
+  intAsBigInt: false,
+} as const;
+
+/** `parseAllDocuments`, with errors given to the document they are in (see `errorsInTheirDocument`). */
 function parseDocuments(text: string): Document.Parsed[] {
-  const documents = parseAllDocuments(text, {
-    version: '1.1',
-    schema: 'failsafe',
-    merge: false,
-    uniqueKeys: false,
-    strict: false,
-    prettyErrors: false,
-    stringKeys: false,
-    intAsBigInt: false,
-  });
-  return Array.isArray(documents) ? documents : [];
+  const composer = new Composer(PARSE_OPTIONS);
+  return Array.from(composer.compose(errorsInTheirDocument(new Parser().parse(text)))) as Document.Parsed[];
+}
+
+/**
+ * The yaml Parser reports a token that cannot start a document's content (a `]` right after `---`)
+ * before it emits the document, and the Composer gives such an error to the document before it. The
+ * document with the stray token then counts as parsed, its predecessor as broken, and a document
+ * would read differently parsed alone than in its file. Errors are moved after the document token
+ * whose range holds them, so each document gets its own.
+ */
+function* errorsInTheirDocument(tokens: Generator<CST.Token>): Generator<CST.Token> {
+  let pending: CST.ErrorToken[] = [];
+  for (const token of tokens) {
+    if (token.type === 'error') {
+      pending.push(token);
+      continue;
+    }
+    if (token.type === 'document') {
+      // At the document's very offset (its `---`) sit the zero-width ends of what came before.
+      for (const error of pending) if (error.offset <= token.offset) yield error;
+      yield token;
+      for (const error of pending) if (error.offset > token.offset) yield error;
+    } else {
+      yield* pending;
+      yield token;
+    }
+    pending = [];
+  }
+  yield* pending;
 }
 
 /**
@@ -106,7 +146,7 @@ function parseLikeGoYaml(text: string): Document.Parsed[] {
  * Where lines that continue a flow collection or a quoted scalar start with less indentation than
  * the column the construct opened at, and how many spaces bring them there. A small linear scanner:
  * quotes, brackets, comments and block scalars; document markers are never padded (go-yaml rejects
- * them there).
+ * them there) and close whatever is open.
  */
 function flowContinuationPadding(text: string): { offset: number; count: number }[] {
   const padding: { offset: number; count: number }[] = [];
@@ -132,6 +172,12 @@ function flowContinuationPadding(text: string): { offset: number; count: number 
       const marker = indent === 0 && /^(?:---|\.\.\.)(?:[ \t\r\n]|$)/.test(text.slice(i, i + 4));
       if ((flowDepth > 0 || quote) && !blank && !marker && indent <= openColumn) {
         padding.push({ offset: i, count: openColumn + 1 - indent });
+      }
+      // The lexer ends every flow collection and quoted scalar at a document marker, so a document
+      // starts with none open (and a document is padded alike whether parsed alone or in its file).
+      if (marker) {
+        flowDepth = 0;
+        quote = '';
       }
     }
     const ch = text[i];
