@@ -59,6 +59,8 @@ export interface StartOptions {
   /** Replaces the default (VS Code-like) capabilities, e.g. to act as a minimal editor. */
   capabilities?: ClientCapabilities;
   initializationOptions?: unknown;
+  /** Extra environment variables for the server process. */
+  env?: Record<string, string>;
 }
 
 export type ProgressEvent = (WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd) & { token: ProgressToken };
@@ -126,7 +128,7 @@ export class LspTestClient {
   }
 
   static async start(options: StartOptions): Promise<LspTestClient> {
-    const child = spawn(process.execPath, [SERVER_BUNDLE, '--stdio'], { stdio: 'pipe' });
+    const child = spawn(process.execPath, [SERVER_BUNDLE, '--stdio'], { stdio: 'pipe', env: { ...process.env, ...options.env } });
     const connection = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
     const client = new LspTestClient(child, connection, options);
     connection.listen();

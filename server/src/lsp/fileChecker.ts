@@ -1,16 +1,16 @@
 // Checks one file — an open editor buffer or a file on disk — and publishes its diagnostics. Open
 // documents always win over disk: their unsaved text is what the user sees. Analysis results of open
 // documents are cached by version and settings generation so code actions and re-validations do not
-// re-analyse an unchanged buffer.
+// re-analyse an unchanged buffer, and per YAML document so an edit re-analyses only the document it changes.
 import * as path from 'node:path';
 import { TextDocuments } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { AnalysisResult, analyzeText, EngineOptions } from '../engine';
+import { AnalysisCache, AnalysisResult, analyzeText, EngineOptions } from '../engine';
 import { CONFIG_FILE_NAME } from '../engine/config';
-import { readManifestFile } from '../engine/fileDiscovery';
 import { findingToDiagnostic } from './diagnostics';
 import { DiagnosticsPublisher } from './diagnosticsPublisher';
 import { FileFilter } from './fileFilter';
+import { FileAnalyzer, IN_PROCESS_ANALYZER } from './scanPool';
 import { describeError, Logger } from './logger';
 import { ResolvedSettings, SettingsStore } from './settingsStore';
 import { canonicalUri, uriToFsPath } from './uris';
@@ -32,6 +32,8 @@ export interface DocumentAnalysis {
 
 export class FileChecker {
   private readonly cache = new Map<string, CachedAnalysis>();
+  /** Per open document: the analyses of its documents, so an edit re-analyses only the one it changes. */
+  private readonly chunkCaches = new Map<string, AnalysisCache>();
   /** Open documents already reported as too large, so typing in one does not flood the log. */
   private readonly loggedOversized = new Set<string>();
 
@@ -85,18 +87,33 @@ export class FileChecker {
     if (cached?.version === document.version && cached.generation === resolved.generation) {
       return { document, resolved, options, result: cached.result };
     }
-    const result = analyzeText(text, options);
+    let chunkCache = this.chunkCaches.get(key);
+    if (chunkCache === undefined) {
+      chunkCache = new AnalysisCache();
+      this.chunkCaches.set(key, chunkCache);
+    }
+    const result = analyzeText(text, options, chunkCache);
     this.cache.set(key, { version: document.version, generation: resolved.generation, result });
     return { document, resolved, options, result };
   }
 
   /** Lints a file that is not open, reading it from disk. Never throws. */
   async checkDiskFile(uri: string): Promise<DiskCheckOutcome> {
+    const publish = await this.analyzeDiskFile(uri, IN_PROCESS_ANALYZER);
+    return publish();
+  }
+
+  /**
+   * Reads and analyses a file that is not open (with `analyzer`: the scan passes its worker pool) and
+   * returns what publishes the result, so a scan can analyse several files at once and still publish
+   * in file order. Publishing checks again that the file was not opened meanwhile. Never throws.
+   */
+  async analyzeDiskFile(uri: string, analyzer: FileAnalyzer): Promise<() => DiskCheckOutcome> {
     try {
-      if (this.isOpen(uri)) return 'open';
+      if (this.isOpen(uri)) return () => 'open';
       const fsPath = uriToFsPath(uri);
       // Policy files carry their own diagnostics (see projectConfig.ts); leave those alone.
-      if (fsPath === undefined || path.basename(fsPath) === CONFIG_FILE_NAME) return 'not-ours';
+      if (fsPath === undefined || path.basename(fsPath) === CONFIG_FILE_NAME) return () => 'not-ours';
       const resolved = await this.settings.resolve(uri);
       const { settings, folder } = resolved;
       if (
@@ -105,30 +122,36 @@ export class FileChecker {
         !this.filter.isCandidateFile(uri) ||
         this.filter.isExcluded(folder, uri, settings)
       ) {
-        this.publisher.clear(uri);
-        return 'not-ours';
+        return () => {
+          this.publisher.clear(uri);
+          return 'not-ours';
+        };
       }
-      const read = await readManifestFile(fsPath, settings.maxFileSizeKB * 1024);
-      // Opened while we were reading: the buffer is the truth now.
-      if (this.isOpen(uri)) return 'open';
-      if ('skipped' in read) {
-        this.logger.info(`Skipped ${fsPath}: ${read.skipped}`);
+      const analysis = await analyzer.analyze(fsPath, settings.maxFileSizeKB * 1024, engineOptionsFor(resolved, uri));
+      return () => {
+        // Opened while we were reading: the buffer is the truth now.
+        if (this.isOpen(uri)) return 'open';
+        if ('skipped' in analysis) {
+          this.logger.info(`Skipped ${fsPath}: ${analysis.skipped}`);
+          this.publisher.clear(uri);
+          return 'skipped';
+        }
+        const diagnostics = analysis.findings.map((finding) => findingToDiagnostic(finding, uri, null));
+        this.publisher.publish(uri, 'disk', diagnostics);
+        return 'checked';
+      };
+    } catch (error) {
+      return () => {
+        this.logger.error(`Could not check ${uri}: ${describeError(error)}`);
         this.publisher.clear(uri);
         return 'skipped';
-      }
-      const result = analyzeText(read.text, engineOptionsFor(resolved, uri));
-      const diagnostics = result.findings.map((finding) => findingToDiagnostic(finding, uri, null));
-      this.publisher.publish(uri, 'disk', diagnostics);
-      return 'checked';
-    } catch (error) {
-      this.logger.error(`Could not check ${uri}: ${describeError(error)}`);
-      this.publisher.clear(uri);
-      return 'skipped';
+      };
     }
   }
 
   forgetDocument(uri: string): void {
     this.cache.delete(canonicalUri(uri));
+    this.chunkCaches.delete(canonicalUri(uri));
     this.loggedOversized.delete(canonicalUri(uri));
   }
 

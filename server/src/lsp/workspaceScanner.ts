@@ -1,19 +1,23 @@
 // Scans every candidate file of every workspace folder so the Problems panel covers files that are not
 // open. One scan at a time: a newer scan aborts the older one and waits for it to stop, so two scans
-// never publish over each other. Between files the scan yields to the event loop, so requests (code
-// actions, shutdown) are answered while it runs.
+// never publish over each other. Files are read and analysed on worker threads (scanPool.ts) and
+// published in file order; without workers the scan yields to the event loop between files. Either
+// way requests (code actions, shutdown) are answered while it runs.
 import { Connection } from 'vscode-languageserver/node';
 import { discoverFiles } from '../engine/fileDiscovery';
 import { DiagnosticsPublisher } from './diagnosticsPublisher';
-import { FileChecker } from './fileChecker';
+import { DiskCheckOutcome, FileChecker } from './fileChecker';
 import { describeError, Logger } from './logger';
 import { RescanResult } from './protocol';
+import { createScanAnalyzer, FileAnalyzer } from './scanPool';
 import { SettingsStore } from './settingsStore';
 import { StatusReporter } from './statusReporter';
 import { Folder, WorkspaceFolderList } from './workspaceFolders';
 import { fsPathToUri, isPathInside, uriToFsPath } from './uris';
 
 const PROGRESS_EVERY_FILES = 25;
+/** Files queued per worker, so a worker never waits for the main thread to hand it the next one. */
+const FILES_IN_FLIGHT_PER_WORKER = 4;
 
 interface ScanProgress {
   report(percentage: number, message: string): void;
@@ -63,19 +67,22 @@ export class WorkspaceScanner {
     this.logger.info(`Scanning the workspace (${reason}).`);
     this.status.updateScan({ scanning: true });
     const progress = await this.startProgress(abort);
+    const analyzer = createScanAnalyzer(this.logger);
+    if (!analyzer.onMainThread) this.logger.info(`Reading and checking files on ${analyzer.parallelism} worker thread(s).`);
     try {
       const listedAfter = this.publisher.sequence;
       const seen = new Set<string>();
       const scannedFolders: Folder[] = [];
       for (const folder of this.folders.all()) {
         if (signal.aborted) break;
-        if (await this.scanFolder(folder, signal, seen, result, progress)) scannedFolders.push(folder);
+        if (await this.scanFolder(folder, signal, seen, result, progress, analyzer)) scannedFolders.push(folder);
       }
       result.cancelled = signal.aborted;
       if (!result.cancelled) this.clearVanished(scannedFolders, seen, listedAfter);
     } catch (error) {
       this.logger.error(`The workspace scan failed: ${describeError(error)}`);
     } finally {
+      analyzer.dispose();
       progress.done();
       const durationMs = Date.now() - started;
       this.logger.info(
@@ -100,6 +107,7 @@ export class WorkspaceScanner {
     seen: Set<string>,
     result: RescanResult,
     progress: ScanProgress,
+    analyzer: FileAnalyzer,
   ): Promise<boolean> {
     if (folder.fsPath === undefined) return false;
     const { settings } = await this.settings.resolve(folder.uri);
@@ -116,18 +124,29 @@ export class WorkspaceScanner {
     for await (const fsPath of discoverFiles(folder.fsPath, { exclude: settings.exclude, signal, onSkip })) {
       paths.push(fsPath);
     }
-    for (let index = 0; index < paths.length && !signal.aborted; index++) {
-      const uri = fsPathToUri(paths[index]);
-      if (seen.has(uri)) continue; // nested workspace folders list the same file twice
-      seen.add(uri);
-      const outcome = await this.checker.checkDiskFile(uri);
+    // Several files are analysed at once (on the analyzer's workers); results are published in file
+    // order, so the outcome does not depend on which worker finishes first.
+    const inFlight: { index: number; publish: Promise<() => DiskCheckOutcome> }[] = [];
+    const window = analyzer.onMainThread ? 1 : analyzer.parallelism * FILES_IN_FLIGHT_PER_WORKER;
+    const publishOldest = async () => {
+      const { index, publish } = inFlight.shift()!;
+      const outcome = (await publish)();
       if (outcome === 'checked') result.filesScanned++;
       else if (outcome === 'skipped') result.filesSkipped++;
       if (index % PROGRESS_EVERY_FILES === 0) {
         progress.report(Math.floor((index / paths.length) * 100), `${folder.name}: ${index}/${paths.length} files`);
       }
-      await yieldToEventLoop();
+    };
+    for (let index = 0; index < paths.length && !signal.aborted; index++) {
+      const uri = fsPathToUri(paths[index]);
+      if (seen.has(uri)) continue; // nested workspace folders list the same file twice
+      seen.add(uri);
+      inFlight.push({ index, publish: this.checker.analyzeDiskFile(uri, analyzer) });
+      if (inFlight.length >= window) await publishOldest();
+      // On the main thread (no workers) the analysis itself ran here: let requests through between files.
+      if (analyzer.onMainThread) await yieldToEventLoop();
     }
+    while (inFlight.length > 0) await publishOldest();
     return true;
   }
 

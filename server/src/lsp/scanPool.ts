@@ -1,0 +1,158 @@
+// Reads and analyses files for the workspace scan, on worker threads when it can: the main thread then
+// only publishes, so requests (code actions, hovers) never wait behind a large file, and a second core
+// shares the work. Falls back to the main thread when workers are unavailable (no dist/scanWorker.js
+// next to the bundle, or workers that fail); results are the same either way, only the timing differs.
+import * as os from 'node:os';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { analyzeText, EngineOptions, Finding } from '../engine';
+import { readManifestFile } from '../engine/fileDiscovery';
+import { describeError, Logger } from './logger';
+
+/** What reading and analysing one file on disk gave. */
+export type DiskFileAnalysis = { findings: Finding[] } | { skipped: string };
+
+export interface FileAnalyzer {
+  analyze(fsPath: string, maxBytes: number, options: EngineOptions): Promise<DiskFileAnalysis>;
+  /** How many files it analyses at once. */
+  readonly parallelism: number;
+  /** Analyses on the calling (main) thread. */
+  readonly onMainThread: boolean;
+  dispose(): void;
+}
+
+/** Reads and analyses on the calling thread. */
+export const IN_PROCESS_ANALYZER: FileAnalyzer = {
+  parallelism: 1,
+  onMainThread: true,
+  async analyze(fsPath, maxBytes, options) {
+    const read = await readManifestFile(fsPath, maxBytes);
+    if ('skipped' in read) return read;
+    return { findings: analyzeText(read.text, options).findings };
+  },
+  dispose() {},
+};
+
+/** The worker bundle (`dist/scanWorker.js`) next to the running bundle. */
+export const SCAN_WORKER_SCRIPT = path.join(__dirname, 'scanWorker.js');
+
+/**
+ * Worker count: `KUBE_MITM_GUARD_SCAN_WORKERS` when set (0: no workers), else one per core (on two
+ * cores the main thread mostly waits, so both go to workers), at most 4.
+ */
+export function scanWorkerCount(): number {
+  const configured = process.env.KUBE_MITM_GUARD_SCAN_WORKERS;
+  if (configured !== undefined && configured !== '') {
+    const count = Number(configured);
+    return Number.isInteger(count) && count >= 0 ? Math.min(count, 16) : 0;
+  }
+  return Math.max(1, Math.min(4, os.availableParallelism()));
+}
+
+export interface WorkerJob {
+  id: number;
+  fsPath: string;
+  maxBytes: number;
+  options: EngineOptions;
+}
+
+export type WorkerReply = { id: number; analysis: DiskFileAnalysis } | { id: number; error: string };
+
+interface Pending {
+  job: WorkerJob;
+  resolve(analysis: DiskFileAnalysis): void;
+  reject(error: unknown): void;
+}
+
+/** A scan's analyzer: workers when possible, else the main thread. Dispose it when the scan ends. */
+export function createScanAnalyzer(logger: Logger, workers = scanWorkerCount(), script = SCAN_WORKER_SCRIPT): FileAnalyzer {
+  if (workers === 0 || !fs.existsSync(script)) return IN_PROCESS_ANALYZER;
+  try {
+    return new WorkerPool(script, workers, logger);
+  } catch (error) {
+    logger.warn(`Scanning on the main thread: could not start scan workers (${describeError(error)}).`);
+    return IN_PROCESS_ANALYZER;
+  }
+}
+
+class WorkerPool implements FileAnalyzer {
+  readonly parallelism: number;
+  readonly onMainThread = false;
+  private readonly workers: { worker: Worker; busy: Pending | undefined }[] = [];
+  private readonly queue: Pending[] = [];
+  private nextId = 0;
+  private broken = false;
+  private disposed = false;
+
+  constructor(script: string, count: number, private readonly logger: Logger) {
+    this.parallelism = count;
+    for (let index = 0; index < count; index++) {
+      const worker = new Worker(script);
+      const slot = { worker, busy: undefined as Pending | undefined };
+      worker.on('message', (reply: WorkerReply) => this.onReply(slot, reply));
+      worker.on('error', (error) => this.onFailure(`a scan worker failed: ${describeError(error)}`));
+      worker.on('exit', (code) => {
+        if (!this.disposed) this.onFailure(`a scan worker exited (code ${code})`);
+      });
+      // Only a busy worker keeps the process alive.
+      worker.unref();
+      this.workers.push(slot);
+    }
+  }
+
+  analyze(fsPath: string, maxBytes: number, options: EngineOptions): Promise<DiskFileAnalysis> {
+    if (this.broken || this.disposed) return IN_PROCESS_ANALYZER.analyze(fsPath, maxBytes, options);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ job: { id: this.nextId++, fsPath, maxBytes, options }, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const { worker } of this.workers) void worker.terminate();
+    this.rerunInProcess();
+  }
+
+  private dispatch(): void {
+    for (const slot of this.workers) {
+      if (slot.busy !== undefined) continue;
+      const next = this.queue.shift();
+      if (next === undefined) return;
+      slot.busy = next;
+      slot.worker.ref();
+      slot.worker.postMessage(next.job);
+    }
+  }
+
+  private onReply(slot: { worker: Worker; busy: Pending | undefined }, reply: WorkerReply): void {
+    const pending = slot.busy;
+    slot.busy = undefined;
+    slot.worker.unref();
+    if (pending !== undefined && pending.job.id === reply.id) {
+      if ('error' in reply) pending.reject(new Error(reply.error));
+      else pending.resolve(reply.analysis);
+    }
+    this.dispatch();
+  }
+
+  /** One failing worker stops the pool: what it and the others had not answered runs on the main thread. */
+  private onFailure(message: string): void {
+    if (this.broken || this.disposed) return;
+    this.broken = true;
+    this.logger.warn(`Scanning on the main thread from now on: ${message}.`);
+    for (const { worker } of this.workers) void worker.terminate();
+    this.rerunInProcess();
+  }
+
+  private rerunInProcess(): void {
+    const stranded = [...this.workers.map((slot) => slot.busy), ...this.queue].filter((pending): pending is Pending => pending !== undefined);
+    for (const slot of this.workers) slot.busy = undefined;
+    this.queue.length = 0;
+    for (const { job, resolve, reject } of stranded) {
+      IN_PROCESS_ANALYZER.analyze(job.fsPath, job.maxBytes, job.options).then(resolve, reject);
+    }
+  }
+}
