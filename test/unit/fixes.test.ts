@@ -1,11 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeText, applyEdits, EngineOptions, Fix, fixAll, fixesForFinding, TextFix } from '../../server/src/engine';
+import { checkFixProperties } from '../support/fixProperties';
 
 const options: EngineOptions = { allowedCidrs: ['10.0.0.0/8'], rules: {} };
 
+/** Every input of this file, for the fix property check at its end (test/support/fixProperties.ts). */
+const propertyInputs: { text: string; options: EngineOptions }[] = [];
+function input(text: string, engineOptions = options): string {
+  propertyInputs.push({ text, options: engineOptions });
+  return text;
+}
+
 /** The fixes offered for the finding of `code` on 1-based `line`. */
 function fixesAt(text: string, code: string, line: number, engineOptions = options): Fix[] {
+  input(text, engineOptions);
   const finding = analyzeText(text, engineOptions).findings.find((f) => f.code === code && f.range.start.line === line - 1);
   assert.ok(finding, `no ${code} finding on line ${line}`);
   return fixesForFinding(text, engineOptions, finding.key);
@@ -170,7 +179,7 @@ test('an unused suppression can be removed', () => {
 });
 
 test('entries shared through an anchor get no removal fix', () => {
-  const text = lines('apiVersion: v1', 'kind: Service', 'x-ips: &ips [8.8.8.8]', 'spec:', '  externalIPs: *ips');
+  const text = input(lines('apiVersion: v1', 'kind: Service', 'x-ips: &ips [8.8.8.8]', 'spec:', '  externalIPs: *ips'));
   const kinds = analyzeText(text, options).findings.flatMap((finding) => fixesForFinding(text, options, finding.key).map((fix) => fix.kind));
   assert.ok(!kinds.includes('remove-external-ip'), kinds.join());
 });
@@ -193,7 +202,7 @@ test('fix-all applies every safe fix and leaves the rest of the file alone', () 
     '  resources: [services, services/status]',
     '  verbs: [get, patch]',
   );
-  const result = fixAll(text, options);
+  const result = fixAll(input(text), options);
   assert.equal(result.fixedCount, 4);
   assert.equal(
     result.text,
@@ -219,7 +228,45 @@ test('fix-all applies every safe fix and leaves the rest of the file alone', () 
   assert.equal(analyzeText(result.text, options).findings.length, 0);
 });
 
+test('no removal fix edits an anchored node that an alias or merge also puts into another object', () => {
+  // Removing externalIPs from the anchored spec would silently change the Backup's spec too (issue 6
+  // fix property); the same for RBAC rules shared with another kind through an alias.
+  const item = (...parts: string[]) => parts.map((part) => `  ${part}`);
+  const shared = [
+    lines('apiVersion: v1', 'kind: List', 'items:', '- apiVersion: v1', ...item('kind: Service', 'spec: &spec', '  externalIPs: [1.2.3.4]', '  type: ClusterIP'), '- apiVersion: example.com/v1', ...item('kind: Backup', 'spec: *spec')),
+    lines('apiVersion: v1', 'kind: List', 'items:', '- apiVersion: v1', ...item('kind: Service', 'spec: &spec', '  externalIPs: [1.2.3.4]'), '- apiVersion: example.com/v1', ...item('kind: Backup', 'spec: {<<: *spec, x: 1}')),
+    lines('apiVersion: v1', 'kind: List', 'items:', '- apiVersion: rbac.authorization.k8s.io/v1', ...item('kind: Role', 'rules: &r', '- {apiGroups: [""], resources: [services, services/status], verbs: [get, patch]}'), '- apiVersion: example.com/v1', ...item('kind: Policy', 'rules: *r')),
+  ];
+  for (const text of shared) {
+    const kinds = analyzeText(input(text), options).findings.flatMap((finding) => fixesForFinding(text, options, finding.key).map((fix) => fix.kind));
+    assert.ok(kinds.length > 0 && kinds.every((kind) => kind === 'suppress-line' || kind === 'allow-external-ip'), `${kinds.join()}\n${text}`);
+    assert.equal(fixAll(text, options).fixedCount, 0);
+  }
+});
+
+test('a comment after the removed block, introducing the next key, is kept (found by npm run fuzz)', () => {
+  const text = lines('apiVersion: v1', 'kind: Service', 'spec:', '  externalIPs:', '  - 8.8.8.8', '  # the LB controller writes this', 'status:', '  phase: x');
+  const expected = lines('apiVersion: v1', 'kind: Service', 'spec:', '  {}', '  # the LB controller writes this', 'status:', '  phase: x');
+  assert.equal(applyFix(text, 'external-ips', 5, 'remove-external-ip'), expected);
+  const twoKeys = lines('apiVersion: v1', 'kind: Service', 'spec:', '  externalIPs:', '  - 8.8.8.8', '  # about type', '  type: ClusterIP');
+  assert.equal(applyFix(twoKeys, 'external-ips', 5, 'remove-external-ips-key'), lines('apiVersion: v1', 'kind: Service', 'spec:', '  # about type', '  type: ClusterIP'));
+});
+
 test('a finding key that no longer exists yields no fixes', () => {
   const text = lines('apiVersion: v1', 'kind: Service', 'spec:', '  externalIPs: [8.8.8.8]');
   assert.deepEqual(fixesForFinding(text, options, 'external-ips:0:1'), []);
+});
+
+// Runs last: node:test runs a file's tests in order, so every input above has been collected.
+test('fix property over every input of this file: parses, finding gone, nothing new, data and untouched lines kept', () => {
+  assert.ok(propertyInputs.length >= 15, `only ${propertyInputs.length} inputs collected`);
+  const violations: string[] = [];
+  let fixes = 0;
+  for (const [index, { text, options: engineOptions }] of propertyInputs.entries()) {
+    const report = checkFixProperties(`input ${index + 1}`, text, engineOptions);
+    fixes += report.fixesChecked;
+    violations.push(...report.violations);
+  }
+  assert.deepEqual(violations, []);
+  assert.ok(fixes >= propertyInputs.length, `${fixes} fixes checked`);
 });

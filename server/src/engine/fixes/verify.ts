@@ -1,7 +1,7 @@
 // Proves a candidate fix before it is offered: the result still parses, the finding is gone, no
 // new finding appears, the decoded data equals the original with exactly the intended change, and
 // every comment is kept except those on the lines the fix removes.
-import { Document, isMap, isPair, isSeq, Lexer, YAMLMap, YAMLSeq } from 'yaml';
+import { Document, isMap, isPair, isSeq, Lexer, visit, YAMLMap, YAMLSeq } from 'yaml';
 import { analyzeDetailed, DetailedFinding } from '../analyze';
 import { EngineOptions } from '../types';
 import { applyOffsetEdits, OffsetEdit } from './yamlEdits';
@@ -58,6 +58,45 @@ function expectedData(original: Document, change: IntendedChange): unknown {
   return clone.toJS({ maxAliasCount: 10_000 });
 }
 
+/**
+ * Whether the change edits a node that an alias (or a `<<` merge) also puts somewhere else: an anchor
+ * on the path to the changed item, or inside what it removes. Editing the anchored text would change
+ * every object that uses the alias, and the expected data (computed on a clone, where aliases follow
+ * the edit too) cannot show that.
+ */
+function changesAliasedNode(document: Document, change: IntendedChange): boolean {
+  if (change.kind === 'none') return false;
+  const anchors = new Set<string>();
+  const note = (node: unknown) => {
+    const anchor = (node as { anchor?: unknown } | null | undefined)?.anchor;
+    if (typeof anchor === 'string') anchors.add(anchor);
+  };
+  let node: unknown = document.contents;
+  note(node);
+  for (const index of change.path) {
+    if (!isMap(node) && !isSeq(node)) break;
+    const item = (node as YAMLMap | YAMLSeq).items[index] as unknown;
+    if (isPair(item)) note(item.key);
+    node = isPair(item) ? item.value : item;
+    note(node);
+  }
+  if (node !== null && typeof node === 'object') {
+    visit(node as Parameters<typeof visit>[0], (_key, child) => {
+      note(child);
+    });
+  }
+  if (anchors.size === 0) return false;
+  let aliased = false;
+  visit(document, {
+    Alias(_key, alias) {
+      if (!anchors.has(alias.source)) return undefined;
+      aliased = true;
+      return visit.BREAK;
+    },
+  });
+  return aliased;
+}
+
 function commentCounts(text: string): Map<string, number> {
   const counts = new Map<string, number>();
   for (const token of new Lexer().lex(text)) {
@@ -104,6 +143,8 @@ export function verifyFix(
     for (const [key, count] of afterCounts) if (count > (beforeCounts.get(key) ?? 0)) return undefined;
     const targetKey = `${finding.code}\u0000${finding.message}`;
     if ((afterCounts.get(targetKey) ?? 0) >= (beforeCounts.get(targetKey) ?? 0)) return undefined;
+
+    if (change.kind !== 'none' && changesAliasedNode(before.documents[change.documentIndex].document, change)) return undefined;
 
     for (let index = 0; index < before.documents.length; index++) {
       const old = before.documents[index];

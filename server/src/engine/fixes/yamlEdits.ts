@@ -41,6 +41,21 @@ export function trimEnd(text: string, start: number, end: number): number {
   return trimmed;
 }
 
+/**
+ * End of a block node's own content: like trimEnd, and comment-only lines at its end are left out.
+ * The parser counts a comment after a block collection's last entry as part of it, but such a comment
+ * usually introduces the next key (`# kube-mitm-guard-disable-next-line …` above it), so a removal
+ * must keep it.
+ */
+export function contentEnd(text: string, start: number, end: number): number {
+  let trimmed = trimEnd(text, start, end);
+  for (;;) {
+    const lineStart = lineStartOf(text, trimmed);
+    if (lineStart <= start || !/^[ \t]*#/.test(text.slice(lineStart, trimmed))) return trimmed;
+    trimmed = trimEnd(text, start, lineStart);
+  }
+}
+
 /** The text's line break, so inserted lines match the file (CRLF files stay CRLF). */
 export function lineBreakOf(text: string): string {
   return text.includes('\r\n') ? '\r\n' : '\n';
@@ -64,7 +79,7 @@ export function removeSequenceItems(text: string, seq: YAMLSeq, removeIndices: R
   if (removeIndices.size === seq.items.length) {
     // An empty block sequence must become `key: []` on the key's line: a flow `[]` on a line of
     // its own at the key's indentation would not parse.
-    const end = trimEnd(text, seqSpan[0], seqSpan[1]);
+    const end = contentEnd(text, seqSpan[0], seqSpan[1]);
     const dash = dashBefore(text, spans[0][0]);
     if (dash === undefined) return undefined;
     let colon = dash - 1;
@@ -77,7 +92,7 @@ export function removeSequenceItems(text: string, seq: YAMLSeq, removeIndices: R
     const [start, end] = spans[index];
     const dash = dashBefore(text, start);
     if (dash === undefined || !onlySpaceBefore(text, dash)) return undefined;
-    const lastLineEnd = lineEndWithBreak(text, trimEnd(text, start, end));
+    const lastLineEnd = lineEndWithBreak(text, contentEnd(text, start, end));
     edits.push({ start: lineStartOf(text, dash), end: lastLineEnd, newText: '' });
   }
   return edits;
@@ -97,9 +112,9 @@ export function removePair(text: string, map: YAMLMap, pair: Pair): OffsetEdit |
     pairSpans.push([key[0], spanOf(item.value as Spanned)?.[1] ?? key[1]]);
   }
   if (map.flow) return rebuildFlow(text, mapSpan, pairSpans, new Set([index]), '{}');
-  const pairEnd = trimEnd(text, keySpan[0], Math.max(valueSpan[1], keySpan[1]));
+  const pairEnd = contentEnd(text, keySpan[0], Math.max(valueSpan[1], keySpan[1]));
   if (map.items.length === 1) {
-    return { start: keySpan[0], end: trimEnd(text, mapSpan[0], mapSpan[1]), newText: '{}' };
+    return { start: keySpan[0], end: contentEnd(text, mapSpan[0], mapSpan[1]), newText: '{}' };
   }
   if (onlySpaceBefore(text, keySpan[0])) {
     return { start: lineStartOf(text, keySpan[0]), end: lineEndWithBreak(text, pairEnd), newText: '' };

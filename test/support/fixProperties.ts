@@ -1,0 +1,380 @@
+// The fix property (issue 6, "fixes lose nothing"), computed independently of the fix code
+// (server/src/engine/fixes/): for a text, apply each offered TextFix, and fix-all, and check that
+//  - the result parses: same number of documents, no document gains YAML errors;
+//  - the targeted finding is gone and no new finding appears;
+//  - the decoded data (the `yaml` package, merge keys applied) equals the original minus exactly the
+//    removed paths, every removed path lying under the finding's container (spec.externalIPs,
+//    status.loadBalancer.ingress and its parents, or an RBAC object's rules, where the granted
+//    permissions must be the old ones minus patch/update on services/status);
+//  - every line the edits do not touch is byte-identical, and every comment survives unless its whole
+//    line was removed.
+// Edits are applied with vscode-languageserver-textdocument, as an editor would, not with the engine.
+import { isDeepStrictEqual } from 'node:util';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { Lexer, parseAllDocuments } from 'yaml';
+import { analyzeText, EngineOptions, Finding, fixAll, fixesForFinding, TextEdit, TextFix } from '../../server/src/engine';
+
+type Path = (string | number)[];
+
+interface Decoded {
+  documents: unknown[];
+  errors: number[];
+  duplicateKeys: boolean;
+}
+
+function decode(text: string): Decoded {
+  const documents = parseAllDocuments(text, { merge: true, uniqueKeys: false, prettyErrors: false, logLevel: 'error' });
+  const list = Array.isArray(documents) ? documents : [];
+  return {
+    documents: list.map((document) => {
+      try {
+        return document.toJS({ maxAliasCount: 10_000 });
+      } catch (error) {
+        return { __undecodable: String(error) };
+      }
+    }),
+    errors: list.map((document) => document.errors.length),
+    duplicateKeys: (parseAllDocuments(text, { logLevel: 'error' }) as typeof list).some?.((document) => document.errors.some((error) => error.code === 'DUPLICATE_KEY')) ?? false,
+  };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Map) && !(value instanceof Set);
+}
+
+// ---- RBAC semantics: the permissions a rules list grants, one tuple per (group, resource, verb, names) ----
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.map((item) => String(item)) : [];
+}
+
+function grants(rules: unknown): Set<string> {
+  const tuples = new Set<string>();
+  if (!Array.isArray(rules)) return tuples;
+  for (const rule of rules) {
+    if (!isObject(rule)) continue;
+    const names = strings(rule.resourceNames).sort().join(',') || '*';
+    for (const verb of strings(rule.verbs)) {
+      for (const group of strings(rule.apiGroups)) for (const resource of strings(rule.resources)) tuples.add(`${group}|${resource}|${verb}|${names}`);
+      for (const url of strings(rule.nonResourceURLs)) tuples.add(`url|${url}|${verb}`);
+    }
+  }
+  return tuples;
+}
+
+const isServicesStatusWrite = (tuple: string) => /^[^|]*\|services\/status\|(patch|update)\|/.test(tuple);
+
+// ---- structural diff: `after` must be `before` with subtrees removed ----
+
+interface Removal {
+  path: Path;
+  /** 'rbac' when an RBAC rules list changed (judged by permissions, not structure). */
+  kind: 'removed' | 'rbac';
+}
+
+class NotAPruning extends Error {}
+
+function prune(before: unknown, after: unknown, path: Path, removals: Removal[], parent?: Record<string, unknown>): void {
+  if (isDeepStrictEqual(before, after)) return;
+  const isRbacRules = path[path.length - 1] === 'rules' && parent !== undefined && /^(Cluster)?Role$/.test(String(parent.kind));
+  if (isRbacRules) {
+    const old = grants(before);
+    const now = grants(after);
+    for (const tuple of now) if (!old.has(tuple)) throw new NotAPruning(`${show(path)} grants ${tuple}, which it did not before`);
+    for (const tuple of old) if (!now.has(tuple) && !isServicesStatusWrite(tuple)) throw new NotAPruning(`${show(path)} lost ${tuple}, which is not a services/status write`);
+    removals.push({ path, kind: 'rbac' });
+    return;
+  }
+  if (isObject(before) && isObject(after)) {
+    for (const key of Object.keys(after)) if (!(key in before)) throw new NotAPruning(`${show([...path, key])} was added`);
+    for (const key of Object.keys(before)) {
+      if (!(key in after)) removals.push({ path: [...path, key], kind: 'removed' });
+      else prune(before[key], after[key], [...path, key], removals, before);
+    }
+    return;
+  }
+  if (Array.isArray(before) && Array.isArray(after)) {
+    if (before.length === after.length) {
+      before.forEach((item, index) => prune(item, after[index], [...path, index], removals));
+      return;
+    }
+    if (after.length > before.length) throw new NotAPruning(`${show(path)} gained items`);
+    // A subsequence: some items removed, the rest identical and in order.
+    let next = 0;
+    for (let index = 0; index < before.length; index++) {
+      if (next < after.length && isDeepStrictEqual(before[index], after[next])) next++;
+      else removals.push({ path: [...path, index], kind: 'removed' });
+    }
+    if (next !== after.length) throw new NotAPruning(`${show(path)} changed items instead of removing them`);
+    return;
+  }
+  throw new NotAPruning(`${show(path)} changed from ${JSON.stringify(before)?.slice(0, 80)} to ${JSON.stringify(after)?.slice(0, 80)}`);
+}
+
+function show(path: Path): string {
+  return path.length === 0 ? '(document)' : path.join('.');
+}
+
+/** Splits a data path into the List nesting (items.N…) and the path inside the object. */
+function objectPath(path: Path): { object: string; inside: Path } {
+  let index = 0;
+  while (path[index] === 'items' && typeof path[index + 1] === 'number') index += 2;
+  return { object: path.slice(0, index).join('.'), inside: path.slice(index) };
+}
+
+function objectAt(document: unknown, path: Path): Record<string, unknown> | undefined {
+  let node = document;
+  for (const step of path) node = isObject(node) || Array.isArray(node) ? (node as Record<string | number, unknown>)[step] : undefined;
+  return isObject(node) ? node : undefined;
+}
+
+/**
+ * Whether a fix for `code` may remove `removal`: only inside the finding's container, in an object the
+ * rule applies to (a core v1 Service, an RBAC Role or ClusterRole).
+ */
+function allowedFor(code: string, removal: Removal, before: unknown[], duplicateKeys: boolean): boolean {
+  const documentIndex = removal.path[0] as number;
+  const { object, inside } = objectPath(removal.path.slice(1));
+  const target = objectAt(before[documentIndex], object === '' ? [] : object.split('.').map((step) => (/^\d+$/.test(step) ? Number(step) : step)));
+  const is = (...expected: Path) => inside.length === expected.length && expected.every((step, index) => step === inside[index] || (step === '#' && typeof inside[index] === 'number'));
+  // `!!binary` scalars decode to bytes; with duplicate keys the reading that makes it a Service may not be the last.
+  const text = (value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : value);
+  const isService = duplicateKeys || (text(target?.apiVersion) === 'v1' && text(target?.kind) === 'Service');
+  if (code === 'external-ips' || code === 'external-ip-invalid') return isService && removal.kind === 'removed' && (is('spec', 'externalIPs') || is('spec', 'externalIPs', '#'));
+  if (code === 'loadbalancer-status') return isService && removal.kind === 'removed' && (is('status') || is('status', 'loadBalancer') || is('status', 'loadBalancer', 'ingress'));
+  if (code === 'rbac-services-status') return removal.kind === 'rbac' && is('rules');
+  return false;
+}
+
+// ---- text-level checks ----
+
+/** Line spans [start, end) with the line break included; LSP line breaks are \r\n, \r and \n. */
+function lineSpans(text: string): { start: number; end: number }[] {
+  const spans: { start: number; end: number }[] = [];
+  const pattern = /\r\n|\r|\n/g;
+  let start = 0;
+  for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
+    spans.push({ start, end: match.index + match[0].length });
+    start = match.index + match[0].length;
+  }
+  if (start < text.length || spans.length === 0) spans.push({ start, end: text.length });
+  return spans;
+}
+
+interface Hunk {
+  /** Old line indexes deleted or changed. */
+  old: number[];
+  /** The new lines that replace them. */
+  added: string[];
+}
+
+/** The hunks of a line diff (LCS) from the old lines to the new ones. */
+function lineHunks(oldLines: string[], newLines: string[]): Hunk[] {
+  let prefix = 0;
+  while (prefix < oldLines.length && prefix < newLines.length && oldLines[prefix] === newLines[prefix]) prefix++;
+  let suffix = 0;
+  while (
+    suffix < oldLines.length - prefix &&
+    suffix < newLines.length - prefix &&
+    oldLines[oldLines.length - 1 - suffix] === newLines[newLines.length - 1 - suffix]
+  ) suffix++;
+  const a = oldLines.slice(prefix, oldLines.length - suffix);
+  const b = newLines.slice(prefix, newLines.length - suffix);
+  if (a.length * b.length > 4_000_000) return [{ old: a.map((_, index) => prefix + index), added: b }];
+  const hunks: Hunk[] = [];
+  let hunk: Hunk | undefined;
+  const current = () => (hunk ??= { old: [], added: [] });
+  const close = () => {
+    if (hunk) hunks.push(hunk);
+    hunk = undefined;
+  };
+  // LCS table from the end, then walk it to mark the old lines not in the common subsequence.
+  const table: Uint32Array[] = Array.from({ length: a.length + 1 }, () => new Uint32Array(b.length + 1));
+  for (let i = a.length - 1; i >= 0; i--) {
+    for (let j = b.length - 1; j >= 0; j--) table[i][j] = a[i] === b[j] ? table[i + 1][j + 1] + 1 : Math.max(table[i + 1][j], table[i][j + 1]);
+  }
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (i < a.length && j < b.length && a[i] === b[j]) {
+      close();
+      i++;
+      j++;
+    } else if (j < b.length && (i >= a.length || table[i][j + 1] >= table[i + 1][j])) current().added.push(b[j++]);
+    else current().old.push(prefix + i++);
+  }
+  close();
+  return hunks;
+}
+
+function comments(text: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const token of new Lexer().lex(text)) if (token.startsWith('#')) counts.set(token.trimEnd(), (counts.get(token.trimEnd()) ?? 0) + 1);
+  return counts;
+}
+
+function applyLspEdits(text: string, edits: readonly TextEdit[]): string {
+  return TextDocument.applyEdits(TextDocument.create('file:///fix.yaml', 'yaml', 1, text), edits as TextEdit[]);
+}
+
+function findingCounts(findings: readonly Finding[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const finding of findings) counts.set(`${finding.code}: ${finding.message}`, (counts.get(`${finding.code}: ${finding.message}`) ?? 0) + 1);
+  return counts;
+}
+
+export interface PropertyReport {
+  fixesChecked: number;
+  fixAllChecked: boolean;
+  violations: string[];
+}
+
+interface Subject {
+  label: string;
+  /** The finding the fix targets (undefined for fix-all). */
+  finding?: Finding;
+  kind: TextFix['kind'] | 'fix-all';
+  edits: readonly TextEdit[];
+  fixedCount?: number;
+}
+
+function checkEdit(text: string, options: EngineOptions, before: { findings: Finding[]; decoded: Decoded }, subject: Subject): string[] {
+  const problems: string[] = [];
+  const fail = (message: string) => problems.push(`${subject.label}: ${message}`);
+  let edited: string;
+  try {
+    edited = applyLspEdits(text, subject.edits);
+  } catch (error) {
+    return [`${subject.label}: edits do not apply: ${String(error)}`];
+  }
+  if (edited === text) fail('changes nothing');
+
+  // Parses: same documents, no new YAML errors.
+  const after = decode(edited);
+  if (after.documents.length !== before.decoded.documents.length) {
+    fail(`${before.decoded.documents.length} documents became ${after.documents.length}`);
+    return problems;
+  }
+  after.errors.forEach((count, index) => {
+    if (count > before.decoded.errors[index]) fail(`document ${index} gained YAML errors (${before.decoded.errors[index]} → ${count})`);
+  });
+
+  // Findings: the target is gone, nothing new.
+  const oldCounts = findingCounts(before.findings);
+  const newFindings = analyzeText(edited, options).findings;
+  const newCounts = findingCounts(newFindings);
+  for (const [key, count] of newCounts) if (count > (oldCounts.get(key) ?? 0)) fail(`new finding ${key}`);
+  if (subject.finding) {
+    const key = `${subject.finding.code}: ${subject.finding.message}`;
+    if ((newCounts.get(key) ?? 0) >= (oldCounts.get(key) ?? 0)) fail(`the targeted finding is still there: ${key}`);
+  } else if (subject.fixedCount !== undefined && newFindings.length > before.findings.length - subject.fixedCount) {
+    fail(`fix-all reports ${subject.fixedCount} fixes but only ${before.findings.length - newFindings.length} findings went`);
+  }
+
+  // Data: the original minus exactly the removed paths, all under the finding's container. A document
+  // the `yaml` package reads with errors (go-yaml accepts some of those) cannot be decoded independently,
+  // and with duplicate keys the decoders disagree on which value counts: there only the container rule holds.
+  const removals: Removal[] = [];
+  before.decoded.documents.forEach((document, index) => {
+    if (before.decoded.errors[index] > 0) return;
+    try {
+      prune(document, after.documents[index], [index], removals);
+    } catch (error) {
+      if (!(error instanceof NotAPruning)) throw error;
+      fail(`decoded data is not the original minus removed paths: ${error.message}`);
+    }
+  });
+  const dataFix = subject.kind !== 'suppress-line' && subject.kind !== 'remove-suppression';
+  if (!dataFix && removals.length > 0) fail(`a comment-only fix changed the data at ${removals.map((removal) => show(removal.path)).join(', ')}`);
+  if (dataFix) {
+    const codes = subject.finding ? [subject.finding.code] : ['external-ips', 'loadbalancer-status', 'rbac-services-status'];
+    for (const removal of removals) {
+      if (!codes.some((code) => allowedFor(code, removal, before.decoded.documents, before.decoded.duplicateKeys))) fail(`removed ${show(removal.path)}, outside the finding's container`);
+    }
+    if (subject.finding && !before.decoded.duplicateKeys) {
+      // One finding, one change: the same container path in every object that reads it (an anchor can
+      // put one written node into several objects).
+      const inside = new Set(removals.map((removal) => show(objectPath(removal.path.slice(1)).inside)));
+      if (inside.size > 1) fail(`removed different things: ${[...inside].join(', ')}`);
+      if (subject.kind === 'remove-external-ip' && removals.length === 0 && before.decoded.errors.every((count) => count === 0)) fail('removed nothing');
+      if (subject.kind === 'remove-external-ips-key' && ![...inside].every((step) => step.endsWith('externalIPs'))) fail(`removed ${[...inside].join(', ')}, expected the externalIPs key`);
+    }
+  }
+
+  // Lines: untouched lines byte-identical; changed lines lie within the edit ranges.
+  const oldSpans = lineSpans(text);
+  const newSpans = lineSpans(edited);
+  const oldLines = oldSpans.map((span) => text.slice(span.start, span.end));
+  const newLines = newSpans.map((span) => edited.slice(span.start, span.end));
+  const hunks = lineHunks(oldLines, newLines);
+  const document = TextDocument.create('file:///fix.yaml', 'yaml', 1, text);
+  const ranges = subject.edits.map((edit) => ({ start: document.offsetAt(edit.range.start), end: document.offsetAt(edit.range.end) }));
+  const touched = (line: number) => {
+    const span = oldSpans[line];
+    return ranges.some((range) => (range.start < span.end && range.end > span.start) || (range.start === range.end && range.start > span.start && range.start < span.end));
+  };
+  for (const line of hunks.flatMap((hunk) => hunk.old)) {
+    if (touched(line)) continue;
+    // A diff cannot tell which of several identical neighbouring lines went: any of them may be the edited one.
+    let first = line;
+    while (first > 0 && oldLines[first - 1] === oldLines[line]) first--;
+    let last = line;
+    while (last < oldLines.length - 1 && oldLines[last + 1] === oldLines[line]) last++;
+    let anyTouched = false;
+    for (let candidate = first; candidate <= last; candidate++) anyTouched ||= touched(candidate);
+    if (!anyTouched) fail(`line ${line + 1} changed outside every edit range: ${JSON.stringify(oldLines[line])}`);
+  }
+
+  // Comments: a comment on a changed line must be among the lines that replace it, unless lines were
+  // removed there (the comment went with its line); suppression fixes may rewrite their own comment.
+  const allowedToGo = new Map<string, number>();
+  const isCommentOnly = (line: string) => /^\s*#/.test(line);
+  for (const hunk of hunks) {
+    const replacement = comments(hunk.added.join(''));
+    const dataLines = hunk.old.filter((line) => !isCommentOnly(oldLines[line]) && oldLines[line].trim() !== '');
+    for (const line of hunk.old) {
+      // A comment line goes only from inside removed data (between removed lines), never from its edge.
+      const inside = !isCommentOnly(oldLines[line]) || (dataLines.some((other) => other < line) && dataLines.some((other) => other > line));
+      for (const [comment, count] of comments(oldLines[line])) {
+        const mayGo = (hunk.added.length < hunk.old.length && inside) || (!dataFix && comment.includes('kube-mitm-guard-disable'));
+        if (mayGo && !replacement.has(comment)) allowedToGo.set(comment, (allowedToGo.get(comment) ?? 0) + count);
+      }
+    }
+  }
+  const oldComments = comments(text);
+  const newComments = comments(edited);
+  for (const [comment, count] of oldComments) {
+    if (count - (newComments.get(comment) ?? 0) > (allowedToGo.get(comment) ?? 0)) fail(`comment lost: ${comment}`);
+  }
+  for (const [comment, count] of newComments) {
+    if (count > (oldComments.get(comment) ?? 0) && (dataFix || !comment.includes('kube-mitm-guard-disable'))) fail(`comment added: ${comment}`);
+  }
+  return problems;
+}
+
+/** Checks one edit as a fix of `finding` (for the checker's own tests: it must reject bad fixes). */
+export function checkTextFix(text: string, options: EngineOptions, finding: Finding, kind: TextFix['kind'], edits: TextEdit[]): string[] {
+  const before = { findings: analyzeText(text, options).findings, decoded: decode(text) };
+  return checkEdit(text, options, before, { label: 'candidate', finding, kind, edits });
+}
+
+/** Checks every offered TextFix of every finding, and fix-all, on `text`. */
+export function checkFixProperties(label: string, text: string, options: EngineOptions): PropertyReport {
+  const report: PropertyReport = { fixesChecked: 0, fixAllChecked: false, violations: [] };
+  const findings = analyzeText(text, options).findings;
+  const before = { findings, decoded: decode(text) };
+  for (const finding of findings) {
+    for (const fix of fixesForFinding(text, options, finding.key)) {
+      if (fix.kind === 'allow-external-ip') continue;
+      report.fixesChecked++;
+      report.violations.push(...checkEdit(text, options, before, { label: `${label}: "${fix.title}" for ${finding.code} at line ${finding.range.start.line + 1}`, finding, kind: fix.kind, edits: fix.edits }));
+    }
+  }
+  const all = fixAll(text, options);
+  if (all.fixedCount > 0) {
+    report.fixAllChecked = true;
+    report.violations.push(...checkEdit(text, options, before, { label: `${label}: fix-all`, kind: 'fix-all', edits: all.edits, fixedCount: all.fixedCount }));
+    if (applyLspEdits(text, all.edits) !== all.text) report.violations.push(`${label}: fix-all edits and text disagree`);
+  }
+  return report;
+}
