@@ -1,5 +1,6 @@
 // Finding and reading candidate manifest files on disk, shared by the CLI and the language server's
 // workspace scan. Node fs only (no vscode); nothing here throws for files that vanish mid-scan.
+import { constants as fsConstants } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import picomatch from 'picomatch';
@@ -165,22 +166,29 @@ function formatSize(bytes: number): string {
  */
 export async function readManifestFile(filePath: string, maxBytes: number): Promise<{ text: string } | { skipped: string }> {
   try {
-    const stat = await fs.stat(filePath);
-    // Checked before opening: opening a FIFO for reading blocks until someone writes to it.
-    if (!stat.isFile()) return { skipped: 'not a regular file' };
-    if (stat.size > maxBytes) {
-      return { skipped: `file is ${formatSize(stat.size)} (${stat.size} bytes), over the size limit of ${formatSize(maxBytes)} (maxFileSizeKB)` };
-    }
-    const bytes = await readAtMost(filePath, maxBytes);
-    if (bytes === 'too-large') {
-      return { skipped: `file grew past the size limit of ${formatSize(maxBytes)} (maxFileSizeKB) while being read` };
-    }
-    if (bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0)) return { skipped: 'binary file (contains NUL bytes)' };
+    // Opened without blocking and checked through the handle: a path checked with stat() and opened
+    // afterwards can be swapped for a FIFO in between, and opening a FIFO for reading blocks (a scan
+    // would hang forever on a thread-pool thread).
+    const handle = await fs.open(filePath, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
     try {
-      // ignoreBOM keeps the BOM in the text instead of silently stripping it.
-      return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes) };
-    } catch {
-      return { skipped: 'not valid UTF-8 text' };
+      const stat = await handle.stat();
+      if (!stat.isFile()) return { skipped: 'not a regular file' };
+      if (stat.size > maxBytes) {
+        return { skipped: `file is ${formatSize(stat.size)} (${stat.size} bytes), over the size limit of ${formatSize(maxBytes)} (maxFileSizeKB)` };
+      }
+      const bytes = await readAtMost(handle, maxBytes);
+      if (bytes === 'too-large') {
+        return { skipped: `file grew past the size limit of ${formatSize(maxBytes)} (maxFileSizeKB) while being read` };
+      }
+      if (bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0)) return { skipped: 'binary file (contains NUL bytes)' };
+      try {
+        // ignoreBOM keeps the BOM in the text instead of silently stripping it.
+        return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes) };
+      } catch {
+        return { skipped: 'not valid UTF-8 text' };
+      }
+    } finally {
+      await handle.close();
     }
   } catch (error) {
     return { skipped: `cannot read file: ${errorCode(error)}` };
@@ -188,21 +196,16 @@ export async function readManifestFile(filePath: string, maxBytes: number): Prom
 }
 
 /** Reads up to maxBytes; a file that grew since it was stat'ed is reported rather than read whole. */
-async function readAtMost(filePath: string, maxBytes: number): Promise<Buffer | 'too-large'> {
-  const handle = await fs.open(filePath, 'r');
-  try {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const chunk = Buffer.alloc(Math.min(64 * 1024, maxBytes - total + 1));
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
-      if (bytesRead === 0) break;
-      total += bytesRead;
-      if (total > maxBytes) return 'too-large';
-      chunks.push(chunk.subarray(0, bytesRead));
-    }
-    return Buffer.concat(chunks, total);
-  } finally {
-    await handle.close();
+async function readAtMost(handle: fs.FileHandle, maxBytes: number): Promise<Buffer | 'too-large'> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const chunk = Buffer.alloc(Math.min(64 * 1024, maxBytes - total + 1));
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+    if (bytesRead === 0) break;
+    total += bytesRead;
+    if (total > maxBytes) return 'too-large';
+    chunks.push(chunk.subarray(0, bytesRead));
   }
+  return Buffer.concat(chunks, total);
 }
