@@ -3,7 +3,7 @@
 // (or the other folders) from applying.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { Diagnostic, TextDocuments } from 'vscode-languageserver/node';
+import { Diagnostic, DiagnosticSeverity, TextDocuments } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { CONFIG_FILE_NAME, GuardSettings, parseProjectConfig } from '../engine/config';
 import { toDiagnosticSeverity } from './diagnostics';
@@ -24,6 +24,8 @@ interface LoadedConfig {
 
 export class ProjectConfigStore {
   private readonly loaded = new Map<string, LoadedConfig>();
+  /** Config files on disk ignored for their size (uri → bytes), reported as a diagnostic on the file. */
+  private readonly oversized = new Map<string, number>();
 
   constructor(
     private readonly folders: WorkspaceFolderList,
@@ -63,7 +65,10 @@ export class ProjectConfigStore {
     const text = await this.currentText(folder);
     if (text === undefined) {
       this.loaded.delete(folder.uri);
-      this.publisher.clear(uri);
+      const size = this.oversized.get(uri);
+      if (size === undefined) this.publisher.clear(uri);
+      // Too large to be a policy file: say so on the file itself; the defaults (and settings) apply.
+      else this.publisher.publish(uri, 'config', [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: DiagnosticSeverity.Error, source: DIAGNOSTIC_SOURCE, message: `This ${CONFIG_FILE_NAME} is ${size} bytes, over the ${MAX_CONFIG_BYTES}-byte limit for a policy file: it is ignored and the defaults apply.` }]);
       return;
     }
     let parsed: ReturnType<typeof parseProjectConfig>;
@@ -110,11 +115,13 @@ export class ProjectConfigStore {
   private async readFromDisk(uri: string): Promise<string | undefined> {
     const fsPath = uriToFsPath(uri);
     if (fsPath === undefined) return undefined;
+    this.oversized.delete(uri);
     try {
       const stat = await fs.stat(fsPath);
       if (!stat.isFile()) return undefined;
       if (stat.size > MAX_CONFIG_BYTES) {
         this.logger.warn(`Ignoring ${fsPath}: ${stat.size} bytes is too large for a ${CONFIG_FILE_NAME}.`);
+        this.oversized.set(uri, stat.size);
         return undefined;
       }
       return await fs.readFile(fsPath, 'utf8');
