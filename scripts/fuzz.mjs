@@ -23,7 +23,7 @@ if (valueOf('--seed') !== undefined) env.KMG_FUZZ_SEED = valueOf('--seed');
 if (valueOf('--count') !== undefined) env.KMG_FUZZ_COUNT = valueOf('--count');
 
 const files = ['out/test/unit/fuzz.test.js'];
-if (!args.includes('--engine-only')) files.push('out/test/lsp/fuzz.test.js', 'out/test/lsp/resourceAttacks.test.js');
+if (!args.includes('--engine-only')) files.push('out/test/lsp/fuzz.test.js', 'out/test/lsp/resourceAttacks.test.js', 'out/test/cli/resourceAttacks.test.js');
 
 const started = Date.now();
 const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', ...files], { cwd: root, env, stdio: 'inherit' });
