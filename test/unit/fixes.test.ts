@@ -270,3 +270,14 @@ test('fix property over every input of this file: parses, finding gone, nothing 
   assert.deepEqual(violations, []);
   assert.ok(fixes >= propertyInputs.length, `${fixes} fixes checked`);
 });
+
+test('a key also set by a merge (or a duplicate) is never removed: the decoder would fall back to the other value', () => {
+  const text = lines('x: &x {externalIPs: [9.9.9.9]}', 'apiVersion: v1', 'kind: Service', 'spec:', '  externalIPs: [8.8.8.8]', '  <<: *x');
+  const kinds = fixesAt(text, 'external-ips', 5).map((fix) => fix.kind);
+  assert.ok(!kinds.includes('remove-external-ips-key'), kinds.join());
+  assert.ok(!kinds.includes('remove-external-ip'), 'removing the last entry removes the key');
+  const duplicate = lines('apiVersion: v1', 'kind: Service', 'spec:', '  externalIPs: [8.8.8.8, 10.0.0.1]', '  externalIPs: [9.9.9.9]');
+  const duplicateKinds = fixesAt(duplicate, 'external-ips', 4).map((fix) => fix.kind);
+  assert.ok(duplicateKinds.includes('remove-external-ip'), 'removing one entry of a longer list is still exact');
+  assert.ok(!duplicateKinds.includes('remove-external-ips-key'), duplicateKinds.join());
+});

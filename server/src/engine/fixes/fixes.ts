@@ -3,6 +3,7 @@
 import { isMap, Pair, YAMLMap } from 'yaml';
 import { analyzeDetailed, DetailedAnalysis, DetailedFinding } from '../analyze';
 import { LineIndex } from '../lineIndex';
+import { keyString, mapValues } from '../yamlModel';
 import { ExternalIpTarget, LoadBalancerIngressTarget } from '../rules/ruleTypes';
 import { DISABLE_NEXT_LINE, findSuppressionComments, SuppressionComment } from '../suppressions';
 import { EngineOptions, Fix, RuleId, TextEdit, TextFix, UNUSED_SUPPRESSION } from '../types';
@@ -136,9 +137,22 @@ function deletion(analysis: DetailedAnalysis, documentIndex: number, node: unkno
   return path ? { kind: 'delete', documentIndex, path } : undefined;
 }
 
+/**
+ * Removing a key is only the change it says when no other reading of the key exists: with a
+ * duplicate or a `<<` merge that also sets it, the decoder would fall back to that other value.
+ */
+function isOnlyReadingOf(analysis: DetailedAnalysis, documentIndex: number, map: YAMLMap, pair: Pair): boolean {
+  const document = analysis.documents[documentIndex].document;
+  const key = keyString(document, pair);
+  if (key === undefined) return false;
+  const readings = mapValues(document, { node: map, written: map, shared: false }, key);
+  return readings.length === 1 && readings[0].pair === pair;
+}
+
 function externalIpCandidates(text: string, analysis: DetailedAnalysis, finding: DetailedFinding, target: ExternalIpTarget): Candidate[] {
   const candidates: Candidate[] = [];
-  const removeKey = removePair(text, target.spec, target.listPair);
+  const keyIsRemovable = isOnlyReadingOf(analysis, finding.documentIndex, target.spec, target.listPair);
+  const removeKey = keyIsRemovable ? removePair(text, target.spec, target.listPair) : undefined;
   const keyChange = deletion(analysis, finding.documentIndex, target.listPair);
   const keyIsShared = target.list?.shared ?? false;
   if (target.entry && target.list && !target.list.shared) {
@@ -173,7 +187,7 @@ function loadBalancerCandidates(text: string, analysis: DetailedAnalysis, findin
       removesStatus = true;
     }
   }
-  if (!container) return [];
+  if (!container || !isOnlyReadingOf(analysis, finding.documentIndex, container, pair)) return [];
   const edit = removePair(text, container, pair);
   const change = deletion(analysis, finding.documentIndex, pair);
   if (!edit || !change) return [];
