@@ -3,7 +3,7 @@
 import { LineIndex } from './lineIndex';
 import { manifestObjects } from './manifests';
 import { ParsedCidr, parseAllowedCidr } from './ipAddresses';
-import { findExcessiveNesting } from './nestingGuard';
+import { ExcessiveNestingError } from './nestingGuard';
 import { chunkDocumentCount, mightHaveFindings, SplitMemo, splitDocuments } from './prefilter';
 import { checkExternalIps } from './rules/externalIps';
 import { checkLoadBalancerStatus } from './rules/loadBalancerStatus';
@@ -179,12 +179,14 @@ function wholeFileFailure(skippedReason?: string): AnalysisResult {
 function analyzeWhole(text: string, options: EngineOptions, allowedCidrs: ParsedCidr[]): DetailedAnalysis & { failed?: boolean } {
   const lines = new LineIndex(text);
   const empty: DetailedAnalysis = { findings: [], documentCount: 0, unparsableDocuments: 0, templatedDocuments: 0, documents: [], lines };
-  const nesting = findExcessiveNesting(text, MANIFEST_NESTING_LIMITS);
-  if (nesting) return { ...empty, ...wholeFileFailure(`${nesting.message}; not analysed`), findings: [] };
   let documents: SourceDocument[];
   try {
-    documents = parseSourceDocuments(text);
-  } catch {
+    // The nesting guard checks each token in the parse's own lexer pass, before anything is composed.
+    documents = parseSourceDocuments(text, MANIFEST_NESTING_LIMITS);
+  } catch (error) {
+    if (error instanceof ExcessiveNestingError) {
+      return { ...empty, ...wholeFileFailure(`${error.problem.message}; not analysed`), findings: [] };
+    }
     // The parser gave up on the whole text (e.g. nesting too deep for the stack): nothing to report.
     return { ...empty, ...wholeFileFailure(), findings: [], failed: true };
   }

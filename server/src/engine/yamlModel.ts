@@ -4,6 +4,7 @@
 // disagree (duplicate keys, a key both explicit and merged), every candidate value is returned, so a
 // rule that checks all of them cannot be walked around by choosing the other reading.
 import { Alias, Composer, CST, Document, isAlias, isMap, isScalar, isSeq, Pair, Parser, Scalar, visit, YAMLMap, YAMLSeq } from 'yaml';
+import { guardedTokens, NestingLimits } from './nestingGuard';
 
 export type ValueNode = Scalar | YAMLMap | YAMLSeq;
 type AnyNode = ValueNode | Alias;
@@ -43,9 +44,11 @@ const NULL_WORDS = new Set(['', '~', 'null', 'Null', 'NULL']);
  * Parses every document of a file. The failsafe schema keeps every scalar a string, so that the
  * engine applies go-yaml's resolution itself (the `yaml` package's YAML 1.1 schema reads
  * `1:2:3:4:5:6:7:8` as a sexagesimal number, go-yaml v2 reads it as a string).
+ * With `nestingLimits`, throws `ExcessiveNestingError` (nestingGuard.ts) instead of composing a text
+ * that nests deeper, in the same lexer pass as the parse.
  */
-export function parseSourceDocuments(text: string): SourceDocument[] {
-  const list = parseLikeGoYaml(text);
+export function parseSourceDocuments(text: string, nestingLimits?: NestingLimits): SourceDocument[] {
+  const list = parseLikeGoYaml(text, nestingLimits);
   // Documents cover the text end to end. The parser starts the first document at its first node, so
   // comments above it (the natural place for a file-level suppression) would belong to no document;
   // and a document that ends in an error (an unclosed flow collection) ends before the comments that
@@ -76,10 +79,22 @@ const PARSE_OPTIONS = {
   intAsBigInt: false,
 } as const;
 
-/** `parseAllDocuments`, with errors given to the document they are in (see `errorsInTheirDocument`). */
-function parseDocuments(text: string): Document.Parsed[] {
+/**
+ * `parseAllDocuments`, with errors given to the document they are in (see `errorsInTheirDocument`).
+ * With `nestingLimits`, each token is checked by the nesting guard before the Parser sees it (one lexer
+ * pass for both); `ExcessiveNestingError` is thrown before a too-deep document is composed.
+ */
+function parseDocuments(text: string, nestingLimits?: NestingLimits): Document.Parsed[] {
   const composer = new Composer(PARSE_OPTIONS);
-  return Array.from(composer.compose(errorsInTheirDocument(new Parser().parse(text)))) as Document.Parsed[];
+  const tokens = nestingLimits ? parseTokens(guardedTokens(text, nestingLimits)) : new Parser().parse(text);
+  return Array.from(composer.compose(errorsInTheirDocument(tokens))) as Document.Parsed[];
+}
+
+/** What `Parser.parse` does with its own Lexer, from tokens lexed elsewhere. */
+function* parseTokens(lexemes: Iterable<string>): Generator<CST.Token> {
+  const parser = new Parser();
+  for (const lexeme of lexemes) yield* parser.next(lexeme);
+  yield* parser.end();
 }
 
 /**
@@ -119,8 +134,8 @@ function* errorsInTheirDocument(tokens: Generator<CST.Token>): Generator<CST.Tok
  * such continuation lines indented further (which changes no value: leading white space of these
  * lines is insignificant) and node ranges are mapped back to the original text.
  */
-function parseLikeGoYaml(text: string): Document.Parsed[] {
-  const documents = parseDocuments(text);
+function parseLikeGoYaml(text: string, nestingLimits?: NestingLimits): Document.Parsed[] {
+  const documents = parseDocuments(text, nestingLimits);
   if (documents.every((document) => document.errors.length === 0)) return documents;
   const padding = flowContinuationPadding(text);
   if (padding.length === 0) return documents;
