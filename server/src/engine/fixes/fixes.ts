@@ -89,7 +89,15 @@ function minimalEdit(before: string, after: string): TextEdit {
 
 function verifiedFixes(text: string, options: EngineOptions, analysis: DetailedAnalysis, finding: DetailedFinding, fixAllOnly: boolean): Fix[] {
   const fixes: Fix[] = [];
-  for (const candidate of candidatesFor(text, analysis, finding)) {
+  let candidates: Candidate[];
+  try {
+    candidates = candidatesFor(text, analysis, finding);
+  } catch {
+    // A document the parser accepted can still hold what decoding refuses (an alias to a missing
+    // anchor): such a finding gets no fix rather than an exception.
+    candidates = [];
+  }
+  for (const candidate of candidates) {
     if (fixAllOnly && !candidate.fixAll) continue;
     const verified = verifyFix(text, options, analysis, finding, candidate.edits, candidate.change, candidate.addedComments);
     if (verified === undefined) continue;
