@@ -4,7 +4,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AnalysisCache, analyzeDetailed, analyzeText } from '../../server/src/engine/analyze';
-import { mightHaveFindings, splitDocuments } from '../../server/src/engine/prefilter';
+import { decodeEscapes, mightHaveFindings, splitDocuments } from '../../server/src/engine/prefilter';
+import { mulberry32 } from '../support/fuzz';
 import { analyze, analyzeUnfiltered, assertSplitMatchesLexer, brief, lint, loadEvasionCases, yaml } from '../support/engine';
 
 const options = { allowedCidrs: [], rules: {} };
@@ -64,13 +65,111 @@ describe('prefilter soundness', () => {
       'externalIPs',
       'status: {loadBalancer: {}}',
       '# kube-mitm-guard-disable-file external-ips',
-      'kind: Role\nresources: [services/status]',
-      'kind: ClusterRole\nresources: ["*"]',
-      'key: "\\x65"',
+      'apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nresources: [services/status]',
+      'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nresources: ["*"]',
+      'key: "\\x65xternalIPs"',
       'key: !!binary AA==',
+      'key: !<tag:yaml.org,2002:binary> AA==',
+      'key: !!%62inary AA==',
+      '%TAG !e! tag:yaml.org,2002:\n---\nkey: !e!binary AA==',
     ]) {
       assert.equal(mightHaveFindings(text), true, text);
     }
+  });
+
+  // The sharper conditions: `*` and `Role` count only with the rbac apiVersion, `\\` only through what
+  // its escapes decode to, `!` only as a tag that could be !!binary. What CRD bundles carry in their
+  // schema descriptions no longer lets a document through.
+  it('skips the CRD text that used to pass: Role and * in descriptions, backslashes, ! and % in prose', () => {
+    const crd = yaml(
+      'apiVersion: apiextensions.k8s.io/v1',
+      'kind: CustomResourceDefinition',
+      'spec:',
+      '  versions:',
+      '  - schema:',
+      '      openAPIV3Schema:',
+      '        properties:',
+      '          roleRef:',
+      '            description: The ClusterRole or Role to bind; "*" matches all. Not 100% safe!',
+      '            pattern: "^[a-z]\\d+\\.\\*$"',
+      "            x: 'single-quoted \\d is not an escape'",
+      '            y: plain \\u0065 and != and !important and 50%',
+      '            z: |',
+      '              block \\x2a',
+    );
+    assert.equal(mightHaveFindings(crd), false, crd);
+    assert.equal(lint(crd).length, 0);
+  });
+
+  it('decodes escapes from the text start in step with every double-quoted scalar', () => {
+    assert.equal(decodeEscapes('a\\u "\\x65" \\U0001F600 \\\\x65 \\q \\x6'), 'a\\u "e" \u{1F600} \\x65 \\q \\x6');
+    assert.equal(decodeEscapes('"exter\\\n    nalIPs" "a\\\r\n\tb"'), '"externalIPs" "ab"');
+    // Invalid \u digits stay two characters: the quote after them still opens in step.
+    for (const text of [
+      yaml('apiVersion: v1', 'kind: Service', 'metadata: {name: a\\u}', 'spec: {"\\x65xternalIPs": [1.2.3.4]}'),
+      yaml('apiVersion: v1', 'kind: Service', 'metadata:', '  name: a\\', 'spec:', '  "\\x65xternalIPs": [1.2.3.4]'),
+      yaml('apiVersion: v1', 'kind: Service', 'metadata: {name: "a\\\\"}', 'spec: {"\\x65xternalIPs": [1.2.3.4]}'),
+      yaml('apiVersion: v1', 'kind: Service', "metadata: {name: 'a\\'}", 'spec: {"\\u0065xternalIPs": [1.2.3.4]}'),
+      // A literal word that decoding would hide (`\\e` is an escape) still counts.
+      yaml('apiVersion: v1', 'kind: Service', 'metadata: {name: a\\}', 'spec: {externalIPs: [1.2.3.4]}'),
+    ]) {
+      assert.equal(lint(text).length, 1, text);
+    }
+  });
+
+  it('property: every trigger word spelled through random escapes, escaped line breaks and binary tags still passes', () => {
+    const random = mulberry32(8554);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+    const escapeCharacter = (ch: string): string => {
+      const hex = ch.codePointAt(0)!.toString(16);
+      return pick([`\\x${hex.padStart(2, '0')}`, `\\u${hex.padStart(4, '0')}`, `\\U${hex.padStart(8, '0')}`, ch === '/' ? '\\/' : ch]);
+    };
+    /** A YAML scalar that decodes to `word`, written so that `word` itself is not in the text. */
+    const spell = (word: string, indent: string): string => {
+      const how = random();
+      if (how < 0.25) {
+        const forms = ['!!binary', '!<tag:yaml.org,2002:binary>', '!!%62inary', '!!%62%69%6E%61%72%79'];
+        return `${pick(forms)} ${Buffer.from(word).toString('base64')}`;
+      }
+      let quoted = '';
+      const escapeAt = Math.floor(random() * word.length);
+      for (let i = 0; i < word.length; i++) {
+        if (i === escapeAt) quoted += escapeCharacter(word[i]);
+        else if (random() < 0.2) quoted += escapeCharacter(word[i]);
+        else quoted += word[i];
+        // An escaped line break joins the lines without a space.
+        if (i + 1 < word.length && random() < 0.15) quoted += `\\${pick(['\n', '\r\n'])}${indent}${pick(['', ' ', '\t', '    '])}`;
+      }
+      if (quoted.includes(word)) quoted = escapeCharacter(word[0]) + quoted.slice(1);
+      return `"${quoted}"`;
+    };
+    const maybe = (word: string, indent = '  '): string => (random() < 0.6 ? spell(word, indent) : word);
+    // An implicit key stays on one line; a key spelled over several lines is written explicitly.
+    const entry = (indent: string, key: string, value: string): string[] =>
+      key.includes('\n') ? [`${indent}? ${key}`, `${indent}: ${value}`] : [`${indent}${key}: ${value}`];
+    let cases = 0;
+    for (let round = 0; round < 400; round++) {
+      const which = Math.floor(random() * 3);
+      let text: string;
+      if (which === 0) {
+        text = yaml('apiVersion: v1', 'kind: Service', 'metadata: {name: "a\\\\b", note: "!= 100%"}', 'spec:', ...entry('  ', spell('externalIPs', '    '), '[1.2.3.4]'));
+      } else if (which === 1) {
+        text = yaml('apiVersion: v1', 'kind: Service', 'status:', ...entry('  ', spell('loadBalancer', '    '), '{ingress: [{ip: 1.2.3.4}]}'));
+      } else {
+        const resource = pick(['services/status', '*/status', '*']);
+        const kind = pick(['Role', 'ClusterRole']);
+        const spelled = [maybe('rbac.authorization.k8s.io/v1'), maybe(kind), maybe(resource, '    ')];
+        // A plain `*` would be an alias.
+        if (spelled[2] === resource) spelled[2] = `"${resource}"`;
+        if (!spelled.some((value, i) => value !== ['rbac.authorization.k8s.io/v1', kind, `"${resource}"`][i])) spelled[2] = spell(resource, '    ');
+        text = yaml(`apiVersion: ${spelled[0]}`, `kind: ${spelled[1]}`, 'rules:', '- apiGroups: [""]', `  resources: [${spelled[2]}]`, '  verbs: [patch]');
+        if (!text.includes('rbac') && !text.includes('*')) text += '# description: a * rule\n';
+      }
+      // lint compares the pre-checked analysis with the unfiltered one (test/support/engine.ts).
+      assert.equal(lint(text).length, 1, text);
+      cases++;
+    }
+    assert.equal(cases, 400);
   });
 });
 

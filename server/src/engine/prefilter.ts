@@ -1,16 +1,111 @@
 import { CST, Lexer } from 'yaml';
 
-// A sound text pre-check: a file can only yield findings when some document could decode to one of
-// the trigger words below. Keys and values reach the decoder either literally (plain, quoted, through
-// anchors and merge keys, all of which keep the word in the text) or through an escape (`\` in a
-// double-quoted scalar) or a tag (`!!binary` and `%TAG` shorthands need `!`). Line folding can't split
-// a word without inserting a space. So a text with neither the words nor `\` nor `!` has no findings.
+// A sound text pre-check: a text (one YAML document, or a whole file) can only yield findings when the
+// words a finding needs can be decoded from it. A finding needs, in one decoded scalar each:
+//   external-ips, loadbalancer-status: the key `externalIPs` / `loadBalancer`;
+//   rbac-services-status: the kind `Role`/`ClusterRole` (contains `Role`), the apiVersion
+//     `rbac.authorization.k8s.io/v1` (isObjectOf compares it exactly) and a resource `services/status`,
+//     `*/status` or `*` (contains `services/status` or `*`);
+//   unused-suppression: a comment with `kube-mitm-guard-disable` (comments are never decoded).
+// How a decoded scalar can hold a word that is not in the text literally:
+//   - Plain, single-quoted and block scalars: never. Line folding inserts a space or a line break, so it
+//     cannot join a word; `''` decodes to `'`, which no word contains. Anchors, aliases and merge keys only
+//     repeat or combine scalars written elsewhere in the same document. None of the words contains white
+//     space, so every word of a decoded value is a run of the text between white space.
+//   - Double-quoted scalars: only through `\` escapes (`\x2a`, `\u0065`, an escaped line break joining
+//     two lines). `decodeEscapes` decodes every escape of the text from its start, as the yaml package
+//     does inside a double-quoted scalar. It is in step with every scalar's own decoding at the opening
+//     quote: an escape it decodes never runs over an opening quote (that would need a `\` right before
+//     the quote, and a quoted scalar never starts right after a `\`; `\x`/`\u`/`\U` with invalid
+//     digits are left as two characters; an escaped line break ends at the first character that is not
+//     a space or tab). So each scalar's decoded value is, up to white space, a substring of the decoded
+//     text. Words are looked for in the text and in its decoded form (decoding may also hide a word the
+//     text has literally, as `\e` in a plain `\externalIPs`).
+//   - Tags: only `!!binary` decodes a scalar into other characters (yamlModel.ts; `!!str`, `!!null`
+//     and `!!merge` decode nothing new). The tag resolves to tag:yaml.org,2002:binary when written
+//     verbatim (`!<tag:yaml.org,2002:binary>`: the text has `!<` and `binary`), as a shorthand whose run
+//     of tag characters (the yaml Lexer's, from the `!`) holds `binary` or a `%XX` escape the package
+//     URI-decodes (`!!%62inary`), or through a `%TAG` directive (a line starting with `%`).
+// So a text for which `mightHaveFindings` is false has no findings.
 const TRIGGER_WORDS = ['externalIPs', 'loadBalancer', 'kube-mitm-guard-disable'];
+const RBAC_API_VERSION = 'rbac.authorization.k8s.io/v1';
 
 export function mightHaveFindings(text: string): boolean {
-  for (const word of TRIGGER_WORDS) if (text.includes(word)) return true;
-  if (text.includes('Role') && (text.includes('services/status') || text.includes('*'))) return true;
-  return text.includes('\\') || text.includes('!');
+  if (mayHaveBinaryTag(text)) return true;
+  const decoded = text.includes('\\') ? decodeEscapes(text) : undefined;
+  const has = (word: string): boolean => text.includes(word) || (decoded !== undefined && decoded.includes(word));
+  for (const word of TRIGGER_WORDS) if (has(word)) return true;
+  return has('Role') && has(RBAC_API_VERSION) && (has('services/status') || has('*'));
+}
+
+// The yaml Lexer's tag characters (besides `%XX` escapes).
+const TAG_CHARACTERS = new Set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-#;/?:@&=+$_.!~*'()");
+
+/** Whether a tag in the text could resolve to !!binary (see the soundness argument above). */
+function mayHaveBinaryTag(text: string): boolean {
+  let at = text.indexOf('!');
+  if (at === -1) return false;
+  if (text.includes('!<') && text.includes('binary')) return true;
+  if (text.startsWith('%') || text.includes('\n%')) return true;
+  while (at !== -1) {
+    // The run of tag characters from this `!`; a `!` inside it starts a run that is a suffix of it.
+    let end = at + 1;
+    for (;;) {
+      const code = text.charCodeAt(end);
+      if (TAG_CHARACTERS.has(text[end])) end++;
+      else if (code === 37 /* % */ && isHexDigit(text.charCodeAt(end + 1)) && isHexDigit(text.charCodeAt(end + 2))) return true;
+      else break;
+    }
+    if (end - at >= 7 && text.slice(at, end).includes('binary')) return true;
+    at = text.indexOf('!', end);
+  }
+  return false;
+}
+
+function isHexDigit(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102);
+}
+
+// The yaml package's double-quoted escapes (compose/resolve-flow-scalar.js).
+const ESCAPES: Record<string, string> = {
+  '0': '\0', a: '\x07', b: '\b', e: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', N: '\u0085', _: '\u00a0',
+  L: '\u2028', P: '\u2029', ' ': ' ', '"': '"', '/': '/', '\\': '\\', '\t': '\t',
+};
+
+/**
+ * The text with every `\` escape decoded from the start of the text, as the yaml package decodes them
+ * in a double-quoted scalar; escapes it would reject (unknown, or `\x`/`\u`/`\U` without enough hex
+ * digits) stay as written, two characters at a time.
+ */
+export function decodeEscapes(text: string): string {
+  let decoded = '';
+  let from = 0;
+  for (let at = text.indexOf('\\'); at !== -1; at = text.indexOf('\\', from)) {
+    decoded += text.slice(from, at);
+    const next = text[at + 1];
+    from = at + 2;
+    const escape = next === undefined ? undefined : ESCAPES[next];
+    if (escape !== undefined) {
+      decoded += escape;
+    } else if (next === '\n' || (next === '\r' && text[at + 2] === '\n')) {
+      // An escaped line break: it and the next line's leading spaces and tabs decode to nothing.
+      from = next === '\n' ? at + 2 : at + 3;
+      while (text[from] === ' ' || text[from] === '\t') from++;
+    } else if (next === 'x' || next === 'u' || next === 'U') {
+      const length = next === 'x' ? 2 : next === 'u' ? 4 : 8;
+      const digits = text.slice(at + 2, at + 2 + length);
+      const code = /^[0-9a-fA-F]+$/.test(digits) && digits.length === length ? parseInt(digits, 16) : NaN;
+      if (code <= 0x10ffff) {
+        decoded += String.fromCodePoint(code);
+        from = at + 2 + length;
+      } else {
+        decoded += text.slice(at, at + 2);
+      }
+    } else {
+      decoded += text.slice(at, from);
+    }
+  }
+  return decoded + text.slice(from);
 }
 
 /** The Lexer's markers in the last text's tail (see `splitDocuments`), kept per open document. */
