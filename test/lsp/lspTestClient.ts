@@ -300,6 +300,11 @@ export class LspTestClient {
     }
   }
 
+  /** The server's process id (for /proc). */
+  get pid(): number | undefined {
+    return this.process.pid;
+  }
+
   serverStderr(): string {
     return this.stderr.join('');
   }

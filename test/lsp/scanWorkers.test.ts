@@ -3,6 +3,7 @@
 // must publish exactly the same diagnostics, in the same order.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import { RescanResult } from '../../server/src/lsp/protocol';
 import { LspTestClient, fileUri } from './lspTestClient';
 import { SERVICE_WITH_EXTERNAL_IP, SERVICE_WITH_LOADBALANCER_STATUS, TempWorkspace } from './workspaceFixtures';
@@ -55,4 +56,50 @@ describe('language server: workspace scan on worker threads', () => {
       await inProcess.client.dispose();
     }
   });
+
+  /** OS threads of a process (Linux): each worker thread adds at least one. */
+  const threadCount = (pid: number): number => fs.readdirSync(`/proc/${pid}/task`).length;
+
+  it('keeps the workers for the next scan, ends them on shutdown, and the server exits promptly', async () => {
+    const client = await LspTestClient.start({ folders: [workspace.root], env: { KUBE_MITM_GUARD_SCAN_WORKERS: '2' } });
+    try {
+      await client.waitForScans(1, 60_000);
+      const pid = client.pid!;
+      const withWorkers = threadCount(pid);
+      await client.request<RescanResult>(RESCAN);
+      assert.ok(client.logs.some((line) => /on 2 worker thread\(s\), kept from the last scan/.test(line)), client.logs.join('\n'));
+      assert.equal(threadCount(pid), withWorkers, 'no new workers for the second scan');
+      // A scan is running when the editor shuts the server down: the workers end with the shutdown request.
+      void client.request<RescanResult>(RESCAN).catch(() => undefined);
+      await client.request('shutdown');
+      await waitUntil(() => threadCount(pid) <= withWorkers - 2, 5_000, `the scan workers to end (threads: ${withWorkers} with them)`);
+      const exitRequested = Date.now();
+      await client.notify('exit');
+      await client.waitForExit(2_000);
+      assert.ok(Date.now() - exitRequested < 2_000);
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('idle workers never keep the server alive: exit without shutdown ends it at once', async () => {
+    const client = await LspTestClient.start({ folders: [workspace.root], env: { KUBE_MITM_GUARD_SCAN_WORKERS: '2' } });
+    try {
+      await client.waitForScans(1, 60_000);
+      const exitRequested = Date.now();
+      await client.notify('exit');
+      await client.waitForExit(2_000);
+      assert.ok(Date.now() - exitRequested < 2_000);
+    } finally {
+      await client.dispose();
+    }
+  });
 });
+
+async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

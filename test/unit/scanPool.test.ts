@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { createScanAnalyzer, DiskFileAnalysis, FileAnalyzer, IN_PROCESS_ANALYZER, SCAN_WORKER_SCRIPT } from '../../server/src/lsp/scanPool';
+import { createScanAnalyzer, DiskFileAnalysis, FileAnalyzer, IN_PROCESS_ANALYZER, SCAN_WORKER_SCRIPT, SharedScanAnalyzer } from '../../server/src/lsp/scanPool';
 import { TempDir } from '../support/tempDir';
 import { EVASION_DIR, loadEvasionCases } from '../support/engine';
 
@@ -66,6 +66,51 @@ describe('scan worker pool', () => {
       }
     } finally {
       pool.dispose();
+    }
+  });
+
+  it('keeps one analyzer between scans, replaces a failed one, ends it when idle or disposed', async () => {
+    const made: { failed: boolean; disposed: boolean }[] = [];
+    const create = (): FileAnalyzer => {
+      const state = { failed: false, disposed: false };
+      made.push(state);
+      return { ...IN_PROCESS_ANALYZER, onMainThread: false, get failed() { return state.failed; }, dispose: () => { state.disposed = true; } };
+    };
+    const shared = new SharedScanAnalyzer(create, 50);
+    const first = shared.acquire();
+    shared.release();
+    assert.equal(shared.acquire(), first, 'a scan right after another reuses its analyzer');
+    shared.release();
+    made[0].failed = true;
+    assert.notEqual(shared.acquire(), first, 'a failed analyzer is replaced');
+    assert.deepEqual(made.map((state) => state.disposed), [true, false]);
+    shared.release();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    assert.equal(made[1].disposed, true, 'idle for longer than idleMs: ended');
+    assert.equal(shared.alive, false);
+    shared.acquire();
+    shared.dispose();
+    assert.equal(made[2].disposed, true, 'disposed with the server');
+    assert.equal(shared.acquire(), IN_PROCESS_ANALYZER, 'after shutdown, no new workers');
+    assert.equal(made.length, 3);
+  });
+
+  it('a real pool kept between scans answers as before and its idle workers end', async () => {
+    const { logger, warnings } = recordingLogger();
+    const shared = new SharedScanAnalyzer(() => createScanAnalyzer(logger, 2, SCAN_WORKER_SCRIPT), 100);
+    try {
+      const expected = await analyzeAll(IN_PROCESS_ANALYZER, files);
+      const pool = shared.acquire();
+      assert.deepEqual(await analyzeAll(pool, files), expected);
+      shared.release();
+      assert.equal(shared.acquire(), pool);
+      assert.deepEqual(await analyzeAll(pool, files), expected);
+      shared.release();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(shared.alive, false);
+      assert.deepEqual(warnings, [], 'ending idle workers is not a failure');
+    } finally {
+      shared.dispose();
     }
   });
 });

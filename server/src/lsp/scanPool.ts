@@ -19,6 +19,8 @@ export interface FileAnalyzer {
   readonly parallelism: number;
   /** Analyses on the calling (main) thread. */
   readonly onMainThread: boolean;
+  /** Its workers failed and it now analyses on the main thread: a new analyzer should replace it. */
+  readonly failed?: boolean;
   dispose(): void;
 }
 
@@ -76,6 +78,61 @@ export function createScanAnalyzer(logger: Logger, workers = scanWorkerCount(), 
   }
 }
 
+/** How long a scan's workers stay alive after it, for the next scan (a rescan, a settings change). */
+export const SCAN_POOL_IDLE_MS = 60_000;
+
+/**
+ * The scan analyzer kept between scans: starting workers costs each of them loading the bundle and
+ * warming up the JIT again, so a scan soon after another reuses the same workers. After `idleMs`
+ * without a scan, or on `dispose` (server shutdown), the workers are terminated; idle workers never
+ * keep the process alive either way (see `WorkerPool`). Scans run one at a time (WorkspaceScanner),
+ * so one analyzer is enough.
+ */
+export class SharedScanAnalyzer {
+  private current: FileAnalyzer | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private disposed = false;
+
+  constructor(
+    private readonly create: () => FileAnalyzer,
+    private readonly idleMs = SCAN_POOL_IDLE_MS,
+  ) {}
+
+  /** The analyzer for a scan that starts now; call `release` when the scan ends. */
+  acquire(): FileAnalyzer {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    if (this.disposed) return IN_PROCESS_ANALYZER;
+    if (this.current?.failed) this.stop();
+    this.current ??= this.create();
+    return this.current;
+  }
+
+  /** The scan ended: the workers stay for `idleMs`, for the next scan. */
+  release(): void {
+    if (this.disposed || this.current === undefined) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.stop(), this.idleMs);
+    this.idleTimer.unref();
+  }
+
+  /** Whether workers (or a main-thread analyzer) are being kept (for tests). */
+  get alive(): boolean {
+    return this.current !== undefined;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    clearTimeout(this.idleTimer);
+    this.stop();
+  }
+
+  private stop(): void {
+    this.current?.dispose();
+    this.current = undefined;
+  }
+}
+
 class WorkerPool implements FileAnalyzer {
   readonly parallelism: number;
   readonly onMainThread = false;
@@ -99,6 +156,10 @@ class WorkerPool implements FileAnalyzer {
       worker.unref();
       this.workers.push(slot);
     }
+  }
+
+  get failed(): boolean {
+    return this.broken;
   }
 
   analyze(fsPath: string, maxBytes: number, options: EngineOptions): Promise<DiskFileAnalysis> {

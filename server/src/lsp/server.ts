@@ -200,7 +200,7 @@ export function startServer(connection: Connection): void {
   connection.onRequest(RESCAN_REQUEST, () => services?.scanner.scan('requested by the user') ?? null);
 
   connection.onShutdown(() => {
-    services?.scanner.cancel();
+    services?.scanner.dispose();
     services?.watcher.dispose();
     for (const timer of configReloadTimers.values()) clearTimeout(timer);
     clearTimeout(settingsRefreshTimer);

@@ -9,7 +9,7 @@ import { DiagnosticsPublisher } from './diagnosticsPublisher';
 import { DiskCheckOutcome, FileChecker } from './fileChecker';
 import { describeError, Logger } from './logger';
 import { RescanResult } from './protocol';
-import { createScanAnalyzer, FileAnalyzer } from './scanPool';
+import { createScanAnalyzer, FileAnalyzer, SharedScanAnalyzer } from './scanPool';
 import { SettingsStore } from './settingsStore';
 import { StatusReporter } from './statusReporter';
 import { Folder, WorkspaceFolderList } from './workspaceFolders';
@@ -26,6 +26,8 @@ interface ScanProgress {
 
 export class WorkspaceScanner {
   private running: { abort: AbortController; finished: Promise<RescanResult> } | undefined;
+  /** The worker pool, kept between scans (see SharedScanAnalyzer). */
+  private readonly analyzers: SharedScanAnalyzer;
 
   constructor(
     private readonly connection: Connection,
@@ -36,7 +38,10 @@ export class WorkspaceScanner {
     private readonly status: StatusReporter,
     private readonly logger: Logger,
     private readonly canCreateProgress: boolean,
-  ) {}
+    createAnalyzer: () => FileAnalyzer = () => createScanAnalyzer(logger),
+  ) {
+    this.analyzers = new SharedScanAnalyzer(createAnalyzer);
+  }
 
   /** Starts a scan of every folder, cancelling a running one. Resolves when this scan ends. */
   scan(reason: string): Promise<RescanResult> {
@@ -59,6 +64,12 @@ export class WorkspaceScanner {
     this.running?.abort.abort();
   }
 
+  /** Server shutdown: cancels the running scan and ends the scan workers (later scans run on the main thread). */
+  dispose(): void {
+    this.cancel();
+    this.analyzers.dispose();
+  }
+
   private async run(reason: string, abort: AbortController): Promise<RescanResult> {
     const signal = abort.signal;
     const result: RescanResult = { filesScanned: 0, filesSkipped: 0, cancelled: false };
@@ -67,8 +78,11 @@ export class WorkspaceScanner {
     this.logger.info(`Scanning the workspace (${reason}).`);
     this.status.updateScan({ scanning: true });
     const progress = await this.startProgress(abort);
-    const analyzer = createScanAnalyzer(this.logger);
-    if (!analyzer.onMainThread) this.logger.info(`Reading and checking files on ${analyzer.parallelism} worker thread(s).`);
+    const kept = this.analyzers.alive;
+    const analyzer = this.analyzers.acquire();
+    if (!analyzer.onMainThread) {
+      this.logger.info(`Reading and checking files on ${analyzer.parallelism} worker thread(s)${kept && !analyzer.failed ? ', kept from the last scan' : ''}.`);
+    }
     try {
       const listedAfter = this.publisher.sequence;
       const seen = new Set<string>();
@@ -82,7 +96,7 @@ export class WorkspaceScanner {
     } catch (error) {
       this.logger.error(`The workspace scan failed: ${describeError(error)}`);
     } finally {
-      analyzer.dispose();
+      this.analyzers.release();
       progress.done();
       const durationMs = Date.now() - started;
       this.logger.info(
