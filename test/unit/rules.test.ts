@@ -466,7 +466,7 @@ describe('documents, JSON, lists and templates', () => {
     assert.deepEqual(lint(text), []);
   });
 
-  it('Helm templates: literal findings are reported, findings overlapping {{ }} are dropped, broken templated documents are counted', () => {
+  it('Helm templates: literal findings are reported (also in documents that are YAML only once neutralised), findings overlapping {{ }} are dropped', () => {
     const text = yaml(
       'apiVersion: v1',
       'kind: Service',
@@ -493,9 +493,13 @@ describe('documents, JSON, lists and templates', () => {
       '{{- end }}',
     );
     const result = analyze(text, { filePath: '/chart/templates/svc.yaml' });
-    assert.deepEqual(brief(result.findings), [{ code: 'external-ips', line: 7, character: 4 }]);
+    // 9.9.9.9 is a literal list item that renders after the toYaml output whenever the block renders.
+    assert.deepEqual(brief(result.findings), [
+      { code: 'external-ips', line: 7, character: 4 },
+      { code: 'external-ips', line: 21, character: 4 },
+    ]);
     assert.equal(result.documentCount, 3);
-    assert.equal(result.templatedDocuments, 1);
+    assert.equal(result.templatedDocuments, 0);
     assert.equal(result.unparsableDocuments, 0);
   });
 

@@ -12,7 +12,8 @@ import { RULES } from './rules/catalog';
 import { FindingTarget, Rule, RuleContext, RuleFinding } from './rules/ruleTypes';
 import { findSuppressionComments, isSuppressed, keepRealComments, SuppressionComment } from './suppressions';
 import { AnalysisResult, EngineOptions, Finding, RULE_IDS, RuleId, Severity, UNUSED_SUPPRESSION } from './types';
-import { parseSourceDocuments, SourceDocument } from './yamlModel';
+import { neutralizeTemplates } from './helmTemplates';
+import { parseDocumentVariant, parseSourceDocuments, SourceDocument } from './yamlModel';
 
 const RULE_CHECKS: Rule[] = [checkExternalIps, checkLoadBalancerStatus, checkRbacServicesStatus];
 // Far beyond real manifests (the deepest in the shared corpus indents 72 columns), far below the
@@ -193,15 +194,25 @@ function analyzeWhole(text: string, options: EngineOptions, allowedCidrs: Parsed
   const suppressionComments = findSuppressionComments(text, lines);
   const result: DetailedAnalysis = { ...empty, documentCount: documents.length, documents };
   const seenKeys = new Set<string>();
-  for (const source of documents) {
+  for (let index = 0; index < documents.length; index++) {
+    let source = documents[index];
     const documentText = text.slice(source.start, source.end);
     const hasTemplates = documentText.includes('{{');
+    let templateSpans: [number, number][];
     if (!source.parsed) {
-      if (hasTemplates) result.templatedDocuments++;
-      else result.unparsableDocuments++;
-      continue;
+      // A Helm template that is not YAML as it stands is read through its same-length variant with
+      // template actions neutralised; its template spans cover what only rendering would tell.
+      const read = hasTemplates ? readTemplatedDocument(documentText, source) : undefined;
+      if (read === undefined) {
+        if (hasTemplates) result.templatedDocuments++;
+        else result.unparsableDocuments++;
+        continue;
+      }
+      source = documents[index] = read.source;
+      templateSpans = read.spans;
+    } else {
+      templateSpans = hasTemplates ? templateSpansOf(documentText, source.start) : [];
     }
-    const templateSpans = hasTemplates ? templateSpansOf(documentText, source.start) : [];
     const comments = keepRealComments(
       suppressionComments.filter((comment) => comment.start >= source.start && comment.start < source.end),
       source.document,
@@ -209,7 +220,7 @@ function analyzeWhole(text: string, options: EngineOptions, allowedCidrs: Parsed
     const context: RuleContext = { document: source.document, allowedCidrs };
     for (const raw of runRules(context)) {
       raw.end = trimTrailingSpace(text, raw.start, raw.end);
-      if (templateSpans.some(([start, end]) => raw.start < end && start < raw.end)) continue;
+      if (overlapsSpan(templateSpans, raw.start, raw.end)) continue;
       const severity = severityOf(raw, options);
       if (severity === 'off') continue;
       const key = findingKey(raw.ruleId, raw.start, raw.end);
@@ -264,6 +275,46 @@ function trimTrailingSpace(text: string, start: number, end: number): number {
   let trimmed = end;
   while (trimmed > start && /\s/.test(text[trimmed - 1])) trimmed--;
   return trimmed;
+}
+
+function readTemplatedDocument(documentText: string, source: SourceDocument): { source: SourceDocument; spans: [number, number][] } | undefined {
+  const variant = neutralizeTemplates(documentText);
+  if (variant === undefined || variant.spans.length === 0) return undefined;
+  let document;
+  try {
+    // Neutralising can open what a quote kept closed, so the variant is guarded like the text.
+    document = parseDocumentVariant(variant.text, source.start, MANIFEST_NESTING_LIMITS);
+  } catch {
+    return undefined;
+  }
+  if (document === undefined) return undefined;
+  const spans = variant.spans.map(([start, end]): [number, number] => [start + source.start, end + source.start]);
+  return { source: { ...source, document, parsed: true, templated: true }, spans: mergeSpans(spans) };
+}
+
+/** Sorted, disjoint spans covering the same offsets. */
+function mergeSpans(spans: [number, number][]): [number, number][] {
+  const sorted = [...spans].sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const [start, end] of sorted) {
+    const last = merged[merged.length - 1];
+    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
+    else merged.push([start, end]);
+  }
+  return merged;
+}
+
+/** Whether [start, end) overlaps one of `spans` (sorted and disjoint): a binary search, as a document may hold many. */
+function overlapsSpan(spans: readonly [number, number][], start: number, end: number): boolean {
+  let low = 0;
+  let high = spans.length;
+  // The first span that ends after `start`.
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (spans[middle][1] <= start) low = middle + 1;
+    else high = middle;
+  }
+  return low < spans.length && spans[low][0] < end;
 }
 
 function templateSpansOf(documentText: string, offset: number): [number, number][] {

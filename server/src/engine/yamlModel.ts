@@ -30,6 +30,8 @@ export interface SourceDocument {
   end: number;
   /** False when the document has YAML errors: it is skipped, as editors already show syntax errors. */
   parsed: boolean;
+  /** True when `document` was read from the document's Helm template variant (see helmTemplates.ts). */
+  templated?: boolean;
 }
 
 const MAX_MERGE_DEPTH = 32;
@@ -66,6 +68,19 @@ export function parseSourceDocuments(text: string, nestingLimits?: NestingLimits
     end: ends[index],
     parsed: document.errors.length === 0,
   }));
+}
+
+/**
+ * Parses the same-length template variant of one document's text (`text.slice(start, end)` of a
+ * source document) and moves its node ranges to `offset`, the document's start in the file. Returns
+ * undefined unless the variant reads as exactly one document without errors; with `nestingLimits`,
+ * throws as `parseSourceDocuments` does.
+ */
+export function parseDocumentVariant(variantText: string, offset: number, nestingLimits?: NestingLimits): Document.Parsed | undefined {
+  const list = parseLikeGoYaml(variantText, nestingLimits);
+  if (list.length !== 1 || list[0].errors.length !== 0) return undefined;
+  if (offset !== 0) mapRanges(list[0], (at) => at + offset);
+  return list[0];
 }
 
 const PARSE_OPTIONS = {

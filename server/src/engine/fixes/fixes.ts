@@ -211,9 +211,9 @@ function loadBalancerCandidates(text: string, analysis: DetailedAnalysis, findin
   ];
 }
 
-/** JSON has no comments, so JSON documents get no suppression fix. */
+/** JSON has no comments, so JSON documents get no suppression fix (a Helm template opening with `{{` is not JSON). */
 function isJsonDocument(text: string, start: number, end: number): boolean {
-  return /^\s*[{[]/.test(text.slice(start, Math.min(end, start + 4096)).replace(/^\uFEFF/, ''));
+  return /^\s*(?:\{(?!\{)|\[)/.test(text.slice(start, Math.min(end, start + 4096)).replace(/^\uFEFF/, ''));
 }
 
 function suppressCandidate(text: string, analysis: DetailedAnalysis, finding: DetailedFinding): Candidate | undefined {

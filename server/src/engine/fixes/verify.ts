@@ -114,6 +114,12 @@ function findingCounts(findings: readonly DetailedFinding[]): Map<string, number
   return counts;
 }
 
+function sameTemplateActions(before: string, after: string): boolean {
+  if (!before.includes('{{') && !after.includes('{{')) return true;
+  const actions = (text: string) => text.match(/\{\{[\s\S]*?\}\}/g) ?? [];
+  return actions(before).join('\u0000') === actions(after).join('\u0000');
+}
+
 function isDeepEqual(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -133,6 +139,9 @@ export function verifyFix(
 ): string | undefined {
   const edited = applyOffsetEdits(text, edits);
   if (edited === undefined || edited === text) return undefined;
+  // A Helm template keeps every `{{ … }}` action verbatim and in order: a fix never edits what only
+  // rendering decides (an `{{- end }}` removed with a block would break the chart).
+  if (!sameTemplateActions(text, edited)) return undefined;
   try {
     const after = analyzeDetailed(edited, options, { skipPrefilter: true });
     if (after.documents.length !== before.documents.length) return undefined;
