@@ -297,6 +297,30 @@ describe('readManifestFile', () => {
     }
   });
 
+  it('reads JSON with invalid UTF-8 as encoding/json in Go does (U+FFFD per invalid sequence), flagged lossy', async () => {
+    const json = (prefix: string, ...bad: number[]) => Buffer.concat([Buffer.from(`${prefix}{"a": "x`), Buffer.from(bad), Buffer.from('y"}\n')]);
+    const cases: [Buffer, string][] = [
+      [json('', 0xff), '{"a": "x\uFFFDy"}\n'],
+      [json('\uFEFF \r\n\t', 0xe9), '\uFEFF \r\n\t{"a": "x\uFFFDy"}\n'], // BOM (kept) and white space first
+      [json('', 0xe2, 0x82), '{"a": "x\uFFFDy"}\n'], // one truncated sequence: one replacement
+      [json('', 0xc0, 0xaf), '{"a": "x\uFFFD\uFFFDy"}\n'], // an overlong encoding: two invalid bytes
+      [Buffer.concat([Buffer.from('[{"k": "'), Buffer.from([0xff]), Buffer.from('"}]')]), '[{"k": "\uFFFD"}]'],
+    ];
+    const root = makeTree(Object.fromEntries(cases.map(([bytes], i) => [`bad${i}.json`, bytes])));
+    for (let i = 0; i < cases.length; i++) {
+      assert.deepEqual(await readManifestFile(path.join(root, `bad${i}.json`), 1024), { text: cases[i][1], lossy: true }, `case ${i}`);
+    }
+    // Valid UTF-8 JSON is byte-faithful (no flag); YAML (or anything else) with an invalid byte is still skipped.
+    const more = makeTree({
+      'good.json': '{"a": "café"}',
+      'flow.yaml': Buffer.concat([Buffer.from('a: {b: "'), Buffer.from([0xff]), Buffer.from('"}\n')]),
+      'comment-first.json': Buffer.concat([Buffer.from('# c\n{"a": "'), Buffer.from([0xff]), Buffer.from('"}')]),
+    });
+    assert.deepEqual(await readManifestFile(path.join(more, 'good.json'), 1024), { text: '{"a": "café"}' });
+    assert.deepEqual(await readManifestFile(path.join(more, 'flow.yaml'), 1024), { skipped: 'not valid UTF-8 text' });
+    assert.deepEqual(await readManifestFile(path.join(more, 'comment-first.json'), 1024), { skipped: 'not valid UTF-8 text' });
+  });
+
   it('reports vanished files and folders by error code', async () => {
     const root = makeTree({ 'dir/': '' });
     assert.deepEqual(await readManifestFile(path.join(root, 'missing.yaml'), 1024), { skipped: 'cannot read file: ENOENT' });

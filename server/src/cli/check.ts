@@ -3,7 +3,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { analyzeText, fixAll, fixesForFinding } from '../engine';
 import { CONFIG_FILE_NAME } from '../engine/config';
-import { createGlobMatcher, discoverFiles, readManifestFile } from '../engine/fileDiscovery';
+import { createGlobMatcher, decodeManifestBytes, discoverFiles, ManifestText, readManifestFile } from '../engine/fileDiscovery';
 import { EngineOptions, Finding, Severity } from '../engine/types';
 import { all, oneOf, parseArgs, single, UsageError } from './args';
 import { replaceFileAtomically } from './atomicWrite';
@@ -180,14 +180,12 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
       report.skipped.push({ displayPath: shown, reason: `input is over the size limit of ${settings.maxFileSizeKB} KB (maxFileSizeKB)` });
       return;
     }
-    let text: string;
-    try {
-      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
-    } catch {
-      report.skipped.push({ displayPath: shown, reason: 'not valid UTF-8 text' });
+    const decoded = decodeManifestBytes(bytes);
+    if ('skipped' in decoded) {
+      report.skipped.push({ displayPath: shown, reason: decoded.skipped });
       return;
     }
-    analyse({ settings }, shown, await applyFixes({ settings }, shown, text));
+    analyse({ settings }, shown, await applyFixes({ settings }, shown, decoded));
   }
 
   async function checkFile(candidate: Candidate & { absolutePath: string }): Promise<void> {
@@ -201,12 +199,21 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
       report.skipped.push({ displayPath: shown, reason: read.skipped });
       return;
     }
-    analyse(candidate, shown, await applyFixes(candidate, shown, read.text));
+    analyse(candidate, shown, await applyFixes(candidate, shown, read));
   }
 
   /** --fix / --fix-dry-run: the text to report on (the fixed text when the fixes were applied or previewed). */
-  async function applyFixes(candidate: Candidate, shown: string, original: string): Promise<string> {
+  async function applyFixes(candidate: Candidate, shown: string, read: ManifestText): Promise<string> {
+    const original = read.text;
     if (!fix && !dryRun) return original;
+    if (read.lossy) {
+      // The text is not the file's bytes: a fixed text written back (or shown as the file's diff)
+      // would also change every invalid byte. The findings are still reported.
+      notices.push(
+        `warning: ${shown}: ${dryRun ? 'no fixes shown' : 'not fixed'}: the file is not valid UTF-8 (read as JSON with invalid bytes replaced by U+FFFD, as Kubernetes reads it), so a fixed text would not keep its bytes; fix it by hand`,
+      );
+      return original;
+    }
     let fixed: ReturnType<typeof fixAll>;
     try {
       fixed = fixAll(original, engineOptions(candidate.settings, candidate.absolutePath));

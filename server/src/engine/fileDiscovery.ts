@@ -161,10 +161,40 @@ function formatSize(bytes: number): string {
 }
 
 /**
- * Reads a file as UTF-8 text for analysis, or says why it was skipped. A UTF-8 BOM stays in the
- * text (the engine's offsets count it). Never throws.
+ * A manifest's text. `lossy`: the bytes were not valid UTF-8 and were decoded as Kubernetes decodes
+ * JSON, each invalid sequence replaced by U+FFFD, so the text is not byte-faithful and must never be
+ * written back in place of the file.
  */
-export async function readManifestFile(filePath: string, maxBytes: number): Promise<{ text: string } | { skipped: string }> {
+export type ManifestText = { text: string; lossy?: true };
+
+/** Whether the bytes start (after an optional UTF-8 BOM and white space) with `{` or `[`: JSON, as kubectl detects it. */
+function looksLikeJson(bytes: Uint8Array): boolean {
+  let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
+  return bytes[i] === 0x7b || bytes[i] === 0x5b;
+}
+
+/**
+ * Decodes a manifest's bytes as UTF-8, keeping a BOM in the text (the engine's offsets count it).
+ * Invalid UTF-8 is refused for YAML, as go-yaml refuses it; JSON is decoded leniently, as Go's
+ * encoding/json (which kubectl and the API server use for a document starting with `{`) replaces
+ * invalid bytes with U+FFFD and accepts the input: skipping it would let such a manifest through.
+ */
+export function decodeManifestBytes(bytes: Uint8Array): ManifestText | { skipped: string } {
+  try {
+    // ignoreBOM keeps the BOM in the text instead of silently stripping it.
+    return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes) };
+  } catch {
+    if (!looksLikeJson(bytes)) return { skipped: 'not valid UTF-8 text' };
+    return { text: new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes), lossy: true };
+  }
+}
+
+/**
+ * Reads a file as UTF-8 text for analysis (see `decodeManifestBytes`), or says why it was skipped.
+ * Never throws.
+ */
+export async function readManifestFile(filePath: string, maxBytes: number): Promise<ManifestText | { skipped: string }> {
   try {
     // Opened without blocking and checked through the handle: a path checked with stat() and opened
     // afterwards can be swapped for a FIFO in between, and opening a FIFO for reading blocks (a scan
@@ -181,12 +211,7 @@ export async function readManifestFile(filePath: string, maxBytes: number): Prom
         return { skipped: `file grew past the size limit of ${formatSize(maxBytes)} (maxFileSizeKB) while being read` };
       }
       if (bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0)) return { skipped: 'binary file (contains NUL bytes)' };
-      try {
-        // ignoreBOM keeps the BOM in the text instead of silently stripping it.
-        return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes) };
-      } catch {
-        return { skipped: 'not valid UTF-8 text' };
-      }
+      return decodeManifestBytes(bytes);
     } finally {
       await handle.close();
     }

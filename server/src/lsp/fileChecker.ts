@@ -136,6 +136,9 @@ export class FileChecker {
           this.publisher.clear(uri);
           return 'skipped';
         }
+        if (analysis.lossy) {
+          this.logger.info(`Read ${fsPath} as JSON with its invalid UTF-8 bytes replaced by U+FFFD, as Kubernetes decodes it.`);
+        }
         const diagnostics = analysis.findings.map((finding) => findingToDiagnostic(finding, uri, null));
         this.publisher.publish(uri, 'disk', diagnostics);
         return 'checked';

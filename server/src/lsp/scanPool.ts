@@ -10,8 +10,11 @@ import { analyzeText, EngineOptions, Finding } from '../engine';
 import { readManifestFile } from '../engine/fileDiscovery';
 import { describeError, Logger } from './logger';
 
-/** What reading and analysing one file on disk gave. */
-export type DiskFileAnalysis = { findings: Finding[] } | { skipped: string };
+/**
+ * What reading and analysing one file on disk gave. `lossy`: the file is JSON with invalid UTF-8, read
+ * with U+FFFD in place of the invalid bytes (as Kubernetes reads it); the text is not the file's bytes.
+ */
+export type DiskFileAnalysis = { findings: Finding[]; lossy?: true } | { skipped: string };
 
 export interface FileAnalyzer {
   analyze(fsPath: string, maxBytes: number, options: EngineOptions): Promise<DiskFileAnalysis>;
@@ -31,7 +34,8 @@ export const IN_PROCESS_ANALYZER: FileAnalyzer = {
   async analyze(fsPath, maxBytes, options) {
     const read = await readManifestFile(fsPath, maxBytes);
     if ('skipped' in read) return read;
-    return { findings: analyzeText(read.text, options).findings };
+    const findings = analyzeText(read.text, options).findings;
+    return read.lossy ? { findings, lossy: true } : { findings };
   },
   dispose() {},
 };
