@@ -142,8 +142,9 @@ export function splitDocuments(text: string, memo?: SplitMemo): DocumentChunk[] 
     if (isMarkerEnd(text.charCodeAt(at + 4))) starts.push(at + 1);
   }
   // Past the bound a quote may run to the end of the text: the Lexer decides, from the last marker
-  // before the bound (where it starts afresh, as a text of its own does).
-  if (bound < text.length) {
+  // before the bound (where it starts afresh, as a text of its own does). It only finds markers at a
+  // `\n---` (as the loop above): with none after that marker, there is nothing to lex for.
+  if (bound < text.length && hasMarkerCandidate(text, starts[starts.length - 1])) {
     const from = starts[starts.length - 1];
     const tail = text.slice(from);
     if (memo?.tail !== tail) {
@@ -219,6 +220,14 @@ function unterminatedQuoteBound(text: string): number {
     bound = Math.min(bound, closing === -1 ? firstSingle : closing);
   }
   return bound;
+}
+
+/** Whether a `\n---` that the Lexer could take for a marker follows `from`. */
+function hasMarkerCandidate(text: string, from: number): boolean {
+  for (let at = text.indexOf('\n---', from); at !== -1; at = text.indexOf('\n---', at + 4)) {
+    if (isMarkerEnd(text.charCodeAt(at + 4))) return true;
+  }
+  return false;
 }
 
 /** After `---`/`...`: the yaml lexer's "empty" characters (end of text, space, tab, \n, \r). */
