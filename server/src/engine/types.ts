@@ -100,7 +100,7 @@ export interface AnalysisResult {
    * Documents the text pre-check rules out are not parsed and not counted here.
    */
   unparsableDocuments: number;
-  /** Documents skipped because they are Helm templates with `{{ }}`. */
+  /** Helm template documents (with `{{ }}`) skipped because they are not YAML even with their actions neutralised. */
   templatedDocuments: number;
   /** Set when the whole text was not analysed, with the reason (for logs). */
   skippedReason?: string;
