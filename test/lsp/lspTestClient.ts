@@ -309,6 +309,11 @@ export class LspTestClient {
     return this.stderr.join('');
   }
 
+  /** Writes bytes to the server's stdin as they are, bypassing the message framing (broken clients). */
+  writeRaw(bytes: string): void {
+    this.process.stdin.write(bytes);
+  }
+
   // ---- protocol plumbing ------------------------------------------------------------------------
 
   private listen(): void {
