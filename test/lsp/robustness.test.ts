@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { FileChangeType, WorkDoneProgressCancelNotification } from 'vscode-languageserver-protocol/node';
 import { fileUri, LspTestClient } from './lspTestClient';
+import { useServerWithOneFinding } from './serverFixture';
 import { EXTERNAL_IP_RANGE, SERVICE_WITH_EXTERNAL_IP, TempWorkspace } from './workspaceFixtures';
 
 const RESCAN = 'kubeMitmGuard/rescanWorkspace';
@@ -82,37 +83,25 @@ describe('language server: bad input', () => {
 });
 
 describe('language server: broken clients', () => {
-  let workspace: TempWorkspace;
-  let client: LspTestClient;
-
-  before(async () => {
-    workspace = new TempWorkspace({ 'good.yaml': SERVICE_WITH_EXTERNAL_IP });
-    client = await LspTestClient.start({ folders: [workspace.root] });
-    await client.waitForScans(1);
-  });
-
-  after(async () => {
-    await client?.dispose();
-    workspace?.dispose();
-  });
+  const server = useServerWithOneFinding();
 
   it('survives a message that is not JSON and requests for documents it never saw', async () => {
     const garbage = '{"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {not json';
-    client.writeRaw(`Content-Length: ${Buffer.byteLength(garbage)}\r\n\r\n${garbage}`);
-    const unknown = fileUri(workspace.path('never-opened.yaml'));
-    await client.notify('textDocument/didChange', { textDocument: { uri: unknown, version: 2 }, contentChanges: [{ text: 'kind: Service' }] });
-    await client.notify('textDocument/didClose', { textDocument: { uri: unknown } });
-    const actions = await client.request<unknown[] | null>('textDocument/codeAction', {
+    server.client.writeRaw(`Content-Length: ${Buffer.byteLength(garbage)}\r\n\r\n${garbage}`);
+    const unknown = fileUri(server.workspace.path('never-opened.yaml'));
+    await server.client.notify('textDocument/didChange', { textDocument: { uri: unknown, version: 2 }, contentChanges: [{ text: 'kind: Service' }] });
+    await server.client.notify('textDocument/didClose', { textDocument: { uri: unknown } });
+    const actions = await server.client.request<unknown[] | null>('textDocument/codeAction', {
       textDocument: { uri: unknown },
       range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } },
       context: { diagnostics: [{ range: EXTERNAL_IP_RANGE, message: 'x', source: 'kube-mitm-guard', code: 'external-ips', data: { key: 'external-ips:1:2', uri: unknown, version: 1 } }] },
     });
     assert.ok(actions === null || actions.length === 0, JSON.stringify(actions));
     // Still alive and still checking: a rescan answers and the good file keeps its finding.
-    const result = await client.request<RescanResult>(RESCAN);
+    const result = await server.client.request<RescanResult>(RESCAN);
     assert.equal(result.cancelled, false);
-    assert.equal(client.diagnostics.get(fileUri(workspace.path('good.yaml')))?.length, 1);
-    assert.ok(!client.logs.some((line) => /Unhandled|Uncaught/.test(line)), 'no unhandled errors logged');
+    assert.equal(server.client.diagnostics.get(fileUri(server.workspace.path('good.yaml')))?.length, 1);
+    assert.ok(!server.client.logs.some((line) => /Unhandled|Uncaught/.test(line)), 'no unhandled errors logged');
   });
 });
 
