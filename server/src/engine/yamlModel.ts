@@ -38,7 +38,6 @@ const MAX_MERGE_DEPTH = 32;
 const MAX_ALIAS_HOPS = 64;
 const BINARY_TAG = 'tag:yaml.org,2002:binary';
 const MERGE_TAG = 'tag:yaml.org,2002:merge';
-const STRING_TAG = 'tag:yaml.org,2002:str';
 const NULL_TAG = 'tag:yaml.org,2002:null';
 const NULL_WORDS = new Set(['', '~', 'null', 'Null', 'NULL']);
 
@@ -471,8 +470,4 @@ export function scalarValues(document: Document, map: Located<YAMLMap>, key: str
 export function nodeSpan(node: AnyNode): { start: number; end: number } {
   const range = node.range ?? [0, 0, 0];
   return { start: range[0], end: range[1] };
-}
-
-export function isStringTagged(node: Scalar): boolean {
-  return node.tag === STRING_TAG;
 }

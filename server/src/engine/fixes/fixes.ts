@@ -3,13 +3,14 @@
 import { isMap, Pair, YAMLMap } from 'yaml';
 import { analyzeDetailed, DetailedAnalysis, DetailedFinding } from '../analyze';
 import { LineIndex } from '../lineIndex';
+import { applyEdits, OffsetEdit } from '../textEdits';
 import { keyString, mapValues } from '../yamlModel';
 import { ExternalIpTarget, LoadBalancerIngressTarget } from '../rules/ruleTypes';
 import { DISABLE_NEXT_LINE, findSuppressionComments, SuppressionComment } from '../suppressions';
 import { EngineOptions, Fix, RuleId, TextEdit, TextFix, UNUSED_SUPPRESSION } from '../types';
 import { planServicesStatusFix } from './rbacFix';
 import { IntendedChange, indexPathTo, verifyFix } from './verify';
-import { lineBreakOf, OffsetEdit, removePair, removeSequenceItems } from './yamlEdits';
+import { lineBreakOf, removePair, removeSequenceItems } from './yamlEdits';
 
 interface Candidate {
   kind: TextFix['kind'];
@@ -57,7 +58,7 @@ export function fixAll(text: string, options: EngineOptions): { edits: TextEdit[
         unfixable.add(identity);
         continue;
       }
-      current = applyTextEdits(current, analysis, fix.edits);
+      current = applyEdits(current, fix.edits);
       fixedCount++;
       applied = true;
       break;
@@ -65,15 +66,6 @@ export function fixAll(text: string, options: EngineOptions): { edits: TextEdit[
     if (!applied) break;
   }
   return { edits: current === text ? [] : [minimalEdit(text, current)], fixedCount, text: current };
-}
-
-function applyTextEdits(text: string, analysis: DetailedAnalysis, edits: TextEdit[]): string {
-  const offsets = edits
-    .map((edit) => ({ start: analysis.lines.offsetAt(edit.range.start), end: analysis.lines.offsetAt(edit.range.end), newText: edit.newText }))
-    .sort((a, b) => b.start - a.start);
-  let result = text;
-  for (const edit of offsets) result = result.slice(0, edit.start) + edit.newText + result.slice(edit.end);
-  return result;
 }
 
 /** One edit covering only what changed between two texts. */

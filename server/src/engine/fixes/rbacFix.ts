@@ -9,7 +9,8 @@ import { Document, isScalar, isSeq, YAMLMap, YAMLSeq } from 'yaml';
 import { RbacRuleTarget } from '../rules/ruleTypes';
 import { Located, mapValues, scalarString } from '../yamlModel';
 import { IntendedChange, indexPathTo } from './verify';
-import { applyOffsetEdits, lineBreakOf, nodeTextSpan, OffsetEdit, removeSequenceItems } from './yamlEdits';
+import { applyOffsetEdits, OffsetEdit } from '../textEdits';
+import { lineBreakOf, lineStartOf, nodeTextSpan, onlySpaceBefore, removeSequenceItems } from './yamlEdits';
 
 const WRITE_VERBS = new Set(['patch', 'update']);
 const RESOURCE = 'services/status';
@@ -117,11 +118,7 @@ export function planServicesStatusFix(text: string, document: Document, document
 function itemSeparator(text: string, rules: YAMLSeq, ruleStart: number): string | undefined {
   if (rules.flow) return ', ';
   let dash = ruleStart - 1;
-  while (dash >= 0 && (text[dash] === ' ' || text[dash] === '\t')) dash--;
-  if (text[dash] !== '-') return undefined;
-  let lineStart = dash;
-  while (lineStart > 0 && text[lineStart - 1] !== '\n' && text[lineStart - 1] !== '\r') lineStart--;
-  const indentation = text.slice(lineStart, dash);
-  if (!/^[ \t]*$/.test(indentation)) return undefined;
-  return lineBreakOf(text) + indentation + text.slice(dash, ruleStart);
+  while (text[dash] === ' ' || text[dash] === '\t') dash--;
+  if (text[dash] !== '-' || !onlySpaceBefore(text, dash)) return undefined;
+  return lineBreakOf(text) + text.slice(lineStartOf(text, dash), ruleStart);
 }

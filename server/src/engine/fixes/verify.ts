@@ -4,7 +4,7 @@
 import { Document, isMap, isPair, isSeq, Lexer, visit, YAMLMap, YAMLSeq } from 'yaml';
 import { analyzeDetailed, DetailedFinding } from '../analyze';
 import { EngineOptions } from '../types';
-import { applyOffsetEdits, OffsetEdit } from './yamlEdits';
+import { applyOffsetEdits, OffsetEdit } from '../textEdits';
 
 /** A step from a collection to one of its items (a pair of a map, an item of a sequence). */
 export type IndexPath = number[];

@@ -1,13 +1,8 @@
 // Text edits that remove parsed YAML nodes while keeping everything else byte-for-byte: block items
 // and pairs lose exactly their own lines, flow collections keep their bracket style and separators.
-import { isMap, isSeq, Pair, YAMLMap, YAMLSeq } from 'yaml';
+import { Pair, YAMLMap, YAMLSeq } from 'yaml';
 
-/** A replacement of text[start, end) by newText. */
-export interface OffsetEdit {
-  start: number;
-  end: number;
-  newText: string;
-}
+import { OffsetEdit } from '../textEdits';
 
 type Spanned = { range?: [number, number, number] | null };
 
@@ -15,7 +10,7 @@ function spanOf(node: Spanned | null | undefined): [number, number] | undefined 
   return node?.range ? [node.range[0], node.range[1]] : undefined;
 }
 
-function lineStartOf(text: string, offset: number): number {
+export function lineStartOf(text: string, offset: number): number {
   let start = offset;
   while (start > 0 && text[start - 1] !== '\n' && text[start - 1] !== '\r') start--;
   return start;
@@ -30,7 +25,7 @@ function lineEndWithBreak(text: string, offset: number): number {
   return end;
 }
 
-function onlySpaceBefore(text: string, offset: number): boolean {
+export function onlySpaceBefore(text: string, offset: number): boolean {
   return /^[ \t]*$/.test(text.slice(lineStartOf(text, offset), offset));
 }
 
@@ -151,21 +146,4 @@ function rebuildFlow(
 export function nodeTextSpan(text: string, node: Spanned): [number, number] | undefined {
   const span = spanOf(node);
   return span ? [span[0], trimEnd(text, span[0], span[1])] : undefined;
-}
-
-export function isCollection(node: unknown): node is YAMLMap | YAMLSeq {
-  return isMap(node) || isSeq(node);
-}
-
-/** Applies offset edits (non-overlapping) to a text. */
-export function applyOffsetEdits(text: string, edits: readonly OffsetEdit[]): string | undefined {
-  const sorted = [...edits].sort((a, b) => b.start - a.start);
-  let result = text;
-  let limit = Number.POSITIVE_INFINITY;
-  for (const edit of sorted) {
-    if (edit.end > limit || edit.start > edit.end) return undefined;
-    result = result.slice(0, edit.start) + edit.newText + result.slice(edit.end);
-    limit = edit.start;
-  }
-  return result;
 }
