@@ -17,10 +17,13 @@ import { canonicalUri, uriToFsPath } from './uris';
 
 export type DiskCheckOutcome = 'checked' | 'skipped' | 'not-ours' | 'open';
 
-interface CachedAnalysis {
-  version: number;
-  generation: number;
-  result: AnalysisResult;
+/**
+ * Per open document: its last analysis (valid for one version and settings generation) and the
+ * analyses of its YAML documents, so an edit re-analyses only the one it changes.
+ */
+interface OpenDocumentCache {
+  chunks: AnalysisCache;
+  last?: { version: number; generation: number; result: AnalysisResult };
 }
 
 export interface DocumentAnalysis {
@@ -31,9 +34,7 @@ export interface DocumentAnalysis {
 }
 
 export class FileChecker {
-  private readonly cache = new Map<string, CachedAnalysis>();
-  /** Per open document: the analyses of its documents, so an edit re-analyses only the one it changes. */
-  private readonly chunkCaches = new Map<string, AnalysisCache>();
+  private readonly cache = new Map<string, OpenDocumentCache>();
   /** Open documents already reported as too large, so typing in one does not flood the log. */
   private readonly loggedOversized = new Set<string>();
 
@@ -83,17 +84,16 @@ export class FileChecker {
     }
     this.loggedOversized.delete(key);
     const options = engineOptionsFor(resolved, document.uri);
-    const cached = this.cache.get(key);
-    if (cached?.version === document.version && cached.generation === resolved.generation) {
-      return { document, resolved, options, result: cached.result };
+    let cached = this.cache.get(key);
+    if (cached?.last?.version === document.version && cached.last.generation === resolved.generation) {
+      return { document, resolved, options, result: cached.last.result };
     }
-    let chunkCache = this.chunkCaches.get(key);
-    if (chunkCache === undefined) {
-      chunkCache = new AnalysisCache();
-      this.chunkCaches.set(key, chunkCache);
+    if (cached === undefined) {
+      cached = { chunks: new AnalysisCache() };
+      this.cache.set(key, cached);
     }
-    const result = analyzeText(text, options, chunkCache);
-    this.cache.set(key, { version: document.version, generation: resolved.generation, result });
+    const result = analyzeText(text, options, cached.chunks);
+    cached.last = { version: document.version, generation: resolved.generation, result };
     return { document, resolved, options, result };
   }
 
@@ -154,7 +154,6 @@ export class FileChecker {
 
   forgetDocument(uri: string): void {
     this.cache.delete(canonicalUri(uri));
-    this.chunkCaches.delete(canonicalUri(uri));
     this.loggedOversized.delete(canonicalUri(uri));
   }
 
