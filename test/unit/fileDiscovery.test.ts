@@ -8,7 +8,9 @@ import {
   createExcludeMatcher,
   discoverFiles,
   isCandidateFileName,
+  ManifestRead,
   readManifestFile,
+  readManifestFileSync,
 } from '../../server/src/engine/fileDiscovery';
 
 const tempRoots: string[] = [];
@@ -197,7 +199,6 @@ describe('discoverFiles', () => {
       return; // no mkfifo on this system
     }
     assert.deepEqual((await discover(root)).files, ['a.yaml']);
-    assert.deepEqual(await readManifestFile(path.join(root, 'pipe.yaml'), 1024), { skipped: 'not a regular file' });
   });
 
   it('reports unreadable folders and carries on', async (t) => {
@@ -248,83 +249,119 @@ describe('discoverFiles', () => {
   });
 });
 
-describe('readManifestFile', () => {
-  it('reads UTF-8 text', async () => {
-    const root = makeTree({ 'a.yaml': 'kind: Service # naïve ✓ 🚀\n' });
-    assert.deepEqual(await readManifestFile(path.join(root, 'a.yaml'), 1024), { text: 'kind: Service # naïve ✓ 🚀\n' });
-  });
+// The asynchronous reader (the language server's main thread) and the blocking one (scan workers, the
+// command line) must read every file alike.
+const readers: [string, (filePath: string, maxBytes: number) => Promise<ManifestRead>][] = [
+  ['readManifestFile', readManifestFile],
+  ['readManifestFileSync', async (filePath, maxBytes) => readManifestFileSync(filePath, maxBytes)],
+];
 
-  it('keeps a UTF-8 BOM in the text', async () => {
-    const root = makeTree({ 'bom.yaml': Buffer.from([0xef, 0xbb, 0xbf, ...Buffer.from('kind: Service\n')]) });
-    const read = await readManifestFile(path.join(root, 'bom.yaml'), 1024);
-    assert.deepEqual(read, { text: '\ufeffkind: Service\n' });
-  });
-
-  it('reads an empty file and one exactly at the limit', async () => {
-    const root = makeTree({ 'empty.yaml': '', 'exact.yaml': 'x'.repeat(100) });
-    assert.deepEqual(await readManifestFile(path.join(root, 'empty.yaml'), 100), { text: '' });
-    assert.deepEqual(await readManifestFile(path.join(root, 'exact.yaml'), 100), { text: 'x'.repeat(100) });
-  });
-
-  it('skips files over the size limit, naming the size and the limit', async () => {
-    const root = makeTree({ 'big.yaml': 'x'.repeat(3 * 1024 + 1) });
-    const read = await readManifestFile(path.join(root, 'big.yaml'), 2 * 1024);
-    assert.ok('skipped' in read);
-    assert.match(read.skipped, /4 KB \(3073 bytes\)/);
-    assert.match(read.skipped, /size limit of 2 KB/);
-  });
-
-  it('skips binary files with a NUL byte in the first 8 KB, but not later', async () => {
-    const early = Buffer.concat([Buffer.from('kind: x\n'), Buffer.from([0]), Buffer.from('rest')]);
-    const late = Buffer.concat([Buffer.from('#'.repeat(9000)), Buffer.from([0])]);
-    const root = makeTree({ 'early.yaml': early, 'late.yaml': late });
-    assert.deepEqual(await readManifestFile(path.join(root, 'early.yaml'), 65536), { skipped: 'binary file (contains NUL bytes)' });
-    const lateRead = await readManifestFile(path.join(root, 'late.yaml'), 65536);
-    assert.ok('text' in lateRead);
-    assert.equal(lateRead.text.length, 9001);
-  });
-
-  it('skips invalid UTF-8', async () => {
-    const cases = [
-      Buffer.from([0x6b, 0x3a, 0x20, 0xff, 0x0a]), // a byte that never occurs in UTF-8
-      Buffer.from([0x6b, 0x3a, 0x20, 0xe2, 0x82]), // truncated sequence at the end
-      Buffer.from([0xc0, 0xaf]), // overlong encoding of "/"
-      Buffer.from('k: caf\xe9\n', 'latin1'),
-    ];
-    const root = makeTree(Object.fromEntries(cases.map((bytes, i) => [`bad${i}.yaml`, bytes])));
-    for (let i = 0; i < cases.length; i++) {
-      assert.deepEqual(await readManifestFile(path.join(root, `bad${i}.yaml`), 1024), { skipped: 'not valid UTF-8 text' }, `case ${i}`);
-    }
-  });
-
-  it('reads JSON with invalid UTF-8 as encoding/json in Go does (U+FFFD per invalid sequence), flagged lossy', async () => {
-    const json = (prefix: string, ...bad: number[]) => Buffer.concat([Buffer.from(`${prefix}{"a": "x`), Buffer.from(bad), Buffer.from('y"}\n')]);
-    const cases: [Buffer, string][] = [
-      [json('', 0xff), '{"a": "x\uFFFDy"}\n'],
-      [json('\uFEFF \r\n\t', 0xe9), '\uFEFF \r\n\t{"a": "x\uFFFDy"}\n'], // BOM (kept) and white space first
-      [json('', 0xe2, 0x82), '{"a": "x\uFFFDy"}\n'], // one truncated sequence: one replacement
-      [json('', 0xc0, 0xaf), '{"a": "x\uFFFD\uFFFDy"}\n'], // an overlong encoding: two invalid bytes
-      [Buffer.concat([Buffer.from('[{"k": "'), Buffer.from([0xff]), Buffer.from('"}]')]), '[{"k": "\uFFFD"}]'],
-    ];
-    const root = makeTree(Object.fromEntries(cases.map(([bytes], i) => [`bad${i}.json`, bytes])));
-    for (let i = 0; i < cases.length; i++) {
-      assert.deepEqual(await readManifestFile(path.join(root, `bad${i}.json`), 1024), { text: cases[i][1], lossy: true }, `case ${i}`);
-    }
-    // Valid UTF-8 JSON is byte-faithful (no flag); YAML (or anything else) with an invalid byte is still skipped.
-    const more = makeTree({
-      'good.json': '{"a": "café"}',
-      'flow.yaml': Buffer.concat([Buffer.from('a: {b: "'), Buffer.from([0xff]), Buffer.from('"}\n')]),
-      'comment-first.json': Buffer.concat([Buffer.from('# c\n{"a": "'), Buffer.from([0xff]), Buffer.from('"}')]),
+for (const [name, read] of readers) {
+  describe(name, () => {
+    it('reads UTF-8 text', async () => {
+      const root = makeTree({ 'a.yaml': 'kind: Service # naïve ✓ 🚀\n' });
+      assert.deepEqual(await read(path.join(root, 'a.yaml'), 1024), { text: 'kind: Service # naïve ✓ 🚀\n' });
     });
-    assert.deepEqual(await readManifestFile(path.join(more, 'good.json'), 1024), { text: '{"a": "café"}' });
-    assert.deepEqual(await readManifestFile(path.join(more, 'flow.yaml'), 1024), { skipped: 'not valid UTF-8 text' });
-    assert.deepEqual(await readManifestFile(path.join(more, 'comment-first.json'), 1024), { skipped: 'not valid UTF-8 text' });
-  });
 
-  it('reports vanished files and folders by error code', async () => {
-    const root = makeTree({ 'dir/': '' });
-    assert.deepEqual(await readManifestFile(path.join(root, 'missing.yaml'), 1024), { skipped: 'cannot read file: ENOENT' });
-    assert.deepEqual(await readManifestFile(path.join(root, 'dir'), 1024), { skipped: 'not a regular file' });
-    assert.deepEqual(await readManifestFile(path.join(root, 'dir', 'x', 'y.yaml'), 1024), { skipped: 'cannot read file: ENOENT' });
+    it('keeps a UTF-8 BOM in the text', async () => {
+      const root = makeTree({ 'bom.yaml': Buffer.from([0xef, 0xbb, 0xbf, ...Buffer.from('kind: Service\n')]) });
+      const result = await read(path.join(root, 'bom.yaml'), 1024);
+      assert.deepEqual(result, { text: '\ufeffkind: Service\n' });
+    });
+
+    it('reads an empty file and one exactly at the limit', async () => {
+      const root = makeTree({ 'empty.yaml': '', 'exact.yaml': 'x'.repeat(100) });
+      assert.deepEqual(await read(path.join(root, 'empty.yaml'), 100), { text: '' });
+      assert.deepEqual(await read(path.join(root, 'exact.yaml'), 100), { text: 'x'.repeat(100) });
+    });
+
+    it('skips files over the size limit, naming the size and the limit', async () => {
+      const root = makeTree({ 'big.yaml': 'x'.repeat(3 * 1024 + 1) });
+      const result = await read(path.join(root, 'big.yaml'), 2 * 1024);
+      assert.ok('skipped' in result);
+      assert.match(result.skipped, /4 KB \(3073 bytes\)/);
+      assert.match(result.skipped, /size limit of 2 KB/);
+    });
+
+    it('skips binary files with a NUL byte in the first 8 KB, but not later', async () => {
+      const early = Buffer.concat([Buffer.from('kind: x\n'), Buffer.from([0]), Buffer.from('rest')]);
+      const late = Buffer.concat([Buffer.from('#'.repeat(9000)), Buffer.from([0])]);
+      const root = makeTree({ 'early.yaml': early, 'late.yaml': late });
+      assert.deepEqual(await read(path.join(root, 'early.yaml'), 65536), { skipped: 'binary file (contains NUL bytes)' });
+      const lateRead = await read(path.join(root, 'late.yaml'), 65536);
+      assert.ok('text' in lateRead);
+      assert.equal(lateRead.text.length, 9001);
+    });
+
+    it('skips invalid UTF-8', async () => {
+      const cases = [
+        Buffer.from([0x6b, 0x3a, 0x20, 0xff, 0x0a]), // a byte that never occurs in UTF-8
+        Buffer.from([0x6b, 0x3a, 0x20, 0xe2, 0x82]), // truncated sequence at the end
+        Buffer.from([0xc0, 0xaf]), // overlong encoding of "/"
+        Buffer.from('k: caf\xe9\n', 'latin1'),
+      ];
+      const root = makeTree(Object.fromEntries(cases.map((bytes, i) => [`bad${i}.yaml`, bytes])));
+      for (let i = 0; i < cases.length; i++) {
+        assert.deepEqual(await read(path.join(root, `bad${i}.yaml`), 1024), { skipped: 'not valid UTF-8 text' }, `case ${i}`);
+      }
+    });
+
+    it('reads JSON with invalid UTF-8 as encoding/json in Go does (U+FFFD per invalid sequence), flagged lossy', async () => {
+      const json = (prefix: string, ...bad: number[]) => Buffer.concat([Buffer.from(`${prefix}{"a": "x`), Buffer.from(bad), Buffer.from('y"}\n')]);
+      const cases: [Buffer, string][] = [
+        [json('', 0xff), '{"a": "x\uFFFDy"}\n'],
+        [json('\uFEFF \r\n\t', 0xe9), '\uFEFF \r\n\t{"a": "x\uFFFDy"}\n'], // BOM (kept) and white space first
+        [json('', 0xe2, 0x82), '{"a": "x\uFFFDy"}\n'], // one truncated sequence: one replacement
+        [json('', 0xc0, 0xaf), '{"a": "x\uFFFD\uFFFDy"}\n'], // an overlong encoding: two invalid bytes
+        [Buffer.concat([Buffer.from('[{"k": "'), Buffer.from([0xff]), Buffer.from('"}]')]), '[{"k": "\uFFFD"}]'],
+      ];
+      const root = makeTree(Object.fromEntries(cases.map(([bytes], i) => [`bad${i}.json`, bytes])));
+      for (let i = 0; i < cases.length; i++) {
+        assert.deepEqual(await read(path.join(root, `bad${i}.json`), 1024), { text: cases[i][1], lossy: true }, `case ${i}`);
+      }
+      // Valid UTF-8 JSON is byte-faithful (no flag); YAML (or anything else) with an invalid byte is still skipped.
+      const more = makeTree({
+        'good.json': '{"a": "café"}',
+        'flow.yaml': Buffer.concat([Buffer.from('a: {b: "'), Buffer.from([0xff]), Buffer.from('"}\n')]),
+        'comment-first.json': Buffer.concat([Buffer.from('# c\n{"a": "'), Buffer.from([0xff]), Buffer.from('"}')]),
+      });
+      assert.deepEqual(await read(path.join(more, 'good.json'), 1024), { text: '{"a": "café"}' });
+      assert.deepEqual(await read(path.join(more, 'flow.yaml'), 1024), { skipped: 'not valid UTF-8 text' });
+      assert.deepEqual(await read(path.join(more, 'comment-first.json'), 1024), { skipped: 'not valid UTF-8 text' });
+    });
+
+    it('reports vanished files and folders by error code', async () => {
+      const root = makeTree({ 'dir/': '' });
+      assert.deepEqual(await read(path.join(root, 'missing.yaml'), 1024), { skipped: 'cannot read file: ENOENT' });
+      assert.deepEqual(await read(path.join(root, 'dir'), 1024), { skipped: 'not a regular file' });
+      assert.deepEqual(await read(path.join(root, 'dir', 'x', 'y.yaml'), 1024), { skipped: 'cannot read file: ENOENT' });
+    });
+
+    it('reads a file longer than its stat says (as /proc files are), up to the limit', async (t) => {
+      // /proc files are regular files whose stat size is 0: the read must not stop at the stat'ed size.
+      const status = '/proc/self/status';
+      if (!fs.existsSync(status)) {
+        t.skip('no /proc here');
+        return;
+      }
+      assert.equal(fs.statSync(status).size, 0);
+      const whole = await read(status, 1024 * 1024);
+      assert.ok('text' in whole);
+      assert.match(whole.text, /^Name:/);
+      assert.ok(whole.text.length > 100);
+      assert.deepEqual(await read(status, 64), { skipped: 'file grew past the size limit of 64 bytes (maxFileSizeKB) while being read' });
+    });
+
+    it('does not block on a FIFO', async () => {
+      const root = makeTree({});
+      const { execFileSync } = await import('node:child_process');
+      try {
+        execFileSync('mkfifo', [path.join(root, 'pipe.yaml')]);
+      } catch {
+        return; // no mkfifo on this system
+      }
+      assert.deepEqual(await read(path.join(root, 'pipe.yaml'), 1024), { skipped: 'not a regular file' });
+    });
   });
-});
+}
+

@@ -3,7 +3,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { analyzeText, fixAll, fixesForFinding } from '../engine';
 import { CONFIG_FILE_NAME } from '../engine/config';
-import { createGlobMatcher, decodeManifestBytes, discoverFiles, ManifestText, readManifestFile } from '../engine/fileDiscovery';
+import { createGlobMatcher, decodeManifestBytes, discoverFiles, ManifestText, readManifestFileSync } from '../engine/fileDiscovery';
 import { EngineOptions, Finding, Severity } from '../engine/types';
 import { all, oneOf, parseArgs, single, UsageError } from './args';
 import { replaceFileAtomically } from './atomicWrite';
@@ -194,7 +194,8 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
     seen.add(absolutePath);
     const shown = displayPath(absolutePath, cwd);
     progress.update(report.filesChecked + report.skipped.length + 1, shown);
-    const read = await readManifestFile(absolutePath, settings.maxFileSizeKB * 1024);
+    // Blocking: the command line has nothing else to do meanwhile, and a blocking read is far cheaper.
+    const read = readManifestFileSync(absolutePath, settings.maxFileSizeKB * 1024);
     if ('skipped' in read) {
       report.skipped.push({ displayPath: shown, reason: read.skipped });
       return;

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { analyzeText, EngineOptions, Finding } from '../engine';
-import { readManifestFile } from '../engine/fileDiscovery';
+import { ManifestRead, readManifestFile, readManifestFileSync } from '../engine/fileDiscovery';
 import { describeError, Logger } from './logger';
 
 /**
@@ -27,18 +27,26 @@ export interface FileAnalyzer {
   dispose(): void;
 }
 
-/** Reads and analyses on the calling thread. */
+/** Reads and analyses on the calling thread, reading without blocking it. */
 export const IN_PROCESS_ANALYZER: FileAnalyzer = {
   parallelism: 1,
   onMainThread: true,
   async analyze(fsPath, maxBytes, options) {
-    const read = await readManifestFile(fsPath, maxBytes);
-    if ('skipped' in read) return read;
-    const findings = analyzeText(read.text, options).findings;
-    return read.lossy ? { findings, lossy: true } : { findings };
+    return analyzeRead(await readManifestFile(fsPath, maxBytes), options);
   },
   dispose() {},
 };
+
+/** Reads and analyses blocking the calling thread: what a scan worker does with each job. */
+export function analyzeDiskFileSync(fsPath: string, maxBytes: number, options: EngineOptions): DiskFileAnalysis {
+  return analyzeRead(readManifestFileSync(fsPath, maxBytes), options);
+}
+
+function analyzeRead(read: ManifestRead, options: EngineOptions): DiskFileAnalysis {
+  if ('skipped' in read) return read;
+  const findings = analyzeText(read.text, options).findings;
+  return read.lossy ? { findings, lossy: true } : { findings };
+}
 
 /** The worker bundle (`dist/scanWorker.js`) next to the running bundle. */
 export const SCAN_WORKER_SCRIPT = path.join(__dirname, 'scanWorker.js');
@@ -137,10 +145,23 @@ export class SharedScanAnalyzer {
   }
 }
 
+/**
+ * Jobs handed to each worker at once: it answers them in order, and the next one is already waiting
+ * in its message queue when it finishes one, instead of a round trip through the main thread later.
+ * More would only let a worker stuck on a large file hold files another worker could take.
+ */
+const JOBS_QUEUED_PER_WORKER = 2;
+
+interface WorkerSlot {
+  worker: Worker;
+  /** Jobs posted to it and not yet answered, oldest first (it answers in this order). */
+  assigned: Pending[];
+}
+
 class WorkerPool implements FileAnalyzer {
   readonly parallelism: number;
   readonly onMainThread = false;
-  private readonly workers: { worker: Worker; busy: Pending | undefined }[] = [];
+  private readonly workers: WorkerSlot[] = [];
   private readonly queue: Pending[] = [];
   private nextId = 0;
   private broken = false;
@@ -150,7 +171,7 @@ class WorkerPool implements FileAnalyzer {
     this.parallelism = count;
     for (let index = 0; index < count; index++) {
       const worker = new Worker(script);
-      const slot = { worker, busy: undefined as Pending | undefined };
+      const slot: WorkerSlot = { worker, assigned: [] };
       worker.on('message', (reply: WorkerReply) => this.onReply(slot, reply));
       worker.on('error', (error) => this.onFailure(`a scan worker failed: ${describeError(error)}`));
       worker.on('exit', (code) => {
@@ -181,21 +202,23 @@ class WorkerPool implements FileAnalyzer {
     this.rerunInProcess();
   }
 
+  /** Hands queued jobs to the least loaded workers, up to JOBS_QUEUED_PER_WORKER each. */
   private dispatch(): void {
-    for (const slot of this.workers) {
-      if (slot.busy !== undefined) continue;
-      const next = this.queue.shift();
-      if (next === undefined) return;
-      slot.busy = next;
-      slot.worker.ref();
-      slot.worker.postMessage(next.job);
+    for (let depth = 0; depth < JOBS_QUEUED_PER_WORKER; depth++) {
+      for (const slot of this.workers) {
+        if (slot.assigned.length > depth) continue;
+        const next = this.queue.shift();
+        if (next === undefined) return;
+        slot.assigned.push(next);
+        slot.worker.ref();
+        slot.worker.postMessage(next.job);
+      }
     }
   }
 
-  private onReply(slot: { worker: Worker; busy: Pending | undefined }, reply: WorkerReply): void {
-    const pending = slot.busy;
-    slot.busy = undefined;
-    slot.worker.unref();
+  private onReply(slot: WorkerSlot, reply: WorkerReply): void {
+    const pending = slot.assigned.shift();
+    if (slot.assigned.length === 0) slot.worker.unref();
     if (pending !== undefined && pending.job.id === reply.id) {
       if ('error' in reply) pending.reject(new Error(reply.error));
       else pending.resolve(reply.analysis);
@@ -213,8 +236,8 @@ class WorkerPool implements FileAnalyzer {
   }
 
   private rerunInProcess(): void {
-    const stranded = [...this.workers.map((slot) => slot.busy), ...this.queue].filter((pending): pending is Pending => pending !== undefined);
-    for (const slot of this.workers) slot.busy = undefined;
+    const stranded = [...this.workers.flatMap((slot) => slot.assigned), ...this.queue];
+    for (const slot of this.workers) slot.assigned = [];
     this.queue.length = 0;
     for (const { job, resolve, reject } of stranded) {
       IN_PROCESS_ANALYZER.analyze(job.fsPath, job.maxBytes, job.options).then(resolve, reject);

@@ -16,11 +16,15 @@ import { Folder, WorkspaceFolderList } from './workspaceFolders';
 import { fsPathToUri, isPathInside, uriToFsPath } from './uris';
 
 const PROGRESS_EVERY_FILES = 25;
-/** Files queued per worker, so a worker never waits for the main thread to hand it the next one. */
-const FILES_IN_FLIGHT_PER_WORKER = 4;
+/**
+ * Files being analysed per worker while the scan waits to publish the oldest: enough that a large
+ * file at the head of the line does not leave the other workers idle.
+ */
+const FILES_IN_FLIGHT_PER_WORKER = 16;
 
 interface ScanProgress {
-  report(percentage: number, message: string): void;
+  /** `percentage` is left out while the number of files is not known yet. */
+  report(percentage: number | undefined, message: string): void;
   done(): void;
 }
 
@@ -130,29 +134,30 @@ export class WorkspaceScanner {
       return false;
     }
     progress.report(0, `Listing files in ${folder.name}`);
-    const paths: string[] = [];
     const onSkip = (fsPath: string, why: string) => {
       this.logger.info(`Skipped ${fsPath}: ${why}`);
       result.filesSkipped++;
     };
-    for await (const fsPath of discoverFiles(folder.fsPath, { exclude: settings.exclude, signal, onSkip })) {
-      paths.push(fsPath);
-    }
-    // Several files are analysed at once (on the analyzer's workers); results are published in file
+    // Files are handed to the analyzer as the listing finds them (the workers start on the first
+    // files while the folder is still being walked), several at once; results are published in file
     // order, so the outcome does not depend on which worker finishes first.
     const inFlight: { index: number; publish: Promise<() => DiskCheckOutcome> }[] = [];
     const window = analyzer.onMainThread ? 1 : analyzer.parallelism * FILES_IN_FLIGHT_PER_WORKER;
+    let listed: number | undefined; // the folder's file count, once the listing has ended
     const publishOldest = async () => {
       const { index, publish } = inFlight.shift()!;
       const outcome = (await publish)();
       if (outcome === 'checked') result.filesScanned++;
       else if (outcome === 'skipped') result.filesSkipped++;
       if (index % PROGRESS_EVERY_FILES === 0) {
-        progress.report(Math.floor((index / paths.length) * 100), `${folder.name}: ${index}/${paths.length} files`);
+        const done = `${folder.name}: ${index}/${listed ?? '…'} files`;
+        progress.report(listed === undefined ? undefined : Math.floor((index / listed) * 100), done);
       }
     };
-    for (let index = 0; index < paths.length && !signal.aborted; index++) {
-      const uri = fsPathToUri(paths[index]);
+    let index = 0;
+    for await (const fsPath of discoverFiles(folder.fsPath, { exclude: settings.exclude, signal, onSkip })) {
+      const uri = fsPathToUri(fsPath);
+      index++;
       if (seen.has(uri)) continue; // nested workspace folders list the same file twice
       seen.add(uri);
       inFlight.push({ index, publish: this.checker.analyzeDiskFile(uri, analyzer) });
@@ -160,6 +165,7 @@ export class WorkspaceScanner {
       // On the main thread (no workers) the analysis itself ran here: let requests through between files.
       if (analyzer.onMainThread) await yieldToEventLoop();
     }
+    listed = index;
     while (inFlight.length > 0) await publishOldest();
     return true;
   }
@@ -198,7 +204,7 @@ export class WorkspaceScanner {
         abort.abort();
       });
       return {
-        report: (percentage, message) => reporter.report(percentage, message),
+        report: (percentage, message) => (percentage === undefined ? reporter.report(message) : reporter.report(percentage, message)),
         done: () => {
           cancellation.dispose();
           reporter.done();
