@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeDetailed, analyzeText } from '../../server/src/engine/analyze';
-import { analyze, brief, covered, lint, yaml } from '../support/engine';
+import { analyze, brief, codes, covered, lint, yaml } from '../support/engine';
 
 const options = { allowedCidrs: [], rules: {} };
 
@@ -90,6 +90,28 @@ describe('analyzeText: what go-yaml accepts is not skipped as unparsable', () =>
       const result = analyze(text);
       assert.deepEqual(result.findings, [], text);
       assert.ok(result.unparsableDocuments >= 1, text);
+    }
+  });
+
+  it('a quoted scalar that ends with an escaped quote is not closed (the yaml package would take it as closed)', () => {
+    // The yaml Lexer cuts an unclosed quoted scalar at a marker or a line indented too little; ending
+    // in `''` or `\"` it then looks closed to the yaml package, which reads the lines after it as keys.
+    // go-yaml reads on inside the string: no Service spec there, and a marker in it is an error.
+    const service = ['apiVersion: v1', 'kind: Service', 'spec:', '  externalIPs: [1.2.3.4]'];
+    for (const text of [
+      yaml(...service, 'metadata:', "  name: '''", '---', "x: 'y'"),
+      yaml('apiVersion: v1', 'kind: Service', 'metadata:', "  name: 'it''", 'spec:', '  externalIPs: [1.2.3.4]', '---', "x: 'y'"),
+      yaml(...service, 'metadata:', '  name: "a\\"', '---', 'x: "y"'),
+      yaml(...service, 'metadata:', "  name: 'it''"),
+    ]) {
+      const result = analyze(text); // also checks that each document parsed alone reads the same
+      assert.deepEqual(result.findings, [], text);
+      assert.equal(result.unparsableDocuments, 1, text);
+    }
+    // Properly closed ones, and one continued on a line indented too little (go-yaml reads it whole).
+    for (const name of ["'it''s'", "''''", '"a\\\\"', '""', "'it''\n  more'"]) {
+      const text = yaml(...service, 'metadata:', `  name: ${name}`, '---', "x: 'y'");
+      assert.deepEqual(codes(analyze(text).findings), ['external-ips'], text);
     }
   });
 });

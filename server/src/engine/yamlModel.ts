@@ -3,7 +3,7 @@
 // keys mean what they decode to, and `!!binary` scalars decode to their bytes. Where decoders could
 // disagree (duplicate keys, a key both explicit and merged), every candidate value is returned, so a
 // rule that checks all of them cannot be walked around by choosing the other reading.
-import { Alias, Composer, CST, Document, isAlias, isMap, isScalar, isSeq, Pair, Parser, Scalar, visit, YAMLMap, YAMLSeq } from 'yaml';
+import { Alias, Composer, CST, Document, isAlias, isMap, isScalar, isSeq, Lexer, Pair, Parser, Scalar, visit, YAMLMap, YAMLParseError, YAMLSeq } from 'yaml';
 import { guardedTokens, NestingLimits } from './nestingGuard';
 
 export type ValueNode = Scalar | YAMLMap | YAMLSeq;
@@ -100,15 +100,56 @@ const PARSE_OPTIONS = {
  */
 function parseDocuments(text: string, nestingLimits?: NestingLimits): Document.Parsed[] {
   const composer = new Composer(PARSE_OPTIONS);
-  const tokens = nestingLimits ? parseTokens(guardedTokens(text, nestingLimits)) : new Parser().parse(text);
-  return Array.from(composer.compose(errorsInTheirDocument(tokens))) as Document.Parsed[];
+  const unclosed: number[] = [];
+  const lexemes = nestingLimits ? guardedTokens(text, nestingLimits) : new Lexer().lex(text);
+  const documents = Array.from(composer.compose(errorsInTheirDocument(parseTokens(lexemes, unclosed)))) as Document.Parsed[];
+  for (const offset of unclosed) {
+    let document = documents[0];
+    for (const candidate of documents) if (candidate.range[0] <= offset) document = candidate;
+    document?.errors.push(new YAMLParseError([offset, offset + 1], 'MISSING_CHAR', 'Missing closing quote: the quoted scalar ends with an escaped quote'));
+  }
+  return documents;
 }
 
-/** What `Parser.parse` does with its own Lexer, from tokens lexed elsewhere. */
-function* parseTokens(lexemes: Iterable<string>): Generator<CST.Token> {
+/**
+ * What `Parser.parse` does with its own Lexer, from tokens lexed elsewhere. Also notes (in `unclosed`)
+ * where a quoted scalar starts that ends with an escaped quote (`'it''`, `"a\"`): the yaml Lexer ends
+ * a quoted scalar with no closing quote before a document marker or a line indented too little, and
+ * if its last character is then a quote, the yaml package takes it for the closing one and reports
+ * nothing. go-yaml reads on to the real closing quote, past those lines (or fails at a marker or at
+ * the end of the text), so such a document must count as unparsable, not as what the yaml package read.
+ */
+function* parseTokens(lexemes: Iterable<string>, unclosed: number[]): Generator<CST.Token> {
   const parser = new Parser();
-  for (const lexeme of lexemes) yield* parser.next(lexeme);
+  let scalarSource = false; // after the scalar control token comes a plain or block scalar's source
+  for (const lexeme of lexemes) {
+    if (!scalarSource && endsWithEscapedQuote(lexeme)) unclosed.push(parser.offset);
+    scalarSource = lexeme === CST.SCALAR;
+    yield* parser.next(lexeme);
+  }
   yield* parser.end();
+}
+
+/**
+ * Whether a lexeme is a quoted scalar whose last character is a quote that does not close it, by the
+ * yaml Lexer's own search for the closing quote (`''` is an escaped `'`; `"` after an odd number of
+ * backslashes is escaped).
+ */
+function endsWithEscapedQuote(lexeme: string): boolean {
+  const quote = lexeme.charCodeAt(0);
+  if ((quote !== 39 && quote !== 34) || lexeme.length < 2 || lexeme.charCodeAt(lexeme.length - 1) !== quote) return false;
+  let end = lexeme.indexOf(lexeme[0], 1);
+  if (quote === 39) {
+    while (end !== -1 && lexeme.charCodeAt(end + 1) === 39) end = lexeme.indexOf("'", end + 2);
+  } else {
+    while (end !== -1) {
+      let backslashes = 0;
+      while (lexeme.charCodeAt(end - 1 - backslashes) === 92) backslashes++;
+      if (backslashes % 2 === 0) break;
+      end = lexeme.indexOf('"', end + 1);
+    }
+  }
+  return end !== lexeme.length - 1;
 }
 
 /**
