@@ -93,11 +93,15 @@ export function assertSplitMatchesLexer(text: string): void {
   assert.equal(chunks[0].start, 0);
   for (let i = 1; i < chunks.length; i++) assert.equal(chunks[i].start, chunks[i - 1].end);
   assert.equal(chunks[chunks.length - 1].end, text.length);
+  // The split is at line-start markers. A `---` after indentation that ends an unclosed flow collection
+  // also starts a document, inside a chunk: the chunk's own parse sees it (and `analyze` compares the
+  // document counts).
+  const lineStartMarkers = markers.starts.filter((start) => start === 0 || text[start - 1] === '\n' || text[start - 1] === '\uFEFF');
   const splitStarts = chunks.slice(1).map((chunk) => chunk.start);
-  const lexerStarts = markers.starts.filter((start) => start >= chunks[0].end);
+  const lexerStarts = lineStartMarkers.filter((start) => start >= chunks[0].end);
   assert.deepEqual(splitStarts, lexerStarts, `the split disagrees with the Lexer's --- markers:\n${JSON.stringify(text)}`);
   // Markers the split leaves inside the first chunk: only the first document's own `---`.
-  assert.ok(markers.starts.filter((start) => start < chunks[0].end).length <= 1, `two documents in the first chunk:\n${JSON.stringify(text)}`);
+  assert.ok(lineStartMarkers.filter((start) => start < chunks[0].end).length <= 1, `two documents in the first chunk:\n${JSON.stringify(text)}`);
 }
 
 export function lint(text: string, options: Partial<EngineOptions> = {}): Finding[] {

@@ -226,6 +226,23 @@ describe('per-document split and parse', () => {
     assert.deepEqual(lint(notMarkers).map((f) => f.documentIndex), [1]);
   });
 
+  it('asks the Lexer only around quotes that may never close, and finds every marker elsewhere', () => {
+    // Apostrophes in comments and plain scalars open nothing; an unclosed quote in a later document
+    // still swallows every marker after it. Each case is checked against the Lexer by `analyze`.
+    const prose = yaml("# it's here", "note: don't") ;
+    const texts = [
+      prose + yaml('---') + svc() + yaml('---') + prose + yaml('---') + svc('5.6.7.8'),
+      prose + yaml('---') + svc() + yaml('---', 'data: "open', '---') + svc('5.6.7.8') + yaml('---') + svc('9.9.9.9'),
+      yaml('---', "a: 'open", '---') + svc() + yaml('---', 'b: "x\\"', '---') + svc('5.6.7.8'),
+      svc() + yaml('---', "a: 'it''s'", '---', 'b: "c"', '---', "# won't", '---') + svc('5.6.7.8'),
+    ];
+    const expected = [[1, 3], [1], [], [0, 4]];
+    texts.forEach((text, index) => {
+      assert.deepEqual(analyze(text).findings.map((f) => f.documentIndex), expected[index], text);
+      assert.ok(splitDocuments(text), text);
+    });
+  });
+
   it('keeps leading comments with the first document, where suppressions apply', () => {
     const text = yaml('# kube-mitm-guard-disable-file external-ips', '', '---') + svc() + yaml('---') + svc('5.6.7.8');
     assert.equal(splitDocuments(text)?.length, 2);
@@ -304,6 +321,8 @@ describe('per-document split and parse', () => {
       '!!binary ZXh0ZXJuYWxJUHM=: [3.3.3.3]\n', '# kube-mitm-guard-disable-next-line external-ips\n', '# kube-mitm-guard-disable-file\n',
       'kind: Role\napiVersion: rbac.authorization.k8s.io/v1\nrules: [{apiGroups: [""], resources: ["*"], verbs: [patch]}]\n', ']\n', '}\n', '"\n', 'a: [\n',
       '---x\n', ' ---\n', '\r', 'b: {{ .Values.x }}\n', '- item\n', '  nested: value\n', '---\n...\n',
+      // Quotes that may or may not open a scalar, close one, or be escaped (the split lexes around them).
+      "# it's\n", "c: don't\n", "d: 'it''s'\n", "e: ''\n", "f: '''\n", 'g: "a\\"b"\n', 'h: \\"\n', 'i: "x\\\\"\n', "'k': v\n",
     ];
     let seed = 20240607;
     // mulberry32

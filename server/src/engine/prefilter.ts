@@ -1,4 +1,4 @@
-import { CST, Lexer } from 'yaml';
+import { CST, Lexer, Parser } from 'yaml';
 
 // A sound text pre-check: a text (one YAML document, or a whole file) can only yield findings when the
 // words a finding needs can be decoded from it. A finding needs, in one decoded scalar each:
@@ -126,7 +126,7 @@ export interface DocumentChunk {
  * quoted scalar and flow collection at such a line (only `\n` starts a line for it; a `---` followed by
  * a space, tab, line break or the end of the text is a marker). A first chunk that is only blank and
  * comment lines is kept with the next one (the parser gives those comments to the first document).
- * After a quote that may never be closed (see `unterminatedQuoteBound`), the yaml Lexer finds the markers.
+ * From a quote that may never be closed (see `unclosableQuotes`), the yaml Lexer decides where markers are.
  *
  * Returns undefined when the text has what couples documents or what this split does not model:
  * `...` end markers (a bare document may follow, and comments after one belong to the next document),
@@ -137,22 +137,23 @@ export interface DocumentChunk {
 export function splitDocuments(text: string, memo?: SplitMemo): DocumentChunk[] | undefined {
   if (hasUnmodelledStructure(text)) return undefined;
   const starts = [0];
-  const bound = unterminatedQuoteBound(text);
+  const dangers = unclosableQuotes(text);
+  const bound = dangers.length > 0 ? dangers[0] : text.length;
   for (let at = text.indexOf('\n---'); at !== -1 && at < bound; at = text.indexOf('\n---', at + 4)) {
     if (isMarkerEnd(text.charCodeAt(at + 4))) starts.push(at + 1);
   }
-  // Past the bound a quote may run to the end of the text: the Lexer decides, from the last marker
-  // before the bound (where it starts afresh, as a text of its own does). It only finds markers at a
-  // `\n---` (as the loop above): with none after that marker, there is nothing to lex for.
-  if (bound < text.length && hasMarkerCandidate(text, starts[starts.length - 1])) {
+  // From the first quote that may never close, the Lexer decides, starting afresh at the last marker
+  // before it (as a text of its own does). It only finds markers at a `\n---` (as the loop above):
+  // with none after that marker, there is nothing to lex for.
+  if (dangers.length > 0 && hasMarkerCandidate(text, starts[starts.length - 1])) {
     const from = starts[starts.length - 1];
     const tail = text.slice(from);
     if (memo?.tail !== tail) {
-      const offsets = markerOffsets(tail);
+      const offsets = markerOffsets(tail, dangers.map((at) => at - from));
       if (memo) Object.assign(memo, { tail, offsets });
-      for (const offset of offsets) if (offset > 0) starts.push(from + offset);
+      for (const offset of offsets) starts.push(from + offset);
     } else {
-      for (const offset of memo.offsets) if (offset > 0) starts.push(from + offset);
+      for (const offset of memo.offsets) starts.push(from + offset);
     }
   }
   if (starts.length > 1 && starts[1] > 0 && isBlankOrComments(text, 0, starts[1])) starts.splice(1, 1);
@@ -164,40 +165,112 @@ export function splitDocuments(text: string, memo?: SplitMemo): DocumentChunk[] 
 }
 
 /**
- * How many documents a full parse finds in a chunk returned by `splitDocuments`, without parsing it:
- * a chunk after the first starts at `---`, which always starts exactly one document; the first chunk
- * holds one unless it is only blank and comment lines (then it is the whole text).
+ * How many documents a full parse finds in a chunk returned by `splitDocuments`, mostly without parsing
+ * it: a chunk after the first starts at `---`, which always starts exactly one document; the first
+ * chunk holds one unless it is only blank and comment lines (then it is the whole text). One more
+ * way to start a document: a `---` after indentation that ends an unclosed flow collection (the yaml
+ * Lexer's flow error path reads the rest of the line as a line start). Chunks with such a line are rare
+ * and counted by the yaml Parser.
  */
 export function chunkDocumentCount(chunkText: string): number {
+  if (hasIndentedMarkerCandidate(chunkText)) {
+    let documents = 0;
+    for (const token of new Parser().parse(chunkText)) if (token.type === 'document') documents++;
+    return documents;
+  }
   return isBlankOrComments(chunkText, 0, chunkText.length) ? 0 : 1;
 }
 
-/** Offsets of the `---` markers the yaml Lexer finds (counting offsets as the yaml Parser does). */
-function markerOffsets(text: string): number[] {
-  const offsets: number[] = [];
-  let offset = 0;
-  let scalarSource = false;
-  for (const token of new Lexer().lex(text)) {
-    // After the scalar control token comes a scalar's source, which may read `---` too.
-    const type: string | null = scalarSource ? 'scalar source' : CST.tokenType(token);
-    scalarSource = type === 'scalar';
-    if (type === 'doc-start') offsets.push(offset);
-    // These control tokens stand for no source text.
-    if (type !== 'doc-mode' && type !== 'flow-error-end' && type !== 'scalar') offset += token.length;
+/** Whether a line holds `---` (a marker candidate) after spaces or tabs. */
+function hasIndentedMarkerCandidate(text: string): boolean {
+  for (let at = text.indexOf('---'); at !== -1; at = text.indexOf('---', at + 3)) {
+    let lineStart = at;
+    while (lineStart > 0 && (text.charCodeAt(lineStart - 1) === 32 || text.charCodeAt(lineStart - 1) === 9)) lineStart--;
+    if (lineStart < at && lineStart > 0 && text.charCodeAt(lineStart - 1) === 10 && isMarkerEnd(text.charCodeAt(at + 3))) return true;
   }
-  return offsets;
+  return false;
 }
 
 /**
- * The lexer ends a quoted scalar at a marker line only when the scalar has a closing quote somewhere
- * later in the text; without one the scalar runs to the end of the text, markers included. A quote
- * before the returned offset is closed: for `"` the last one after an even number of backslashes
- * closes any opened before it; for `'` the last run of an odd number of quotes (`''` is an escaped
- * quote) does; a quote at or after it (the bound itself included) may open a scalar that never
- * closes. Every quote character counts as a possible opener, so the bound errs early.
+ * Offsets of the `---` markers after the first in a text that starts at one, as the yaml Lexer finds
+ * them (counting offsets as the yaml Parser does). `dangers` (ascending) are the only quotes that could
+ * open a scalar never closed, which would run to the end of the text, markers included; everywhere
+ * else each `\n---` marker candidate is a marker (see `splitDocuments`). So the Lexer runs only from
+ * the last marker before a danger until it has passed it, and each stretch in between is scanned.
  */
-function unterminatedQuoteBound(text: string): number {
-  let bound = Number.POSITIVE_INFINITY;
+function markerOffsets(text: string, dangers: readonly number[]): number[] {
+  const offsets: number[] = [];
+  let lexed: LexedStretch | undefined;
+  let scannedTo = 1; // candidates before this were decided (the text's own marker is at 0)
+  for (const danger of dangers) {
+    if (lexed !== undefined && lexed.end > danger) continue; // the Lexer already went past it
+    const candidates = markerCandidates(text, scannedTo, danger);
+    offsets.push(...candidates);
+    // Start afresh at the last marker before the danger, or go on where the Lexer stopped.
+    if (candidates.length > 0 || lexed === undefined) lexed = new LexedStretch(text, candidates.length > 0 ? candidates[candidates.length - 1] : 0);
+    offsets.push(...lexed.markersUpTo(danger));
+    if (lexed.end >= text.length) return offsets; // a scalar ran to the end, or the text ended
+    scannedTo = lexed.end;
+  }
+  offsets.push(...markerCandidates(text, scannedTo, text.length));
+  return offsets;
+}
+
+/** The yaml Lexer run from a marker, token by token, as far as asked. */
+class LexedStretch {
+  /** Offset in the text just past the last token taken. */
+  end: number;
+  private readonly tokens: Iterator<string>;
+  private scalarSource = false;
+
+  constructor(
+    text: string,
+    private readonly start: number,
+  ) {
+    this.end = start;
+    this.tokens = new Lexer().lex(text.slice(start))[Symbol.iterator]();
+  }
+
+  /** Takes tokens until one ends past `offset`; returns the markers among them, except the starting one. */
+  markersUpTo(offset: number): number[] {
+    const markers: number[] = [];
+    while (this.end <= offset) {
+      const next = this.tokens.next();
+      if (next.done === true) {
+        this.end = Number.POSITIVE_INFINITY;
+        break;
+      }
+      const token = next.value;
+      // After the scalar control token comes a scalar's source, which may read `---` too.
+      const type: string | null = this.scalarSource ? 'scalar source' : CST.tokenType(token);
+      this.scalarSource = type === 'scalar';
+      if (type === 'doc-start' && this.end > this.start) markers.push(this.end);
+      // These control tokens stand for no source text.
+      if (type !== 'doc-mode' && type !== 'flow-error-end' && type !== 'scalar') this.end += token.length;
+    }
+    return markers;
+  }
+}
+
+/** Starts of the `---` marker candidates (see `isMarkerEnd`) in [from, to]. */
+function markerCandidates(text: string, from: number, to: number): number[] {
+  const starts: number[] = [];
+  for (let at = text.indexOf('\n---', from - 1); at !== -1 && at < to; at = text.indexOf('\n---', at + 4)) {
+    if (isMarkerEnd(text.charCodeAt(at + 4))) starts.push(at + 1);
+  }
+  return starts;
+}
+
+/**
+ * The quotes that may open a scalar the yaml Lexer never closes, ascending. The Lexer ends a quoted
+ * scalar at a marker line only when the scalar has a closing quote somewhere later in the text;
+ * without one the scalar runs to the end of the text, markers included. A quote before the last
+ * closing one of its kind is closed: for `"` the last one after an even number of backslashes closes
+ * any opened before it; for `'` the last run of an odd number of quotes (`''` is an escaped quote)
+ * does. Every quote from there on (that closing one included) counts, so the list errs long.
+ */
+function unclosableQuotes(text: string): number[] {
+  const dangers: number[] = [];
   const firstDouble = text.indexOf('"');
   if (firstDouble !== -1) {
     let closing = -1;
@@ -206,7 +279,7 @@ function unterminatedQuoteBound(text: string): number {
       while (text.charCodeAt(at - 1 - backslashes) === 92) backslashes++;
       if (backslashes % 2 === 0) closing = at;
     }
-    bound = Math.min(bound, closing === -1 ? firstDouble : closing);
+    pushAll(dangers, text, '"', closing === -1 ? firstDouble : closing);
   }
   const firstSingle = text.indexOf("'");
   if (firstSingle !== -1) {
@@ -217,9 +290,14 @@ function unterminatedQuoteBound(text: string): number {
       if ((at - runStart + 1) % 2 === 1) closing = runStart;
       else at = runStart > 0 ? text.lastIndexOf("'", runStart - 1) : -1;
     }
-    bound = Math.min(bound, closing === -1 ? firstSingle : closing);
+    pushAll(dangers, text, "'", closing === -1 ? firstSingle : closing);
   }
-  return bound;
+  return dangers.sort((a, b) => a - b);
+}
+
+/** Pushes the offsets of every `quote` in the text from `from` on. */
+function pushAll(offsets: number[], text: string, quote: string, from: number): void {
+  for (let at = text.indexOf(quote, from); at !== -1; at = text.indexOf(quote, at + 1)) offsets.push(at);
 }
 
 /** Whether a `\n---` that the Lexer could take for a marker follows `from`. */
