@@ -57,8 +57,9 @@ export function formatProblem(p) {
 
 export class CodeServerSession {
   /**
-   * @param {{ vsix?: string | null, settings?: object, payload?: (session: CodeServerSession) => [string, string][], onConsole?: (message: import('playwright-core').ConsoleMessage) => void }} [options]
-   *   vsix: the VSIX to install (null: install nothing); payload: workbench payload entries for the
+   * @param {{ vsix?: string | null, extraVsix?: string[], settings?: object, payload?: (session: CodeServerSession) => [string, string][], onConsole?: (message: import('playwright-core').ConsoleMessage) => void }} [options]
+   *   vsix: the VSIX to install (null: install nothing); extraVsix: more VSIXs installed alongside it
+   *   (e.g. a reference extension for a benchmark); payload: workbench payload entries for the
    *   page URL, computed once the port is known (e.g. extensionDevelopmentPath / extensionTestsPath
    *   as vscode-remote URIs, see remoteUri()); onConsole: receives the page's console messages (the extension host's console included).
    */
@@ -85,7 +86,7 @@ export class CodeServerSession {
   /** @type {any} */ page;
   serverLog = '';
 
-  async #start({ vsix = vsixPath(), settings = {}, payload, onConsole }) {
+  async #start({ vsix = vsixPath(), extraVsix = [], settings = {}, payload, onConsole }) {
     const entry = codeServerEntry();
     this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kmg-e2e-'));
     this.workspace = path.join(this.tmp, 'workspace');
@@ -101,12 +102,13 @@ export class CodeServerSession {
     delete env.VSCODE_IPC_HOOK_CLI;
     const common = ['--user-data-dir', this.userData, '--extensions-dir', this.extensionsDir];
 
-    // Install the VSIX offline into the fresh extensions folder.
-    if (vsix !== null) {
-      const out = execFileSync(process.execPath, [entry, ...common, '--install-extension', vsix], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    // Install the VSIX(s) offline into the fresh extensions folder, in one CLI call.
+    const vsixs = [...(vsix === null ? [] : [vsix]), ...extraVsix];
+    if (vsixs.length > 0) {
+      const out = execFileSync(process.execPath, [entry, ...common, ...vsixs.flatMap((v) => ['--install-extension', v])], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       const installed = fs.readdirSync(this.extensionsDir).filter((d) => !d.startsWith('.') && d !== 'extensions.json');
-      if (installed.length === 0) throw new Error(`--install-extension installed nothing:\n${out}`);
-      log(`installed ${path.basename(vsix)} -> ${installed.join(', ')}`);
+      if (installed.length < vsixs.length) throw new Error(`--install-extension installed ${installed.length} of ${vsixs.length} VSIXs:\n${out}`);
+      log(`installed ${vsixs.map((v) => path.basename(v)).join(', ')} -> ${installed.join(', ')}`);
     }
 
     fs.mkdirSync(path.join(this.userData, 'User'), { recursive: true });
