@@ -59,6 +59,11 @@ describe('language server: workspace scan on worker threads', () => {
 
   /** OS threads of a process (Linux): each worker thread adds at least one. */
   const threadCount = (pid: number): number => fs.readdirSync(`/proc/${pid}/task`).length;
+  /** The nice value of a thread: field 19 of its stat line (counted after the command name's `)`). */
+  const niceOf = (pid: number, threadId: string | number): number => {
+    const stat = fs.readFileSync(`/proc/${pid}/task/${threadId}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  };
 
   it('keeps the workers for the next scan, ends them on shutdown, and the server exits promptly', async () => {
     const client = await LspTestClient.start({ folders: [workspace.root], env: { KUBE_MITM_GUARD_SCAN_WORKERS: '2' } });
@@ -66,6 +71,11 @@ describe('language server: workspace scan on worker threads', () => {
       await client.waitForScans(1, 60_000);
       const pid = client.pid!;
       const withWorkers = threadCount(pid);
+      // The workers run nicer than the main thread (which answers requests); every other thread keeps its priority.
+      const mainNice = niceOf(pid, pid);
+      const nices = fs.readdirSync(`/proc/${pid}/task`).map((threadId) => niceOf(pid, threadId));
+      assert.equal(nices.filter((nice) => nice === Math.min(19, mainNice + 5)).length, 2, `nice values: ${nices.join(' ')}`);
+      assert.equal(nices.filter((nice) => nice === mainNice).length, nices.length - 2);
       await client.request<RescanResult>(RESCAN);
       assert.ok(client.logs.some((line) => /on 2 worker thread\(s\), kept from the last scan/.test(line)), client.logs.join('\n'));
       assert.equal(threadCount(pid), withWorkers, 'no new workers for the second scan');
