@@ -86,6 +86,9 @@ describe('analyzeText: what go-yaml accepts is not skipped as unparsable', () =>
       yaml('apiVersion: v1', 'kind: Service', 'spec:', '  type: a', ' b', '  externalIPs: [1.2.3.4]'),
       yaml('apiVersion: v1', 'kind: Service', 'metadata: {name: "a', '---', 'b"}', 'spec: {externalIPs: [1.2.3.4]}'),
       yaml('apiVersion: v1', 'kind: Service', 'spec:', '\texternalIPs: [1.2.3.4]'),
+      // An alias to an anchor defined nowhere, or only after it: go-yaml rejects "unknown anchor".
+      yaml('apiVersion: v1', 'kind: Service', 'spec:', '  externalIPs: [*nowhere, 1.2.3.4]'),
+      yaml('apiVersion: v1', 'kind: Service', 'spec:', '  externalIPs: [*later, &later 1.2.3.4]'),
     ]) {
       const result = analyze(text);
       assert.deepEqual(result.findings, [], text);

@@ -108,7 +108,39 @@ function parseDocuments(text: string, nestingLimits?: NestingLimits): Document.P
     for (const candidate of documents) if (candidate.range[0] <= offset) document = candidate;
     document?.errors.push(new YAMLParseError([offset, offset + 1], 'MISSING_CHAR', 'Missing closing quote: the quoted scalar ends with an escaped quote'));
   }
+  for (const document of documents) {
+    // An alias is written `*name`: documents without a `*` have none to check.
+    const asterisk = text.indexOf('*', document.range[0]);
+    if (document.errors.length > 0 || asterisk === -1 || asterisk >= document.range[2]) continue;
+    const alias = firstUnknownAlias(document);
+    if (alias !== undefined) {
+      const at = alias.range?.[0] ?? document.range[0];
+      document.errors.push(new YAMLParseError([at, at + 1], 'BAD_ALIAS', `Unknown anchor "${alias.source}": no node before this alias has it`));
+    }
+  }
   return documents;
+}
+
+/**
+ * The first alias whose anchor no node before it defines. The yaml package composes such an alias
+ * (it only fails when the value is read); go-yaml rejects the document ("unknown anchor referenced"),
+ * so it must not count as parsed.
+ */
+function firstUnknownAlias(document: Document): Alias | undefined {
+  const defined = new Set<string>();
+  let unknown: Alias | undefined;
+  visit(document, {
+    Node(_key, node) {
+      if (isAlias(node)) {
+        if (defined.has(node.source)) return undefined;
+        unknown = node;
+        return visit.BREAK;
+      }
+      if (node.anchor !== undefined) defined.add(node.anchor);
+      return undefined;
+    },
+  });
+  return unknown;
 }
 
 /**
