@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, State, TransportKind } from 'vscode-languageclient/node';
 import { RESCAN_REQUEST, RescanResult, SETTINGS_SECTION, STATUS_NOTIFICATION, StatusParams } from '../../server/src/lsp/protocol';
 import { LanguageStatus } from './languageStatus';
+import type { CodeCacheOutcome } from './loader';
 import { RestartingErrorHandler } from './restartingErrorHandler';
 
 /** The client id doubles as the settings prefix, so `kubeMitmGuard.trace.server` controls protocol tracing. */
@@ -18,8 +19,16 @@ const DOCUMENT_SELECTOR: { scheme: string; language: string }[] = ['file', 'unti
 
 let client: LanguageClient | undefined;
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+const CODE_CACHE_MESSAGES: Record<CodeCacheOutcome, string> = {
+  'from-cache': 'loaded from the code cache',
+  compiled: 'compiled (the code cache is written for the next start)',
+  'cache-rejected': 'compiled: V8 rejected the code cache (it is rewritten for the next start)',
+};
+
+/** `codeCache`: how loader.ts loaded this bundle (logged, so the cache's use can be seen and tested). */
+export async function activate(context: vscode.ExtensionContext, codeCache?: CodeCacheOutcome): Promise<void> {
   const output = vscode.window.createOutputChannel(OUTPUT_CHANNEL_NAME, { log: true });
+  if (codeCache !== undefined) output.appendLine(`[client] Extension code ${CODE_CACHE_MESSAGES[codeCache]}.`);
   const status = new LanguageStatus(DOCUMENT_SELECTOR);
   const errorHandler = new RestartingErrorHandler(output);
   context.subscriptions.push(output, status);

@@ -57,11 +57,12 @@ export function formatProblem(p) {
 
 export class CodeServerSession {
   /**
-   * @param {{ vsix?: string | null, extraVsix?: string[], settings?: object, payload?: (session: CodeServerSession) => [string, string][], onConsole?: (message: import('playwright-core').ConsoleMessage) => void }} [options]
+   * @param {{ vsix?: string | null, extraVsix?: string[], settings?: object, payload?: (session: CodeServerSession) => [string, string][], onConsole?: (message: import('playwright-core').ConsoleMessage) => void, prepareUserData?: (userDataDir: string) => void }} [options]
    *   vsix: the VSIX to install (null: install nothing); extraVsix: more VSIXs installed alongside it
    *   (e.g. a reference extension for a benchmark); payload: workbench payload entries for the
    *   page URL, computed once the port is known (e.g. extensionDevelopmentPath / extensionTestsPath
-   *   as vscode-remote URIs, see remoteUri()); onConsole: receives the page's console messages (the extension host's console included).
+   *   as vscode-remote URIs, see remoteUri()); onConsole: receives the page's console messages (the extension host's console included);
+   *   prepareUserData: called with the user data folder before code-server starts (e.g. to seed an extension's global storage).
    */
   static async start(options = {}) {
     const session = new CodeServerSession();
@@ -86,7 +87,7 @@ export class CodeServerSession {
   /** @type {any} */ page;
   serverLog = '';
 
-  async #start({ vsix = vsixPath(), extraVsix = [], settings = {}, payload, onConsole }) {
+  async #start({ vsix = vsixPath(), extraVsix = [], settings = {}, payload, onConsole, prepareUserData }) {
     const entry = codeServerEntry();
     this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kmg-e2e-'));
     this.workspace = path.join(this.tmp, 'workspace');
@@ -131,6 +132,7 @@ export class CodeServerSession {
       'chat.commandCenter.enabled': false,
       ...settings,
     }, null, 2));
+    prepareUserData?.(this.userData);
 
     this.proc = spawn(process.execPath, [
       entry, '--auth', 'none', '--bind-addr', '127.0.0.1:0', '--disable-telemetry', '--disable-update-check',
