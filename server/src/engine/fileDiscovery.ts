@@ -171,11 +171,14 @@ export type ManifestText = { text: string; lossy?: true };
 /** A manifest's text, or why it was not read. */
 export type ManifestRead = ManifestText | { skipped: string };
 
-/** Whether the bytes start (after an optional UTF-8 BOM and white space) with `{` or `[`: JSON, as kubectl detects it. */
+/**
+ * Whether the bytes start (after an optional UTF-8 BOM and white space) with `{`: JSON, as kubectl detects
+ * it (apimachinery's YAMLOrJSONDecoder looks for `{` only; a text starting with `[` goes to the YAML decoder).
+ */
 function looksLikeJson(bytes: Uint8Array): boolean {
   let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
-  return bytes[i] === 0x7b || bytes[i] === 0x5b;
+  return bytes[i] === 0x7b;
 }
 
 /**
