@@ -333,10 +333,12 @@ describe('check: files that cannot be read', () => {
       assert.equal(result.code, 1);
       assert.deepEqual(findingLines(result.stdout).map((line) => line.split(':')[0]), ['good.yaml']);
       assert.match(result.stderr, /^warning: binary\.yaml: not checked: binary file \(contains NUL bytes\)$/m);
-      assert.match(result.stderr, /^warning: latin1\.yaml: not checked: not valid UTF-8 text$/m);
+      // Invalid UTF-8 is read as kubectl reads it (U+FFFD), and checked: nothing to report here.
+      assert.doesNotMatch(result.stderr, /latin1\.yaml/);
+      // A UTF-16 byte order mark and one odd byte: one U+FFFD, as kubectl decodes it; nothing to report.
       const stdin = runCli(['check', '-'], { cwd: dir.root, stdin: Buffer.from([0xff, 0xfe, 0x00]) });
       assert.equal(stdin.code, 0);
-      assert.match(stdin.stderr, /^warning: <stdin>: not checked: not valid UTF-8 text$/m);
+      assert.doesNotMatch(stdin.stderr, /not checked/);
     } finally {
       dir.dispose();
     }

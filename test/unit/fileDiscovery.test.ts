@@ -293,43 +293,37 @@ for (const [name, read] of readers) {
       assert.equal(lateRead.text.length, 9001);
     });
 
-    it('skips invalid UTF-8', async () => {
-      const cases = [
-        Buffer.from([0x6b, 0x3a, 0x20, 0xff, 0x0a]), // a byte that never occurs in UTF-8
-        Buffer.from([0x6b, 0x3a, 0x20, 0xe2, 0x82]), // truncated sequence at the end
-        Buffer.from([0xc0, 0xaf]), // overlong encoding of "/"
-        Buffer.from('k: caf\xe9\n', 'latin1'),
+    it('reads invalid UTF-8 as kubectl does (U+FFFD per maximal invalid sequence), flagged lossy, YAML and JSON alike', async () => {
+      const withByte = (prefix: string, ...bad: number[]) => Buffer.concat([Buffer.from(`${prefix}x`), Buffer.from(bad), Buffer.from('y\n')]);
+      const cases: [Buffer, string][] = [
+        [withByte('k: ', 0xff), 'k: x\uFFFDy\n'], // a byte that never occurs in UTF-8
+        [withByte('\uFEFF{"a": "', 0xe9), '\uFEFF{"a": "x\uFFFDy\n'], // a UTF-8 BOM stays in the text
+        [withByte('k: ', 0xe2, 0x82), 'k: x\uFFFDy\n'], // one truncated sequence: one replacement
+        [withByte('k: ', 0xc0, 0xaf), 'k: x\uFFFD\uFFFDy\n'], // an overlong encoding: two invalid bytes
+        [Buffer.from([0x6b, 0x3a, 0x20, 0xe2, 0x82]), 'k: \uFFFD'], // truncated at the very end
+        [Buffer.concat([Buffer.from('[{"k": "'), Buffer.from([0xff]), Buffer.from('"}]')]), '[{"k": "\uFFFD"}]'],
       ];
-      const root = makeTree(Object.fromEntries(cases.map((bytes, i) => [`bad${i}.yaml`, bytes])));
+      const root = makeTree(Object.fromEntries(cases.map(([bytes], i) => [`bad${i}.yaml`, bytes])));
       for (let i = 0; i < cases.length; i++) {
-        assert.deepEqual(await read(path.join(root, `bad${i}.yaml`), 1024), { skipped: 'not valid UTF-8 text' }, `case ${i}`);
+        assert.deepEqual(await read(path.join(root, `bad${i}.yaml`), 1024), { text: cases[i][1], lossy: 'invalid-utf8' }, `case ${i}`);
       }
+      // Valid UTF-8 is byte-faithful: no flag.
+      const good = makeTree({ 'good.json': '{"a": "café"}' });
+      assert.deepEqual(await read(path.join(good, 'good.json'), 1024), { text: '{"a": "café"}' });
     });
 
-    it('reads JSON with invalid UTF-8 as encoding/json in Go does (U+FFFD per invalid sequence), flagged lossy', async () => {
-      const json = (prefix: string, ...bad: number[]) => Buffer.concat([Buffer.from(`${prefix}{"a": "x`), Buffer.from(bad), Buffer.from('y"}\n')]);
-      const cases: [Buffer, string][] = [
-        [json('', 0xff), '{"a": "x\uFFFDy"}\n'],
-        [json('\uFEFF \r\n\t', 0xe9), '\uFEFF \r\n\t{"a": "x\uFFFDy"}\n'], // BOM (kept) and white space first
-        [json('', 0xe2, 0x82), '{"a": "x\uFFFDy"}\n'], // one truncated sequence: one replacement
-        [json('', 0xc0, 0xaf), '{"a": "x\uFFFD\uFFFDy"}\n'], // an overlong encoding: two invalid bytes
-      ];
-      const root = makeTree(Object.fromEntries(cases.map(([bytes], i) => [`bad${i}.json`, bytes])));
-      for (let i = 0; i < cases.length; i++) {
-        assert.deepEqual(await read(path.join(root, `bad${i}.json`), 1024), { text: cases[i][1], lossy: true }, `case ${i}`);
-      }
-      // Valid UTF-8 JSON is byte-faithful (no flag); YAML (or anything else) with an invalid byte is still skipped.
-      const more = makeTree({
-        'good.json': '{"a": "café"}',
-        'flow.yaml': Buffer.concat([Buffer.from('a: {b: "'), Buffer.from([0xff]), Buffer.from('"}\n')]),
-        'comment-first.json': Buffer.concat([Buffer.from('# c\n{"a": "'), Buffer.from([0xff]), Buffer.from('"}')]),
-        // kubectl sniffs only `{` for JSON: a text starting with `[` is YAML to it, and go-yaml refuses invalid UTF-8.
-        'array.json': Buffer.concat([Buffer.from('[{"k": "'), Buffer.from([0xff]), Buffer.from('"}]')]),
-      });
-      assert.deepEqual(await read(path.join(more, 'good.json'), 1024), { text: '{"a": "café"}' });
-      assert.deepEqual(await read(path.join(more, 'flow.yaml'), 1024), { skipped: 'not valid UTF-8 text' });
-      assert.deepEqual(await read(path.join(more, 'comment-first.json'), 1024), { skipped: 'not valid UTF-8 text' });
-      assert.deepEqual(await read(path.join(more, 'array.json'), 1024), { skipped: 'not valid UTF-8 text' });
+    it('reads UTF-16 with a byte order mark as kubectl does (transcoded, the mark dropped), not as binary', async () => {
+      const text = 'kind: Service # naïve ✓ 🚀\r\n';
+      const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+      const be = Buffer.from(le).swap16(); // FE FF and big-endian code units
+      const damaged = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a', 'utf16le'), Buffer.from([0x00, 0xd8]), Buffer.from('b', 'utf16le'), Buffer.from([0x63])]);
+      const root = makeTree({ 'le.yaml': le, 'be.yaml': be, 'damaged.yaml': damaged, 'nul.yaml': Buffer.from('a: b\n\u0000', 'utf16le') });
+      assert.deepEqual(await read(path.join(root, 'le.yaml'), 1024), { text, lossy: 'utf16' });
+      assert.deepEqual(await read(path.join(root, 'be.yaml'), 1024), { text, lossy: 'utf16' });
+      // An unpaired surrogate and a trailing odd byte each become U+FFFD.
+      assert.deepEqual(await read(path.join(root, 'damaged.yaml'), 1024), { text: 'a\uFFFDb\uFFFD', lossy: 'utf16' });
+      // Without a byte order mark, UTF-16 is binary to kubectl's reader too (its NUL bytes).
+      assert.deepEqual(await read(path.join(root, 'nul.yaml'), 1024), { skipped: 'binary file (contains NUL bytes)' });
     });
 
     it('reports vanished files and folders by error code', async () => {

@@ -3,7 +3,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { analyzeText, fixAll, fixesForFinding } from '../engine';
 import { CONFIG_FILE_NAME } from '../engine/config';
-import { createGlobMatcher, decodeManifestBytes, discoverFiles, ManifestText, readManifestFileSync } from '../engine/fileDiscovery';
+import { createGlobMatcher, decodeManifestBytes, discoverFiles, LOSSY_READS, ManifestText, readManifestFileSync } from '../engine/fileDiscovery';
 import { EngineOptions, Finding, Severity } from '../engine/types';
 import { all, oneOf, parseArgs, single, UsageError } from './args';
 import { replaceFileAtomically } from './atomicWrite';
@@ -209,9 +209,9 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
     if (!fix && !dryRun) return original;
     if (read.lossy) {
       // The text is not the file's bytes: a fixed text written back (or shown as the file's diff)
-      // would also change every invalid byte. The findings are still reported.
+      // would also change every invalid byte, or the file's encoding. The findings are still reported.
       notices.push(
-        `warning: ${shown}: ${dryRun ? 'no fixes shown' : 'not fixed'}: the file is not valid UTF-8 (read as JSON with invalid bytes replaced by U+FFFD, as Kubernetes reads it), so a fixed text would not keep its bytes; fix it by hand`,
+        `warning: ${shown}: ${dryRun ? 'no fixes shown' : 'not fixed'}: the file was read ${LOSSY_READS[read.lossy]} (as kubectl reads it), so a fixed text would not keep its bytes; fix it by hand`,
       );
       return original;
     }

@@ -162,38 +162,48 @@ function formatSize(bytes: number): string {
 }
 
 /**
- * A manifest's text. `lossy`: the bytes were not valid UTF-8 and were decoded as Kubernetes decodes
- * JSON, each invalid sequence replaced by U+FFFD, so the text is not byte-faithful and must never be
- * written back in place of the file.
+ * A manifest's text as kubectl reads a file: its file reader (cli-runtime's FileVisitor, through
+ * `unicode.BOMOverride(unicode.UTF8.NewDecoder())`) decodes UTF-16 by its byte order mark and replaces
+ * invalid UTF-8 with U+FFFD before the YAML or JSON decoder sees anything. `lossy` says when the text is
+ * not the file's bytes, and why: such a text must never be written back in place of the file.
  */
-export type ManifestText = { text: string; lossy?: true };
+export type ManifestText = { text: string; lossy?: LossyReason };
+
+/** `invalid-utf8`: invalid byte sequences were replaced by U+FFFD; `utf16`: the file is UTF-16. */
+export type LossyReason = 'invalid-utf8' | 'utf16';
+
+/** How a lossy text was read, for messages ("read … as kubectl reads it"). */
+export const LOSSY_READS: Record<LossyReason, string> = {
+  'invalid-utf8': 'with its invalid UTF-8 bytes replaced by U+FFFD',
+  utf16: 'transcoded from UTF-16',
+};
 
 /** A manifest's text, or why it was not read. */
 export type ManifestRead = ManifestText | { skipped: string };
 
-/**
- * Whether the bytes start (after an optional UTF-8 BOM and white space) with `{`: JSON, as kubectl detects
- * it (apimachinery's YAMLOrJSONDecoder looks for `{` only; a text starting with `[` goes to the YAML decoder).
- */
-function looksLikeJson(bytes: Uint8Array): boolean {
-  let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
-  return bytes[i] === 0x7b;
+/** The byte order of a UTF-16 byte order mark at the start of the bytes, if there is one. */
+function utf16ByteOrder(bytes: Uint8Array): 'utf-16le' | 'utf-16be' | undefined {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return 'utf-16le';
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return 'utf-16be';
+  return undefined;
 }
 
 /**
- * Decodes a manifest's bytes as UTF-8, keeping a BOM in the text (the engine's offsets count it).
- * Invalid UTF-8 is refused for YAML, as go-yaml refuses it; JSON is decoded leniently, as Go's
- * encoding/json (which kubectl and the API server use for a document starting with `{`) replaces
- * invalid bytes with U+FFFD and accepts the input: skipping it would let such a manifest through.
+ * Decodes a manifest's bytes as kubectl does (see `ManifestText`). A UTF-8 byte order mark is kept in the
+ * text (the engine's offsets count it, and fixes write it back); a UTF-16 one is not (the text is
+ * transcoded anyway, as an editor shows it). Both decoders replace what they cannot decode by U+FFFD as
+ * Go's do (the maximal ill-formed subsequence for UTF-8, an unpaired surrogate or a trailing odd byte for
+ * UTF-16). Nothing is refused: go-yaml alone would refuse invalid UTF-8, but `kubectl apply -f` never
+ * hands it any, so skipping such a file would let what kubectl applies through.
  */
 export function decodeManifestBytes(bytes: Uint8Array): ManifestRead {
+  const utf16 = utf16ByteOrder(bytes);
+  if (utf16 !== undefined) return { text: new TextDecoder(utf16).decode(bytes), lossy: 'utf16' };
   try {
     // ignoreBOM keeps the BOM in the text instead of silently stripping it.
     return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes) };
   } catch {
-    if (!looksLikeJson(bytes)) return { skipped: 'not valid UTF-8 text' };
-    return { text: new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes), lossy: true };
+    return { text: new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes), lossy: 'invalid-utf8' };
   }
 }
 
@@ -265,7 +275,10 @@ function decodeReadBytes(bytes: Uint8Array | 'too-large', maxBytes: number): Man
   if (bytes === 'too-large') {
     return { skipped: `file grew past the size limit of ${formatSize(maxBytes)} (maxFileSizeKB) while being read` };
   }
-  if (bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0)) return { skipped: 'binary file (contains NUL bytes)' };
+  // UTF-16 text has NUL bytes in it (every ASCII character has one); it is recognised by its byte order mark.
+  if (utf16ByteOrder(bytes) === undefined && bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0)) {
+    return { skipped: 'binary file (contains NUL bytes)' };
+  }
   return decodeManifestBytes(bytes);
 }
 

@@ -7,6 +7,7 @@ import { TextDocuments } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { AnalysisCache, AnalysisResult, analyzeText, EngineOptions } from '../engine';
 import { CONFIG_FILE_NAME } from '../engine/config';
+import { LOSSY_READS } from '../engine/fileDiscovery';
 import { findingToDiagnostic } from './diagnostics';
 import { DiagnosticsPublisher } from './diagnosticsPublisher';
 import { FileFilter } from './fileFilter';
@@ -136,9 +137,7 @@ export class FileChecker {
           this.publisher.clear(uri);
           return 'skipped';
         }
-        if (analysis.lossy) {
-          this.logger.info(`Read ${fsPath} as JSON with its invalid UTF-8 bytes replaced by U+FFFD, as Kubernetes decodes it.`);
-        }
+        if (analysis.lossy) this.logger.info(`Read ${fsPath} ${LOSSY_READS[analysis.lossy]}, as kubectl reads it.`);
         const diagnostics = analysis.findings.map((finding) => findingToDiagnostic(finding, uri, null));
         this.publisher.publish(uri, 'disk', diagnostics);
         return 'checked';

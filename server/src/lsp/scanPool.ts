@@ -7,14 +7,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { analyzeText, EngineOptions, Finding } from '../engine';
-import { ManifestRead, readManifestFile, readManifestFileSync } from '../engine/fileDiscovery';
+import { LossyReason, ManifestRead, readManifestFile, readManifestFileSync } from '../engine/fileDiscovery';
 import { describeError, Logger } from './logger';
 
 /**
- * What reading and analysing one file on disk gave. `lossy`: the file is JSON with invalid UTF-8, read
- * with U+FFFD in place of the invalid bytes (as Kubernetes reads it); the text is not the file's bytes.
+ * What reading and analysing one file on disk gave. `lossy`: the text is not the file's bytes (invalid
+ * UTF-8 replaced by U+FFFD, or UTF-16 transcoded, as kubectl reads the file); see ManifestText.
  */
-export type DiskFileAnalysis = { findings: Finding[]; lossy?: true } | { skipped: string };
+export type DiskFileAnalysis = { findings: Finding[]; lossy?: LossyReason } | { skipped: string };
 
 export interface FileAnalyzer {
   analyze(fsPath: string, maxBytes: number, options: EngineOptions): Promise<DiskFileAnalysis>;
@@ -45,7 +45,7 @@ export function analyzeDiskFileSync(fsPath: string, maxBytes: number, options: E
 function analyzeRead(read: ManifestRead, options: EngineOptions): DiskFileAnalysis {
   if ('skipped' in read) return read;
   const findings = analyzeText(read.text, options).findings;
-  return read.lossy ? { findings, lossy: true } : { findings };
+  return read.lossy ? { findings, lossy: read.lossy } : { findings };
 }
 
 /** The worker bundle (`dist/scanWorker.js`) next to the running bundle. */
