@@ -138,14 +138,11 @@ export function splitDocuments(text: string, memo?: SplitMemo): DocumentChunk[] 
   if (hasUnmodelledStructure(text)) return undefined;
   const starts = [0];
   const dangers = unclosableQuotes(text);
-  const bound = dangers.length > 0 ? dangers[0] : text.length;
-  for (let at = text.indexOf('\n---'); at !== -1 && at < bound; at = text.indexOf('\n---', at + 4)) {
-    if (isMarkerEnd(text.charCodeAt(at + 4))) starts.push(at + 1);
-  }
+  pushMarkerCandidates(starts, text, 1, dangers.length > 0 ? dangers[0] : text.length);
   // From the first quote that may never close, the Lexer decides, starting afresh at the last marker
-  // before it (as a text of its own does). It only finds markers at a `\n---` (as the loop above):
+  // before it (as a text of its own does). It only finds markers at a `\n---` (as the line above):
   // with none after that marker, there is nothing to lex for.
-  if (dangers.length > 0 && hasMarkerCandidate(text, starts[starts.length - 1])) {
+  if (dangers.length > 0 && nextMarkerCandidate(text, starts[starts.length - 1] + 1) !== -1) {
     const from = starts[starts.length - 1];
     const tail = text.slice(from);
     if (memo?.tail !== tail) {
@@ -204,15 +201,15 @@ function markerOffsets(text: string, dangers: readonly number[]): number[] {
   let scannedTo = 1; // candidates before this were decided (the text's own marker is at 0)
   for (const danger of dangers) {
     if (lexed !== undefined && lexed.end > danger) continue; // the Lexer already went past it
-    const candidates = markerCandidates(text, scannedTo, danger);
-    offsets.push(...candidates);
+    const before = offsets.length;
+    pushMarkerCandidates(offsets, text, scannedTo, danger);
     // Start afresh at the last marker before the danger, or go on where the Lexer stopped.
-    if (candidates.length > 0 || lexed === undefined) lexed = new LexedStretch(text, candidates.length > 0 ? candidates[candidates.length - 1] : 0);
-    offsets.push(...lexed.markersUpTo(danger));
+    if (offsets.length > before || lexed === undefined) lexed = new LexedStretch(text, offsets.length > before ? offsets[offsets.length - 1] : 0);
+    lexed.pushMarkersUpTo(offsets, danger);
     if (lexed.end >= text.length) return offsets; // a scalar ran to the end, or the text ended
     scannedTo = lexed.end;
   }
-  offsets.push(...markerCandidates(text, scannedTo, text.length));
+  pushMarkerCandidates(offsets, text, scannedTo, text.length);
   return offsets;
 }
 
@@ -231,9 +228,8 @@ class LexedStretch {
     this.tokens = new Lexer().lex(text.slice(start))[Symbol.iterator]();
   }
 
-  /** Takes tokens until one ends past `offset`; returns the markers among them, except the starting one. */
-  markersUpTo(offset: number): number[] {
-    const markers: number[] = [];
+  /** Takes tokens until one ends past `offset`; pushes the markers among them, except the starting one. */
+  pushMarkersUpTo(markers: number[], offset: number): void {
     while (this.end <= offset) {
       const next = this.tokens.next();
       if (next.done === true) {
@@ -248,17 +244,20 @@ class LexedStretch {
       // These control tokens stand for no source text.
       if (type !== 'doc-mode' && type !== 'flow-error-end' && type !== 'scalar') this.end += token.length;
     }
-    return markers;
   }
 }
 
-/** Starts of the `---` marker candidates (see `isMarkerEnd`) in [from, to]. */
-function markerCandidates(text: string, from: number, to: number): number[] {
-  const starts: number[] = [];
-  for (let at = text.indexOf('\n---', from - 1); at !== -1 && at < to; at = text.indexOf('\n---', at + 4)) {
-    if (isMarkerEnd(text.charCodeAt(at + 4))) starts.push(at + 1);
+/** Pushes the starts of the `---` marker candidates in [from, to] (one at a time: there may be very many). */
+function pushMarkerCandidates(starts: number[], text: string, from: number, to: number): void {
+  for (let start = nextMarkerCandidate(text, from); start !== -1 && start <= to; start = nextMarkerCandidate(text, start + 3)) starts.push(start);
+}
+
+/** The start of the first `---` marker candidate at or after `from` (a `---` after a `\n`, see `isMarkerEnd`), or -1. */
+function nextMarkerCandidate(text: string, from: number): number {
+  for (let at = text.indexOf('\n---', from - 1); at !== -1; at = text.indexOf('\n---', at + 4)) {
+    if (isMarkerEnd(text.charCodeAt(at + 4))) return at + 1;
   }
-  return starts;
+  return -1;
 }
 
 /**
@@ -298,14 +297,6 @@ function unclosableQuotes(text: string): number[] {
 /** Pushes the offsets of every `quote` in the text from `from` on. */
 function pushAll(offsets: number[], text: string, quote: string, from: number): void {
   for (let at = text.indexOf(quote, from); at !== -1; at = text.indexOf(quote, at + 1)) offsets.push(at);
-}
-
-/** Whether a `\n---` that the Lexer could take for a marker follows `from`. */
-function hasMarkerCandidate(text: string, from: number): boolean {
-  for (let at = text.indexOf('\n---', from); at !== -1; at = text.indexOf('\n---', at + 4)) {
-    if (isMarkerEnd(text.charCodeAt(at + 4))) return true;
-  }
-  return false;
 }
 
 /** After `---`/`...`: the yaml lexer's "empty" characters (end of text, space, tab, \n, \r). */
