@@ -240,7 +240,8 @@ function analyzeWhole(text: string, options: EngineOptions, allowedCidrs: Parsed
         target: raw.target,
       });
     }
-    result.findings.push(...unusedSuppressions(comments, options, lines, source.index));
+    // One at a time: spreading a very long array into push() overflows the stack.
+    for (const finding of unusedSuppressions(comments, options, lines, source.index)) result.findings.push(finding);
   }
   result.findings.sort((a, b) => a.startOffset - b.startOffset || a.code.localeCompare(b.code));
   return result;
@@ -249,7 +250,7 @@ function analyzeWhole(text: string, options: EngineOptions, allowedCidrs: Parsed
 function runRules(context: RuleContext): RuleFinding[] {
   const findings: RuleFinding[] = [];
   for (const object of manifestObjects(context.document)) {
-    for (const check of RULE_CHECKS) findings.push(...check(context, object));
+    for (const check of RULE_CHECKS) for (const finding of check(context, object)) findings.push(finding);
   }
   return findings;
 }
