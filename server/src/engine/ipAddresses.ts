@@ -62,18 +62,20 @@ function checkIPv6Text(text: string): 'ok' | 'leading-zeros' | 'invalid' {
   return embeddedV4;
 }
 
-function isInRange(address: ipaddr.IPv4 | ipaddr.IPv6, cidr: string): boolean {
-  const [range, bits] = ipaddr.parseCIDR(cidr);
-  return address.kind() === range.kind() && address.match(range, bits);
-}
+/** The IPv4 ranges the API server refuses as externalIPs (ValidateNonSpecialIP), parsed once. */
+const SPECIAL_IPV4_RANGES: [AddressProblem, ipaddr.IPv4, number][] = (
+  [
+    ['unspecified', '0.0.0.0/32'],
+    ['loopback', '127.0.0.0/8'],
+    ['link-local', '169.254.0.0/16'],
+    ['link-local-multicast', '224.0.0.0/24'],
+  ] as const
+).map(([problem, cidr]) => [problem, ...ipaddr.IPv4.parseCIDR(cidr)]);
 
 /** The special addresses the API server refuses as externalIPs (ValidateNonSpecialIP). */
 function specialAddressProblem(address: ipaddr.IPv4 | ipaddr.IPv6): AddressProblem | undefined {
   if (address.kind() === 'ipv4') {
-    if (isInRange(address, '0.0.0.0/32')) return 'unspecified';
-    if (isInRange(address, '127.0.0.0/8')) return 'loopback';
-    if (isInRange(address, '169.254.0.0/16')) return 'link-local';
-    if (isInRange(address, '224.0.0.0/24')) return 'link-local-multicast';
+    for (const [problem, range, bits] of SPECIAL_IPV4_RANGES) if ((address as ipaddr.IPv4).match(range, bits)) return problem;
     return undefined;
   }
   const bytes = address.toByteArray();
