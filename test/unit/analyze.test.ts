@@ -89,10 +89,23 @@ describe('analyzeText: what go-yaml accepts is not skipped as unparsable', () =>
       // An alias to an anchor defined nowhere, or only after it: go-yaml rejects "unknown anchor".
       yaml('apiVersion: v1', 'kind: Service', 'spec:', '  externalIPs: [*nowhere, 1.2.3.4]'),
       yaml('apiVersion: v1', 'kind: Service', 'spec:', '  externalIPs: [*later, &later 1.2.3.4]'),
+      // A merge key whose value is not a map, an alias to one, or a sequence of those: go-yaml rejects
+      // "map merge requires map or sequence of maps as the value".
+      yaml('apiVersion: v1', 'kind: Service', 'spec:', '  <<: 1.2.3.4', '  externalIPs: [1.2.3.4]'),
+      yaml('apiVersion: v1', 'kind: Service', 'spec:', '  <<:', '  externalIPs: [1.2.3.4]'),
+      yaml('ips: &ips [1.2.3.4]', 'apiVersion: v1', 'kind: Service', 'spec:', '  <<: *ips', '  externalIPs: [1.2.3.4]'),
+      yaml('m: &m {a: b}', 'apiVersion: v1', 'kind: Service', 'spec:', '  <<: [*m, c]', '  externalIPs: [1.2.3.4]'),
     ]) {
       const result = analyze(text);
       assert.deepEqual(result.findings, [], text);
       assert.ok(result.unparsableDocuments >= 1, text);
+    }
+  });
+
+  it('merge keys go-yaml accepts still count: a map, an alias to one, a sequence of those', () => {
+    for (const merge of ['{x: y}', '*m', '[*m, {x: y}]', '[*m]']) {
+      const text = yaml('m: &m {x: y}', 'apiVersion: v1', 'kind: Service', 'spec:', `  <<: ${merge}`, '  externalIPs: [1.2.3.4]');
+      assert.deepEqual(codes(analyze(text).findings), ['external-ips'], text);
     }
   });
 
@@ -163,4 +176,12 @@ describe('analyzeText: hostile input never throws and finishes quickly', () => {
       assert.ok(result.documentCount >= 1);
     });
   }
+  it('more findings in one document than a spread call takes (130,000 unused suppressions, 130,000 externalIPs)', () => {
+    // push(...findings) overflows the stack past about 125,000 arguments: findings are added one at a time.
+    const count = 130_000;
+    const suppressions = analyzeText('# kube-mitm-guard-disable-file\n'.repeat(count) + 'a: b\n', options);
+    assert.equal(suppressions.findings.length, count);
+    const entries = analyzeText(yaml('apiVersion: v1', 'kind: Service', 'spec:', '  externalIPs:') + '  - 1.2.3.4\n'.repeat(count), options);
+    assert.equal(entries.findings.length, count);
+  });
 });

@@ -109,38 +109,53 @@ function parseDocuments(text: string, nestingLimits?: NestingLimits): Document.P
     document?.errors.push(new YAMLParseError([offset, offset + 1], 'MISSING_CHAR', 'Missing closing quote: the quoted scalar ends with an escaped quote'));
   }
   for (const document of documents) {
-    // An alias is written `*name`: documents without a `*` have none to check.
-    const asterisk = text.indexOf('*', document.range[0]);
-    if (document.errors.length > 0 || asterisk === -1 || asterisk >= document.range[2]) continue;
-    const alias = firstUnknownAlias(document);
-    if (alias !== undefined) {
-      const at = alias.range?.[0] ?? document.range[0];
-      document.errors.push(new YAMLParseError([at, at + 1], 'BAD_ALIAS', `Unknown anchor "${alias.source}": no node before this alias has it`));
-    }
+    if (document.errors.length > 0 || !mayNeedGoYamlCheck(text, document.range[0], document.range[2])) continue;
+    const rejection = goYamlRejection(document);
+    if (rejection !== undefined) document.errors.push(new YAMLParseError([rejection.at, rejection.at + 1], 'BAD_ALIAS', rejection.message));
   }
   return documents;
 }
 
+/** Only aliases (`*name`) and merge keys (`<<`) can make go-yaml reject what the yaml package composed. */
+function mayNeedGoYamlCheck(text: string, start: number, end: number): boolean {
+  const asterisk = text.indexOf('*', start);
+  if (asterisk !== -1 && asterisk < end) return true;
+  const merge = text.indexOf('<<', start);
+  return merge !== -1 && merge < end;
+}
+
 /**
- * The first alias whose anchor no node before it defines. The yaml package composes such an alias
- * (it only fails when the value is read); go-yaml rejects the document ("unknown anchor referenced"),
- * so it must not count as parsed.
+ * What go-yaml rejects in a document the yaml package composes without complaint (and fails on, if at
+ * all, only when a value is read): an alias whose anchor no node before it defines ("unknown anchor
+ * referenced"), and a merge key whose value is not a map, an alias to a map, or a sequence of those
+ * ("map merge requires map or sequence of maps as the value"). Such a document must not count as parsed.
  */
-function firstUnknownAlias(document: Document): Alias | undefined {
+function goYamlRejection(document: Document): { at: number; message: string } | undefined {
   const defined = new Set<string>();
-  let unknown: Alias | undefined;
+  let rejection: { at: number; message: string } | undefined;
+  const reject = (node: { range?: [number, number, number] | null }, message: string) => {
+    rejection = { at: node.range?.[0] ?? document.range?.[0] ?? 0, message };
+    return visit.BREAK;
+  };
   visit(document, {
+    Pair(_key, pair) {
+      if (!isMergeKey(pair.key) || isMergeableValue(document, pair.value)) return undefined;
+      return reject(pair.key as Scalar, 'A merge key (<<) needs a map, an alias to a map, or a sequence of those as its value');
+    },
     Node(_key, node) {
-      if (isAlias(node)) {
-        if (defined.has(node.source)) return undefined;
-        unknown = node;
-        return visit.BREAK;
-      }
+      if (isAlias(node)) return defined.has(node.source) ? undefined : reject(node, `Unknown anchor "${node.source}": no node before this alias has it`);
       if (node.anchor !== undefined) defined.add(node.anchor);
       return undefined;
     },
   });
-  return unknown;
+  return rejection;
+}
+
+/** go-yaml's merge: a map or an alias to one, or a sequence written in place whose items are those. */
+function isMergeableValue(document: Document, value: unknown): boolean {
+  const isMapOrAliasToMap = (node: unknown) => isMap(node) || (isAlias(node) && isMap(resolveNode(document, node)));
+  if (isMapOrAliasToMap(value)) return true;
+  return isSeq(value) && value.items.every(isMapOrAliasToMap);
 }
 
 /**
