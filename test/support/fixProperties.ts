@@ -168,42 +168,41 @@ interface Hunk {
   added: string[];
 }
 
-/** The hunks of a line diff (LCS) from the old lines to the new ones. */
-function lineHunks(oldLines: string[], newLines: string[]): Hunk[] {
-  let prefix = 0;
-  while (prefix < oldLines.length && prefix < newLines.length && oldLines[prefix] === newLines[prefix]) prefix++;
-  let suffix = 0;
-  while (
-    suffix < oldLines.length - prefix &&
-    suffix < newLines.length - prefix &&
-    oldLines[oldLines.length - 1 - suffix] === newLines[newLines.length - 1 - suffix]
-  ) suffix++;
-  const a = oldLines.slice(prefix, oldLines.length - suffix);
-  const b = newLines.slice(prefix, newLines.length - suffix);
-  if (a.length * b.length > 4_000_000) return [{ old: a.map((_, index) => prefix + index), added: b }];
-  const hunks: Hunk[] = [];
-  let hunk: Hunk | undefined;
-  const current = () => (hunk ??= { old: [], added: [] });
-  const close = () => {
-    if (hunk) hunks.push(hunk);
-    hunk = undefined;
+/**
+ * The changed lines, from the edits themselves: for each group of edits on the same or adjacent lines,
+ * the whole old lines they touch and the new lines that replace them. Exact, where a line diff pairs an
+ * inserted line with an identical existing one and reports a change in the wrong place.
+ */
+function editHunks(text: string, edited: string, edits: readonly TextEdit[]): Hunk[] {
+  const document = TextDocument.create('file:///fix.yaml', 'yaml', 1, text);
+  const ranges = edits
+    .map((edit) => ({ start: document.offsetAt(edit.range.start), end: document.offsetAt(edit.range.end), newLength: edit.newText.length }))
+    .sort((a, b) => a.start - b.start || a.end - b.end);
+  const spans = lineSpans(text);
+  const lineAt = (offset: number) => {
+    let line = 0;
+    while (line + 1 < spans.length && spans[line + 1].start <= offset) line++;
+    return line;
   };
-  // LCS table from the end, then walk it to mark the old lines not in the common subsequence.
-  const table: Uint32Array[] = Array.from({ length: a.length + 1 }, () => new Uint32Array(b.length + 1));
-  for (let i = a.length - 1; i >= 0; i--) {
-    for (let j = b.length - 1; j >= 0; j--) table[i][j] = a[i] === b[j] ? table[i + 1][j + 1] + 1 : Math.max(table[i + 1][j], table[i][j + 1]);
+  const hunks: Hunk[] = [];
+  let delta = 0; // how much longer the new text is than the old, before the current group
+  for (let index = 0; index < ranges.length; ) {
+    const first = lineAt(ranges[index].start);
+    let last = lineAt(Math.max(ranges[index].start, ranges[index].end - 1));
+    let groupDelta = 0;
+    // Edits on the same lines, or on the line right after, change one stretch of lines.
+    while (index < ranges.length && lineAt(ranges[index].start) <= last + 1) {
+      last = Math.max(last, lineAt(Math.max(ranges[index].start, ranges[index].end - 1)));
+      groupDelta += ranges[index].newLength - (ranges[index].end - ranges[index].start);
+      index++;
+    }
+    const oldStart = spans[first].start;
+    const oldEnd = spans[last].end;
+    const replacement = edited.slice(oldStart + delta, oldEnd + delta + groupDelta);
+    const added = replacement === '' ? [] : lineSpans(replacement).map((span) => replacement.slice(span.start, span.end));
+    hunks.push({ old: Array.from({ length: last - first + 1 }, (_, offset) => first + offset), added });
+    delta += groupDelta;
   }
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    if (i < a.length && j < b.length && a[i] === b[j]) {
-      close();
-      i++;
-      j++;
-    } else if (j < b.length && (i >= a.length || table[i][j + 1] >= table[i + 1][j])) current().added.push(b[j++]);
-    else current().old.push(prefix + i++);
-  }
-  close();
   return hunks;
 }
 
@@ -301,29 +300,10 @@ function checkEdit(text: string, options: EngineOptions, before: { findings: Fin
     }
   }
 
-  // Lines: untouched lines byte-identical; changed lines lie within the edit ranges.
-  const oldSpans = lineSpans(text);
-  const newSpans = lineSpans(edited);
-  const oldLines = oldSpans.map((span) => text.slice(span.start, span.end));
-  const newLines = newSpans.map((span) => edited.slice(span.start, span.end));
-  const hunks = lineHunks(oldLines, newLines);
-  const document = TextDocument.create('file:///fix.yaml', 'yaml', 1, text);
-  const ranges = subject.edits.map((edit) => ({ start: document.offsetAt(edit.range.start), end: document.offsetAt(edit.range.end) }));
-  const touched = (line: number) => {
-    const span = oldSpans[line];
-    return ranges.some((range) => (range.start < span.end && range.end > span.start) || (range.start === range.end && range.start > span.start && range.start < span.end));
-  };
-  for (const line of hunks.flatMap((hunk) => hunk.old)) {
-    if (touched(line)) continue;
-    // A diff cannot tell which of several identical neighbouring lines went: any of them may be the edited one.
-    let first = line;
-    while (first > 0 && oldLines[first - 1] === oldLines[line]) first--;
-    let last = line;
-    while (last < oldLines.length - 1 && oldLines[last + 1] === oldLines[line]) last++;
-    let anyTouched = false;
-    for (let candidate = first; candidate <= last; candidate++) anyTouched ||= touched(candidate);
-    if (!anyTouched) fail(`line ${line + 1} changed outside every edit range: ${JSON.stringify(oldLines[line])}`);
-  }
+  // Lines: the lines the edits touch, and what replaces them (lines outside every edit are untouched:
+  // the edits are applied here, not by the engine).
+  const oldLines = lineSpans(text).map((span) => text.slice(span.start, span.end));
+  const hunks = editHunks(text, edited, subject.edits);
 
   // Comments: a comment on a changed line must be among the lines that replace it, unless lines were
   // removed there (the comment went with its line); suppression fixes may rewrite their own comment.
