@@ -6,7 +6,10 @@
 //   3. keystroke     one-character didChange in the largest multi-document file → its diagnostics
 //   4. code action   textDocument/codeAction latency while a workspace rescan runs
 //   5. memory        the server's peak RSS (VmHWM) at the end
-// Usage: npm run bench -- [--folder DIR] [--scale N] [--runs K] [--json FILE] [--edits N]
+//   6. activation    the extension's own activation (client.js next to the server) in a stub vscode host,
+//                    first start and later starts (--no-activation skips it; VS Code's own figures in
+//                    code-server: npm run bench:activation)
+// Usage: npm run bench -- [--folder DIR] [--scale N] [--runs K] [--json FILE] [--edits N] [--no-activation]
 //                         [--edit-file PATH] [--server PATH] [--compare FILE] [--keep] [--cpu-prof DIR]
 // --cpu-prof DIR writes the server's V8 CPU profile per run (open in Chrome DevTools or summarize it with
 // `node scripts/bench/profileSummary.mjs FILE`); profiling slows the server, so its figures are not comparable.
@@ -27,6 +30,8 @@ const RESCAN_REQUEST = 'kubeMitmGuard/rescanWorkspace';
 const CODE_ACTION_INTERVAL_MS = 20;
 const EDIT_PAUSE_MS = 30;
 
+const ACTIVATION_RUNS = 7;
+
 const TARGETS = {
   scanRatio: 0.3, // scan ≤ 0.3 × parse floor
   keystrokeMedianMs: 25,
@@ -34,12 +39,13 @@ const TARGETS = {
   peakRssMB: 300, // shared corpus
   peakRssMBScaled: 600, // 50,000 files
   perMBRatio: 1.2, // scaled run's per-MB scan cost within 1.2× of the corpus run
+  activationMs: 50, // the extension's own activation (require + synchronous activate)
 };
 
 // ---- arguments --------------------------------------------------------------------------------
 
 function parseArgs(argv) {
-  const args = { runs: 3, edits: 9, scale: 0, keep: false };
+  const args = { runs: 3, edits: 9, scale: 0, keep: false, activation: true };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
@@ -57,9 +63,10 @@ function parseArgs(argv) {
       case '--server': args.server = path.resolve(value()); break;
       case '--compare': args.compare = path.resolve(value()); break;
       case '--keep': args.keep = true; break;
+      case '--no-activation': args.activation = false; break;
       case '--cpu-prof': args.cpuProf = path.resolve(value()); break;
       case '-h': case '--help':
-        console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 13).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+        console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 16).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
         process.exit(0);
         break;
       default: throw new Error(`Unknown flag ${flag}`);
@@ -335,7 +342,7 @@ function summarize(runs, floors) {
   };
 }
 
-function report(args, setup, summary, baseline) {
+function report(args, setup, summary, baseline, activation) {
   const { files, bytes } = setup;
   const megabytes = bytes / 1e6;
   const scaled = args.scale > 0;
@@ -362,9 +369,36 @@ function report(args, setup, summary, baseline) {
   row('code action during scan, p95', ms(summary.codeActionP95Ms), '', '');
   row('code action during scan, max', ms(summary.codeActionMaxMs), ratio(summary.codeActionRatio), `≤ ${TARGETS.codeActionMs} ms: ${verdict(summary.codeActionMaxMs <= TARGETS.codeActionMs, summary.codeActionMaxMs)}${Number.isFinite(summary.codeActionMaxMs) ? '' : ' (the scan ended before a request was answered)'}`);
   row('server peak RSS (VmHWM)', mb(summary.peakRssMB), '', `≤ ${rssTarget} MB: ${verdict(summary.peakRssMB <= rssTarget)}; parse-floor process ${mb(summary.floorPeakRssMB)}`);
+  if (activation) {
+    row('extension activation, later starts', ms(activation.laterStartMs), '', `≤ ${TARGETS.activationMs} ms: ${verdict(activation.laterStartMs <= TARGETS.activationMs)}; median of ${activation.later.length}, with the code cache (stub vscode host)`);
+    row('extension activation, first start', ms(activation.firstStartMs), '', 'after installing or updating: no code cache yet');
+    lines.push('  (VS Code\'s own activation figures, in code-server: npm run bench:activation)');
+  }
   lines.push('');
   lines.push(`Workspace: ${files} files, ${megabytes.toFixed(1)} MB${scaled ? ` (scaled copy of ${args.folder})` : ''}.`);
   return lines.join('\n');
+}
+
+/**
+ * The extension's activation in a plain Node process with a stub `vscode` (scripts/bench/activation.cjs):
+ * require + the synchronous part of activate(), first with fresh storage (the loader compiles and
+ * writes its code cache), then ACTIVATION_RUNS times with that cache, as every later start is.
+ */
+function measureActivation(clientBundle) {
+  if (!fs.existsSync(clientBundle)) return undefined;
+  const storage = fs.mkdtempSync(path.join(os.tmpdir(), 'kmg-bench-activation-'));
+  const activate = (...extra) => {
+    const output = execFileSync(process.execPath, [path.join(repoRoot, 'scripts/bench/activation.cjs'), clientBundle, '--storage', storage, ...extra], { encoding: 'utf8' });
+    const result = JSON.parse(output.trim().split('\n').pop());
+    return result.requireMs + result.activateSyncMs;
+  };
+  try {
+    const firstStartMs = activate('--until-cache-written');
+    const later = Array.from({ length: ACTIVATION_RUNS }, () => activate());
+    return { firstStartMs, laterStartMs: median(later), later };
+  } finally {
+    fs.rmSync(storage, { recursive: true, force: true });
+  }
 }
 
 async function main() {
@@ -422,7 +456,8 @@ async function main() {
       const previousMB = previous.workspace.bytes / 1e6;
       baseline = { perMB: previous.summary.scanMs / previousMB, cpuPerMB: previous.summary.scanCpuMs / previousMB };
     }
-    console.log(report(args, { files: files.length, bytes }, summary, baseline));
+    const activation = args.activation ? measureActivation(path.join(path.dirname(args.server), 'client.js')) : undefined;
+    console.log(report(args, { files: files.length, bytes }, summary, baseline, activation));
 
     if (args.json) {
       const output = {
@@ -437,6 +472,7 @@ async function main() {
           scanPerMBVsBaseline: baseline ? summary.scanMs / (bytes / 1e6) / baseline.perMB : undefined,
           scanCpuPerMBVsBaseline: baseline ? summary.scanCpuMs / (bytes / 1e6) / baseline.cpuPerMB : undefined,
         },
+        activation,
         floors,
         runs,
       };
