@@ -15,6 +15,8 @@
 // output action supplying a sequence item, a trim gluing a quote or bracket to other text), no variant
 // is built and the document stays unread.
 
+import { LineIndex } from './lineIndex';
+
 /** One `{{ … }}` action: [start, end) in the text, with its trim markers and body. */
 export interface TemplateAction {
   start: number;
@@ -133,36 +135,6 @@ function isWhiteSpace(ch: string | undefined): boolean {
   return ch === ' ' || ch === '\t' || ch === '\r' || ch === '\n';
 }
 
-/** Line starts and ends of a text (`\r\n`, `\n` or `\r` end a line), for offset → line lookups in O(log n). */
-class LineTable {
-  readonly starts: number[] = [0];
-
-  constructor(private readonly text: string) {
-    for (let i = 0; i < text.length; i++) {
-      const ch = text.charCodeAt(i);
-      if (ch === 10 || (ch === 13 && text.charCodeAt(i + 1) !== 10)) this.starts.push(i + 1);
-    }
-  }
-
-  lineAt(offset: number): number {
-    let low = 0;
-    let high = this.starts.length - 1;
-    while (low < high) {
-      const middle = (low + high + 1) >> 1;
-      if (this.starts[middle] <= offset) low = middle;
-      else high = middle - 1;
-    }
-    return low;
-  }
-
-  /** End of line `line`, before its line break. */
-  end(line: number): number {
-    if (line + 1 >= this.starts.length) return this.text.length;
-    const next = this.starts[line + 1];
-    return this.text[next - 1] === '\n' && this.text[next - 2] === '\r' ? next - 2 : next - 1;
-  }
-}
-
 /** What rendering puts next to a trimmed action, on one side. */
 type Neighbour =
   | { kind: 'start' } // the start of the document (or its `---` marker line)
@@ -187,7 +159,7 @@ export function neutralizeTemplates(text: string): TemplateVariant | undefined {
   if (actions.length === 0) return { text, spans: [] };
   const chars = text.split('');
   const spans: [number, number][] = [];
-  const lines = new LineTable(text);
+  const lines = new LineIndex(text);
   const startingAt = new Map<number, TemplateAction>();
   const endingAt = new Map<number, TemplateAction>();
   const inAction = new Uint8Array(text.length);
@@ -196,13 +168,13 @@ export function neutralizeTemplates(text: string): TemplateVariant | undefined {
     startingAt.set(action.start, action);
     endingAt.set(action.end, action);
   }
-  const lineCount = lines.starts.length;
+  const lineCount = lines.lineCount;
   // Per line: where a YAML comment starts (`#` at the line start or after white space, outside actions), or -1.
   const commentStart = new Int32Array(lineCount).fill(-1);
   for (let line = 0; line < lineCount; line++) {
-    const end = lines.end(line);
-    for (let i = lines.starts[line]; i < end; i++) {
-      if (text[i] === '#' && !inAction[i] && (i === lines.starts[line] || isWhiteSpace(text[i - 1]))) {
+    const end = lines.lineEnd(line);
+    for (let i = lines.lineStart(line); i < end; i++) {
+      if (text[i] === '#' && !inAction[i] && (i === lines.lineStart(line) || isWhiteSpace(text[i - 1]))) {
         commentStart[line] = i;
         break;
       }
@@ -217,7 +189,7 @@ export function neutralizeTemplates(text: string): TemplateVariant | undefined {
     const start = commentStart[lines.lineAt(offset)];
     return start !== -1 && start <= offset;
   };
-  const columnOf = (offset: number) => offset - lines.starts[lines.lineAt(offset)];
+  const columnOf = (offset: number) => offset - lines.lineStart(lines.lineAt(offset));
 
   /** The literal token (run of non-white-space text outside actions) that contains `offset`. */
   const tokenAround = (offset: number): { start: number; end: number } => {
@@ -229,7 +201,7 @@ export function neutralizeTemplates(text: string): TemplateVariant | undefined {
   };
   const isDocumentMarker = (offset: number) => {
     const line = lines.lineAt(offset);
-    return /^---[ \t]*$/.test(text.slice(lines.starts[line], lines.end(line)));
+    return /^---[ \t]*$/.test(text.slice(lines.lineStart(line), lines.lineEnd(line)));
   };
 
   /** What rendering puts right after `action` (its output, or what follows it once its trim is applied). */
@@ -324,7 +296,7 @@ export function neutralizeTemplates(text: string): TemplateVariant | undefined {
     blank(first.start, last.end, ' ');
     chars[first.start] = '#';
     for (let line = group.firstLine + 1; line <= group.lastLine; line++) {
-      const start = lines.starts[line];
+      const start = lines.lineStart(line);
       if (start < last.end && text[start] !== '\n' && text[start] !== '\r') chars[start] = '#';
     }
     const outputs = group.actions.filter(writesOutput);
@@ -334,7 +306,7 @@ export function neutralizeTemplates(text: string): TemplateVariant | undefined {
 }
 
 /** Actions grouped by the lines they share (an action starting on the line where the previous one ends joins it). */
-function groupActions(text: string, actions: TemplateAction[], lines: LineTable): ActionGroup[] {
+function groupActions(text: string, actions: TemplateAction[], lines: LineIndex): ActionGroup[] {
   const groups: ActionGroup[] = [];
   for (const action of actions) {
     const last = groups[groups.length - 1];
@@ -349,9 +321,9 @@ function groupActions(text: string, actions: TemplateAction[], lines: LineTable)
   }
   for (const group of groups) {
     const isBlank = (start: number, end: number) => /^[ \t]*$/.test(text.slice(start, end));
-    let alone = isBlank(lines.starts[group.firstLine], group.actions[0].start);
+    let alone = isBlank(lines.lineStart(group.firstLine), group.actions[0].start);
     for (let index = 0; alone && index < group.actions.length; index++) {
-      const next = index + 1 < group.actions.length ? group.actions[index + 1].start : lines.end(group.lastLine);
+      const next = index + 1 < group.actions.length ? group.actions[index + 1].start : lines.lineEnd(group.lastLine);
       alone = isBlank(group.actions[index].end, next);
     }
     group.alone = alone;
@@ -366,15 +338,15 @@ function groupActions(text: string, actions: TemplateAction[], lines: LineTable)
  * line after it must not be indented deeper than the output starts (the output could open a key or
  * an item those lines would then belong to). Per-line tables keep each check O(1).
  */
-function outputPlacement(text: string, lines: LineTable, inAction: Uint8Array, commentStart: Int32Array) {
-  const lineCount = lines.starts.length;
+function outputPlacement(text: string, lines: LineIndex, inAction: Uint8Array, commentStart: Int32Array) {
+  const lineCount = lines.lineCount;
   // Per line: the last character that is not white space, in an action or in a comment (-1: none).
   const lastSignificant = new Int32Array(lineCount).fill(-1);
   // Per line: the indentation of its first character when that is literal text (-1: blank, comment or action).
   const literalIndent = new Int32Array(lineCount).fill(-1);
   for (let line = 0; line < lineCount; line++) {
-    const start = lines.starts[line];
-    const end = commentStart[line] === -1 ? lines.end(line) : commentStart[line];
+    const start = lines.lineStart(line);
+    const end = commentStart[line] === -1 ? lines.lineEnd(line) : commentStart[line];
     for (let i = end - 1; i >= start; i--) {
       if (!isWhiteSpace(text[i]) && !inAction[i]) {
         lastSignificant[line] = i;

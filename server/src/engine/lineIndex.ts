@@ -25,14 +25,20 @@ export class LineIndex {
 
   positionAt(offset: number): Position {
     const clamped = Math.max(0, Math.min(offset, this.text.length));
+    const line = this.lineAt(clamped);
+    return { line, character: clamped - this.lineStarts[line] };
+  }
+
+  /** The line holding `offset` (binary search over the line starts). */
+  lineAt(offset: number): number {
     let low = 0;
     let high = this.lineStarts.length - 1;
     while (low < high) {
       const mid = (low + high + 1) >> 1;
-      if (this.lineStarts[mid] <= clamped) low = mid;
+      if (this.lineStarts[mid] <= offset) low = mid;
       else high = mid - 1;
     }
-    return { line: low, character: clamped - this.lineStarts[low] };
+    return low;
   }
 
   offsetAt(position: Position): number {
@@ -49,6 +55,13 @@ export class LineIndex {
 
   lineStart(line: number): number {
     return this.lineStarts[Math.max(0, Math.min(line, this.lineStarts.length - 1))];
+  }
+
+  /** Offset of the line's break (or the end of the text on the last line). */
+  lineEnd(line: number): number {
+    if (line + 1 >= this.lineStarts.length) return this.text.length;
+    const next = this.lineStarts[line + 1];
+    return this.text.charCodeAt(next - 1) === 10 && this.text.charCodeAt(next - 2) === 13 ? next - 2 : next - 1;
   }
 
   /** Offset just past the line's break (or the end of the text on the last line). */
