@@ -21,9 +21,14 @@ const option = (name) => {
   const [, value] = args.splice(index, 2);
   return value;
 };
+const flag = (name) => {
+  const index = args.indexOf(name);
+  if (index !== -1) args.splice(index, 1);
+  return index !== -1;
+};
 const storage = option('--storage') ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kmg-activation-'));
 const waitMs = Number(option('--wait') ?? 50);
-const untilCacheWritten = args.includes('--until-cache-written') && args.splice(args.indexOf('--until-cache-written'), 1).length > 0;
+const untilCacheWritten = flag('--until-cache-written');
 const bundle = path.resolve(args[0] ?? path.join(__dirname, '..', '..', 'dist', 'client.js'));
 const extensionRoot = path.dirname(path.dirname(bundle));
 
