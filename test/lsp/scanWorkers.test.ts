@@ -83,10 +83,7 @@ describe('language server: workspace scan on worker threads', () => {
       void client.request<RescanResult>(RESCAN).catch(() => undefined);
       await client.request('shutdown');
       await waitUntil(() => threadCount(pid) <= withWorkers - 2, 5_000, `the scan workers to end (threads: ${withWorkers} with them)`);
-      const exitRequested = Date.now();
-      await client.notify('exit');
-      await client.waitForExit(2_000);
-      assert.ok(Date.now() - exitRequested < 2_000);
+      await assertExitsPromptly(client);
     } finally {
       await client.dispose();
     }
@@ -96,15 +93,20 @@ describe('language server: workspace scan on worker threads', () => {
     const client = await LspTestClient.start({ folders: [workspace.root], env: { KUBE_MITM_GUARD_SCAN_WORKERS: '2' } });
     try {
       await client.waitForScans(1, 60_000);
-      const exitRequested = Date.now();
-      await client.notify('exit');
-      await client.waitForExit(2_000);
-      assert.ok(Date.now() - exitRequested < 2_000);
+      await assertExitsPromptly(client);
     } finally {
       await client.dispose();
     }
   });
 });
+
+/** `exit` ends the server process within 2 s. */
+async function assertExitsPromptly(client: LspTestClient): Promise<void> {
+  const exitRequested = Date.now();
+  await client.notify('exit');
+  await client.waitForExit(2_000);
+  assert.ok(Date.now() - exitRequested < 2_000);
+}
 
 async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
