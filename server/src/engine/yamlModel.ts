@@ -103,10 +103,11 @@ function parseDocuments(text: string, nestingLimits?: NestingLimits): Document.P
   const unclosed: number[] = [];
   const lexemes = nestingLimits ? guardedTokens(text, nestingLimits) : new Lexer().lex(text);
   const documents = Array.from(composer.compose(errorsInTheirDocument(parseTokens(lexemes, unclosed)))) as Document.Parsed[];
+  // Both in text order: each offset goes to the last document starting at or before it.
+  let holder = 0;
   for (const offset of unclosed) {
-    let document = documents[0];
-    for (const candidate of documents) if (candidate.range[0] <= offset) document = candidate;
-    document?.errors.push(new YAMLParseError([offset, offset + 1], 'MISSING_CHAR', 'Missing closing quote: the quoted scalar ends with an escaped quote'));
+    while (holder + 1 < documents.length && documents[holder + 1].range[0] <= offset) holder++;
+    documents[holder]?.errors.push(new YAMLParseError([offset, offset + 1], 'MISSING_CHAR', 'Missing closing quote: the quoted scalar ends with an escaped quote'));
   }
   for (const document of documents) {
     if (document.errors.length > 0 || !mayNeedGoYamlCheck(text, document.range[0], document.range[2])) continue;
