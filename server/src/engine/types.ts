@@ -87,6 +87,11 @@ export interface EngineOptions {
   rules: Partial<Record<RuleId, SeveritySetting>>;
   /** Path of the file, used only to recognise Helm chart templates. */
   filePath?: string;
+  /**
+   * Subjects trusted to write Service status (config key `statusWriters`): user and group names, and
+   * service accounts as `system:serviceaccount:<namespace>:<name>`. They count as control plane.
+   */
+  statusWriters?: readonly string[];
 }
 
 export type SkipReason = 'helm-template' | 'not-a-manifest' | 'too-large' | 'binary';
