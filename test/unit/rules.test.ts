@@ -355,10 +355,15 @@ describe('rbac-services-status', () => {
     }
   });
 
-  it('stays a warning for aggregate-to-view, a "false" label, or a Role with the label', () => {
+  it('is an error for aggregate-to-view too: the built-in view is aggregated into edit and admin', () => {
+    const [finding] = grants(role(rule('[""]', '[services/status]', '[patch]'), 'ClusterRole', undefined, ['rbac.authorization.k8s.io/aggregate-to-view: "true"']));
+    assert.equal(finding.severity, 'error');
+    assert.match(finding.message, /aggregate-to-view/);
+  });
+
+  it('stays a warning for a "false" label, or a Role with the label', () => {
     const r = rule('[""]', '[services/status]', '[patch]');
     for (const [kind, label] of [
-      ['ClusterRole', 'rbac.authorization.k8s.io/aggregate-to-view: "true"'],
       ['ClusterRole', 'rbac.authorization.k8s.io/aggregate-to-admin: "false"'],
       ['Role', 'rbac.authorization.k8s.io/aggregate-to-admin: "true"'],
     ]) {

@@ -1,10 +1,10 @@
 // `kube-mitm-guard check [paths...]`: the editor's verdicts for CI and pre-commit, from the same engine.
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { analyzeText, fixAll, fixesForFinding } from '../engine';
+import { analyzeText, applyLink, fixAll, fixesForFinding, WorkspaceIndex } from '../engine';
 import { CONFIG_FILE_NAME } from '../engine/config';
 import { createGlobMatcher, decodeManifestBytes, discoverFiles, LOSSY_READS, ManifestText, readManifestFileSync } from '../engine/fileDiscovery';
-import { EngineOptions, Finding, Severity } from '../engine/types';
+import { EngineOptions, FileFacts, Finding, Severity } from '../engine';
 import { all, oneOf, parseArgs, single, UsageError } from './args';
 import { replaceFileAtomically } from './atomicWrite';
 import { ConfigResolver, displayPath, EffectiveSettings, parseFlagSettings } from './configResolver';
@@ -13,7 +13,7 @@ import { formatSarif } from './formatSarif';
 import { formatText } from './formatText';
 import { colorEnabled, Output } from './output';
 import { Progress } from './progress';
-import { compareFindings, FileReport, FixSummary, RunReport, SEVERITY_RANK } from './report';
+import { compareFindings, fileId, FileReport, FixSummary, RunReport, SEVERITY_RANK } from './report';
 import { unifiedDiff } from './unifiedDiff';
 
 export const CHECK_HELP = `Usage: kube-mitm-guard check [options] [paths...]
@@ -152,6 +152,7 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
     progress.done();
   }
 
+  linkFiles(report);
   for (const file of report.files) file.findings.sort(compareFindings);
   for (const notice of notices) output.stderr(`${notice}\n`);
   for (const skipped of report.skipped) output.stderr(`warning: ${skipped.displayPath}: not checked: ${skipped.reason}\n`);
@@ -246,10 +247,12 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
   function analyse(candidate: Candidate, shown: string, text: string): void {
     const options = engineOptions(candidate.settings, candidate.absolutePath);
     let findings: Finding[];
+    let facts: FileFacts | undefined;
     let unparsable = 0;
     try {
       const result = analyzeText(text, options);
       findings = result.findings;
+      facts = result.facts;
       unparsable = result.unparsableDocuments;
     } catch (error) {
       report.skipped.push({ displayPath: shown, reason: `could not be analysed: ${error instanceof Error ? error.message : String(error)}` });
@@ -261,7 +264,7 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
         `warning: ${shown}: ${unparsable} YAML document${unparsable === 1 ? '' : 's'} could not be parsed and ${unparsable === 1 ? 'was' : 'were'} not checked`,
       );
     }
-    const file: FileReport = { absolutePath: candidate.absolutePath, displayPath: shown, text, findings };
+    const file: FileReport = { absolutePath: candidate.absolutePath, displayPath: shown, text, findings, facts, options };
     if (format === 'json' && findings.length > 0) {
       file.fixes = new Map();
       for (const finding of findings) {
@@ -275,6 +278,14 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
     }
     report.files.push(file);
   }
+}
+
+/** Everything one run is given is one cluster: roles, bindings and Services are linked across all of it. */
+function linkFiles(report: RunReport): void {
+  const index = new WorkspaceIndex();
+  for (const file of report.files) index.set(fileId(file), file.facts, file.options);
+  const links = index.link();
+  for (const file of report.files) file.findings = applyLink(file.findings, links.get(fileId(file)));
 }
 
 function engineOptions(settings: EffectiveSettings, absolutePath: string | undefined): EngineOptions {

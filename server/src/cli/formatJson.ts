@@ -1,11 +1,13 @@
 // `--format json`: a stable, documented shape (docs/cli.md). `version` is the shape's version and
 // changes only when a field changes meaning or disappears; new fields may be added.
-import { countBySeverity, portablePath, RunReport } from './report';
+import { displayPath } from './configResolver';
+import { countBySeverity, fileId, portablePath, RunReport } from './report';
 
 export const JSON_FORMAT_VERSION = 1;
 
 export function formatJson(report: RunReport, toolVersion: string): string {
   const counts = countBySeverity(report);
+  const shownById = new Map(report.files.map((file) => [fileId(file), file.displayPath]));
   const findings = report.files.flatMap((file) =>
     file.findings.map((finding) => ({
       file: portablePath(file.displayPath),
@@ -21,6 +23,14 @@ export function formatJson(report: RunReport, toolVersion: string): string {
       endColumn: finding.range.end.character + 1,
       documentIndex: finding.documentIndex,
       fixes: file.fixes?.get(finding.key) ?? [],
+      // The path behind a workspace finding: where the grant is written, who holds it.
+      related: (finding.related ?? []).map((related) => ({
+        file: portablePath(shownById.get(related.file) ?? displayPath(related.file)),
+        message: related.message,
+        range: related.range,
+        line: related.range.start.line + 1,
+        column: related.range.start.character + 1,
+      })),
     })),
   );
   const output = {

@@ -6,8 +6,8 @@ import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import * as path from 'node:path';
 import { RULES, ruleDocsUrl } from '../engine/rules/catalog';
-import { FindingCode, RULE_IDS, Severity, UNUSED_SUPPRESSION } from '../engine/types';
-import { FileReport, portablePath, RunReport } from './report';
+import { Finding, FindingCode, RULE_IDS, Severity, UNUSED_SUPPRESSION } from '../engine/types';
+import { fileId, FileReport, portablePath, RunReport } from './report';
 
 export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
 export const INFORMATION_URI = 'https://github.com/kube-mitm-guard/kube-mitm-guard';
@@ -42,7 +42,7 @@ export function sarifRules(): RuleDescriptor[] {
     helpUri: ruleDocsUrl(id),
     help: { text: `${RULES[id].fullDescription} See ${ruleDocsUrl(id)}` },
     defaultConfiguration: { level: LEVEL[RULES[id].defaultSeverity] },
-    properties: { tags: ['security', 'kubernetes', 'CVE-2020-8554'] },
+    properties: { tags: ['security', 'kubernetes', ...RULES[id].tags] },
   }));
   rules.push({
     id: UNUSED_SUPPRESSION,
@@ -67,6 +67,29 @@ function normalise(line: string): string {
   return line.replace(/^\uFEFF/, '').replace(/\s+/g, ' ').trim();
 }
 
+/** The path behind a workspace finding, as SARIF relatedLocations (ids number them within the result). */
+function relatedLocations(finding: Finding, filesById: Map<string, FileReport>, cwd: string): { relatedLocations?: unknown[] } {
+  if (!finding.related || finding.related.length === 0) return {};
+  return {
+    relatedLocations: finding.related.map((related, index) => {
+      const file = filesById.get(related.file);
+      return {
+        id: index + 1,
+        physicalLocation: {
+          artifactLocation: file ? artifactUri(file, cwd) : { uri: pathToFileURL(related.file).href },
+          region: {
+            startLine: related.range.start.line + 1,
+            startColumn: related.range.start.character + 1,
+            endLine: related.range.end.line + 1,
+            endColumn: related.range.end.character + 1,
+          },
+        },
+        message: { text: related.message },
+      };
+    }),
+  };
+}
+
 function artifactUri(file: FileReport, cwd: string): { uri: string; uriBaseId?: string } {
   if (file.absolutePath === undefined) return { uri: 'stdin' };
   const relative = path.relative(cwd, file.absolutePath);
@@ -78,6 +101,7 @@ function artifactUri(file: FileReport, cwd: string): { uri: string; uriBaseId?: 
 export function formatSarif(report: RunReport, toolVersion: string, cwd: string = process.cwd()): string {
   const rules = sarifRules();
   const ruleIndex = new Map(rules.map((rule, index) => [rule.id, index]));
+  const filesById = new Map(report.files.map((file) => [fileId(file), file]));
   const results = report.files.flatMap((file) => {
     const lines = lineTexts(file.text);
     const location = artifactUri(file, cwd);
@@ -111,6 +135,7 @@ export function formatSarif(report: RunReport, toolVersion: string, cwd: string 
           },
         ],
         partialFingerprints: { [FINGERPRINT_KEY]: `${hash}:${occurrence}` },
+        ...relatedLocations(finding, filesById, cwd),
       };
     });
   });

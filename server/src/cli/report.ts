@@ -1,5 +1,5 @@
 // What one `check` run found, independent of the output format.
-import { Finding, FixKind, Severity } from '../engine/types';
+import { EngineOptions, FileFacts, Finding, FixKind, Severity } from '../engine';
 
 export interface FixSummary {
   kind: FixKind;
@@ -18,6 +18,9 @@ export interface FileReport {
   findings: Finding[];
   /** Fixes available per finding key (only computed for --format json). */
   fixes?: Map<string, FixSummary[]>;
+  /** What the link phase needs of the file, and the options it was checked with. */
+  facts?: FileFacts;
+  options: EngineOptions;
 }
 
 export interface SkippedFile {
@@ -30,6 +33,11 @@ export interface RunReport {
   /** Files read and analysed. */
   filesChecked: number;
   skipped: SkippedFile[];
+}
+
+/** How a file is named to the workspace index and in related locations: its absolute path, or `<stdin>`. */
+export function fileId(file: Pick<FileReport, 'absolutePath' | 'displayPath'>): string {
+  return file.absolutePath ?? file.displayPath;
 }
 
 export const SEVERITY_RANK: Record<Severity, number> = { error: 4, warning: 3, information: 2, hint: 1 };

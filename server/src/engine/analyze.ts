@@ -1,21 +1,18 @@
 // Runs the rules over every object of every document of one file and turns rule findings into
 // positioned, severity-resolved, suppression-aware findings.
 import { LineIndex } from './lineIndex';
-import { manifestObjects } from './manifests';
+import { ManifestObject, manifestObjects } from './manifests';
 import { ParsedCidr, parseAllowedCidr } from './ipAddresses';
 import { ExcessiveNestingError } from './nestingGuard';
 import { chunkDocumentCount, mightHaveFindings, SplitMemo, splitDocuments } from './prefilter';
-import { checkExternalIps } from './rules/externalIps';
-import { checkLoadBalancerStatus } from './rules/loadBalancerStatus';
-import { checkRbacServicesStatus } from './rules/rbacServicesStatus';
-import { RULES } from './rules/catalog';
-import { FindingTarget, Rule, RuleContext, RuleFinding } from './rules/ruleTypes';
+import { DOCUMENT_CHECKS, RULES } from './rules/registry';
+import { FindingTarget, RuleContext, RuleFinding } from './rules/ruleTypes';
 import { findSuppressionComments, isSuppressed, keepRealComments, SuppressionComment } from './suppressions';
 import { AnalysisResult, EngineOptions, Finding, RULE_IDS, RuleId, Severity, UNUSED_SUPPRESSION } from './types';
 import { neutralizeTemplates } from './helmTemplates';
 import { parseDocumentVariant, parseSourceDocuments, SourceDocument } from './yamlModel';
-
-const RULE_CHECKS: Rule[] = [checkExternalIps, checkLoadBalancerStatus, checkRbacServicesStatus];
+import { FactExtractor } from './workspace/extract';
+import { emptyFacts, findingKey, hasFacts, RuleFact, shiftFacts, SuppressionFact } from './workspace/facts';
 // Far beyond real manifests (the deepest in the shared corpus indents 72 columns), far below the
 // ~1,000 levels at which the parser's recursion overflows the stack.
 const MANIFEST_NESTING_LIMITS = { maxFlowDepth: 256, maxLinePrefix: 512 };
@@ -55,6 +52,7 @@ export function analyzeText(text: string, options: EngineOptions, cache?: Analys
   const next = cache ? new Map<string, ChunkAnalysis>() : undefined;
   let allowedCidrs: ParsedCidr[] | undefined;
   const result: AnalysisResult = { findings: [], documentCount: 0, unparsableDocuments: 0, templatedDocuments: 0 };
+  const facts = emptyFacts();
   let lineBase = 0;
   let failure: ChunkAnalysis | undefined;
   for (const chunk of chunks) {
@@ -81,6 +79,12 @@ export function analyzeText(text: string, options: EngineOptions, cache?: Analys
         documentIndex: finding.documentIndex + result.documentCount,
       });
     }
+    if (analysis.facts) {
+      const shifted = shiftFacts(analysis.facts, chunk.start, lineBase, result.documentCount);
+      for (const role of shifted.roles) facts.roles.push(role);
+      for (const binding of shifted.bindings) facts.bindings.push(binding);
+      for (const comment of shifted.suppressions) facts.suppressions.push(comment);
+    }
     result.documentCount += analysis.documentCount;
     result.unparsableDocuments += analysis.unparsableDocuments;
     result.templatedDocuments += analysis.templatedDocuments;
@@ -89,6 +93,7 @@ export function analyzeText(text: string, options: EngineOptions, cache?: Analys
   if (cache && next) cache.replace(signature, next);
   // As for a whole text: a document the parser cannot take on leaves the file unanalysed.
   if (failure) return wholeFileFailure(failure.skippedReason);
+  if (hasFacts(facts)) result.facts = facts;
   return result;
 }
 
@@ -149,10 +154,6 @@ function countLineBreaks(text: string): number {
   return count;
 }
 
-function findingKey(code: string, start: number, end: number): string {
-  return `${code}:${start}:${end}`;
-}
-
 function publicFinding(finding: DetailedFinding): Finding {
   const { target: _target, suppression: _suppression, ...rest } = finding;
   return rest;
@@ -194,6 +195,8 @@ function analyzeWhole(text: string, options: EngineOptions, allowedCidrs: Parsed
   const suppressionComments = findSuppressionComments(text, lines);
   const result: DetailedAnalysis = { ...empty, documentCount: documents.length, documents };
   const seenKeys = new Set<string>();
+  const facts = emptyFacts();
+  const extractor = new FactExtractor(text, lines);
   for (let index = 0; index < documents.length; index++) {
     let source = documents[index];
     const documentText = text.slice(source.start, source.end);
@@ -218,7 +221,8 @@ function analyzeWhole(text: string, options: EngineOptions, allowedCidrs: Parsed
       source.document,
     );
     const context: RuleContext = { document: source.document, allowedCidrs };
-    for (const raw of runRules(context)) {
+    const ruleNodes = new Map<unknown, RuleFact>();
+    for (const raw of runRules(context, (object) => extractor.extract(source.document, object, source.index, facts, ruleNodes))) {
       raw.end = trimTrailingSpace(text, raw.start, raw.end);
       if (overlapsSpan(templateSpans, raw.start, raw.end)) continue;
       const severity = severityOf(raw, options);
@@ -228,6 +232,11 @@ function analyzeWhole(text: string, options: EngineOptions, allowedCidrs: Parsed
       seenKeys.add(key);
       const range = lines.rangeOf(raw.start, raw.end);
       if (isSuppressed(comments, raw.ruleId, range.start.line)) continue;
+      // The link phase judges this finding's severity by who holds the role.
+      if (raw.target.kind === 'rbac-rule') {
+        const ruleFact = ruleNodes.get(raw.target.rule.node);
+        if (ruleFact) ruleFact.findingKey = key;
+      }
       result.findings.push({
         code: raw.ruleId,
         severity,
@@ -242,17 +251,32 @@ function analyzeWhole(text: string, options: EngineOptions, allowedCidrs: Parsed
     }
     // One at a time: spreading a very long array into push() overflows the stack.
     for (const finding of unusedSuppressions(comments, options, lines, source.index)) result.findings.push(finding);
+    for (const comment of comments) facts.suppressions.push(suppressionFact(comment, lines, source));
   }
   result.findings.sort((a, b) => a.startOffset - b.startOffset || a.code.localeCompare(b.code));
+  if (hasFacts(facts)) result.facts = facts;
   return result;
 }
 
-function runRules(context: RuleContext): RuleFinding[] {
+/** Runs every document check on every object of the document; `visit` sees each object first (fact extraction). */
+function runRules(context: RuleContext, visit: (object: ManifestObject) => void): RuleFinding[] {
   const findings: RuleFinding[] = [];
   for (const object of manifestObjects(context.document)) {
-    for (const check of RULE_CHECKS) for (const finding of check(context, object)) findings.push(finding);
+    visit(object);
+    for (const check of DOCUMENT_CHECKS) for (const finding of check(context, object)) findings.push(finding);
   }
   return findings;
+}
+
+/** What the link phase needs of a suppression comment to suppress the findings it reports. */
+function suppressionFact(comment: SuppressionComment, lines: LineIndex, source: SourceDocument): SuppressionFact {
+  return {
+    scope: comment.scope,
+    line: comment.line,
+    firstLine: lines.positionAt(source.start).line,
+    lastLine: lines.positionAt(Math.max(source.start, source.end - 1)).line,
+    mentions: comment.rules.map((mention) => ({ ruleId: mention.ruleId, unusedKey: findingKey(UNUSED_SUPPRESSION, mention.start, mention.end) })),
+  };
 }
 
 function severityOf(finding: RuleFinding, options: EngineOptions): Severity | 'off' {

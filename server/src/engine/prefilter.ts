@@ -1,12 +1,13 @@
 import { CST, Lexer, Parser } from 'yaml';
+import { TRIGGER_WORD_SETS } from './rules/registry';
 
 // A sound text pre-check: a text (one YAML document, or a whole file) can only yield findings when the
-// words a finding needs can be decoded from it. A finding needs, in one decoded scalar each:
+// words a finding or a fact needs can be decoded from it. Each rule module lists them (RuleModule.triggers
+// in rules/registry.ts: every word of one set, each in one decoded scalar), e.g.
 //   external-ips, loadbalancer-status: the key `externalIPs` / `loadBalancer`;
-//   rbac-services-status: the kind `Role`/`ClusterRole` (contains `Role`), the apiVersion
-//     `rbac.authorization.k8s.io/v1` (isObjectOf compares it exactly) and a resource `services/status`,
-//     `*/status` or `*` (contains `services/status` or `*`);
-//   unused-suppression: a comment with `kube-mitm-guard-disable` (comments are never decoded).
+//   RBAC rules and facts: the kind `Role`/`ClusterRole`/`RoleBinding`/`ClusterRoleBinding` (each
+//     contains `Role`) and the apiVersion `rbac.authorization.k8s.io/v1` (isObjectOf compares it exactly);
+// and unused-suppression needs a comment with `kube-mitm-guard-disable` (comments are never decoded).
 // How a decoded scalar can hold a word that is not in the text literally:
 //   - Plain, single-quoted and block scalars: never. Line folding inserts a space or a line break, so it
 //     cannot join a word; `''` decodes to `'`, which no word contains. Anchors, aliases and merge keys only
@@ -27,15 +28,14 @@ import { CST, Lexer, Parser } from 'yaml';
 //     of tag characters (the yaml Lexer's, from the `!`) holds `binary` or a `%XX` escape the package
 //     URI-decodes (`!!%62inary`), or through a `%TAG` directive (a line starting with `%`).
 // So a text for which `mightHaveFindings` is false has no findings.
-const TRIGGER_WORDS = ['externalIPs', 'loadBalancer', 'kube-mitm-guard-disable'];
-const RBAC_API_VERSION = 'rbac.authorization.k8s.io/v1';
+const SUPPRESSION_WORD = 'kube-mitm-guard-disable';
 
 export function mightHaveFindings(text: string): boolean {
   if (mayHaveBinaryTag(text)) return true;
   const decoded = text.includes('\\') ? decodeEscapes(text) : undefined;
   const has = (word: string): boolean => text.includes(word) || (decoded !== undefined && decoded.includes(word));
-  for (const word of TRIGGER_WORDS) if (has(word)) return true;
-  return has('Role') && has(RBAC_API_VERSION) && (has('services/status') || has('*'));
+  if (has(SUPPRESSION_WORD)) return true;
+  return TRIGGER_WORD_SETS.some((words) => words.every(has));
 }
 
 // The yaml Lexer's tag characters (besides `%XX` escapes).

@@ -1,7 +1,8 @@
 // The engine's public vocabulary. Nothing here knows about LSP or VS Code, but positions and
 // edits use the LSP shapes (0-based lines, UTF-16 code units) so the server can pass them on as-is.
+import type { FileFacts } from './workspace/facts';
 
-export const RULE_IDS = ['external-ips', 'external-ip-invalid', 'loadbalancer-status', 'rbac-services-status'] as const;
+export const RULE_IDS = ['external-ips', 'external-ip-invalid', 'loadbalancer-status', 'rbac-services-status', 'rbac-services-status-binding'] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 
 /** Findings about our own suppression comments (not a configurable rule). */
@@ -59,6 +60,14 @@ export interface AllowListFix {
 
 export type Fix = TextFix | AllowListFix;
 
+/** Another place that explains a finding: where the grant is written, who is bound, the other Service. */
+export interface RelatedLocation {
+  /** The file as the caller named it to the workspace index (a path for the CLI, a URI for the server). */
+  file: string;
+  range: Range;
+  message: string;
+}
+
 export interface Finding {
   code: FindingCode;
   severity: Severity;
@@ -71,6 +80,8 @@ export interface Finding {
   key: string;
   /** Index of the YAML document (`---` separated) the finding is in. */
   documentIndex: number;
+  /** The path behind a workspace finding (set by the link phase). */
+  related?: RelatedLocation[];
 }
 
 /** A parsed CIDR from the allowlist. */
@@ -109,4 +120,6 @@ export interface AnalysisResult {
   templatedDocuments: number;
   /** Set when the whole text was not analysed, with the reason (for logs). */
   skippedReason?: string;
+  /** What the link phase needs of this file (roles, bindings, suppression comments); absent when it has none. */
+  facts?: FileFacts;
 }

@@ -560,3 +560,38 @@ export function nodeSpan(node: AnyNode): { start: number; end: number } {
   const range = node.range ?? [0, 0, 0];
   return { start: range[0], end: range[1] };
 }
+
+/** Strings of every candidate list for `key` (duplicate keys: all of them, as any decoder might pick one); null items are "". */
+export function stringListValues(document: Document, map: Located<YAMLMap>, key: string): string[] {
+  const strings: string[] = [];
+  for (const list of mapValues(document, map, key)) {
+    if (!isSeq(list.node)) continue;
+    for (const item of sequenceItems(document, list as Located<YAMLSeq>)) {
+      // A null item (`- ~`, `-`, JSON null) decodes into a Go []string as "": `apiGroups: [~]` is the core group.
+      const text = isNullScalar(item.node) ? '' : scalarString(item.node);
+      if (text !== undefined) strings.push(text);
+    }
+  }
+  return strings;
+}
+
+/** Every decoded key of `map`, merged keys included (a key written twice is listed once). */
+export function mapKeys(document: Document, map: Located<YAMLMap>): string[] {
+  const keys = new Set<string>();
+  collectMapKeys(document, map.node, keys, 0, new Set());
+  return [...keys];
+}
+
+function collectMapKeys(document: Document, map: YAMLMap, keys: Set<string>, depth: number, seen: Set<YAMLMap>): void {
+  if (depth > MAX_MERGE_DEPTH || seen.has(map)) return;
+  seen.add(map);
+  for (const item of map.items) {
+    if (!isPairLike(item)) continue;
+    if (isMergeKey(item.key)) {
+      for (const merged of mergeSources(document, item.value)) collectMapKeys(document, merged, keys, depth + 1, seen);
+      continue;
+    }
+    const key = keyString(document, item);
+    if (key !== undefined) keys.add(key);
+  }
+}

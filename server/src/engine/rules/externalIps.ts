@@ -5,6 +5,7 @@ import { isMap, isScalar, isSeq, YAMLMap, YAMLSeq } from 'yaml';
 import { ADDRESS_PROBLEM_TEXT, cidrContains, checkExternalIP, hostCidr } from '../ipAddresses';
 import { isObjectOf, ManifestObject } from '../manifests';
 import { childMaps, isNonStringPlainScalar, isNullScalar, Located, mapValues, nodeSpan, scalarString, sequenceItems } from '../yamlModel';
+import { RuleModule } from './ruleModule';
 import { RuleContext, RuleFinding } from './ruleTypes';
 
 export function checkExternalIps(context: RuleContext, object: ManifestObject): RuleFinding[] {
@@ -90,3 +91,31 @@ function printable(text: string): string {
   const shown = escaped.slice(1, -1);
   return shown.length > 80 ? `${shown.slice(0, 77)}...` : shown;
 }
+
+export const externalIpsModule: RuleModule = {
+  rules: [
+    {
+      id: 'external-ips',
+      defaultSeverity: 'error',
+      shortDescription: 'Service externalIP outside the allowed CIDRs',
+      fullDescription:
+        'A Service with spec.externalIPs receives traffic addressed to those IPs from every pod and node. Whoever can ' +
+        'create such a Service can intercept traffic meant for other destinations (CVE-2020-8554). Only addresses in ' +
+        'allowedExternalIPCidrs are accepted.',
+      tags: ['CVE-2020-8554'],
+    },
+    {
+      id: 'external-ip-invalid',
+      defaultSeverity: 'error',
+      shortDescription: 'Service externalIP that is invalid, special or ambiguous',
+      fullDescription:
+        'An externalIPs entry that the API server rejects, or that different parsers read differently (IPv4 with ' +
+        'leading zeros, IPv4-mapped IPv6), special addresses (unspecified, loopback, link-local) and non-IP values. ' +
+        'Such entries are never matched against the allowlist.',
+      tags: ['CVE-2020-8554'],
+    },
+  ],
+  // The key `externalIPs` in one decoded scalar.
+  triggers: [['externalIPs']],
+  check: checkExternalIps,
+};

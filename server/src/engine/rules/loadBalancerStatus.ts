@@ -4,6 +4,7 @@
 import { isMap, isSeq, Pair, YAMLMap, YAMLSeq } from 'yaml';
 import { isObjectOf, ManifestObject } from '../manifests';
 import { childMaps, Located, mapValues, nodeSpan, scalarValues, sequenceItems } from '../yamlModel';
+import { RuleModule } from './ruleModule';
 import { RuleContext, RuleFinding } from './ruleTypes';
 
 export function checkLoadBalancerStatus(context: RuleContext, object: ManifestObject): RuleFinding[] {
@@ -46,3 +47,20 @@ function describeIngress(context: RuleContext, entry: Located): string {
   const shown = ip ?? hostname;
   return shown === undefined ? '' : ` (${shown})`;
 }
+
+export const loadBalancerStatusModule: RuleModule = {
+  rules: [
+    {
+      id: 'loadbalancer-status',
+      defaultSeverity: 'warning',
+      shortDescription: 'Service manifest carries status.loadBalancer.ingress',
+      fullDescription:
+        'status.loadBalancer.ingress only takes effect when written through the services/status subresource, which ' +
+        'is the CVE-2020-8554 LoadBalancer attack path. Manifests should not carry it.',
+      tags: ['CVE-2020-8554'],
+    },
+  ],
+  // The key `loadBalancer` in one decoded scalar.
+  triggers: [['loadBalancer']],
+  check: checkLoadBalancerStatus,
+};

@@ -3,16 +3,22 @@
 // within one rule, the group, the resource and the verb must each match, exactly or by `*`.
 import { isMap, isSeq, YAMLMap, YAMLSeq } from 'yaml';
 import { isObjectOf, ManifestObject } from '../manifests';
-import { childMaps, isNullScalar, Located, mapValues, nodeSpan, scalarString, sequenceItems } from '../yamlModel';
+import { childMaps, Located, mapValues, nodeSpan, scalarString, sequenceItems, stringListValues } from '../yamlModel';
+import { grantOf, SERVICES_STATUS_WRITE } from '../rbac/matching';
+import { RBAC_API_VERSION } from '../workspace/facts';
+import { RuleModule } from './ruleModule';
 import { RuleContext, RuleFinding, ServicesStatusGrant } from './ruleTypes';
 
-const GRANTING_GROUPS = new Set(['', '*']);
-const GRANTING_RESOURCES = new Set(['services/status', '*/status', '*']);
-const GRANTING_VERBS = new Set(['patch', 'update', '*']);
-const AGGREGATION_LABELS = ['rbac.authorization.k8s.io/aggregate-to-admin', 'rbac.authorization.k8s.io/aggregate-to-edit'];
+// The built-in admin, edit and view aggregate these labels; view carries aggregate-to-edit and edit
+// carries aggregate-to-admin, so each of them reaches every namespace admin.
+const AGGREGATION_LABELS = [
+  'rbac.authorization.k8s.io/aggregate-to-admin',
+  'rbac.authorization.k8s.io/aggregate-to-edit',
+  'rbac.authorization.k8s.io/aggregate-to-view',
+];
 
 export function checkRbacServicesStatus(context: RuleContext, object: ManifestObject): RuleFinding[] {
-  if (!isObjectOf(object, 'rbac.authorization.k8s.io/v1', ['Role', 'ClusterRole'])) return [];
+  if (!isObjectOf(object, RBAC_API_VERSION, ['Role', 'ClusterRole'])) return [];
   const { document } = context;
   const aggregatedTo = object.kinds.includes('ClusterRole') ? aggregationTargets(context, object) : [];
   const findings: RuleFinding[] = [];
@@ -27,7 +33,7 @@ export function checkRbacServicesStatus(context: RuleContext, object: ManifestOb
       const span = nodeSpan(anchor);
       const kindName = object.kinds.includes('ClusterRole') ? 'ClusterRole' : 'Role';
       const aggregation = aggregatedTo.length
-        ? ` This ClusterRole is labelled ${aggregatedTo.join(' and ')}, so the built-in roles aggregate it and every namespace admin or editor gets this grant.`
+        ? ` This ClusterRole is labelled ${aggregatedTo.join(' and ')}, so the built-in admin/edit/view roles aggregate it and every namespace admin or editor gets this grant.`
         : '';
       findings.push({
         ruleId: 'rbac-services-status',
@@ -46,27 +52,14 @@ export function checkRbacServicesStatus(context: RuleContext, object: ManifestOb
   return findings;
 }
 
-/** The matching entries of one rule, or undefined when the rule does not grant the write. */
+/** The matching entries of one rule (every reading of each list), or undefined when it does not grant the write. */
 function servicesStatusGrant(context: RuleContext, rule: Located<YAMLMap>): ServicesStatusGrant | undefined {
-  const apiGroups = listStrings(context, rule, 'apiGroups').filter((group) => GRANTING_GROUPS.has(group));
-  const resources = listStrings(context, rule, 'resources').filter((resource) => GRANTING_RESOURCES.has(resource));
-  const verbs = listStrings(context, rule, 'verbs').filter((verb) => GRANTING_VERBS.has(verb));
-  if (!apiGroups.length || !resources.length || !verbs.length) return undefined;
-  return { apiGroups: unique(apiGroups), resources: unique(resources), verbs: unique(verbs) };
-}
-
-/** Strings of every candidate list for `key` (duplicate keys: all of them, as any decoder might pick one). */
-function listStrings(context: RuleContext, rule: Located<YAMLMap>, key: string): string[] {
-  const strings: string[] = [];
-  for (const list of mapValues(context.document, rule, key)) {
-    if (!isSeq(list.node)) continue;
-    for (const item of sequenceItems(context.document, list as Located<YAMLSeq>)) {
-      // A null item (`- ~`, `-`, JSON null) decodes into a Go []string as "": `apiGroups: [~]` is the core group.
-      const text = isNullScalar(item.node) ? '' : scalarString(item.node);
-      if (text !== undefined) strings.push(text);
-    }
-  }
-  return strings;
+  const policyRule = {
+    apiGroups: stringListValues(context.document, rule, 'apiGroups'),
+    resources: stringListValues(context.document, rule, 'resources'),
+    verbs: stringListValues(context.document, rule, 'verbs'),
+  };
+  return grantOf(policyRule, SERVICES_STATUS_WRITE);
 }
 
 /** The most specific resource entry that grants the write: where a reader should look. */
@@ -98,10 +91,36 @@ function aggregationTargets(context: RuleContext, object: ManifestObject): strin
   return [...found];
 }
 
-function unique(values: string[]): string[] {
-  return [...new Set(values)];
-}
-
 function quote(value: string): string {
   return JSON.stringify(value);
 }
+
+export const rbacServicesStatusModule: RuleModule = {
+  rules: [
+    {
+      id: 'rbac-services-status',
+      defaultSeverity: 'warning',
+      shortDescription: 'Role grants patch or update on services/status',
+      fullDescription:
+        'A Role or ClusterRole rule that grants patch or update on services/status (directly, through * or through ' +
+        'aggregation) lets its holder set status.loadBalancer.ingress and intercept traffic (CVE-2020-8554). The ' +
+        'severity follows who holds the role in the workspace: an error when it reaches every namespace admin or ' +
+        'editor, a broad group or people; a warning for workloads or when nothing binds it; information when only ' +
+        'the control plane holds it.',
+      tags: ['CVE-2020-8554', 'rbac'],
+    },
+    {
+      id: 'rbac-services-status-binding',
+      defaultSeverity: 'error',
+      shortDescription: 'Binding gives a subject patch or update on services/status',
+      fullDescription:
+        'A RoleBinding or ClusterRoleBinding hands a role that grants patch or update on services/status to a subject ' +
+        'outside the control plane: a broad group or people (error) or a workload service account (warning). That ' +
+        'subject can set status.loadBalancer.ingress and intercept traffic (CVE-2020-8554).',
+      tags: ['CVE-2020-8554', 'rbac'],
+    },
+  ],
+  // Every RBAC object: the link phase needs each role's labels and rules and each binding.
+  triggers: [['Role', RBAC_API_VERSION]],
+  check: checkRbacServicesStatus,
+};

@@ -1,0 +1,19 @@
+// The list of rule modules. Adding a rule: a module in this folder, one line here, docs and tests.
+import { RuleId } from '../types';
+import { externalIpsModule } from './externalIps';
+import { loadBalancerStatusModule } from './loadBalancerStatus';
+import { rbacServicesStatusModule } from './rbacServicesStatus';
+import { RuleDescription, RuleModule } from './ruleModule';
+import { Rule } from './ruleTypes';
+
+export const RULE_MODULES: readonly RuleModule[] = [externalIpsModule, loadBalancerStatusModule, rbacServicesStatusModule];
+
+export const RULES: Readonly<Record<RuleId, RuleDescription>> = Object.fromEntries(
+  RULE_MODULES.flatMap((module) => module.rules.map((rule) => [rule.id, rule])),
+) as Record<RuleId, RuleDescription>;
+
+/** The per-document checks, in registry order. */
+export const DOCUMENT_CHECKS: readonly Rule[] = RULE_MODULES.flatMap((module) => (module.check ? [module.check] : []));
+
+/** Every trigger word set of every module (see RuleModule.triggers). */
+export const TRIGGER_WORD_SETS: readonly (readonly string[])[] = RULE_MODULES.flatMap((module) => module.triggers);

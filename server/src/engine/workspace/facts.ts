@@ -1,0 +1,124 @@
+// Facts: what the link phase needs to know of one file, extracted where the file is parsed (in the scan
+// workers too) and kept as plain data, so files are linked without being parsed again.
+import { LabelSelector, PolicyRule, RoleRef, Subject } from '../rbac/model';
+import { Range } from '../types';
+
+export const RBAC_API_VERSION = 'rbac.authorization.k8s.io/v1';
+
+/** Where something is written: offsets into the file's text and the same span as an LSP range. */
+export interface Place {
+  start: number;
+  end: number;
+  range: Range;
+}
+
+export interface RuleFact extends PolicyRule {
+  place: Place;
+  /** The key of this rule's `rbac-services-status` finding, when the file reports one (not off, not suppressed). */
+  findingKey?: string;
+}
+
+export interface RoleFact {
+  kind: 'Role' | 'ClusterRole';
+  name: string;
+  /** Undefined when the manifest leaves it to `kubectl apply -n` (or to a Kustomization). */
+  namespace?: string;
+  labels: Record<string, string>;
+  /** False when annotated `rbac.authorization.kubernetes.io/autoupdate: "false"`: the API server then leaves a built-in's name alone. */
+  autoupdate: boolean;
+  /** The aggregationRule of a ClusterRole: the controller replaces `rules` with what its selectors collect. */
+  aggregation?: { selectors: LabelSelector[]; place: Place };
+  rules: RuleFact[];
+  /** The role's name (or the object, when it has none). */
+  place: Place;
+  documentIndex: number;
+}
+
+export interface SubjectFact extends Subject {
+  /** The subject's entry in `subjects`. */
+  place: Place;
+}
+
+export interface BindingFact {
+  kind: 'RoleBinding' | 'ClusterRoleBinding';
+  name: string;
+  namespace?: string;
+  roleRef: RoleRef;
+  subjects: SubjectFact[];
+  place: Place;
+  documentIndex: number;
+}
+
+/** A suppression comment, for findings the link phase reports. */
+export interface SuppressionFact {
+  scope: 'next-line' | 'file';
+  line: number;
+  /** Lines of the YAML document the comment is in (a `-file` comment covers them). */
+  firstLine: number;
+  lastLine: number;
+  /** Each rule the comment names, with the key of the unused-suppression finding the file reports for it when nothing local used it. */
+  mentions: { ruleId: string; unusedKey: string }[];
+}
+
+export interface FileFacts {
+  roles: RoleFact[];
+  bindings: BindingFact[];
+  suppressions: SuppressionFact[];
+}
+
+export function emptyFacts(): FileFacts {
+  return { roles: [], bindings: [], suppressions: [] };
+}
+
+export function hasFacts(facts: FileFacts): boolean {
+  return facts.roles.length > 0 || facts.bindings.length > 0 || facts.suppressions.length > 0;
+}
+
+/** `code:start:end`: a finding's identity within one text (analyze.ts). */
+export function findingKey(code: string, start: number, end: number): string {
+  return `${code}:${start}:${end}`;
+}
+
+/**
+ * The facts of a chunk analysed as if it were a file, moved to where the chunk is in its file: offsets
+ * by `offsetDelta`, lines by `lineDelta` (characters are unchanged, as chunks start at a line start),
+ * document indices by `documentDelta`.
+ */
+export function shiftFacts(facts: FileFacts, offsetDelta: number, lineDelta: number, documentDelta: number): FileFacts {
+  if (offsetDelta === 0 && lineDelta === 0 && documentDelta === 0) return facts;
+  const place = (p: Place): Place => ({ start: p.start + offsetDelta, end: p.end + offsetDelta, range: shiftRange(p.range, lineDelta) });
+  return {
+    roles: facts.roles.map((role) => ({
+      ...role,
+      place: place(role.place),
+      documentIndex: role.documentIndex + documentDelta,
+      aggregation: role.aggregation && { ...role.aggregation, place: place(role.aggregation.place) },
+      rules: role.rules.map((rule) => ({ ...rule, place: place(rule.place), findingKey: rule.findingKey && shiftKey(rule.findingKey, offsetDelta) })),
+    })),
+    bindings: facts.bindings.map((binding) => ({
+      ...binding,
+      place: place(binding.place),
+      documentIndex: binding.documentIndex + documentDelta,
+      subjects: binding.subjects.map((subject) => ({ ...subject, place: place(subject.place) })),
+    })),
+    suppressions: facts.suppressions.map((comment) => ({
+      ...comment,
+      line: comment.line + lineDelta,
+      firstLine: comment.firstLine + lineDelta,
+      lastLine: comment.lastLine + lineDelta,
+      mentions: comment.mentions.map((mention) => ({ ...mention, unusedKey: shiftKey(mention.unusedKey, offsetDelta) })),
+    })),
+  };
+}
+
+export function shiftRange(range: Range, lineDelta: number): Range {
+  return {
+    start: { line: range.start.line + lineDelta, character: range.start.character },
+    end: { line: range.end.line + lineDelta, character: range.end.character },
+  };
+}
+
+function shiftKey(key: string, offsetDelta: number): string {
+  const [code, start, end] = key.split(':');
+  return findingKey(code, Number(start) + offsetDelta, Number(end) + offsetDelta);
+}
