@@ -54,6 +54,26 @@ describe('language server: configuration', () => {
     assert.ok(server.configurationRequests.some((request) => request.scopeUri === fileUri(folder.root)));
   });
 
+  it('reads statusWriters from workspace/configuration, logging invalid entries', async () => {
+    // No rule reads statusWriters yet, so only validation is observable here; that the merged value
+    // reaches EngineOptions is tested at unit level (test/unit/config.test.ts, engineOptionsFor).
+    const folder = workspace({ 'svc.yaml': SERVICE_WITH_EXTERNAL_IP });
+    const server = await start({ folders: [folder.root], settings: { statusWriters: ['system:serviceaccount:metallb-system:controller'] } });
+    await server.waitForDiagnostics(folder.path('svc.yaml'), (list) => list.length === 1);
+    assert.ok(!server.logs.some((line) => line.includes('statusWriters')), 'a valid list is not logged');
+
+    await server.changeSettings({ statusWriters: ['lb-operators', 'system:serviceaccount:metallb-system'] });
+    await server.waitForLog(/statusWriters\[1\]: "system:serviceaccount:metallb-system": a service account is written system:serviceaccount:<namespace>:<name>/);
+    await server.waitForDiagnostics(folder.path('svc.yaml'), (list) => list.length === 1, 'findings stay');
+  });
+
+  it('recognises a bare settings section holding only statusWriters (editors that cannot answer workspace/configuration)', async () => {
+    const folder = workspace({ 'svc.yaml': SERVICE_WITH_EXTERNAL_IP });
+    const server = await start({ folders: [folder.root], capabilities: {}, initializationOptions: { statusWriters: ['system:serviceaccount::controller'] } });
+    await server.waitForLog(/statusWriters\[0\]: "system:serviceaccount::controller": a service account is written/);
+    assert.equal(server.configurationRequests.length, 0);
+  });
+
   it('resolves settings per workspace folder', async () => {
     const first = workspace({ 'svc.yaml': SERVICE_WITH_EXTERNAL_IP });
     const second = workspace({ 'svc.yaml': SERVICE_WITH_EXTERNAL_IP });

@@ -16,6 +16,7 @@ import {
   validateSettings,
 } from '../../server/src/engine/config';
 import { LineIndex } from '../../server/src/engine/lineIndex';
+import { engineOptionsFor } from '../../server/src/lsp/fileChecker';
 import { RULE_IDS, SEVERITY_SETTINGS } from '../../server/src/engine/types';
 
 /** The text a problem's range covers, to assert problems point at the exact node. */
@@ -40,6 +41,7 @@ describe('constants', () => {
       scope: 'workspace',
       exclude: [],
       maxFileSizeKB: 2048,
+      statusWriters: [],
     });
     assert.deepEqual(DEFAULT_RULE_SEVERITY, {
       'external-ips': 'error',
@@ -66,6 +68,9 @@ describe('parseProjectConfig: valid files', () => {
       'scope: openFiles',
       'exclude: [charts/**, "*.generated.yaml"]',
       'maxFileSizeKB: 512',
+      'statusWriters:',
+      '  - system:serviceaccount:metallb-system:controller',
+      '  - lb-operators',
       '',
     ].join('\n');
     const { settings, problems } = parseProjectConfig(text);
@@ -76,6 +81,7 @@ describe('parseProjectConfig: valid files', () => {
       scope: 'openFiles',
       exclude: ['charts/**', '*.generated.yaml'],
       maxFileSizeKB: 512,
+      statusWriters: ['system:serviceaccount:metallb-system:controller', 'lb-operators'],
     });
   });
 
@@ -164,6 +170,50 @@ describe('parseProjectConfig: invalid entries are reported at their node and dro
     assert.match(problems[2].message, /negated patterns are not supported/);
   });
 
+  it('validates statusWriters: non-empty names, service accounts with exactly a namespace and a name', () => {
+    const text = [
+      'statusWriters:',
+      '  - system:serviceaccount:metallb-system:controller',
+      '  - ""',
+      '  - "  "',
+      '  - system:serviceaccount:metallb-system',
+      '  - system:serviceaccount::controller',
+      '  - system:serviceaccount:metallb-system:',
+      '  - system:serviceaccount:a:b:c',
+      '  - 42',
+      '  - system:serviceaccounts:metallb-system',
+      '  - alice',
+      '',
+    ].join('\n');
+    const { settings, problems } = parseProjectConfig(text);
+    assert.deepEqual(settings, {
+      statusWriters: ['system:serviceaccount:metallb-system:controller', 'system:serviceaccounts:metallb-system', 'alice'],
+    });
+    assert.deepEqual(problems.map((p) => [textAt(text, p), p.severity]), [
+      ['""', 'error'],
+      ['"  "', 'error'],
+      ['system:serviceaccount:metallb-system', 'error'],
+      ['system:serviceaccount::controller', 'error'],
+      ['system:serviceaccount:metallb-system:', 'error'],
+      ['system:serviceaccount:a:b:c', 'error'],
+      ['42', 'error'],
+    ]);
+    assert.match(problems[0].message, /^statusWriters\[1\]: an empty name matches no user, group or service account$/);
+    assert.equal(
+      problems[2].message,
+      'statusWriters[3]: "system:serviceaccount:metallb-system": a service account is written system:serviceaccount:<namespace>:<name>, both non-empty',
+    );
+    assert.deepEqual(problems[2].range, { start: { line: 4, character: 4 }, end: { line: 4, character: 40 } });
+    assert.match(problems[6].message, /^statusWriters\[7\] must be a string, not number 42$/);
+
+    const scalar = 'statusWriters: alice\n';
+    const result = parseProjectConfig(scalar);
+    assert.deepEqual(result.settings, {});
+    assert.equal(textAt(scalar, result.problems[0]), 'alice');
+    assert.match(result.problems[0].message, /^statusWriters must be a list of strings/);
+    assert.deepEqual(parseProjectConfig('statusWriters: []\n').settings, { statusWriters: [] });
+  });
+
   it('accepts only whole positive kilobyte counts', () => {
     for (const bad of ['-1', '1.5', '"100"', '.inf', '.nan', '[1]', '99999999999999999999']) {
       const result = parseProjectConfig(`maxFileSizeKB: ${bad}\n`);
@@ -183,7 +233,7 @@ describe('parseProjectConfig: invalid entries are reported at their node and dro
       ['<<', 'warning'],
     ]);
     assert.match(problems[0].message, /without the "kubeMitmGuard\." prefix/);
-    assert.match(problems[1].message, /known settings: allowedExternalIPCidrs, rules, scope, exclude, maxFileSizeKB/);
+    assert.match(problems[1].message, /known settings: allowedExternalIPCidrs, rules, scope, exclude, maxFileSizeKB, statusWriters/);
   });
 
   it('uses the first of duplicate keys and reports the later one', () => {
@@ -297,6 +347,7 @@ describe('validateSettings', () => {
       scope: 'off',
       exclude: ['dist'],
       maxFileSizeKB: 100,
+      statusWriters: ['system:serviceaccount:metallb-system:controller'],
       trace: { server: 'verbose' },
     };
     assert.deepEqual(validateSettings(raw), {
@@ -306,6 +357,7 @@ describe('validateSettings', () => {
         scope: 'off',
         exclude: ['dist'],
         maxFileSizeKB: 100,
+        statusWriters: ['system:serviceaccount:metallb-system:controller'],
       },
       problems: [],
     });
@@ -318,9 +370,10 @@ describe('validateSettings', () => {
       scope: 3,
       exclude: 'dist',
       maxFileSizeKB: -5,
+      statusWriters: ['alice', '', 'system:serviceaccount:x'],
     });
-    assert.deepEqual(settings, { allowedExternalIPCidrs: ['10.0.0.0/8'], rules: { 'rbac-services-status': 'hint' } });
-    assert.equal(problems.length, 7);
+    assert.deepEqual(settings, { allowedExternalIPCidrs: ['10.0.0.0/8'], rules: { 'rbac-services-status': 'hint' }, statusWriters: ['alice'] });
+    assert.equal(problems.length, 9);
     assert.match(problems[0], /^allowedExternalIPCidrs\[1\]: "not-an-ip" is not a valid CIDR/);
     assert.match(problems[1], /^allowedExternalIPCidrs\[2\] must be a string/);
     assert.match(problems[2], /^rules\.external-ips: "loud" is not a severity/);
@@ -328,6 +381,8 @@ describe('validateSettings', () => {
     assert.match(problems[4], /^scope: /);
     assert.match(problems[5], /^exclude must be a list/);
     assert.match(problems[6], /^maxFileSizeKB /);
+    assert.match(problems[7], /^statusWriters\[1\]: an empty name/);
+    assert.match(problems[8], /^statusWriters\[2\]: "system:serviceaccount:x": a service account is written/);
   });
 
   it('treats missing and null values as unset', () => {
@@ -358,6 +413,7 @@ describe('mergeSettings', () => {
     assert.deepEqual({ ...merged }, { ...DEFAULT_SETTINGS });
     assert.notEqual(merged.exclude, DEFAULT_SETTINGS.exclude, 'fresh arrays, never the frozen defaults');
     assert.notEqual(merged.allowedExternalIPCidrs, DEFAULT_SETTINGS.allowedExternalIPCidrs);
+    assert.notEqual(merged.statusWriters, DEFAULT_SETTINGS.statusWriters);
     assert.ok(Object.isFrozen(DEFAULT_SETTINGS.exclude));
   });
 
@@ -368,6 +424,7 @@ describe('mergeSettings', () => {
       scope: 'openFiles',
       exclude: ['dist', 'build'],
       maxFileSizeKB: 10,
+      statusWriters: ['system:serviceaccount:metallb-system:controller', 'lb-operators'],
     };
     const file: Partial<GuardSettings> = {
       allowedExternalIPCidrs: ['192.168.0.0/16', '2001:db8::/32'],
@@ -375,6 +432,7 @@ describe('mergeSettings', () => {
       scope: 'workspace',
       exclude: ['build', 'charts/**'],
       maxFileSizeKB: 20,
+      statusWriters: ['lb-operators', 'system:serviceaccount:kube-vip:kube-vip'],
     };
     assert.deepEqual(mergeSettings(editor, file), {
       allowedExternalIPCidrs: ['10.0.0.0/8', '192.168.0.0/16', '2001:db8::/32'],
@@ -382,17 +440,19 @@ describe('mergeSettings', () => {
       scope: 'workspace',
       exclude: ['dist', 'build', 'charts/**'],
       maxFileSizeKB: 20,
+      statusWriters: ['system:serviceaccount:metallb-system:controller', 'lb-operators', 'system:serviceaccount:kube-vip:kube-vip'],
     });
     assert.deepEqual(editor.rules, { 'external-ips': 'off', 'loadbalancer-status': 'hint' }, 'inputs untouched');
   });
 
   it('falls back to the editor for keys the file does not set', () => {
-    assert.deepEqual(mergeSettings({ scope: 'off', maxFileSizeKB: 5 }, { exclude: ['x'] }), {
+    assert.deepEqual(mergeSettings({ scope: 'off', maxFileSizeKB: 5, statusWriters: ['alice'] }, { exclude: ['x'] }), {
       allowedExternalIPCidrs: [],
       rules: {},
       scope: 'off',
       exclude: ['x'],
       maxFileSizeKB: 5,
+      statusWriters: ['alice'],
     });
   });
 });
@@ -627,6 +687,15 @@ describe('schema', () => {
       'allowedExternalIPCidrs: 10.0.0.0/8',
       'unknown: 1',
       'allowedExternalIPCidrs: [10.0.0.0/8, 42]',
+      'statusWriters: [alice, system:masters, "system:serviceaccount:metallb-system:controller", system:serviceaccounts:ci]',
+      'statusWriters: [""]',
+      'statusWriters: ["  "]',
+      'statusWriters: [system:serviceaccount:metallb-system]',
+      'statusWriters: ["system:serviceaccount::controller"]',
+      'statusWriters: ["system:serviceaccount:a:b:c"]',
+      'statusWriters: ["system:serviceaccount:ns:"]',
+      'statusWriters: alice',
+      'statusWriters: [1]',
     ];
     for (const sample of samples) {
       const schemaOk = schemaErrors(schema, parseDocument(sample).toJS(), schema).length === 0;
@@ -638,5 +707,41 @@ describe('schema', () => {
       assert.equal(schemaErrors(schema, parseDocument(looseOnly).toJS(), schema).length, 0, looseOnly);
       assert.equal(parseProjectConfig(looseOnly).problems.length, 1, looseOnly);
     }
+  });
+});
+
+describe('package.json: the editor settings', () => {
+  const manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8')) as {
+    contributes: { configuration: { properties: Record<string, { scope?: string; default?: unknown }> } };
+    capabilities: { untrustedWorkspaces: { restrictedConfigurations: string[] } };
+  };
+  const properties = manifest.contributes.configuration.properties;
+
+  it('contributes exactly the settings, per resource, with the defaults', () => {
+    const settingNames = Object.keys(properties).filter((name) => name !== 'kubeMitmGuard.trace.server');
+    assert.deepEqual(settingNames.sort(), SETTING_KEYS.map((key) => `kubeMitmGuard.${key}`).sort());
+    for (const key of SETTING_KEYS) {
+      assert.equal(properties[`kubeMitmGuard.${key}`].scope, 'resource', key);
+      assert.deepEqual(properties[`kubeMitmGuard.${key}`].default, DEFAULT_SETTINGS[key], key);
+    }
+  });
+
+  it('restricts in untrusted workspaces every setting that can hide findings', () => {
+    assert.deepEqual([...manifest.capabilities.untrustedWorkspaces.restrictedConfigurations].sort(), [
+      'kubeMitmGuard.allowedExternalIPCidrs',
+      'kubeMitmGuard.exclude',
+      'kubeMitmGuard.rules',
+      'kubeMitmGuard.scope',
+      'kubeMitmGuard.statusWriters',
+    ]);
+  });
+});
+
+describe('engineOptionsFor (language server)', () => {
+  it('passes the merged statusWriters of the editor and the policy file to the engine', () => {
+    const settings = mergeSettings({ statusWriters: ['lb-operators'] }, { statusWriters: ['system:serviceaccount:metallb-system:controller'] });
+    const options = engineOptionsFor({ settings, folder: undefined, generation: 0 }, 'file:///work/svc.yaml');
+    assert.deepEqual(options.statusWriters, ['lb-operators', 'system:serviceaccount:metallb-system:controller']);
+    assert.deepEqual(engineOptionsFor({ settings: mergeSettings({}, undefined), folder: undefined, generation: 0 }, 'file:///work/svc.yaml').statusWriters, []);
   });
 });

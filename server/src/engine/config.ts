@@ -5,6 +5,7 @@ import { findExcessiveNesting } from './nestingGuard';
 import { RULES } from './rules/catalog';
 import { parseAllowedCidr } from './ipAddresses';
 import { LineIndex } from './lineIndex';
+import { isServiceAccountUsername, parseServiceAccountUsername } from './rbac/subjects';
 import { Range, RULE_IDS, RuleId, Severity, SEVERITY_SETTINGS, SeveritySetting } from './types';
 
 export const CONFIG_FILE_NAME = '.kube-mitm-guard.yaml';
@@ -18,6 +19,11 @@ export interface GuardSettings {
   scope: ScanScope;
   exclude: string[];
   maxFileSizeKB: number;
+  /**
+   * Users, groups and `system:serviceaccount:<namespace>:<name>` names trusted to write Service status
+   * (the team's load-balancer controllers); the RBAC analysis counts them as control plane.
+   */
+  statusWriters: string[];
 }
 
 export const SETTING_KEYS: readonly (keyof GuardSettings)[] = [
@@ -26,6 +32,7 @@ export const SETTING_KEYS: readonly (keyof GuardSettings)[] = [
   'scope',
   'exclude',
   'maxFileSizeKB',
+  'statusWriters',
 ];
 
 export const DEFAULT_SETTINGS: Readonly<GuardSettings> = Object.freeze({
@@ -34,6 +41,7 @@ export const DEFAULT_SETTINGS: Readonly<GuardSettings> = Object.freeze({
   scope: 'workspace',
   exclude: Object.freeze([]) as unknown as string[],
   maxFileSizeKB: 2048,
+  statusWriters: Object.freeze([]) as unknown as string[],
 });
 
 export const DEFAULT_RULE_SEVERITY: Readonly<Record<RuleId, Severity>> = Object.freeze(
@@ -192,6 +200,18 @@ function checkExcludeGlob(text: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Why `text` cannot be a `statusWriters` entry, or undefined when it can. Shared with the CLI's
+ * --status-writer flag.
+ */
+export function checkStatusWriter(text: string): string | undefined {
+  if (text.trim() === '') return 'an empty name matches no user, group or service account';
+  if (isServiceAccountUsername(text) && parseServiceAccountUsername(text) === undefined) {
+    return `"${text}": a service account is written system:serviceaccount:<namespace>:<name>, both non-empty`;
+  }
+  return undefined;
+}
+
 function validateRules(value: Value, report: Report): Partial<Record<RuleId, SeveritySetting>> | undefined {
   if (value.kind !== 'map') {
     report(`rules must be a mapping of rule id to severity, not ${describe(value)}`, value.span, 'error');
@@ -299,6 +319,11 @@ function assignSetting(settings: Partial<GuardSettings>, name: keyof GuardSettin
       if (size !== undefined) settings.maxFileSizeKB = size;
       return;
     }
+    case 'statusWriters': {
+      const writers = validateStringList(name, value, report, checkStatusWriter);
+      if (writers) settings.statusWriters = writers;
+      return;
+    }
   }
 }
 
@@ -394,6 +419,8 @@ export function mergeSettings(
     scope: file.scope ?? fromEditor.scope ?? DEFAULT_SETTINGS.scope,
     exclude: unite(fromEditor.exclude, file.exclude),
     maxFileSizeKB: file.maxFileSizeKB ?? fromEditor.maxFileSizeKB ?? DEFAULT_SETTINGS.maxFileSizeKB,
+    // Like the allowlist: either side can trust a writer, neither can take the other's trust back.
+    statusWriters: unite(fromEditor.statusWriters, file.statusWriters),
   };
 }
 

@@ -167,5 +167,6 @@ export function engineOptionsFor(resolved: ResolvedSettings, uri: string): Engin
     allowedCidrs: resolved.settings.allowedExternalIPCidrs,
     rules: resolved.settings.rules,
     filePath: uriToFsPath(uri) ?? uri,
+    statusWriters: resolved.settings.statusWriters,
   };
 }

@@ -1,7 +1,7 @@
 // Effective settings per file: the editor's `kubeMitmGuard.*` settings (pulled with
 // workspace/configuration) merged with the folder's `.kube-mitm-guard.yaml`.
 import { Connection } from 'vscode-languageserver/node';
-import { GuardSettings, mergeSettings, validateSettings } from '../engine/config';
+import { GuardSettings, mergeSettings, SETTING_KEYS, validateSettings } from '../engine/config';
 import { Logger } from './logger';
 import { ProjectConfigStore } from './projectConfig';
 import { SETTINGS_SECTION } from './protocol';
@@ -90,8 +90,6 @@ export class SettingsStore {
     return settings;
   }
 }
-
-const SETTING_KEYS = ['allowedExternalIPCidrs', 'rules', 'scope', 'exclude', 'maxFileSizeKB'];
 
 /** Accepts `{kubeMitmGuard: {...}}`, `{settings: {kubeMitmGuard: {...}}}` or the section itself. */
 function sectionOf(value: unknown): unknown {
