@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as path from 'node:path';
+import { ConfigResolver, parseFlagSettings } from '../../server/src/cli/configResolver';
 import { CLI, JsonReport, packageVersion, REPO_ROOT, runCli, TempDir } from './cliHarness';
 
 const EXPECTED_TEXT_LINES = [
@@ -188,6 +189,42 @@ describe('check: flags', () => {
     }
   });
 
+  it('--status-writer (repeatable) takes users, groups and service accounts; an empty or malformed name is a usage error', () => {
+    const plain = runCli(['check', 'lb.yaml'], { cwd: dir.root });
+    const trusted = runCli(['check', '--status-writer', 'system:serviceaccount:metallb-system:controller', '--status-writer=lb-operators', 'lb.yaml'], { cwd: dir.root });
+    assert.equal(trusted.stderr, '');
+    assert.equal(trusted.code, plain.code);
+    for (const empty of [['--status-writer', ''], ['--status-writer='], ['--status-writer', '  ']]) {
+      const result = runCli(['check', ...empty], { cwd: dir.root });
+      assert.equal(result.code, 2, empty.join(' '));
+      assert.equal(result.stderr, 'kube-mitm-guard: --status-writer: an empty name matches no user, group or service account\n');
+    }
+    const malformed = runCli(['check', '--status-writer', 'system:serviceaccount:metallb-system'], { cwd: dir.root });
+    assert.equal(malformed.code, 2);
+    assert.equal(
+      malformed.stderr,
+      'kube-mitm-guard: --status-writer: "system:serviceaccount:metallb-system": a service account is written system:serviceaccount:<namespace>:<name>, both non-empty\n',
+    );
+    const missing = runCli(['check', '--status-writer'], { cwd: dir.root });
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--status-writer needs a value/);
+  });
+
+  it('--status-writer names are united with the config file\'s statusWriters', async () => {
+    const config = new TempDir({ '.kube-mitm-guard.yaml': 'statusWriters: [alice, "system:serviceaccount:metallb-system:controller"]\n' });
+    try {
+      const flags = parseFlagSettings([], [], [], undefined, ['lb-operators', 'alice']);
+      const fromFileAndFlags = await new ConfigResolver(flags, undefined, assert.fail).forDirectory(config.root);
+      assert.deepEqual(fromFileAndFlags.statusWriters, ['alice', 'system:serviceaccount:metallb-system:controller', 'lb-operators']);
+      const fromFlagsOnly = await new ConfigResolver(flags, undefined, assert.fail).forDirectory(dir.root);
+      assert.deepEqual(fromFlagsOnly.statusWriters, ['lb-operators', 'alice']);
+      const none = await new ConfigResolver(parseFlagSettings([], [], [], undefined), undefined, assert.fail).forDirectory(dir.root);
+      assert.deepEqual(none.statusWriters, []);
+    } finally {
+      config.dispose();
+    }
+  });
+
   it('--fail-on sets the severity that fails the run', () => {
     // lb.yaml has only a warning.
     assert.equal(runCli(['check', 'lb.yaml'], { cwd: dir.root }).code, 1);
@@ -249,7 +286,7 @@ describe('check: usage, help and version', () => {
     assert.match(help.stdout, /Usage: kube-mitm-guard <command>/);
     const checkHelp = runCli(['check', '--help'], { cwd: dir.root });
     assert.equal(checkHelp.code, 0);
-    for (const flag of ['--config', '--allow-cidr', '--rule', '--exclude', '--max-file-size-kb', '--fail-on', '--format', '--fix', '--fix-dry-run', '--no-color']) {
+    for (const flag of ['--config', '--allow-cidr', '--rule', '--exclude', '--max-file-size-kb', '--status-writer', '--fail-on', '--format', '--fix', '--fix-dry-run', '--no-color']) {
       assert.ok(checkHelp.stdout.includes(flag), flag);
     }
     assert.match(checkHelp.stdout, /1-based line and column/);
@@ -300,6 +337,10 @@ describe('check: the config file', () => {
       const syntax = runCli(['check'], { cwd: dir.root });
       assert.equal(syntax.code, 2);
       assert.match(syntax.stderr, /^kube-mitm-guard: \.kube-mitm-guard\.yaml:\d+:\d+: .*the file is ignored until this is fixed/);
+      dir.write('.kube-mitm-guard.yaml', 'statusWriters:\n  - lb-operators\n  - system:serviceaccount::controller\n');
+      const writer = runCli(['check'], { cwd: dir.root });
+      assert.equal(writer.code, 2);
+      assert.match(writer.stderr, /^kube-mitm-guard: \.kube-mitm-guard\.yaml:3:5: statusWriters\[1\]: "system:serviceaccount::controller": a service account is written/);
     } finally {
       dir.dispose();
     }

@@ -34,6 +34,9 @@ Options:
   --exclude GLOB            skip matching files and folders (repeatable; relative to the current
                             folder; a pattern without / matches a name at any depth)
   --max-file-size-kb N      skip files larger than N kilobytes (default: config or 2048)
+  --status-writer NAME      also trust NAME to write Service status: a user, a group or
+                            system:serviceaccount:NAMESPACE:NAME (repeatable; added to the config's
+                            statusWriters)
   --fail-on LEVEL           exit 1 when a finding is at least this severe: error, warning (default),
                             information, hint, or never
   --format FORMAT           text (default), json or sarif
@@ -55,6 +58,7 @@ const CHECK_OPTIONS = {
   rule: { value: true, repeatable: true },
   exclude: { value: true, repeatable: true },
   'max-file-size-kb': { value: true },
+  'status-writer': { value: true, repeatable: true },
   'fail-on': { value: true },
   format: { value: true },
   fix: {},
@@ -89,7 +93,7 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
   if (args.flags.has('color') && args.flags.has('no-color')) throw new UsageError('--color and --no-color cannot be used together');
   if (dryRun && format !== 'text') throw new UsageError('--fix-dry-run prints a diff; it cannot be combined with --format json or sarif');
   const color = args.flags.has('color') ? true : args.flags.has('no-color') ? false : colorEnabled(output.stdoutIsTTY, process.env);
-  const flags = parseFlagSettings(all(args, 'allow-cidr'), all(args, 'rule'), all(args, 'exclude'), single(args, 'max-file-size-kb'));
+  const flags = parseFlagSettings(all(args, 'allow-cidr'), all(args, 'rule'), all(args, 'exclude'), single(args, 'max-file-size-kb'), all(args, 'status-writer'));
   const paths = args.positionals.length > 0 ? args.positionals : ['.'];
   if (paths.filter((candidate) => candidate === '-').length > 1) throw new UsageError('- (standard input) can be given only once');
   if (fix && paths.includes('-')) {
@@ -289,7 +293,7 @@ function linkFiles(report: RunReport): void {
 }
 
 function engineOptions(settings: EffectiveSettings, absolutePath: string | undefined): EngineOptions {
-  return { allowedCidrs: settings.allowedCidrs, rules: settings.rules, filePath: absolutePath };
+  return { allowedCidrs: settings.allowedCidrs, rules: settings.rules, filePath: absolutePath, statusWriters: settings.statusWriters };
 }
 
 function portable(shown: string): string {

@@ -3,7 +3,7 @@
 // stops the run (exit 2): CI must not pass because half of a policy was ignored.
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { CONFIG_FILE_NAME, DEFAULT_SETTINGS, GuardSettings, parseProjectConfig } from '../engine/config';
+import { checkStatusWriter, CONFIG_FILE_NAME, DEFAULT_SETTINGS, GuardSettings, parseProjectConfig } from '../engine/config';
 import { parseAllowedCidr } from '../engine/ipAddresses';
 import { RULE_IDS, RuleId, SEVERITY_SETTINGS, SeveritySetting } from '../engine/types';
 import { UsageError } from './args';
@@ -14,6 +14,7 @@ export interface FlagSettings {
   rules: Partial<Record<RuleId, SeveritySetting>>;
   exclude: string[];
   maxFileSizeKB?: number;
+  statusWriters: string[];
 }
 
 export interface LoadedConfig {
@@ -31,12 +32,20 @@ export interface EffectiveSettings {
   /** Globs from --exclude, relative to the current folder. */
   flagExclude: string[];
   maxFileSizeKB: number;
+  /** The config file's statusWriters and --status-writer, united. */
+  statusWriters: string[];
 }
 
 /** A policy file is a few lines; anything this big is not one (the language server uses the same bound). */
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
-export function parseFlagSettings(allowCidrs: string[], rules: string[], exclude: string[], maxFileSizeKB: string | undefined): FlagSettings {
+export function parseFlagSettings(
+  allowCidrs: string[],
+  rules: string[],
+  exclude: string[],
+  maxFileSizeKB: string | undefined,
+  statusWriters: string[] = [],
+): FlagSettings {
   for (const cidr of allowCidrs) {
     const parsed = parseAllowedCidr(cidr);
     if ('error' in parsed) throw new UsageError(`--allow-cidr: ${parsed.error}`);
@@ -59,6 +68,10 @@ export function parseFlagSettings(allowCidrs: string[], rules: string[], exclude
     if (glob.trim() === '') throw new UsageError('--exclude: an empty pattern excludes nothing');
     if (glob.trim().startsWith('!')) throw new UsageError(`--exclude ${JSON.stringify(glob)}: negated patterns are not supported`);
   }
+  for (const writer of statusWriters) {
+    const problem = checkStatusWriter(writer);
+    if (problem) throw new UsageError(`--status-writer: ${problem}`);
+  }
   let size: number | undefined;
   if (maxFileSizeKB !== undefined) {
     size = Number(maxFileSizeKB);
@@ -66,7 +79,7 @@ export function parseFlagSettings(allowCidrs: string[], rules: string[], exclude
       throw new UsageError(`--max-file-size-kb ${JSON.stringify(maxFileSizeKB)}: must be a whole number of kilobytes of at least 1`);
     }
   }
-  return { allowedCidrs: allowCidrs, rules: ruleSettings, exclude, maxFileSizeKB: size };
+  return { allowedCidrs: allowCidrs, rules: ruleSettings, exclude, maxFileSizeKB: size, statusWriters };
 }
 
 export class ConfigResolver {
@@ -95,6 +108,7 @@ export class ConfigResolver {
       configExclude: settings.exclude ?? [],
       flagExclude: this.flags.exclude,
       maxFileSizeKB: this.flags.maxFileSizeKB ?? settings.maxFileSizeKB ?? DEFAULT_SETTINGS.maxFileSizeKB,
+      statusWriters: [...new Set([...(settings.statusWriters ?? []), ...this.flags.statusWriters])],
     };
   }
 
