@@ -153,7 +153,7 @@ describe('check: flags', () => {
     assert.deepEqual(rules(['--rule', 'external-ips=off', '--rule', 'loadbalancer-status=error', 'svc.yaml', 'lb.yaml']), ['lb.yaml:8:9 error loadbalancer-status']);
     const unknown = runCli(['check', '--rule', 'external-ip=off'], { cwd: dir.root });
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /^kube-mitm-guard: --rule: unknown rule "external-ip" \(known rules: external-ips, external-ip-invalid, loadbalancer-status, rbac-services-status\)\n$/);
+    assert.match(unknown.stderr, /^kube-mitm-guard: --rule: unknown rule "external-ip" \(known rules: external-ips, external-ip-invalid, loadbalancer-status, rbac-services-status, rbac-services-status-binding\)\n$/);
     const severity = runCli(['check', '--rule', 'external-ips=fatal'], { cwd: dir.root });
     assert.equal(severity.code, 2);
     assert.match(severity.stderr, /--rule external-ips: "fatal" is not a severity/);
@@ -417,6 +417,7 @@ describe('check --format json', () => {
           { kind: 'suppress-line', title: 'Suppress external-ips for this line', fixAll: false },
           { kind: 'allow-external-ip', title: unicode[1].fixes[3].title, fixAll: false },
         ],
+        related: [],
       });
       assert.match(unicode[1].fixes[3].title, /9\.9\.9\.9\/32/);
       const lb = report.findings.find((finding) => finding.rule === 'loadbalancer-status');

@@ -89,6 +89,7 @@ describe('check --format sarif', () => {
         ['external-ip-invalid', 'error'],
         ['loadbalancer-status', 'warning'],
         ['rbac-services-status', 'warning'],
+        ['rbac-services-status-binding', 'error'],
         ['unused-suppression', 'note'],
       ],
     );

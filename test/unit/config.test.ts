@@ -48,6 +48,7 @@ describe('constants', () => {
       'external-ip-invalid': 'error',
       'loadbalancer-status': 'warning',
       'rbac-services-status': 'warning',
+      'rbac-services-status-binding': 'error',
     });
     assert.deepEqual(Object.keys(DEFAULT_RULE_SEVERITY).sort(), [...RULE_IDS].sort());
     assert.deepEqual([...SETTING_KEYS].sort(), Object.keys(DEFAULT_SETTINGS).sort());

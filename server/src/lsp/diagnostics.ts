@@ -26,7 +26,8 @@ export function toDiagnosticSeverity(severity: Severity): DiagnosticSeverity {
   }
 }
 
-export function findingToDiagnostic(finding: Finding, uri: string, version: number | null): Diagnostic {
+/** `uriOf` turns the file names of related locations (canonical URIs) into the URIs the client uses. */
+export function findingToDiagnostic(finding: Finding, uri: string, version: number | null, uriOf: (file: string) => string = (file) => file): Diagnostic {
   const data: FindingDiagnosticData = { key: finding.key, uri, version };
   const diagnostic: Diagnostic = {
     range: finding.range,
@@ -37,6 +38,12 @@ export function findingToDiagnostic(finding: Finding, uri: string, version: numb
     message: finding.message,
     data,
   };
+  if (finding.related && finding.related.length > 0) {
+    diagnostic.relatedInformation = finding.related.map((related) => ({
+      location: { uri: uriOf(related.file), range: related.range },
+      message: related.message,
+    }));
+  }
   // A suppression comment that suppresses nothing is dead text: editors grey it out.
   if (finding.code === UNUSED_SUPPRESSION) diagnostic.tags = [DiagnosticTag.Unnecessary];
   return diagnostic;

@@ -24,19 +24,25 @@ export interface DiagnosticTotals extends DiagnosticCounts {
 export class DiagnosticsPublisher {
   private readonly published = new Map<string, PublishedDiagnostics>();
   private lastSequence = 0;
+  private readonly clearedListeners: ((canonical: string) => void)[] = [];
 
   constructor(
     private readonly connection: Connection,
     private readonly onChange: () => void,
   ) {}
 
-  publish(uri: string, origin: DiagnosticOrigin, diagnostics: Diagnostic[], version?: number): void {
+  /**
+   * `retain`: keep the entry even when it has no diagnostics, so that clearing the file (deleted,
+   * excluded, its folder removed) reaches the listeners: a clean file can still hold facts other files'
+   * findings depend on.
+   */
+  publish(uri: string, origin: DiagnosticOrigin, diagnostics: Diagnostic[], version?: number, retain = false): void {
     const key = canonicalUri(uri);
     const previous = this.published.get(key);
-    // Clean files read from disk are the common case; only tell the client when something changes.
-    if (diagnostics.length === 0 && previous === undefined && origin === 'disk') return;
-    if (diagnostics.length === 0) this.published.delete(key);
+    if (diagnostics.length === 0 && !retain) this.published.delete(key);
     else this.published.set(key, { uri, origin, diagnostics, sequence: ++this.lastSequence });
+    // Clean files read from disk are the common case; only tell the client when something changes.
+    if (diagnostics.length === 0 && origin === 'disk' && (previous === undefined || previous.diagnostics.length === 0)) return;
     // When the editor spells the URI differently from us, clear the old spelling too.
     if (previous !== undefined && previous.uri !== uri) {
       void this.connection.sendDiagnostics({ uri: previous.uri, diagnostics: [] });
@@ -50,8 +56,19 @@ export class DiagnosticsPublisher {
     const previous = this.published.get(key);
     if (previous === undefined) return;
     this.published.delete(key);
+    this.notifyCleared(key);
+    if (previous.diagnostics.length === 0) return;
     void this.connection.sendDiagnostics({ uri: previous.uri, diagnostics: [] });
     this.onChange();
+  }
+
+  /** Called with the canonical URI of every entry cleared (by `clear` or `clearWhere`). */
+  onCleared(listener: (canonical: string) => void): void {
+    this.clearedListeners.push(listener);
+  }
+
+  private notifyCleared(key: string): void {
+    for (const listener of this.clearedListeners) listener(key);
   }
 
   /** Clears every published entry the predicate selects (by canonical URI). */
@@ -77,7 +94,7 @@ export class DiagnosticsPublisher {
       totals.errors += counts.errors;
       totals.warnings += counts.warnings;
       totals.others += counts.others;
-      totals.filesWithProblems++;
+      if (entry.diagnostics.length > 0) totals.filesWithProblems++;
     }
     return totals;
   }

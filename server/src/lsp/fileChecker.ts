@@ -8,13 +8,12 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { AnalysisCache, AnalysisResult, analyzeText, EngineOptions } from '../engine';
 import { CONFIG_FILE_NAME } from '../engine/config';
 import { LOSSY_READS } from '../engine/fileDiscovery';
-import { findingToDiagnostic } from './diagnostics';
-import { DiagnosticsPublisher } from './diagnosticsPublisher';
 import { FileFilter } from './fileFilter';
 import { FileAnalyzer, IN_PROCESS_ANALYZER } from './scanPool';
 import { describeError, Logger } from './logger';
 import { ResolvedSettings, SettingsStore } from './settingsStore';
 import { canonicalUri, uriToFsPath } from './uris';
+import { WorkspaceLinker } from './workspaceLinker';
 
 export type DiskCheckOutcome = 'checked' | 'skipped' | 'not-ours' | 'open';
 
@@ -43,7 +42,7 @@ export class FileChecker {
     private readonly documents: TextDocuments<TextDocument>,
     private readonly settings: SettingsStore,
     private readonly filter: FileFilter,
-    private readonly publisher: DiagnosticsPublisher,
+    private readonly linker: WorkspaceLinker,
     private readonly logger: Logger,
   ) {}
 
@@ -54,11 +53,11 @@ export class FileChecker {
       // The document changed or closed while settings were being fetched: a newer check will follow.
       if (this.documents.get(document.uri)?.version !== document.version) return;
       if (analysis === undefined) {
-        this.publisher.clear(document.uri);
+        this.linker.clear(document.uri);
         return;
       }
-      const diagnostics = analysis.result.findings.map((finding) => findingToDiagnostic(finding, document.uri, document.version));
-      this.publisher.publish(document.uri, 'document', diagnostics, document.version);
+      const { result, options, resolved } = analysis;
+      this.linker.publish(document.uri, 'document', result.findings, result.facts, options, clusterOf(resolved), document.version);
     } catch (error) {
       this.logger.error(`Could not check ${document.uri}: ${describeError(error)}`);
     }
@@ -124,28 +123,28 @@ export class FileChecker {
         this.filter.isExcluded(folder, uri, settings)
       ) {
         return () => {
-          this.publisher.clear(uri);
+          this.linker.clear(uri);
           return 'not-ours';
         };
       }
-      const analysis = await analyzer.analyze(fsPath, settings.maxFileSizeKB * 1024, engineOptionsFor(resolved, uri));
+      const options = engineOptionsFor(resolved, uri);
+      const analysis = await analyzer.analyze(fsPath, settings.maxFileSizeKB * 1024, options);
       return () => {
         // Opened while we were reading: the buffer is the truth now.
         if (this.isOpen(uri)) return 'open';
         if ('skipped' in analysis) {
           this.logger.info(`Skipped ${fsPath}: ${analysis.skipped}`);
-          this.publisher.clear(uri);
+          this.linker.clear(uri);
           return 'skipped';
         }
         if (analysis.lossy) this.logger.info(`Read ${fsPath} ${LOSSY_READS[analysis.lossy]}, as kubectl reads it.`);
-        const diagnostics = analysis.findings.map((finding) => findingToDiagnostic(finding, uri, null));
-        this.publisher.publish(uri, 'disk', diagnostics);
+        this.linker.publish(uri, 'disk', analysis.findings, analysis.facts, options, clusterOf(resolved));
         return 'checked';
       };
     } catch (error) {
       return () => {
         this.logger.error(`Could not check ${uri}: ${describeError(error)}`);
-        this.publisher.clear(uri);
+        this.linker.clear(uri);
         return 'skipped';
       };
     }
@@ -160,6 +159,11 @@ export class FileChecker {
     const key = canonicalUri(uri);
     return this.documents.all().some((document) => canonicalUri(document.uri) === key);
   }
+}
+
+/** Each workspace folder is one cluster: its roles, bindings and Services are linked together. */
+function clusterOf(resolved: ResolvedSettings): string {
+  return resolved.folder?.uri ?? '';
 }
 
 export function engineOptionsFor(resolved: ResolvedSettings, uri: string): EngineOptions {

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { analyzeText, EngineOptions, Finding } from '../engine';
+import { analyzeText, EngineOptions, FileFacts, Finding } from '../engine';
 import { LossyReason, ManifestRead, readManifestFile, readManifestFileSync } from '../engine/fileDiscovery';
 import { describeError, Logger } from './logger';
 
@@ -14,7 +14,7 @@ import { describeError, Logger } from './logger';
  * What reading and analysing one file on disk gave. `lossy`: the text is not the file's bytes (invalid
  * UTF-8 replaced by U+FFFD, or UTF-16 transcoded, as kubectl reads the file); see ManifestText.
  */
-export type DiskFileAnalysis = { findings: Finding[]; lossy?: LossyReason } | { skipped: string };
+export type DiskFileAnalysis = { findings: Finding[]; facts?: FileFacts; lossy?: LossyReason } | { skipped: string };
 
 export interface FileAnalyzer {
   analyze(fsPath: string, maxBytes: number, options: EngineOptions): Promise<DiskFileAnalysis>;
@@ -44,8 +44,8 @@ export function analyzeDiskFileSync(fsPath: string, maxBytes: number, options: E
 
 function analyzeRead(read: ManifestRead, options: EngineOptions): DiskFileAnalysis {
   if ('skipped' in read) return read;
-  const findings = analyzeText(read.text, options).findings;
-  return read.lossy ? { findings, lossy: read.lossy } : { findings };
+  const { findings, facts } = analyzeText(read.text, options);
+  return { findings, ...(facts ? { facts } : {}), ...(read.lossy ? { lossy: read.lossy } : {}) };
 }
 
 /** The worker bundle (`dist/scanWorker.js`) next to the running bundle. */

@@ -15,6 +15,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { CodeActionProvider } from './codeActions';
 import { DiagnosticsPublisher } from './diagnosticsPublisher';
+import { WorkspaceLinker } from './workspaceLinker';
 import { FileChecker } from './fileChecker';
 import { FileFilter } from './fileFilter';
 import { FileWatchHandler } from './fileWatcher';
@@ -63,6 +64,7 @@ export function startServer(connection: Connection): void {
   const filter = new FileFilter();
   const status = new StatusReporter(connection);
   const publisher = new DiagnosticsPublisher(connection, () => status.schedule());
+  const linker = new WorkspaceLinker(publisher, logger);
   status.publisher = publisher;
   const projectConfigs = new ProjectConfigStore(folders, documents, publisher, logger);
   const configReloadTimers = new Map<string, NodeJS.Timeout>();
@@ -114,12 +116,12 @@ export function startServer(connection: Connection): void {
     const support = clientSupport(params);
     folders.replaceAll(initialFolders(params));
     const settings = new SettingsStore(connection, logger, folders, projectConfigs, support.pullConfiguration, params.initializationOptions);
-    const checker = new FileChecker(documents, settings, filter, publisher, logger);
+    const checker = new FileChecker(documents, settings, filter, linker, logger);
     services = {
       support,
       settings,
       checker,
-      scanner: new WorkspaceScanner(connection, folders, settings, checker, publisher, status, logger, support.workDoneProgress),
+      scanner: new WorkspaceScanner(connection, folders, settings, checker, publisher, linker, status, logger, support.workDoneProgress),
       watcher: new FileWatchHandler({ checker, publisher, projectConfigs, settings, filter, onProjectConfigChanged, logger }),
       codeActions: new CodeActionProvider(
         documents,
@@ -202,6 +204,7 @@ export function startServer(connection: Connection): void {
   connection.onShutdown(() => {
     services?.scanner.dispose();
     services?.watcher.dispose();
+    linker.dispose();
     for (const timer of configReloadTimers.values()) clearTimeout(timer);
     clearTimeout(settingsRefreshTimer);
     status.dispose();

@@ -6,6 +6,7 @@
 import { Connection } from 'vscode-languageserver/node';
 import { discoverFiles } from '../engine/fileDiscovery';
 import { DiagnosticsPublisher } from './diagnosticsPublisher';
+import { WorkspaceLinker } from './workspaceLinker';
 import { DiskCheckOutcome, FileChecker } from './fileChecker';
 import { describeError, Logger } from './logger';
 import { RescanResult } from './protocol';
@@ -39,6 +40,7 @@ export class WorkspaceScanner {
     private readonly settings: SettingsStore,
     private readonly checker: FileChecker,
     private readonly publisher: DiagnosticsPublisher,
+    private readonly linker: WorkspaceLinker,
     private readonly status: StatusReporter,
     private readonly logger: Logger,
     private readonly canCreateProgress: boolean,
@@ -101,6 +103,8 @@ export class WorkspaceScanner {
       this.logger.error(`The workspace scan failed: ${describeError(error)}`);
     } finally {
       this.analyzers.release();
+      // The scan's last facts are linked before it reports its end: what a client sees then is final.
+      this.linker.flush();
       progress.done();
       const durationMs = Date.now() - started;
       this.logger.info(

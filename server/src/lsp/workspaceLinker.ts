@@ -1,0 +1,116 @@
+// Publishes every checked file's diagnostics through the workspace index: a file's own findings plus
+// what the link phase adds or changes (bindings, aggregation, reach). When a file's facts change (an
+// edit to a role or a binding, a file created or deleted on disk), the workspace is re-linked and every
+// file whose linked findings changed is re-published, open or not, without re-reading any file.
+import { Diagnostic } from 'vscode-languageserver/node';
+import { applyLink, EngineOptions, FileFacts, FileLink, Finding, linkSignature, WorkspaceIndex } from '../engine';
+import { findingToDiagnostic } from './diagnostics';
+import { DiagnosticOrigin, DiagnosticsPublisher } from './diagnosticsPublisher';
+import { describeError, Logger } from './logger';
+import { canonicalUri } from './uris';
+
+interface CheckedFile {
+  /** As published (the editor's spelling for open documents). */
+  uri: string;
+  origin: DiagnosticOrigin;
+  findings: Finding[];
+  version?: number;
+  factsSignature: string;
+}
+
+/** During a workspace scan facts change file after file: re-link at most this often. */
+const RELINK_INTERVAL_MS = 150;
+
+export class WorkspaceLinker {
+  private readonly index = new WorkspaceIndex();
+  private readonly files = new Map<string, CheckedFile>();
+  private links = new Map<string, FileLink>();
+  private relinkTimer: NodeJS.Timeout | undefined;
+  private lastRelink = 0;
+
+  constructor(
+    private readonly publisher: DiagnosticsPublisher,
+    private readonly logger: Logger,
+  ) {
+    // Files cleared elsewhere (a folder removed, a file excluded or deleted) leave the index too.
+    publisher.onCleared((key) => this.forget(key));
+  }
+
+  /**
+   * Publishes a checked file. `cluster` groups the files whose roles, bindings and Services are linked
+   * together (a workspace folder).
+   */
+  publish(uri: string, origin: DiagnosticOrigin, findings: Finding[], facts: FileFacts | undefined, options: EngineOptions, cluster: string, version?: number): void {
+    const key = canonicalUri(uri);
+    const factsSignature = facts ? JSON.stringify(facts) : '';
+    const previous = this.files.get(key);
+    this.files.set(key, { uri, origin, findings, version, factsSignature });
+    this.index.set(key, facts, options, cluster);
+    this.send(key);
+    if ((previous?.factsSignature ?? '') !== factsSignature) this.scheduleRelink();
+  }
+
+  /** Clears a file's diagnostics and forgets its facts. */
+  clear(uri: string): void {
+    this.publisher.clear(uri);
+    this.forget(canonicalUri(uri));
+  }
+
+  private forget(key: string): void {
+    const previous = this.files.get(key);
+    if (previous === undefined) return;
+    this.files.delete(key);
+    this.index.delete(key);
+    if (previous.factsSignature !== '') this.scheduleRelink();
+  }
+
+  private send(key: string): void {
+    const file = this.files.get(key);
+    if (file === undefined) return;
+    const diagnostics: Diagnostic[] = applyLink(file.findings, this.links.get(key)).map((finding) =>
+      findingToDiagnostic(finding, file.uri, file.version ?? null, this.uriOf),
+    );
+    this.publisher.publish(file.uri, file.origin, diagnostics, file.version, file.factsSignature !== '');
+  }
+
+  /** Related locations name files by canonical key; the client gets the spelling it uses. */
+  private readonly uriOf = (key: string): string => this.files.get(key)?.uri ?? key;
+
+  private scheduleRelink(): void {
+    if (this.relinkTimer !== undefined) return;
+    const wait = Math.max(0, this.lastRelink + RELINK_INTERVAL_MS - Date.now());
+    this.relinkTimer = setTimeout(() => {
+      this.relinkTimer = undefined;
+      this.relink();
+    }, wait);
+  }
+
+  /** Links now when a re-link is pending (a scan ended: its findings should be final when it says so). */
+  flush(): void {
+    if (this.relinkTimer === undefined) return;
+    clearTimeout(this.relinkTimer);
+    this.relinkTimer = undefined;
+    this.relink();
+  }
+
+  /** Links the workspace again and re-publishes the files whose linked findings changed. */
+  relink(): void {
+    this.lastRelink = Date.now();
+    let next: Map<string, FileLink>;
+    try {
+      next = this.index.link();
+    } catch (error) {
+      this.logger.error(`Linking the workspace failed: ${describeError(error)}`);
+      return;
+    }
+    const previous = this.links;
+    this.links = next;
+    for (const key of new Set([...previous.keys(), ...next.keys()])) {
+      if (linkSignature(previous.get(key)) !== linkSignature(next.get(key))) this.send(key);
+    }
+  }
+
+  dispose(): void {
+    clearTimeout(this.relinkTimer);
+  }
+}

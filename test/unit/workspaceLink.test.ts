@@ -1,0 +1,225 @@
+// The link phase on real texts: roles, bindings and aggregation across files, judged with
+// Kubernetes' built-in policy, through the same analyzeText + WorkspaceIndex + applyLink path the CLI
+// and the language server use.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { analyzeText, applyLink, EngineOptions, Finding, WorkspaceIndex } from '../../server/src/engine';
+import { REPO_ROOT, yaml } from '../support/engine';
+
+const BASE_OPTIONS: EngineOptions = { allowedCidrs: [], rules: {} };
+
+/** Checks `files` (name → text) as one workspace and returns each file's findings after linking. */
+function linkFiles(files: Record<string, string>, options: Partial<EngineOptions> = {}): Record<string, Finding[]> {
+  const engineOptions = { ...BASE_OPTIONS, ...options };
+  const index = new WorkspaceIndex();
+  const local: Record<string, Finding[]> = {};
+  for (const [name, text] of Object.entries(files)) {
+    const result = analyzeText(text, engineOptions);
+    local[name] = result.findings;
+    index.set(name, result.facts, engineOptions);
+  }
+  const links = index.link();
+  return Object.fromEntries(Object.entries(local).map(([name, findings]) => [name, applyLink(findings, links.get(name))]));
+}
+
+const STATUS_WRITER_ROLE = yaml(
+  'apiVersion: rbac.authorization.k8s.io/v1',
+  'kind: ClusterRole',
+  'metadata:',
+  '  name: lb-status',
+  'rules:',
+  '- apiGroups: [""]',
+  '  resources: [services/status]',
+  '  verbs: [patch]',
+);
+
+function clusterRoleBinding(role: string, ...subjects: string[]): string {
+  return yaml(
+    'apiVersion: rbac.authorization.k8s.io/v1',
+    'kind: ClusterRoleBinding',
+    'metadata:',
+    '  name: bind',
+    'roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: ' + role + '}',
+    'subjects:',
+    ...subjects.map((subject) => `- ${subject}`),
+  );
+}
+
+const summary = (findings: readonly Finding[]) => findings.map((finding) => `${finding.code} ${finding.severity} ${finding.range.start.line}`);
+
+describe('link phase: who holds a services/status grant', () => {
+  it('reports each subject a binding in another file hands the grant to, by reach', () => {
+    const result = linkFiles({
+      'role.yaml': STATUS_WRITER_ROLE,
+      'binding.yaml': clusterRoleBinding(
+        'lb-status',
+        '{kind: Group, name: system:authenticated}',
+        '{kind: ServiceAccount, name: app, namespace: team-a}',
+        '{kind: ServiceAccount, name: lb, namespace: kube-system}',
+        '{kind: User, name: alice}',
+      ),
+    });
+    // Subjects are lines 6-9; the kube-system ServiceAccount (line 8) is control plane and not reported.
+    assert.deepEqual(summary(result['binding.yaml']), [
+      'rbac-services-status-binding error 6',
+      'rbac-services-status-binding warning 7',
+      'rbac-services-status-binding error 9',
+    ]);
+    const [broad] = result['binding.yaml'];
+    assert.match(broad.message, /^Group system:authenticated gets patch\/update on services\/status in every namespace through ClusterRoleBinding bind → ClusterRole lb-status\./);
+    assert.deepEqual(broad.related?.map((related) => [related.file, related.range.start.line]), [['role.yaml', 5]]);
+    assert.match(broad.related![0].message, /grants it: apiGroups \[""\], resources \["services\/status"\], verbs \["patch"\] in ClusterRole lb-status/);
+    // The role takes the widest reach as its severity, with the holders as related locations.
+    const [roleFinding] = result['role.yaml'];
+    assert.equal(roleFinding.code, 'rbac-services-status');
+    assert.equal(roleFinding.severity, 'error');
+    assert.match(roleFinding.message, /Held by User alice through ClusterRoleBinding bind and 3 other holders\.$/);
+    assert.deepEqual(
+      roleFinding.related?.map((related) => [related.file, related.range.start.line]),
+      [6, 7, 8, 9].map((line) => ['binding.yaml', line]),
+    );
+  });
+
+  it('keeps an unbound role a warning, a workload-only role a warning, and a control-plane-only role information', () => {
+    assert.deepEqual(summary(linkFiles({ 'role.yaml': STATUS_WRITER_ROLE })['role.yaml']), ['rbac-services-status warning 6']);
+    assert.match(linkFiles({ 'role.yaml': STATUS_WRITER_ROLE })['role.yaml'][0].message, /Nothing in the workspace binds this role/);
+    const workload = linkFiles({ 'role.yaml': STATUS_WRITER_ROLE, 'b.yaml': clusterRoleBinding('lb-status', '{kind: ServiceAccount, name: x, namespace: apps}') });
+    assert.deepEqual(summary(workload['role.yaml']), ['rbac-services-status warning 6']);
+    const controlPlane = linkFiles({
+      'role.yaml': STATUS_WRITER_ROLE,
+      'b.yaml': clusterRoleBinding('lb-status', '{kind: ServiceAccount, name: x, namespace: kube-system}', '{kind: User, name: "system:serviceaccount:kube-system:y"}'),
+    });
+    assert.deepEqual(summary(controlPlane['role.yaml']), ['rbac-services-status information 6']);
+    assert.deepEqual(controlPlane['b.yaml'], []);
+  });
+
+  it('treats statusWriters as control plane', () => {
+    const files = { 'role.yaml': STATUS_WRITER_ROLE, 'b.yaml': clusterRoleBinding('lb-status', '{kind: ServiceAccount, name: controller, namespace: metallb-system}') };
+    assert.equal(linkFiles(files)['b.yaml'].length, 1);
+    const trusted = linkFiles(files, { statusWriters: ['system:serviceaccount:metallb-system:controller'] });
+    assert.deepEqual(trusted['b.yaml'], []);
+    assert.deepEqual(summary(trusted['role.yaml']), ['rbac-services-status information 6']);
+  });
+
+  it('follows a binding to a built-in role (cluster-admin grants everything)', () => {
+    const result = linkFiles({ 'b.yaml': clusterRoleBinding('cluster-admin', '{kind: User, name: bob}', '{kind: Group, name: system:masters}') });
+    assert.deepEqual(summary(result['b.yaml']), ['rbac-services-status-binding error 6']);
+    assert.match(result['b.yaml'][0].message, /ClusterRole cluster-admin \(built-in\)/);
+    // The built-in view role grants no write: nothing to report.
+    assert.deepEqual(linkFiles({ 'b.yaml': clusterRoleBinding('view', '{kind: User, name: bob}') })['b.yaml'], []);
+  });
+
+  it('resolves a RoleBinding to a Role of its own namespace only', () => {
+    const role = (namespace: string) =>
+      yaml('apiVersion: rbac.authorization.k8s.io/v1', 'kind: Role', 'metadata: {name: writer, namespace: ' + namespace + '}', 'rules: [{apiGroups: [""], resources: [services/status], verbs: [update]}]');
+    const binding = yaml(
+      'apiVersion: rbac.authorization.k8s.io/v1',
+      'kind: RoleBinding',
+      'metadata: {name: b, namespace: team-a}',
+      'roleRef: {kind: Role, name: writer}',
+      'subjects: [{kind: User, name: carol}]',
+    );
+    const same = linkFiles({ 'role.yaml': role('team-a'), 'b.yaml': binding });
+    assert.deepEqual(summary(same['b.yaml']), ['rbac-services-status-binding error 4']);
+    assert.match(same['b.yaml'][0].message, /in namespace team-a through RoleBinding b → Role writer/);
+    assert.deepEqual(linkFiles({ 'role.yaml': role('team-b'), 'b.yaml': binding })['b.yaml'], []);
+  });
+
+  it('reports what reaches the built-in view, edit or admin roles as an error, aggregate-to-view included', () => {
+    const labelled = yaml(
+      'apiVersion: rbac.authorization.k8s.io/v1',
+      'kind: ClusterRole',
+      'metadata:',
+      '  name: view-extra',
+      '  labels: {rbac.authorization.k8s.io/aggregate-to-view: "true"}',
+      'rules: [{apiGroups: [""], resources: [services/status], verbs: [patch]}]',
+    );
+    const [finding] = linkFiles({ 'role.yaml': labelled })['role.yaml'];
+    assert.equal(finding.severity, 'error');
+    assert.match(finding.message, /every namespace viewer \(built-in ClusterRole view\)/);
+  });
+
+  it('reports an aggregating ClusterRole at its aggregationRule, with the contributing rules as related locations', () => {
+    const contributor = yaml(
+      'apiVersion: rbac.authorization.k8s.io/v1',
+      'kind: ClusterRole',
+      'metadata: {name: piece, labels: {example.com/lb: "yes"}}',
+      'rules: [{apiGroups: ["*"], resources: ["*/status"], verbs: [update]}]',
+    );
+    const aggregator = yaml(
+      'apiVersion: rbac.authorization.k8s.io/v1',
+      'kind: ClusterRole',
+      'metadata: {name: lb-ops}',
+      'aggregationRule:',
+      '  clusterRoleSelectors:',
+      '  - matchExpressions: [{key: example.com/lb, operator: In, values: ["yes"]}]',
+      'rules: []',
+    );
+    const result = linkFiles({
+      'piece.yaml': contributor,
+      'aggregator.yaml': aggregator,
+      'binding.yaml': clusterRoleBinding('lb-ops', '{kind: Group, name: ops-team}'),
+    });
+    assert.deepEqual(summary(result['aggregator.yaml']), ['rbac-services-status error 3']);
+    assert.match(result['aggregator.yaml'][0].message, /aggregates ClusterRole piece/);
+    assert.deepEqual(result['aggregator.yaml'][0].related?.[0].file, 'piece.yaml');
+    // The contributor is held by whoever holds the aggregating role.
+    assert.match(result['piece.yaml'][0].message, /Held by Group ops-team through ClusterRoleBinding bind, aggregated into ClusterRole lb-ops\./);
+    assert.equal(result['piece.yaml'][0].severity, 'error');
+    assert.deepEqual(summary(result['binding.yaml']), ['rbac-services-status-binding error 6']);
+    assert.match(result['binding.yaml'][0].message, /\(aggregating ClusterRole piece\)/);
+  });
+
+  it('unites a workspace role named like a built-in with the built-in, unless autoupdate is "false"', () => {
+    const viewOverride = (annotation: string) =>
+      yaml(
+        'apiVersion: rbac.authorization.k8s.io/v1',
+        'kind: ClusterRole',
+        'metadata:',
+        '  name: view',
+        `  annotations: {rbac.authorization.kubernetes.io/autoupdate: "${annotation}"}`,
+        'rules: [{apiGroups: [""], resources: [services/status], verbs: [patch]}]',
+      );
+    // Reconciled, it keeps the built-in's aggregationRule, so the controller overwrites these rules: the
+    // grant is gone, but the role still reaches every viewer.
+    assert.equal(linkFiles({ 'view.yaml': viewOverride('true') })['view.yaml'][0].severity, 'error');
+    // Not reconciled: the rules stand and nothing in the workspace binds it.
+    assert.equal(linkFiles({ 'view.yaml': viewOverride('false') })['view.yaml'][0].severity, 'warning');
+  });
+
+  it('lets a suppression comment hide a binding finding, which then does not count as unused', () => {
+    const binding = clusterRoleBinding('lb-status', '{kind: User, name: alice}').replace(
+      '- {kind: User',
+      '# kube-mitm-guard-disable-next-line rbac-services-status-binding -- reviewed\n- {kind: User',
+    );
+    const result = linkFiles({ 'role.yaml': STATUS_WRITER_ROLE, 'b.yaml': binding });
+    assert.deepEqual(result['b.yaml'], []);
+  });
+
+  it('applies rule severities from the settings to linked findings', () => {
+    const files = { 'role.yaml': STATUS_WRITER_ROLE, 'b.yaml': clusterRoleBinding('lb-status', '{kind: User, name: alice}') };
+    assert.deepEqual(linkFiles(files, { rules: { 'rbac-services-status-binding': 'off' } })['b.yaml'], []);
+    const configured = linkFiles(files, { rules: { 'rbac-services-status': 'hint', 'rbac-services-status-binding': 'warning' } });
+    assert.equal(configured['role.yaml'][0].severity, 'hint');
+    assert.equal(configured['b.yaml'][0].severity, 'warning');
+  });
+});
+
+describe("link phase: Kubernetes' own bootstrap policy", () => {
+  const bootstrap = path.resolve(REPO_ROOT, '..', 'shared', 'corpus', 'rbac-bootstrap');
+  it('produces no warning or error with the default config', (t) => {
+    if (!fs.existsSync(bootstrap)) {
+      t.skip(`${bootstrap} is not here (it comes with ../shared)`);
+      return;
+    }
+    const files = Object.fromEntries(
+      fs.readdirSync(bootstrap).filter((name) => name.endsWith('.yaml')).map((name) => [name, fs.readFileSync(path.join(bootstrap, name), 'utf8')]),
+    );
+    const findings = Object.values(linkFiles(files)).flat();
+    assert.deepEqual(findings.filter((finding) => finding.severity === 'error' || finding.severity === 'warning').map((finding) => finding.message), []);
+    // The three roles that can write Service status are all held by the control plane only.
+    assert.deepEqual(findings.map((finding) => `${finding.code} ${finding.severity}`), Array(3).fill('rbac-services-status information'));
+  });
+});
