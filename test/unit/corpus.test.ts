@@ -1,11 +1,13 @@
 // No false positives on real manifests: every finding on ../shared/corpus (manifests/ with an empty
 // allowlist, helm-templates/) must be one checked by hand and listed in test/fixtures/corpus-expected.json,
-// and every listed finding must still be found. Skipped when the corpus is not next to the repository.
+// and every listed finding must still be found. Each project is linked as one cluster (its roles and
+// bindings across files), as `check` links what it is given. Skipped when the corpus is not next to the
+// repository.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyzeText } from '../../server/src/engine/analyze';
+import { analyzeText, applyLink, Finding, WorkspaceIndex } from '../../server/src/engine';
 import { FIXTURES, REPO_ROOT } from '../support/engine';
 
 const CORPUS = path.resolve(REPO_ROOT, '../shared/corpus');
@@ -38,15 +40,24 @@ describe('corpus of real manifests', { skip: present ? false : `corpus not found
     const found: { file: string; line: number; code: string }[] = [];
     let files = 0;
     let unparsable = 0;
+    const index = new WorkspaceIndex();
+    const local = new Map<string, Finding[]>();
     for (const sub of ['manifests', 'helm-templates']) {
       for (const file of filesUnder(path.join(CORPUS, sub))) {
         files++;
         const text = fs.readFileSync(file, 'utf8');
-        const result = analyzeText(text, { allowedCidrs: [], rules: {}, filePath: file });
+        const options = { allowedCidrs: [], rules: {}, filePath: file };
+        const result = analyzeText(text, options);
         if (sub === 'manifests') unparsable += result.unparsableDocuments;
         const relative = path.relative(CORPUS, file).split(path.sep).join('/');
-        for (const finding of result.findings) found.push({ file: relative, line: finding.range.start.line + 1, code: finding.code });
+        local.set(relative, result.findings);
+        // One cluster per project: manifests/<owner__repo>/… or helm-templates/<owner__repo>/….
+        index.set(relative, result.facts, options, relative.split('/').slice(0, 2).join('/'));
       }
+    }
+    const links = index.link();
+    for (const [relative, findings] of local) {
+      for (const finding of applyLink(findings, links.get(relative))) found.push({ file: relative, line: finding.range.start.line + 1, code: finding.code });
     }
     const elapsed = Date.now() - started;
     assert.ok(files > 1000, `only ${files} corpus files`);

@@ -222,7 +222,8 @@ function analyzeWhole(text: string, options: EngineOptions, allowedCidrs: Parsed
     );
     const context: RuleContext = { document: source.document, allowedCidrs };
     const ruleNodes = new Map<unknown, RuleFact>();
-    for (const raw of runRules(context, (object) => extractor.extract(source.document, object, source.index, facts, ruleNodes))) {
+    const renderedOnly = (start: number, end: number) => overlapsSpan(templateSpans, start, end);
+    for (const raw of runRules(context, (object) => extractor.extract(source.document, object, source.index, facts, ruleNodes, renderedOnly))) {
       raw.end = trimTrailingSpace(text, raw.start, raw.end);
       if (overlapsSpan(templateSpans, raw.start, raw.end)) continue;
       const severity = severityOf(raw, options);

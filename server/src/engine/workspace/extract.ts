@@ -11,14 +11,29 @@ import { BindingFact, FileFacts, Place, RBAC_API_VERSION, RoleFact, RuleFact, Su
 
 const OPERATORS: readonly SelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
 
+/** Whether [start, end) is (partly) a Helm template action: a value known only after rendering. */
+export type RenderedOnly = (start: number, end: number) => boolean;
+
 export class FactExtractor {
   constructor(
     private readonly text: string,
     private readonly lines: LineIndex,
   ) {}
 
-  /** Adds the facts of `object` to `facts`; `ruleNodes` maps each rule's map node to its fact, so findings can be tied to them. */
-  extract(document: Document, object: ManifestObject, documentIndex: number, facts: FileFacts, ruleNodes: Map<unknown, RuleFact>): void {
+  /**
+   * Adds the facts of `object` to `facts`; `ruleNodes` maps each rule's map node to its fact, so findings
+   * can be tied to them. Names that only rendering tells (`{{ }}` in a Helm template) link to nothing:
+   * a binding with such a roleRef, or a subject with such a name or namespace, is left out.
+   */
+  extract(
+    document: Document,
+    object: ManifestObject,
+    documentIndex: number,
+    facts: FileFacts,
+    ruleNodes: Map<unknown, RuleFact>,
+    renderedOnly: RenderedOnly,
+  ): void {
+    this.renderedOnly = renderedOnly;
     if (isObjectOf(object, RBAC_API_VERSION, ['Role', 'ClusterRole'])) {
       facts.roles.push(this.role(document, object, documentIndex, ruleNodes));
     } else if (isObjectOf(object, RBAC_API_VERSION, ['RoleBinding', 'ClusterRoleBinding'])) {
@@ -27,19 +42,31 @@ export class FactExtractor {
     }
   }
 
+  private renderedOnly: RenderedOnly = () => false;
+
+  /** The first reading of a scalar, or undefined when it is missing or known only after rendering. */
+  private known(document: Document, map: Located<YAMLMap> | undefined, key: string): string | undefined {
+    if (!map) return undefined;
+    const value = mapValues(document, map, key)[0];
+    if (!value) return undefined;
+    const span = nodeSpan(value.written);
+    if (this.renderedOnly(span.start, span.end)) return undefined;
+    return scalarValues(document, map, key)[0];
+  }
+
   private role(document: Document, object: ManifestObject, documentIndex: number, ruleNodes: Map<unknown, RuleFact>): RoleFact {
     const isClusterRole = object.kinds.includes('ClusterRole');
     const metadata = childMaps(document, object.map, 'metadata')[0];
     const role: RoleFact = {
       kind: isClusterRole ? 'ClusterRole' : 'Role',
-      name: (metadata && scalarValues(document, metadata, 'name')[0]) ?? '',
+      name: this.known(document, metadata, 'name') ?? '',
       labels: metadata ? this.stringMap(document, metadata, 'labels') : {},
       autoupdate: !metadata || this.stringMap(document, metadata, 'annotations')[AUTOUPDATE_ANNOTATION] !== 'false',
       rules: [],
       place: this.namePlace(document, object, metadata),
       documentIndex,
     };
-    const namespace = metadata && scalarValues(document, metadata, 'namespace')[0];
+    const namespace = this.known(document, metadata, 'namespace');
     if (namespace !== undefined && !isClusterRole) role.namespace = namespace;
     for (const rules of mapValues(document, object.map, 'rules')) {
       if (!isSeq(rules.node)) continue;
@@ -76,30 +103,31 @@ export class FactExtractor {
 
   private binding(document: Document, object: ManifestObject, documentIndex: number): BindingFact | undefined {
     const roleRef = childMaps(document, object.map, 'roleRef')[0];
-    if (!roleRef) return undefined;
+    const roleName = this.known(document, roleRef, 'name');
+    if (!roleRef || roleName === undefined) return undefined;
     const metadata = childMaps(document, object.map, 'metadata')[0];
     const isClusterBinding = object.kinds.includes('ClusterRoleBinding');
     const binding: BindingFact = {
       kind: isClusterBinding ? 'ClusterRoleBinding' : 'RoleBinding',
-      name: (metadata && scalarValues(document, metadata, 'name')[0]) ?? '',
-      roleRef: { kind: scalarValues(document, roleRef, 'kind')[0] ?? '', name: scalarValues(document, roleRef, 'name')[0] ?? '' },
+      name: this.known(document, metadata, 'name') ?? '',
+      roleRef: { kind: this.known(document, roleRef, 'kind') ?? '', name: roleName },
       subjects: [],
       place: this.namePlace(document, object, metadata),
       documentIndex,
     };
-    const namespace = metadata && scalarValues(document, metadata, 'namespace')[0];
+    const namespace = this.known(document, metadata, 'namespace');
     if (namespace !== undefined && !isClusterBinding) binding.namespace = namespace;
+    if (metadata && namespace === undefined && mapValues(document, metadata, 'namespace').length > 0) return undefined;
     for (const list of mapValues(document, object.map, 'subjects')) {
       if (!isSeq(list.node)) continue;
       for (const item of sequenceItems(document, list as Located<YAMLSeq>)) {
         if (!isMap(item.node)) continue;
         const entry = item as Located<YAMLMap>;
-        const subject: SubjectFact = {
-          kind: scalarValues(document, entry, 'kind')[0] ?? '',
-          name: scalarValues(document, entry, 'name')[0] ?? '',
-          place: this.place(item.written),
-        };
-        const subjectNamespace = scalarValues(document, entry, 'namespace')[0];
+        const [kind, name] = [this.known(document, entry, 'kind'), this.known(document, entry, 'name')];
+        if (kind === undefined || name === undefined) continue;
+        const subject: SubjectFact = { kind, name, place: this.place(item.written) };
+        const subjectNamespace = this.known(document, entry, 'namespace');
+        if (subjectNamespace === undefined && mapValues(document, entry, 'namespace').length > 0) continue;
         if (subjectNamespace !== undefined && subjectNamespace !== '') subject.namespace = subjectNamespace;
         binding.subjects.push(subject);
       }
