@@ -100,6 +100,7 @@ export interface JsonFinding {
   endColumn: number;
   documentIndex: number;
   fixes: { kind: string; title: string; fixAll: boolean }[];
+  related: { file: string; message: string; range: { start: { line: number; character: number }; end: { line: number; character: number } }; line: number; column: number }[];
 }
 
 export interface JsonReport {

@@ -36,6 +36,8 @@ interface Comparable {
   severity: string;
   range: string;
   message: string;
+  /** Related locations as `file:line message`. */
+  related: string[];
 }
 
 function sortKey(item: Comparable): string {
@@ -92,6 +94,19 @@ describe('CLI and language server parity', () => {
 
   before(() => {
     workspace = TempDir.workspace();
+    // A role, the role aggregating it and a binding of the aggregate, each in its own file.
+    workspace.write(
+      'cross/piece.yaml',
+      ['apiVersion: rbac.authorization.k8s.io/v1', 'kind: ClusterRole', 'metadata: {name: piece, labels: {example.com/lb: "true"}}', 'rules:', '- {apiGroups: [""], resources: [services/status], verbs: [update]}', ''].join('\n'),
+    );
+    workspace.write(
+      'cross/aggregate.yaml',
+      ['apiVersion: rbac.authorization.k8s.io/v1', 'kind: ClusterRole', 'metadata: {name: lb-ops}', 'aggregationRule:', '  clusterRoleSelectors: [{matchLabels: {example.com/lb: "true"}}]', ''].join('\n'),
+    );
+    workspace.write(
+      'cross/binding.yaml',
+      ['apiVersion: rbac.authorization.k8s.io/v1', 'kind: ClusterRoleBinding', 'metadata: {name: ops}', 'roleRef: {kind: ClusterRole, name: lb-ops}', 'subjects:', '- {kind: User, name: dana}', ''].join('\n'),
+    );
     // What else the editor meets: CRLF line endings with a BOM, and a file the config's exclude hides.
     workspace.write(
       'crlf-bom.yaml',
@@ -118,6 +133,9 @@ describe('CLI and language server parity', () => {
           severity: SEVERITY_NAMES[diagnostic.severity ?? 0],
           range: JSON.stringify(diagnostic.range),
           message: typeof diagnostic.message === 'string' ? diagnostic.message : diagnostic.message.value,
+          related: (diagnostic.relatedInformation ?? []).map(
+            (related) => `${path.relative(workspace.root, fileURLToPath(related.location.uri)).split(path.sep).join('/')}:${related.location.range.start.line + 1} ${related.message}`,
+          ),
         });
       }
     }
@@ -129,15 +147,20 @@ describe('CLI and language server parity', () => {
       severity: finding.severity,
       range: JSON.stringify(finding.range),
       message: finding.message,
+      related: finding.related.map((related) => `${related.file}:${related.line} ${related.message}`),
     }));
     fromServer.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : 1));
     fromCli.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : 1));
     // The comparison means something only if the fixture exercises every rule and both sides found them.
     assert.deepEqual(
       [...new Set(fromCli.map((item) => item.rule))].sort(),
-      ['external-ip-invalid', 'external-ips', 'loadbalancer-status', 'rbac-services-status', 'unused-suppression'],
+      ['external-ip-invalid', 'external-ips', 'loadbalancer-status', 'rbac-services-status', 'rbac-services-status-binding', 'unused-suppression'],
     );
     assert.ok(fromCli.some((item) => item.file === 'crlf-bom.yaml'));
+    // Findings across files, with their paths: the binding in one file, the aggregated role in another.
+    const binding = fromCli.find((item) => item.rule === 'rbac-services-status-binding');
+    assert.deepEqual(binding?.file, 'cross/binding.yaml');
+    assert.match(binding?.related[0] ?? '', /^cross\/piece\.yaml:\d+ grants it/);
     assert.deepEqual(fromServer, fromCli);
   });
 });

@@ -22,6 +22,11 @@ interface SarifResult {
     };
   }[];
   partialFingerprints: Record<string, string>;
+  relatedLocations?: {
+    id: number;
+    physicalLocation: { artifactLocation: { uri: string; uriBaseId?: string }; region: { startLine: number; startColumn: number } };
+    message: { text: string };
+  }[];
 }
 
 interface SarifLog {
@@ -59,6 +64,12 @@ describe('check --format sarif', () => {
     workspace = TempDir.workspace();
     workspace.write('with space/svc #1.yaml', ['apiVersion: v1', 'kind: Service', 'metadata:', '  name: x', 'spec:', '  externalIPs: [5.5.5.5]', ''].join('\n'));
     workspace.write('binary.yaml', Buffer.from([0]));
+    // A grant in one file, handed to a workload by a binding in another.
+    workspace.write('cross/role.yaml', ['apiVersion: rbac.authorization.k8s.io/v1', 'kind: ClusterRole', 'metadata: {name: lb}', 'rules:', '- {apiGroups: [""], resources: [services/status], verbs: [patch]}', ''].join('\n'));
+    workspace.write(
+      'cross/binding.yaml',
+      ['apiVersion: rbac.authorization.k8s.io/v1', 'kind: ClusterRoleBinding', 'metadata: {name: b}', 'roleRef: {kind: ClusterRole, name: lb}', 'subjects:', '- {kind: ServiceAccount, name: app, namespace: web}', ''].join('\n'),
+    );
     const result = runCli(['check', '--format', 'sarif'], { cwd: workspace.root });
     assert.equal(result.code, 1, result.stderr);
     raw = result.stdout;
@@ -66,6 +77,19 @@ describe('check --format sarif', () => {
   });
 
   after(() => workspace.dispose());
+
+  it('gives a finding across files its path as relatedLocations', () => {
+    const results = log.runs[0].results;
+    const binding = results.find((result) => result.ruleId === 'rbac-services-status-binding');
+    assert.equal(binding?.locations[0].physicalLocation.artifactLocation.uri, 'cross/binding.yaml');
+    assert.deepEqual(
+      binding?.relatedLocations?.map((related) => [related.id, related.physicalLocation.artifactLocation, related.physicalLocation.region.startLine]),
+      [[1, { uri: 'cross/role.yaml', uriBaseId: 'SRCROOT' }, 5]],
+    );
+    assert.match(binding?.relatedLocations?.[0].message.text ?? '', /^grants it: /);
+    const role = results.find((result) => result.ruleId === 'rbac-services-status' && result.locations[0].physicalLocation.artifactLocation.uri === 'cross/role.yaml');
+    assert.equal(role?.relatedLocations?.[0].physicalLocation.artifactLocation.uri, 'cross/binding.yaml');
+  });
 
   it('is valid against the official SARIF 2.1.0 JSON schema', () => {
     const validate = validator();
@@ -107,7 +131,7 @@ describe('check --format sarif', () => {
 
   it('gives each result its rule, level, message and a 1-based region relative to the working folder', () => {
     const run = log.runs[0];
-    assert.equal(run.results.length, 10);
+    assert.equal(run.results.length, 12);
     for (const result of run.results) {
       assert.equal(run.tool.driver.rules[result.ruleIndex].id, result.ruleId);
       assert.ok(result.message.text.length > 0);
@@ -125,6 +149,7 @@ describe('check --format sarif', () => {
       'external-ip-invalid': 'error',
       'loadbalancer-status': 'warning',
       'rbac-services-status': 'warning',
+      'rbac-services-status-binding': 'warning',
       'unused-suppression': 'note',
     });
     // Percent-encoded, so the uri is a valid URI reference.
