@@ -351,8 +351,11 @@ function clusterRoleNode(name: string, definitions: { file: string; fact: RoleFa
   const reconciled = builtin !== undefined && (definitions.length === 0 || definitions.some((definition) => definition.fact.autoupdate));
   const node: ClusterRoleNode = { name, definitions, builtin: reconciled ? builtin : undefined, labelVariants: [], selectors: [], ownRules: [] };
   for (const { file, fact } of definitions) {
-    node.labelVariants.push(reconciled && fact.autoupdate ? { ...builtin?.labels, ...fact.labels } : fact.labels);
+    const keepsBuiltin = reconciled && fact.autoupdate;
+    node.labelVariants.push(keepsBuiltin ? { ...builtin?.labels, ...fact.labels } : fact.labels);
     if (fact.aggregation) node.selectors.push(...fact.aggregation.selectors);
+    // The aggregation controller overwrites the rules of an aggregating role, the built-in's reconciled one included.
+    else if (keepsBuiltin && builtin?.aggregationSelectors) continue;
     else for (const rule of fact.rules) node.ownRules.push({ roleKind: 'ClusterRole', roleName: name, rule, file, place: rule.place });
   }
   if (reconciled && builtin) {
