@@ -194,6 +194,22 @@ describe('loadbalancer-status', () => {
   const lbService = (ingress: string, apiVersion = 'v1', kind = 'Service') =>
     yaml(`apiVersion: ${apiVersion}`, `kind: ${kind}`, 'metadata: {name: web}', 'status:', '  loadBalancer:', `    ingress: ${ingress}`);
 
+  it('stays quiet on a Service read back from a live cluster (metadata.uid or resourceVersion): a controller wrote that status', () => {
+    for (const marker of ['uid: 0b8f6a2e-1c1e-4c7e-9d7b-1f2a3b4c5d6e', 'resourceVersion: "4711"']) {
+      const text = yaml('apiVersion: v1', 'kind: Service', 'metadata:', '  name: web', `  ${marker}`, 'status:', '  loadBalancer:', '    ingress: [{ip: 1.2.3.4}]');
+      assert.deepEqual(lint(text), [], marker);
+    }
+    // The same in a `kubectl get -o yaml` List, next to a manifest that still carries one.
+    const list = yaml(
+      'apiVersion: v1',
+      'kind: List',
+      'items:',
+      '- {apiVersion: v1, kind: Service, metadata: {name: a, uid: x}, status: {loadBalancer: {ingress: [{ip: 1.1.1.1}]}}}',
+      '- {apiVersion: v1, kind: Service, metadata: {name: b}, status: {loadBalancer: {ingress: [{ip: 2.2.2.2}]}}}',
+    );
+    assert.deepEqual(brief(lint(list)), [{ code: 'loadbalancer-status', line: 4, character: 89 }]);
+  });
+
   it('flags each ingress entry, range = the entry, default warning', () => {
     const text = yaml(
       'apiVersion: v1',

@@ -1,7 +1,7 @@
 // Rule `loadbalancer-status`: a Service manifest that carries status.loadBalancer.ingress. The API
 // server ignores status on create/update, so it only takes effect when written through the
 // services/status subresource, which is exactly the CVE-2020-8554 LoadBalancer attack path.
-import { isMap, isSeq, Pair, YAMLMap, YAMLSeq } from 'yaml';
+import { Document, isMap, isSeq, Pair, YAMLMap, YAMLSeq } from 'yaml';
 import { isObjectOf, ManifestObject } from '../manifests';
 import { childMaps, Located, mapValues, nodeSpan, scalarValues, sequenceItems } from '../yamlModel';
 import { RuleModule } from './ruleModule';
@@ -11,6 +11,9 @@ export function checkLoadBalancerStatus(context: RuleContext, object: ManifestOb
   if (!isObjectOf(object, 'v1', ['Service'])) return [];
   const findings: RuleFinding[] = [];
   const { document } = context;
+  // Read back from a live cluster (`kubectl get -o yaml`): its status was written by a controller, not
+  // by this manifest.
+  if (isReadFromCluster(document, object)) return [];
   for (const status of childMaps(document, object.map, 'status')) {
     for (const loadBalancer of childMaps(document, status, 'loadBalancer')) {
       for (const ingress of mapValues(document, loadBalancer, 'ingress')) {
@@ -37,6 +40,11 @@ export function checkLoadBalancerStatus(context: RuleContext, object: ManifestOb
     }
   }
   return findings;
+}
+
+/** An object the API server returned carries `metadata.uid` or `metadata.resourceVersion`. */
+function isReadFromCluster(document: Document, object: ManifestObject): boolean {
+  return childMaps(document, object.map, 'metadata').some((metadata) => mapValues(document, metadata, 'uid').length > 0 || mapValues(document, metadata, 'resourceVersion').length > 0);
 }
 
 function describeIngress(context: RuleContext, entry: Located): string {
