@@ -196,7 +196,6 @@ function analyzeWhole(text: string, options: EngineOptions, allowedCidrs: Parsed
   const result: DetailedAnalysis = { ...empty, documentCount: documents.length, documents };
   const seenKeys = new Set<string>();
   const facts = emptyFacts();
-  const extractor = new FactExtractor(text, lines);
   for (let index = 0; index < documents.length; index++) {
     let source = documents[index];
     const documentText = text.slice(source.start, source.end);
@@ -222,8 +221,14 @@ function analyzeWhole(text: string, options: EngineOptions, allowedCidrs: Parsed
     );
     const context: RuleContext = { document: source.document, allowedCidrs };
     const ruleNodes = new Map<unknown, RuleFact>();
-    const renderedOnly = (start: number, end: number) => overlapsSpan(templateSpans, start, end);
-    for (const raw of runRules(context, (object) => extractor.extract(source.document, object, source.index, facts, ruleNodes, renderedOnly))) {
+    const extractor = new FactExtractor(text, lines, {
+      document: source.document,
+      documentIndex: source.index,
+      facts,
+      ruleNodes,
+      renderedOnly: (start, end) => overlapsSpan(templateSpans, start, end),
+    });
+    for (const raw of runRules(context, (object) => extractor.extract(object))) {
       raw.end = trimTrailingSpace(text, raw.start, raw.end);
       if (overlapsSpan(templateSpans, raw.start, raw.end)) continue;
       const severity = severityOf(raw, options);

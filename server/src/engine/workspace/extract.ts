@@ -2,11 +2,11 @@
 // aggregation selectors and rules, and bindings with their roleRef and subjects, each with its place.
 // Where a key is written twice, the first reading is taken for names and labels; rules are read from
 // every reading of their lists, as the per-document rule reads them.
-import { Document, isMap, isSeq, YAMLMap, YAMLSeq } from 'yaml';
+import { Document, isMap, isSeq, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { LineIndex } from '../lineIndex';
 import { isObjectOf, ManifestObject } from '../manifests';
 import { AUTOUPDATE_ANNOTATION, LabelSelector, LabelSelectorRequirement, SelectorOperator } from '../rbac/model';
-import { childMaps, Located, mapKeys, mapValues, nodeSpan, scalarValues, sequenceItems, stringListValues } from '../yamlModel';
+import { childMaps, Located, mapKeys, mapValues, nodeSpan, scalarString, scalarValues, sequenceItems, stringListValues } from '../yamlModel';
 import { BindingFact, FileFacts, Place, RBAC_API_VERSION, RoleFact, RuleFact, SubjectFact } from './facts';
 
 const OPERATORS: readonly SelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
@@ -14,44 +14,54 @@ const OPERATORS: readonly SelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNo
 /** Whether [start, end) is (partly) a Helm template action: a value known only after rendering. */
 export type RenderedOnly = (start: number, end: number) => boolean;
 
+/** Where one document's facts go, and what of its text only rendering tells. */
+export interface DocumentFactsTarget {
+  document: Document;
+  documentIndex: number;
+  facts: FileFacts;
+  /** Each rule's map node to its fact, so the document's findings can be tied to them. */
+  ruleNodes: Map<unknown, RuleFact>;
+  renderedOnly: RenderedOnly;
+}
+
+/** What a scalar key holds: its first scalar reading, or that only rendering tells. */
+type Reading = { value?: string; renderedOnly?: true };
+
+/**
+ * Extracts the facts of one document, object by object. Names that only rendering tells (`{{ }}` in a
+ * Helm template) link to nothing: a binding with such a roleRef or namespace, or a subject with such a
+ * kind, name or namespace, is left out, and such a role name is left empty.
+ */
 export class FactExtractor {
   constructor(
     private readonly text: string,
     private readonly lines: LineIndex,
+    private readonly target: DocumentFactsTarget,
   ) {}
 
-  /**
-   * Adds the facts of `object` to `facts`; `ruleNodes` maps each rule's map node to its fact, so findings
-   * can be tied to them. Names that only rendering tells (`{{ }}` in a Helm template) link to nothing:
-   * a binding with such a roleRef, or a subject with such a name or namespace, is left out.
-   */
-  extract(
-    document: Document,
-    object: ManifestObject,
-    documentIndex: number,
-    facts: FileFacts,
-    ruleNodes: Map<unknown, RuleFact>,
-    renderedOnly: RenderedOnly,
-  ): void {
-    this.renderedOnly = renderedOnly;
+  extract(object: ManifestObject): void {
+    const { document, documentIndex, facts } = this.target;
     if (isObjectOf(object, RBAC_API_VERSION, ['Role', 'ClusterRole'])) {
-      facts.roles.push(this.role(document, object, documentIndex, ruleNodes));
+      facts.roles.push(this.role(document, object, documentIndex, this.target.ruleNodes));
     } else if (isObjectOf(object, RBAC_API_VERSION, ['RoleBinding', 'ClusterRoleBinding'])) {
       const binding = this.binding(document, object, documentIndex);
       if (binding) facts.bindings.push(binding);
     }
   }
 
-  private renderedOnly: RenderedOnly = () => false;
+  private reading(document: Document, map: Located<YAMLMap> | undefined, key: string): Reading {
+    for (const value of map ? mapValues(document, map, key) : []) {
+      const text = scalarString(value.node);
+      if (text === undefined) continue;
+      const span = nodeSpan(value.written);
+      return this.target.renderedOnly(span.start, span.end) ? { renderedOnly: true } : { value: text };
+    }
+    return {};
+  }
 
-  /** The first reading of a scalar, or undefined when it is missing or known only after rendering. */
+  /** The first scalar reading of `key`, or undefined when there is none or only rendering tells it. */
   private known(document: Document, map: Located<YAMLMap> | undefined, key: string): string | undefined {
-    if (!map) return undefined;
-    const value = mapValues(document, map, key)[0];
-    if (!value) return undefined;
-    const span = nodeSpan(value.written);
-    if (this.renderedOnly(span.start, span.end)) return undefined;
-    return scalarValues(document, map, key)[0];
+    return this.reading(document, map, key).value;
   }
 
   private role(document: Document, object: ManifestObject, documentIndex: number, ruleNodes: Map<unknown, RuleFact>): RoleFact {
@@ -95,7 +105,7 @@ export class FactExtractor {
             if (isMap(item.node)) selectors.push(this.selector(document, item as Located<YAMLMap>));
           }
         }
-        role.aggregation = { selectors, place: this.place(aggregation.pair.key as never) };
+        role.aggregation = { selectors, place: this.place(aggregation.pair.key as Scalar) };
       }
     }
     return role;
@@ -115,9 +125,9 @@ export class FactExtractor {
       place: this.namePlace(document, object, metadata),
       documentIndex,
     };
-    const namespace = this.known(document, metadata, 'namespace');
-    if (namespace !== undefined && !isClusterBinding) binding.namespace = namespace;
-    if (metadata && namespace === undefined && mapValues(document, metadata, 'namespace').length > 0) return undefined;
+    const namespace = this.reading(document, metadata, 'namespace');
+    if (namespace.renderedOnly) return undefined;
+    if (namespace.value !== undefined && !isClusterBinding) binding.namespace = namespace.value;
     for (const list of mapValues(document, object.map, 'subjects')) {
       if (!isSeq(list.node)) continue;
       for (const item of sequenceItems(document, list as Located<YAMLSeq>)) {
@@ -126,9 +136,9 @@ export class FactExtractor {
         const [kind, name] = [this.known(document, entry, 'kind'), this.known(document, entry, 'name')];
         if (kind === undefined || name === undefined) continue;
         const subject: SubjectFact = { kind, name, place: this.place(item.written) };
-        const subjectNamespace = this.known(document, entry, 'namespace');
-        if (subjectNamespace === undefined && mapValues(document, entry, 'namespace').length > 0) continue;
-        if (subjectNamespace !== undefined && subjectNamespace !== '') subject.namespace = subjectNamespace;
+        const subjectNamespace = this.reading(document, entry, 'namespace');
+        if (subjectNamespace.renderedOnly) continue;
+        if (subjectNamespace.value !== undefined && subjectNamespace.value !== '') subject.namespace = subjectNamespace.value;
         binding.subjects.push(subject);
       }
     }
