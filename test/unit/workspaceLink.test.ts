@@ -172,6 +172,35 @@ describe('link phase: who holds a services/status grant', () => {
     assert.match(result['binding.yaml'][0].message, /\(aggregating ClusterRole piece\)/);
   });
 
+  it('follows ClusterRoles that aggregate each other, whichever is judged first', () => {
+    const clusterRole = (name: string, labels: string, selectors: string) =>
+      yaml(
+        'apiVersion: rbac.authorization.k8s.io/v1',
+        'kind: ClusterRole',
+        `metadata: {name: ${name}, labels: {${labels}}}`,
+        `aggregationRule: {clusterRoleSelectors: [${selectors}]}`,
+      );
+    const files = {
+      // Judged first: a binding of a (to the control plane, so it reports nothing) asks what a grants.
+      'binding-a.yaml': clusterRoleBinding('a', '{kind: Group, name: system:masters}'),
+      // a picks b and d; b picks a: b gets d's grant through a.
+      'a.yaml': clusterRole('a', 'example.com/y: "1"', '{matchLabels: {example.com/x: "1"}}, {matchLabels: {example.com/d: "1"}}'),
+      'b.yaml': clusterRole('b', 'example.com/x: "1"', '{matchLabels: {example.com/y: "1"}}'),
+      'd.yaml': yaml(
+        'apiVersion: rbac.authorization.k8s.io/v1',
+        'kind: ClusterRole',
+        'metadata: {name: d, labels: {example.com/d: "1"}}',
+        'rules: [{apiGroups: [""], resources: [services/status], verbs: [patch]}]',
+      ),
+      'binding.yaml': clusterRoleBinding('b', '{kind: User, name: eve}'),
+    };
+    const result = linkFiles(files);
+    assert.deepEqual(summary(result['binding.yaml']), ['rbac-services-status-binding error 6']);
+    assert.match(result['binding.yaml'][0].message, /\(aggregating ClusterRole d\)/);
+    assert.equal(result['d.yaml'][0].severity, 'error');
+    assert.deepEqual(summary(result['b.yaml']), ['rbac-services-status error 3']);
+  });
+
   it('unites a workspace role named like a built-in with the built-in, unless autoupdate is "false"', () => {
     const viewOverride = (annotation: string) =>
       yaml(

@@ -7,7 +7,7 @@ import { LabelSelector, PolicyRule, ReachClass, RoleRef, Subject } from '../rbac
 import { classifySubject, describeSubject } from '../rbac/subjects';
 import { RULES } from '../rules/registry';
 import { EngineOptions, Finding, RelatedLocation, RuleId, Severity } from '../types';
-import { BindingFact, FileFacts, findingKey, Place, RoleFact, RuleFact } from './facts';
+import { BindingFact, FileFacts, findingKey, Place, RoleFact } from './facts';
 
 export interface LinkInput {
   file: string;
@@ -63,7 +63,8 @@ interface LinkedBinding {
 
 const ROLE_REF_KINDS = new Set(['Role', 'ClusterRole']);
 // The built-in roles every namespace admin, editor and viewer holds through a RoleBinding.
-const USER_FACING_ROLES = new Set(['admin', 'edit', 'view']);
+const USER_FACING_ROLES_HOLDERS: Readonly<Record<string, string>> = { admin: 'admin', edit: 'editor', view: 'viewer' };
+const USER_FACING_ROLES = new Set(Object.keys(USER_FACING_ROLES_HOLDERS));
 const MAX_RELATED = 20;
 
 export function linkWorkspace(inputs: readonly LinkInput[]): Map<string, FileLink> {
@@ -105,17 +106,16 @@ class Linker {
       this.suppressionsByFile.set(input.file, input.facts.suppressions);
       for (const fact of input.facts.roles) {
         if (fact.kind === 'ClusterRole') {
-          const list = workspaceClusterRoles.get(fact.name) ?? [];
-          list.push({ file: input.file, fact });
-          workspaceClusterRoles.set(fact.name, list);
+          pushTo(workspaceClusterRoles, fact.name, { file: input.file, fact });
         } else {
-          this.addRole(fact.name, { file: input.file, namespace: fact.namespace, rules: fact.rules.map((rule) => this.granting('Role', fact.name, rule, input.file)) });
+          const rules = fact.rules.map((rule) => grantingRule('Role', fact.name, rule, { file: input.file, place: rule.place }));
+          pushTo(this.roles, fact.name, { file: input.file, namespace: fact.namespace, rules });
         }
       }
       for (const fact of input.facts.bindings) this.addBinding({ file: input.file, fact });
     }
     for (const role of BUILTIN_ROLES) {
-      this.addRole(role.name, { namespace: role.namespace, rules: role.rules.map((rule) => ({ roleKind: 'Role', roleName: role.name, rule })) });
+      pushTo(this.roles, role.name, { namespace: role.namespace, rules: role.rules.map((rule) => grantingRule('Role', role.name, rule)) });
     }
     for (const binding of BUILTIN_BINDINGS) this.addBinding({ fact: binding });
     const builtins = new Map(BUILTIN_CLUSTER_ROLES.map((role) => [role.name, role]));
@@ -125,37 +125,36 @@ class Linker {
   }
 
   private addBinding(binding: LinkedBinding): void {
-    const key = `${binding.fact.roleRef.kind}/${binding.fact.roleRef.name}`;
-    const list = this.bindingsByRole.get(key) ?? [];
-    list.push(binding);
-    this.bindingsByRole.set(key, list);
-  }
-
-  private addRole(name: string, role: { file?: string; namespace?: string; rules: GrantingRule[] }): void {
-    const list = this.roles.get(name) ?? [];
-    list.push(role);
-    this.roles.set(name, list);
-  }
-
-  private granting(roleKind: 'Role' | 'ClusterRole', roleName: string, rule: RuleFact, file: string): GrantingRule {
-    return { roleKind, roleName, rule, file, place: rule.place };
+    pushTo(this.bindingsByRole, `${binding.fact.roleRef.kind}/${binding.fact.roleRef.name}`, binding);
   }
 
   // ----- what a role grants -------------------------------------------------------------------
 
   /** The rules that grant the permission to whoever holds ClusterRole `name`, aggregation included. */
-  private clusterRoleGrants(name: string, visiting = new Set<string>()): GrantingRule[] {
-    const memo = this.grantMemo.get(name);
-    if (memo) return memo;
-    const node = this.clusterRoles.get(name);
-    if (!node || visiting.has(name)) return [];
-    visiting.add(name);
-    const found = node.ownRules.filter((rule) => this.grants(rule.rule));
-    for (const selected of this.aggregatedInto(node)) {
-      for (const rule of this.clusterRoleGrants(selected.name, visiting)) if (!found.includes(rule)) found.push(rule);
+  private clusterRoleGrants(name: string): GrantingRule[] {
+    let found = this.grantMemo.get(name);
+    if (!found) {
+      const node = this.clusterRoles.get(name);
+      found = node ? this.grantsReachedFrom([node]) : [];
+      this.grantMemo.set(name, found);
     }
-    visiting.delete(name);
-    this.grantMemo.set(name, found);
+    return found;
+  }
+
+  /**
+   * The granting rules of `start` and of every role they aggregate, transitively (each role once, so a
+   * cycle of roles that select each other ends, and no partial result is ever kept).
+   */
+  private grantsReachedFrom(start: readonly ClusterRoleNode[]): GrantingRule[] {
+    const found: GrantingRule[] = [];
+    const visited = new Set<ClusterRoleNode>();
+    const visit = (node: ClusterRoleNode): void => {
+      if (visited.has(node)) return;
+      visited.add(node);
+      for (const rule of node.ownRules) if (this.grants(rule.rule)) found.push(rule);
+      for (const selected of this.aggregatedInto(node)) visit(selected);
+    };
+    for (const node of start) visit(node);
     return found;
   }
 
@@ -178,11 +177,7 @@ class Linker {
     if (!this.aggregators) {
       this.aggregators = new Map();
       for (const aggregator of this.clusterRoles.values()) {
-        for (const picked of this.aggregatedInto(aggregator)) {
-          const list = this.aggregators.get(picked) ?? [];
-          list.push(aggregator);
-          this.aggregators.set(picked, list);
-        }
+        for (const picked of this.aggregatedInto(aggregator)) pushTo(this.aggregators, picked, aggregator);
       }
     }
     return this.aggregators.get(node) ?? [];
@@ -203,26 +198,30 @@ class Linker {
 
   // ----- who holds a role ---------------------------------------------------------------------
 
-  /** Everyone who holds ClusterRole `name`: its bindings, and the holders of every role aggregating it. */
-  private clusterRoleHolders(name: string, visiting = new Set<string>()): Holder[] {
+  /**
+   * Everyone who holds ClusterRole `name`: its bindings, and the holders of every role aggregating it,
+   * transitively (each role once, so a cycle ends and no partial result is ever kept).
+   */
+  private clusterRoleHolders(name: string): Holder[] {
     const memo = this.holderMemo.get(name);
     if (memo) return memo;
-    if (visiting.has(name)) return [];
-    visiting.add(name);
     const holders: Holder[] = [];
-    const node = this.clusterRoles.get(name);
-    if (node?.builtin && USER_FACING_ROLES.has(name)) {
-      holders.push({ reach: 'people', description: `every namespace ${name === 'admin' ? 'admin' : name === 'edit' ? 'editor' : 'viewer'} (built-in ClusterRole ${name})` });
-    }
-    for (const binding of this.bindingsByRole.get(`ClusterRole/${name}`) ?? []) holders.push(...this.bindingHolders(binding));
-    if (node) {
-      for (const aggregator of this.aggregatorsOf(node)) {
-        for (const holder of this.clusterRoleHolders(aggregator.name, visiting)) {
-          holders.push({ ...holder, description: `${holder.description}, aggregated into ClusterRole ${aggregator.name}` });
-        }
+    const visited = new Set<string>();
+    // `path` names the aggregating roles between a holder's role and `name`, outermost first.
+    const visit = (roleName: string, path: string): void => {
+      visited.add(roleName);
+      const node = this.clusterRoles.get(roleName);
+      if (node?.builtin && USER_FACING_ROLES.has(roleName)) {
+        holders.push({ reach: 'people', description: `every namespace ${USER_FACING_ROLES_HOLDERS[roleName]} (built-in ClusterRole ${roleName})${path}` });
       }
-    }
-    visiting.delete(name);
+      for (const binding of this.bindingsByRole.get(`ClusterRole/${roleName}`) ?? []) {
+        for (const holder of this.bindingHolders(binding)) holders.push({ ...holder, description: holder.description + path });
+      }
+      for (const aggregator of node ? this.aggregatorsOf(node) : []) {
+        if (!visited.has(aggregator.name)) visit(aggregator.name, `, aggregated into ClusterRole ${aggregator.name}${path}`);
+      }
+    };
+    visit(name, '');
     this.holderMemo.set(name, holders);
     return holders;
   }
@@ -237,7 +236,7 @@ class Linker {
 
   private bindingHolders(binding: LinkedBinding): Holder[] {
     const { fact, file } = binding;
-    const writers = (file === undefined ? undefined : this.optionsByFile.get(file)?.statusWriters) ?? [];
+    const writers = this.statusWritersOf(file);
     return fact.subjects.map((subject) => ({
       reach: classifySubject(subject, fact.namespace, fact.kind, writers),
       description: `${describeSubject(subject, fact.namespace, fact.kind)} through ${fact.kind} ${fact.name}${file ? '' : ' (built-in)'}`,
@@ -246,35 +245,37 @@ class Linker {
     }));
   }
 
+  /** The trusted status writers of the file a binding is in (none for built-in bindings). */
+  private statusWritersOf(file: string | undefined): readonly string[] {
+    return (file === undefined ? undefined : this.optionsByFile.get(file)?.statusWriters) ?? [];
+  }
+
   // ----- findings -----------------------------------------------------------------------------
 
   private judgeRole(file: string, role: RoleFact): void {
+    const reportedKeys = role.rules.flatMap((rule) => (rule.findingKey === undefined ? [] : [rule.findingKey]));
+    const node = role.kind === 'ClusterRole' && role.aggregation ? this.clusterRoles.get(role.name) : undefined;
+    const aggregated = node ? this.grantsReachedFrom(this.aggregatedInto(node)) : [];
+    // Most roles grant nothing of interest: who holds them is not worth working out.
+    if (reportedKeys.length === 0 && aggregated.length === 0) return;
     const holders = role.kind === 'ClusterRole' ? this.clusterRoleHolders(role.name) : this.roleHolders(role.name, role.namespace);
     const reach = reachSummary(holders);
     const related = holders.flatMap((holder) => relatedAt(holder.file, holder.place, `holds this role: ${holder.description}`));
     const configured = this.optionsByFile.get(file)?.rules['rbac-services-status'];
-    for (const rule of role.rules) {
-      if (rule.findingKey === undefined) continue;
-      this.resultFor(file).updated.set(rule.findingKey, {
+    for (const key of reportedKeys) {
+      this.resultFor(file).updated.set(key, {
         severity: configured ? undefined : reach.severity,
         appendToMessage: reach.text,
         related: related.slice(0, MAX_RELATED),
       });
     }
-    // A ClusterRole that gets the grant only through aggregation is reported at its aggregationRule.
-    if (role.kind === 'ClusterRole' && role.aggregation) {
-      const node = this.clusterRoles.get(role.name);
-      const aggregated = node ? this.aggregatedInto(node).flatMap((selected) => this.clusterRoleGrants(selected.name)) : [];
-      if (aggregated.length === 0) return;
-      const sources = describeSources(aggregated);
+    // A ClusterRole that gets the grant through aggregation is reported at its aggregationRule.
+    if (role.aggregation && aggregated.length > 0) {
       this.add(file, 'rbac-services-status', role.aggregation.place, role.documentIndex, reach.severity, {
         message:
-          `This ClusterRole aggregates ${sources}, so it grants ${this.permission.description}; whoever holds it can write ` +
+          `This ClusterRole aggregates ${describeSources(aggregated)}, so it grants ${this.permission.description}; whoever holds it can write ` +
           `status.loadBalancer.ingress of Services and intercept their traffic (CVE-2020-8554).${reach.text}`,
-        related: [
-          ...aggregated.flatMap((grant) => relatedAt(grant.file, grant.place, `grants it: ${ruleText(grant.rule)} in ${grant.roleKind} ${grant.roleName}`)),
-          ...related,
-        ].slice(0, MAX_RELATED),
+        related: [...grantsRelated(aggregated), ...related].slice(0, MAX_RELATED),
       });
     }
   }
@@ -283,9 +284,9 @@ class Linker {
     if (!ROLE_REF_KINDS.has(binding.roleRef.kind)) return;
     const grants = this.roleGrants(binding.roleRef, binding.kind, binding.namespace);
     if (grants.length === 0) return;
-    const writers = this.optionsByFile.get(file)?.statusWriters ?? [];
+    const writers = this.statusWritersOf(file);
     const where = binding.kind === 'ClusterRoleBinding' ? 'in every namespace' : `in namespace ${binding.namespace ?? '(the one it is applied to)'}`;
-    const related = grants.flatMap((grant) => relatedAt(grant.file, grant.place, `grants it: ${ruleText(grant.rule)} in ${grant.roleKind} ${grant.roleName}`));
+    const related = grantsRelated(grants);
     for (const subject of binding.subjects) {
       const reach = classifySubject(subject, binding.namespace, binding.kind, writers);
       if (reach === 'control-plane') continue;
@@ -345,6 +346,21 @@ class Linker {
   }
 }
 
+function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** A rule of a role as a possible grant; a workspace rule also says where it is written. */
+function grantingRule(roleKind: GrantingRule['roleKind'], roleName: string, rule: PolicyRule, written?: { file: string; place: Place }): GrantingRule {
+  return { roleKind, roleName, rule, ...written };
+}
+
+function grantsRelated(grants: readonly GrantingRule[]): RelatedLocation[] {
+  return grants.flatMap((grant) => relatedAt(grant.file, grant.place, `grants it: ${ruleText(grant.rule)} in ${grant.roleKind} ${grant.roleName}`));
+}
+
 function clusterRoleNode(name: string, definitions: { file: string; fact: RoleFact }[], builtin: BuiltinClusterRole | undefined): ClusterRoleNode {
   // The API server reconciles a built-in's rules, labels and aggregation back into a role of that
   // name, unless the role opts out with autoupdate "false".
@@ -356,12 +372,12 @@ function clusterRoleNode(name: string, definitions: { file: string; fact: RoleFa
     if (fact.aggregation) node.selectors.push(...fact.aggregation.selectors);
     // The aggregation controller overwrites the rules of an aggregating role, the built-in's reconciled one included.
     else if (keepsBuiltin && builtin?.aggregationSelectors) continue;
-    else for (const rule of fact.rules) node.ownRules.push({ roleKind: 'ClusterRole', roleName: name, rule, file, place: rule.place });
+    else for (const rule of fact.rules) node.ownRules.push(grantingRule('ClusterRole', name, rule, { file, place: rule.place }));
   }
   if (reconciled && builtin) {
     if (definitions.length === 0) node.labelVariants.push(builtin.labels);
     if (builtin.aggregationSelectors) node.selectors.push(...builtin.aggregationSelectors);
-    else for (const rule of builtin.rules) node.ownRules.push({ roleKind: 'ClusterRole', roleName: name, rule });
+    else for (const rule of builtin.rules) node.ownRules.push(grantingRule('ClusterRole', name, rule));
   }
   return node;
 }
