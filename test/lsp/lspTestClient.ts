@@ -93,7 +93,7 @@ export function fileUri(fsPath: string): string {
 export class LspTestClient {
   readonly diagnostics = new Map<string, Diagnostic[]>();
   /** Every publishDiagnostics, in order (uri + count), to assert that something was (not) published. */
-  readonly publishLog: { uri: string; count: number; version?: number }[] = [];
+  readonly publishLog: { uri: string; count: number; version?: number; severities: (number | undefined)[] }[] = [];
   readonly logs: string[] = [];
   readonly progress: ProgressEvent[] = [];
   readonly registrations: Registration[] = [];
@@ -338,7 +338,7 @@ export class LspTestClient {
     connection.onNotification(PublishDiagnosticsNotification.type, (params) => {
       const uri = normalizeUri(params.uri);
       this.diagnostics.set(uri, params.diagnostics);
-      this.publishLog.push({ uri, count: params.diagnostics.length, version: params.version });
+      this.publishLog.push({ uri, count: params.diagnostics.length, version: params.version, severities: params.diagnostics.map((d) => d.severity) });
       this.changed();
     });
     connection.onNotification(LogMessageNotification.type, (params) => {

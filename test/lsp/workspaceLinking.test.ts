@@ -77,6 +77,21 @@ describe('language server: findings across files', () => {
     await client.closeDocument(bindingPath);
   });
 
+  it('an edit that moves the open role publishes it once per version, already linked (no flicker to its unlinked severity)', async () => {
+    workspace.write('rbac/binding.yaml', binding(PEOPLE));
+    await client.fileChanged(bindingPath, FileChangeType.Changed);
+    await client.waitForDiagnostics(rolePath, (list) => list.length === 1 && list[0].severity === 1, 'the role held by people');
+    await client.openDocument(rolePath, ROLE);
+    // Lines above the rule move every key of the file's findings and facts.
+    const edited = await client.changeDocument(rolePath, '# moved down by a comment\n# and another\n' + ROLE);
+    await client.waitForDiagnostics(rolePath, (list) => list.length === 1 && list[0].range.start.line === 8, 'the moved role finding');
+    const publishes = client.publishLog.filter((entry) => entry.uri === fileUri(rolePath) && entry.version === edited.version);
+    assert.ok(publishes.length >= 1);
+    assert.deepEqual(publishes.map((entry) => entry.severities), publishes.map(() => [1]));
+    await client.closeDocument(rolePath);
+    await client.waitForDiagnostics(rolePath, (list) => list.length === 1 && list[0].range.start.line === 6, 'the role from disk again');
+  });
+
   it('a role deleted on disk takes the binding finding with it; recreated, it brings it back', async () => {
     workspace.write('rbac/binding.yaml', binding(PEOPLE));
     await client.fileChanged(bindingPath, FileChangeType.Changed);

@@ -18,7 +18,7 @@ interface CheckedFile {
   factsSignature: string;
 }
 
-/** During a workspace scan facts change file after file: re-link at most this often. */
+/** Files read from disk (a scan) change facts file after file: re-link them at most this often. */
 const RELINK_INTERVAL_MS = 150;
 
 export class WorkspaceLinker {
@@ -46,8 +46,16 @@ export class WorkspaceLinker {
     const previous = this.files.get(key);
     this.files.set(key, { uri, origin, findings, version, factsSignature });
     this.index.set(key, facts, options, cluster);
+    const factsChanged = (previous?.factsSignature ?? '') !== factsSignature;
+    if (factsChanged && origin === 'document') {
+      // An edit: link first, so the edited file is published once, already linked (its findings'
+      // keys moved with the edit, so the last link no longer fits them).
+      this.cancelScheduledRelink();
+      if (!this.relink().has(key)) this.send(key);
+      return;
+    }
     this.send(key);
-    if ((previous?.factsSignature ?? '') !== factsSignature) this.scheduleRelink();
+    if (factsChanged) this.scheduleRelink();
   }
 
   /** Clears a file's diagnostics and forgets its facts. */
@@ -87,30 +95,39 @@ export class WorkspaceLinker {
 
   /** Links now when a re-link is pending (a scan ended: its findings should be final when it says so). */
   flush(): void {
-    if (this.relinkTimer === undefined) return;
-    clearTimeout(this.relinkTimer);
-    this.relinkTimer = undefined;
-    this.relink();
+    if (this.cancelScheduledRelink()) this.relink();
   }
 
-  /** Links the workspace again and re-publishes the files whose linked findings changed. */
-  relink(): void {
+  /** Links the workspace again and re-publishes the files whose linked findings changed; returns their keys. */
+  private relink(): Set<string> {
     this.lastRelink = Date.now();
+    const sent = new Set<string>();
     let next: Map<string, FileLink>;
     try {
       next = this.index.link();
     } catch (error) {
       this.logger.error(`Linking the workspace failed: ${describeError(error)}`);
-      return;
+      return sent;
     }
     const previous = this.links;
     this.links = next;
     for (const key of new Set([...previous.keys(), ...next.keys()])) {
-      if (linkSignature(previous.get(key)) !== linkSignature(next.get(key))) this.send(key);
+      if (linkSignature(previous.get(key)) === linkSignature(next.get(key))) continue;
+      this.send(key);
+      sent.add(key);
     }
+    return sent;
+  }
+
+  /** Returns whether a re-link was pending. */
+  private cancelScheduledRelink(): boolean {
+    if (this.relinkTimer === undefined) return false;
+    clearTimeout(this.relinkTimer);
+    this.relinkTimer = undefined;
+    return true;
   }
 
   dispose(): void {
-    clearTimeout(this.relinkTimer);
+    this.cancelScheduledRelink();
   }
 }
