@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import * as path from 'node:path';
 import { RULES, ruleDocsUrl } from '../engine/rules/catalog';
-import { Finding, FindingCode, RULE_IDS, Severity, UNUSED_SUPPRESSION } from '../engine/types';
+import { Finding, FindingCode, Range, RULE_IDS, Severity, UNUSED_SUPPRESSION } from '../engine/types';
 import { fileId, FileReport, portablePath, RunReport } from './report';
 
 export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
@@ -77,17 +77,17 @@ function relatedLocations(finding: Finding, filesById: Map<string, FileReport>, 
         id: index + 1,
         physicalLocation: {
           artifactLocation: file ? artifactUri(file, cwd) : { uri: pathToFileURL(related.file).href },
-          region: {
-            startLine: related.range.start.line + 1,
-            startColumn: related.range.start.character + 1,
-            endLine: related.range.end.line + 1,
-            endColumn: related.range.end.character + 1,
-          },
+          region: sarifRegion(related.range),
         },
         message: { text: related.message },
       };
     }),
   };
+}
+
+/** SARIF regions are 1-based; columns stay UTF-16 code units (the run's columnKind). */
+function sarifRegion(range: Range): { startLine: number; startColumn: number; endLine: number; endColumn: number } {
+  return { startLine: range.start.line + 1, startColumn: range.start.character + 1, endLine: range.end.line + 1, endColumn: range.end.character + 1 };
 }
 
 function artifactUri(file: FileReport, cwd: string): { uri: string; uriBaseId?: string } {
@@ -125,12 +125,7 @@ export function formatSarif(report: RunReport, toolVersion: string, cwd: string 
           {
             physicalLocation: {
               artifactLocation: location,
-              region: {
-                startLine: start.line + 1,
-                startColumn: start.character + 1,
-                endLine: end.line + 1,
-                endColumn: end.character + 1,
-              },
+              region: sarifRegion(finding.range),
             },
           },
         ],
