@@ -193,7 +193,8 @@ export function startServer(connection: Connection): void {
       return;
     }
     // Closing keeps the file in Problems: its findings now come from the disk (or clear, when not ours).
-    publisher.clear(document.uri);
+    // The disk check replaces the document's entry; clearing first would drop the file's facts from the
+    // workspace index until then, and whatever is linked meanwhile would miss its roles and bindings.
     void services.checker.checkDiskFile(document.uri);
   });
 
