@@ -4,31 +4,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { FileChangeType } from 'vscode-languageserver-protocol/node';
 import { fileUri, LspTestClient } from './lspTestClient';
+import { clusterRoleBinding, STATUS_WRITER_ROLE } from '../support/rbacFixtures';
 import { TempWorkspace } from './workspaceFixtures';
 
-const ROLE = [
-  'apiVersion: rbac.authorization.k8s.io/v1',
-  'kind: ClusterRole',
-  'metadata:',
-  '  name: lb-status',
-  'rules:',
-  '- apiGroups: [""]',
-  '  resources: [services/status]',
-  '  verbs: [patch]',
-  '',
-].join('\n');
-
-const binding = (subject: string) =>
-  [
-    'apiVersion: rbac.authorization.k8s.io/v1',
-    'kind: ClusterRoleBinding',
-    'metadata:',
-    '  name: bind',
-    'roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: lb-status}',
-    'subjects:',
-    `- ${subject}`,
-    '',
-  ].join('\n');
+const ROLE = STATUS_WRITER_ROLE;
+const binding = (subject: string) => clusterRoleBinding('lb-status', subject);
 
 const CONTROL_PLANE = '{kind: ServiceAccount, name: lb, namespace: kube-system}';
 const PEOPLE = '{kind: Group, name: developers}';

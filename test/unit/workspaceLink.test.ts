@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { analyzeText, applyLink, EngineOptions, Finding, WorkspaceIndex } from '../../server/src/engine';
 import { REPO_ROOT, yaml } from '../support/engine';
+import { clusterRoleBinding, STATUS_WRITER_ROLE } from '../support/rbacFixtures';
 
 const BASE_OPTIONS: EngineOptions = { allowedCidrs: [], rules: {} };
 
@@ -22,29 +23,6 @@ function linkFiles(files: Record<string, string>, options: Partial<EngineOptions
   }
   const links = index.link();
   return Object.fromEntries(Object.entries(local).map(([name, findings]) => [name, applyLink(findings, links.get(name))]));
-}
-
-const STATUS_WRITER_ROLE = yaml(
-  'apiVersion: rbac.authorization.k8s.io/v1',
-  'kind: ClusterRole',
-  'metadata:',
-  '  name: lb-status',
-  'rules:',
-  '- apiGroups: [""]',
-  '  resources: [services/status]',
-  '  verbs: [patch]',
-);
-
-function clusterRoleBinding(role: string, ...subjects: string[]): string {
-  return yaml(
-    'apiVersion: rbac.authorization.k8s.io/v1',
-    'kind: ClusterRoleBinding',
-    'metadata:',
-    '  name: bind',
-    'roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: ' + role + '}',
-    'subjects:',
-    ...subjects.map((subject) => `- ${subject}`),
-  );
 }
 
 const summary = (findings: readonly Finding[]) => findings.map((finding) => `${finding.code} ${finding.severity} ${finding.range.start.line}`);
