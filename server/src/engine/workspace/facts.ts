@@ -70,8 +70,13 @@ export function emptyFacts(): FileFacts {
   return { roles: [], bindings: [], suppressions: [] };
 }
 
+/**
+ * Whether the link phase needs the text's facts at all. Linked findings sit on roles and bindings, and
+ * a suppression comment only reaches its own document, so a text with neither has nothing to link: its
+ * comments alone are not kept (a file of Services with suppressed findings is never re-linked).
+ */
 export function hasFacts(facts: FileFacts): boolean {
-  return facts.roles.length > 0 || facts.bindings.length > 0 || facts.suppressions.length > 0;
+  return facts.roles.length > 0 || facts.bindings.length > 0;
 }
 
 /** `code:start:end`: a finding's identity within one text (analyze.ts). */
