@@ -2,6 +2,7 @@
 // nodes a fix needs to edit. Internal to the engine.
 import { Document, Pair, YAMLMap, YAMLSeq } from 'yaml';
 import { ParsedCidr } from '../ipAddresses';
+import { Grant } from '../rbac/matching';
 import { ManifestObject } from '../manifests';
 import { Located } from '../yamlModel';
 import { RuleId, Severity } from '../types';
@@ -40,11 +41,7 @@ export interface RbacRuleTarget {
 }
 
 /** Why an RBAC rule grants writes on services/status: the entries that match in each list. */
-export interface ServicesStatusGrant {
-  apiGroups: string[];
-  resources: string[];
-  verbs: string[];
-}
+export type ServicesStatusGrant = Grant;
 
 export type FindingTarget = ExternalIpTarget | LoadBalancerIngressTarget | RbacRuleTarget;
 
