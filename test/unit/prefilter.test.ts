@@ -53,6 +53,8 @@ describe('prefilter soundness', () => {
       '',
       yaml('apiVersion: v1', 'kind: ConfigMap', 'data: {a: b}'),
       yaml('apiVersion: apps/v1', 'kind: Deployment', 'spec: {replicas: 2}'),
+      // A role that grants nothing and aggregates nothing changes no finding, whoever holds or selects it.
+      yaml('apiVersion: rbac.authorization.k8s.io/v1', 'kind: Role', 'metadata: {name: reader, labels: {team: a}}', 'rules: [{apiGroups: [""], resources: [pods], verbs: [get]}]'),
       // Not RBAC: a CRD of another group with a kind named Role.
       yaml('apiVersion: example.com/v1', 'kind: Role', 'rules: [{apiGroups: [""], resources: [services/status], verbs: [patch]}]'),
       yaml('apiVersion: v1', 'kind: Service', 'spec: {type: LoadBalancer, ports: [{port: 80}]}'),
@@ -68,9 +70,13 @@ describe('prefilter soundness', () => {
       '# kube-mitm-guard-disable-file external-ips',
       'apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nresources: [services/status]',
       'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nresources: ["*"]',
-      // Every RBAC object has facts for the link phase (labels, bindings), whatever it grants.
-      'apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nrules: [{apiGroups: [""], resources: [pods], verbs: [get]}]',
-      'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nroleRef: {kind: ClusterRole, name: edit}',
+      // What the link phase needs besides grants: every binding, aggregating roles, roles that opt out of
+      // reconciling, roles named like a built-in that grants or aggregates.
+      'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nroleRef: {kind: ClusterRole, name: x}',
+      'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\naggregationRule: {}',
+      'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {annotations: {rbac.authorization.kubernetes.io/autoupdate: "false"}}',
+      'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: cluster-admin}',
+      'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: view}',
       'key: "\\x65xternalIPs"',
       'key: !!binary AA==',
       'key: !<tag:yaml.org,2002:binary> AA==',

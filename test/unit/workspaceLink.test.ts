@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { analyzeText, applyLink, EngineOptions, Finding, WorkspaceIndex } from '../../server/src/engine';
+import { AnalysisResult, analyzeText, applyLink, EngineOptions, Finding, WorkspaceIndex } from '../../server/src/engine';
+import { analyzeDetailed } from '../../server/src/engine/analyze';
 import { REPO_ROOT, yaml } from '../support/engine';
 import { clusterRoleBinding, STATUS_WRITER_ROLE } from '../support/rbacFixtures';
 
@@ -211,6 +212,59 @@ describe('link phase: who holds a services/status grant', () => {
     const configured = linkFiles(files, { rules: { 'rbac-services-status': 'hint', 'rbac-services-status-binding': 'warning' } });
     assert.equal(configured['role.yaml'][0].severity, 'hint');
     assert.equal(configured['b.yaml'][0].severity, 'warning');
+  });
+});
+
+describe('link phase: the pre-check keeps every fact that matters', () => {
+  /** Each file's linked findings, from facts of `analyse` (the pre-checked analysis, or every document parsed). */
+  function linkedWith(files: Record<string, string>, analyse: (text: string, options: EngineOptions) => AnalysisResult): string[] {
+    const index = new WorkspaceIndex();
+    const local = new Map<string, Finding[]>();
+    for (const [name, text] of Object.entries(files)) {
+      const result = analyse(text, BASE_OPTIONS);
+      local.set(name, result.findings.map(({ code, severity, message, range, startOffset, endOffset, key, documentIndex }) => ({ code, severity, message, range, startOffset, endOffset, key, documentIndex })));
+      index.set(name, result.facts, BASE_OPTIONS);
+    }
+    const links = index.link();
+    return [...local].flatMap(([name, findings]) => applyLink(findings, links.get(name)).map((finding) => `${name} ${JSON.stringify(finding)}`));
+  }
+
+  const assertSameLinks = (files: Record<string, string>) => {
+    const everything = linkedWith(files, (text, options) => analyzeDetailed(text, options));
+    assert.deepEqual(linkedWith(files, analyzeText), everything);
+    return everything;
+  };
+
+  it('links crafted workspaces the same with and without it', () => {
+    const role = (metadata: string, ...rest: string[]) => yaml('apiVersion: rbac.authorization.k8s.io/v1', 'kind: ClusterRole', `metadata: ${metadata}`, ...rest);
+    const findings = assertSameLinks({
+      // Named like a built-in that grants: reconciled, its labels carry cluster-admin's rules to `ops`.
+      'admin-copy.yaml': role('{name: cluster-admin, labels: {team/lb: "true"}}', 'rules: [{apiGroups: [apps], resources: [deployments], verbs: [get]}]'),
+      'plain.yaml': role('{name: reader, labels: {team/lb: "true"}}', 'rules: [{apiGroups: [""], resources: [pods], verbs: [get]}]'),
+      'aggregator.yaml': role('{name: ops}', 'aggregationRule: {clusterRoleSelectors: [{matchLabels: {team/lb: "true"}}]}'),
+      'opt-out.yaml': role('{name: edit, annotations: {rbac.authorization.kubernetes.io/autoupdate: "false"}}', 'rules: []'),
+      'bind.yaml': clusterRoleBinding('ops', '{kind: User, name: x}'),
+    });
+    assert.ok(findings.some((finding) => finding.startsWith('bind.yaml') && finding.includes('rbac-services-status-binding')));
+    assert.ok(findings.some((finding) => finding.startsWith('aggregator.yaml')));
+  });
+
+  it('links the bootstrap policy and the RBAC of each corpus project the same with and without it', (t) => {
+    const corpus = path.resolve(REPO_ROOT, '..', 'shared', 'corpus');
+    if (!fs.existsSync(corpus)) {
+      t.skip(`${corpus} is not here (it comes with ../shared)`);
+      return;
+    }
+    const projects = [path.join(corpus, 'rbac-bootstrap'), ...fs.readdirSync(path.join(corpus, 'manifests')).map((name) => path.join(corpus, 'manifests', name))];
+    for (const project of projects) {
+      const files: Record<string, string> = {};
+      for (const name of fs.readdirSync(project, { recursive: true }) as string[]) {
+        if (!/\.ya?ml$/.test(name)) continue;
+        const text = fs.readFileSync(path.join(project, name), 'utf8');
+        if (text.includes('rbac.authorization.k8s.io/v1')) files[name] = text;
+      }
+      assertSameLinks(files);
+    }
   });
 });
 

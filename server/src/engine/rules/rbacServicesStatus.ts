@@ -4,10 +4,16 @@
 import { isMap, isSeq, YAMLMap, YAMLSeq } from 'yaml';
 import { isObjectOf, ManifestObject } from '../manifests';
 import { childMaps, Located, mapValues, nodeSpan, scalarString, sequenceItems, stringListValues } from '../yamlModel';
+import { BUILTIN_CLUSTER_ROLES } from '../rbac/builtinPolicy';
 import { grantOf, SERVICES_STATUS_WRITE } from '../rbac/matching';
 import { RBAC_API_VERSION } from '../workspace/facts';
 import { RuleModule } from './ruleModule';
 import { RuleContext, RuleFinding, ServicesStatusGrant } from './ruleTypes';
+
+// Built-in ClusterRoles that grant the write or aggregate other roles (see the module's triggers).
+const BUILTIN_NAMES_THAT_MATTER = BUILTIN_CLUSTER_ROLES.filter(
+  (role) => role.aggregationSelectors !== undefined || role.rules.some((rule) => grantOf(rule, SERVICES_STATUS_WRITE) !== undefined),
+).map((role) => role.name);
 
 // The built-in admin, edit and view aggregate these labels; view carries aggregate-to-edit and edit
 // carries aggregate-to-admin, so each of them reaches every namespace admin.
@@ -120,7 +126,20 @@ export const rbacServicesStatusModule: RuleModule = {
       tags: ['CVE-2020-8554', 'rbac'],
     },
   ],
-  // Every RBAC object: the link phase needs each role's labels and rules and each binding.
-  triggers: [['Role', RBAC_API_VERSION]],
+  triggers: [
+    // Every binding (its kind contains `Binding`): any of them may hand out a granting role.
+    ['Binding', RBAC_API_VERSION],
+    // A Role or ClusterRole matters to the link phase only when it can change who gets the grant: one
+    // of its rules grants it (a resource `services/status`, `*/status` or `*`), it aggregates other roles
+    // (the key `aggregationRule`), it opts out of the API server's reconciling of a built-in
+    // (`rbac.authorization.kubernetes.io/autoupdate`), or it has the name of a built-in that grants or
+    // aggregates (its labels then hand that built-in's grant to whichever role selects them). Any other
+    // role grants nothing, and who holds it or selects it changes no finding.
+    ['Role', RBAC_API_VERSION, 'services/status'],
+    ['Role', RBAC_API_VERSION, '*'],
+    ['Role', RBAC_API_VERSION, 'aggregationRule'],
+    ['Role', RBAC_API_VERSION, 'autoupdate'],
+    ...BUILTIN_NAMES_THAT_MATTER.map((name) => ['Role', RBAC_API_VERSION, name]),
+  ],
   check: checkRbacServicesStatus,
 };
