@@ -49,6 +49,8 @@ export class BenchClient {
     this.latestDiagnostics = new Map();
     /** Progress events: { token, kind, at }. */
     this.progress = [];
+    /** The last `kubeMitmGuard/status` the server sent (its `link` figures are the link phase's). */
+    this.lastStatus = undefined;
     this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
     this.child.stderr.on('data', (chunk) => {
       this.stderr += chunk.toString();
@@ -118,6 +120,9 @@ export class BenchClient {
       }
       case '$/progress':
         this.progress.push({ token: message.params.token, kind: message.params.value?.kind, at });
+        break;
+      case 'kubeMitmGuard/status':
+        this.lastStatus = message.params;
         break;
     }
     for (const listener of [...this.listeners]) listener(message, at);

@@ -4,6 +4,7 @@ export { AnalysisCache, analyzeText } from './analyze';
 export { fixesForFinding, fixAll } from './fixes/fixes';
 export { applyEdits } from './textEdits';
 export { WorkspaceIndex, linkSignature } from './workspace/workspaceIndex';
+export type { LinkStats } from './workspace/workspaceIndex';
 export { applyLink } from './workspace/link';
 export type { FileLink } from './workspace/link';
 export type { FileFacts } from './workspace/facts';

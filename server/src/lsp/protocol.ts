@@ -32,6 +32,11 @@ export interface StatusParams {
   lastScanTime: string | null;
   /** How long the most recent scan took. */
   lastScanDurationMs: number | null;
+  /**
+   * The link phase (roles and bindings across files): the last link's time and the files it judged again,
+   * the files with roles or bindings, and all links so far; null before the first one.
+   */
+  link: { lastMs: number; lastFilesJudged: number; filesIndexed: number; links: number; totalMs: number } | null;
 }
 
 export interface RescanResult {

@@ -64,7 +64,7 @@ export function startServer(connection: Connection): void {
   const filter = new FileFilter();
   const status = new StatusReporter(connection);
   const publisher = new DiagnosticsPublisher(connection, () => status.schedule());
-  const linker = new WorkspaceLinker(publisher, logger);
+  const linker = new WorkspaceLinker(publisher, logger, (stats) => status.updateLink(stats));
   status.publisher = publisher;
   const projectConfigs = new ProjectConfigStore(folders, documents, publisher, logger);
   const configReloadTimers = new Map<string, NodeJS.Timeout>();

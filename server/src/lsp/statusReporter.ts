@@ -1,6 +1,7 @@
 // Sends `kubeMitmGuard/status` (counts and last scan time) for the client's language status item.
 // Coalesced: a scan publishes diagnostics for many files, the status item only needs the final numbers.
 import { Connection } from 'vscode-languageserver/node';
+import { LinkStats } from '../engine';
 import { DiagnosticsPublisher } from './diagnosticsPublisher';
 import { STATUS_NOTIFICATION, StatusParams } from './protocol';
 
@@ -36,6 +37,13 @@ export class StatusReporter {
     this.schedule();
   }
 
+  private lastLink: LinkStats | undefined;
+
+  updateLink(stats: LinkStats): void {
+    this.lastLink = stats;
+    this.schedule();
+  }
+
   /** Every folder has scope `off`. */
   setDisabled(disabled: boolean): void {
     this.disabled = disabled;
@@ -66,6 +74,7 @@ export class StatusReporter {
       filesSkipped: this.scanStats.filesSkipped,
       lastScanTime: this.scanStats.lastScanTime?.toISOString() ?? null,
       lastScanDurationMs: this.scanStats.lastScanDurationMs ?? null,
+      link: this.lastLink ? { ...this.lastLink } : null,
     };
     const serialized = JSON.stringify(params);
     if (serialized === this.lastSent) return;

@@ -3,7 +3,7 @@
 // edit to a role or a binding, a file created or deleted on disk), the workspace is re-linked and every
 // file whose linked findings changed is re-published, open or not, without re-reading any file.
 import { Diagnostic } from 'vscode-languageserver/node';
-import { applyLink, EngineOptions, FileFacts, FileLink, Finding, linkSignature, WorkspaceIndex } from '../engine';
+import { applyLink, EngineOptions, FileFacts, FileLink, Finding, LinkStats, linkSignature, WorkspaceIndex } from '../engine';
 import { findingToDiagnostic } from './diagnostics';
 import { DiagnosticOrigin, DiagnosticsPublisher } from './diagnosticsPublisher';
 import { describeError, Logger } from './logger';
@@ -15,22 +15,28 @@ interface CheckedFile {
   origin: DiagnosticOrigin;
   findings: Finding[];
   version?: number;
-  factsSignature: string;
+  /** Whether the file has roles or bindings (its diagnostics may change when other files change). */
+  linked: boolean;
 }
 
-/** Files read from disk (a scan) change facts file after file: re-link them at most this often. */
+/**
+ * Files read from disk (a scan) change facts file after file: re-link them at most this often, and at
+ * most LINK_SHARE of the time (a huge workspace whose link takes long is linked less often).
+ */
 const RELINK_INTERVAL_MS = 150;
+const LINK_SHARE = 0.25;
 
 export class WorkspaceLinker {
   private readonly index = new WorkspaceIndex();
   private readonly files = new Map<string, CheckedFile>();
-  private links = new Map<string, FileLink>();
+  private readonly links = new Map<string, FileLink>();
   private relinkTimer: NodeJS.Timeout | undefined;
   private lastRelink = 0;
 
   constructor(
     private readonly publisher: DiagnosticsPublisher,
     private readonly logger: Logger,
+    private readonly onLinked: (stats: LinkStats) => void = () => undefined,
   ) {
     // Files cleared elsewhere (a folder removed, a file excluded or deleted) leave the index too.
     publisher.onCleared((key) => this.forget(key));
@@ -42,11 +48,8 @@ export class WorkspaceLinker {
    */
   publish(uri: string, origin: DiagnosticOrigin, findings: Finding[], facts: FileFacts | undefined, options: EngineOptions, cluster: string, version?: number): void {
     const key = canonicalUri(uri);
-    const factsSignature = facts ? JSON.stringify(facts) : '';
-    const previous = this.files.get(key);
-    this.files.set(key, { uri, origin, findings, version, factsSignature });
-    this.index.set(key, facts, options, cluster);
-    const factsChanged = (previous?.factsSignature ?? '') !== factsSignature;
+    this.files.set(key, { uri, origin, findings, version, linked: facts !== undefined });
+    const factsChanged = this.index.set(key, facts, options, cluster);
     if (factsChanged && origin === 'document') {
       // An edit: link first, so the edited file is published once, already linked (its findings'
       // keys moved with the edit, so the last link no longer fits them).
@@ -65,11 +68,8 @@ export class WorkspaceLinker {
   }
 
   private forget(key: string): void {
-    const previous = this.files.get(key);
-    if (previous === undefined) return;
-    this.files.delete(key);
-    this.index.delete(key);
-    if (previous.factsSignature !== '') this.scheduleRelink();
+    if (!this.files.delete(key)) return;
+    if (this.index.delete(key)) this.scheduleRelink();
   }
 
   private send(key: string): void {
@@ -78,7 +78,7 @@ export class WorkspaceLinker {
     const diagnostics: Diagnostic[] = applyLink(file.findings, this.links.get(key)).map((finding) =>
       findingToDiagnostic(finding, file.uri, file.version ?? null, this.uriOf),
     );
-    this.publisher.publish(file.uri, file.origin, diagnostics, file.version, file.factsSignature !== '');
+    this.publisher.publish(file.uri, file.origin, diagnostics, file.version, file.linked);
   }
 
   /** Related locations name files by canonical key; the client gets the spelling it uses. */
@@ -86,7 +86,8 @@ export class WorkspaceLinker {
 
   private scheduleRelink(): void {
     if (this.relinkTimer !== undefined) return;
-    const wait = Math.max(0, this.lastRelink + RELINK_INTERVAL_MS - Date.now());
+    const interval = Math.max(RELINK_INTERVAL_MS, this.index.stats.lastMs / LINK_SHARE);
+    const wait = Math.max(0, this.lastRelink + interval - Date.now());
     this.relinkTimer = setTimeout(() => {
       this.relinkTimer = undefined;
       this.relink();
@@ -98,21 +99,23 @@ export class WorkspaceLinker {
     if (this.cancelScheduledRelink()) this.relink();
   }
 
-  /** Links the workspace again and re-publishes the files whose linked findings changed; returns their keys. */
+  /** Links what changed and re-publishes the files whose linked findings changed; returns their keys. */
   private relink(): Set<string> {
     this.lastRelink = Date.now();
     const sent = new Set<string>();
-    let next: Map<string, FileLink>;
+    let judgedAgain: Map<string, FileLink | undefined>;
     try {
-      next = this.index.link();
+      judgedAgain = this.index.relink();
+      this.onLinked(this.index.stats);
     } catch (error) {
       this.logger.error(`Linking the workspace failed: ${describeError(error)}`);
       return sent;
     }
-    const previous = this.links;
-    this.links = next;
-    for (const key of new Set([...previous.keys(), ...next.keys()])) {
-      if (linkSignature(previous.get(key)) === linkSignature(next.get(key))) continue;
+    for (const [key, link] of judgedAgain) {
+      const unchanged = linkSignature(this.links.get(key)) === linkSignature(link);
+      if (link) this.links.set(key, link);
+      else this.links.delete(key);
+      if (unchanged) continue;
       this.send(key);
       sent.add(key);
     }

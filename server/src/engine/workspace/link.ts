@@ -68,10 +68,27 @@ const USER_FACING_ROLES = new Set(Object.keys(USER_FACING_ROLES_HOLDERS));
 const MAX_RELATED = 20;
 
 export function linkWorkspace(inputs: readonly LinkInput[]): Map<string, FileLink> {
-  return new Linker(inputs, SERVICES_STATUS_WRITE).run();
+  return new Linker(inputs).judge();
 }
 
-class Linker {
+/**
+ * The roles a file's facts define or refer to, as `ClusterRole/<name>` and `Role/<name>`: what its
+ * dependents are found from when the file changes.
+ */
+export function roleKeysOf(facts: FileFacts | undefined): string[] {
+  if (!facts) return [];
+  return [...facts.roles.map((role) => roleKey(role.kind, role.name)), ...facts.bindings.map((binding) => roleKey(binding.roleRef.kind, binding.roleRef.name))];
+}
+
+function roleKey(kind: string, name: string): string {
+  return `${kind}/${name}`;
+}
+
+/**
+ * The link of one cluster: built once from every file's facts (indexes only), it judges the files it is
+ * asked about, and tells which files depend on a set of roles, so a change re-judges only those.
+ */
+export class Linker {
   private readonly clusterRoles = new Map<string, ClusterRoleNode>();
   /** Roles by name; namespaces are compared when a RoleBinding is resolved. */
   private readonly roles = new Map<string, { file?: string; namespace?: string; rules: GrantingRule[] }[]>();
@@ -81,22 +98,59 @@ class Linker {
   private aggregators?: Map<ClusterRoleNode, ClusterRoleNode[]>;
   private readonly grantMemo = new Map<string, GrantingRule[]>();
   private readonly holderMemo = new Map<string, Holder[]>();
-  private readonly results = new Map<string, FileLink>();
+  private results = new Map<string, FileLink>();
   private readonly optionsByFile = new Map<string, EngineOptions>();
   private readonly suppressionsByFile = new Map<string, FileFacts['suppressions']>();
 
-  constructor(
-    private readonly inputs: readonly LinkInput[],
-    private readonly permission: Permission,
-  ) {}
+  /** Which files define a role or bind one, by `roleKey`. */
+  private readonly filesByRoleKey = new Map<string, Set<string>>();
+  /** Workspace and built-in ClusterRoles by each `key=value` label they carry, for selectors with matchLabels. */
+  private readonly clusterRolesByLabel = new Map<string, Set<ClusterRoleNode>>();
 
-  run(): Map<string, FileLink> {
+  private readonly inputs: readonly LinkInput[];
+
+  constructor(
+    inputs: readonly LinkInput[],
+    private readonly permission: Permission = SERVICES_STATUS_WRITE,
+  ) {
+    // In file order, so a file's link (the order of its related locations) does not depend on the
+    // order files were added or changed in.
+    this.inputs = [...inputs].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
     this.index();
+  }
+
+  /** The link of the files `only` names (every file when absent); files with nothing linked are absent. */
+  judge(only?: ReadonlySet<string>): Map<string, FileLink> {
+    const results = new Map<string, FileLink>();
+    this.results = results;
     for (const input of this.inputs) {
+      if (only && !only.has(input.file)) continue;
       for (const role of input.facts.roles) this.judgeRole(input.file, role);
       for (const binding of input.facts.bindings) this.judgeBinding(input.file, binding);
     }
-    return this.results;
+    return results;
+  }
+
+  /**
+   * The files whose link can change when the roles named by `keys` (see `roleKeysOf`) change: files that
+   * define or bind them, or any role that aggregates them or that they aggregate, transitively. A role's
+   * holders flow down the aggregation (to the roles it collects) and its grants flow up (to the roles
+   * collecting it), so both directions count.
+   */
+  dependentFiles(keys: Iterable<string>): Set<string> {
+    const seen = new Set<string>();
+    const pending = [...keys];
+    while (pending.length > 0) {
+      const key = pending.pop() as string;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const node = key.startsWith('ClusterRole/') ? this.clusterRoles.get(key.slice('ClusterRole/'.length)) : undefined;
+      if (!node) continue;
+      for (const other of [...this.aggregatedInto(node), ...this.aggregatorsOf(node)]) pending.push(roleKey('ClusterRole', other.name));
+    }
+    const files = new Set<string>();
+    for (const key of seen) for (const file of this.filesByRoleKey.get(key) ?? []) files.add(file);
+    return files;
   }
 
   private index(): void {
@@ -105,6 +159,7 @@ class Linker {
       this.optionsByFile.set(input.file, input.options);
       this.suppressionsByFile.set(input.file, input.facts.suppressions);
       for (const fact of input.facts.roles) {
+        pushToSet(this.filesByRoleKey, roleKey(fact.kind, fact.name), input.file);
         if (fact.kind === 'ClusterRole') {
           pushTo(workspaceClusterRoles, fact.name, { file: input.file, fact });
         } else {
@@ -112,7 +167,10 @@ class Linker {
           pushTo(this.roles, fact.name, { file: input.file, namespace: fact.namespace, rules });
         }
       }
-      for (const fact of input.facts.bindings) this.addBinding({ file: input.file, fact });
+      for (const fact of input.facts.bindings) {
+        pushToSet(this.filesByRoleKey, roleKey(fact.roleRef.kind, fact.roleRef.name), input.file);
+        this.addBinding({ file: input.file, fact });
+      }
     }
     for (const role of BUILTIN_ROLES) {
       pushTo(this.roles, role.name, { namespace: role.namespace, rules: role.rules.map((rule) => grantingRule('Role', role.name, rule)) });
@@ -120,7 +178,9 @@ class Linker {
     for (const binding of BUILTIN_BINDINGS) this.addBinding({ fact: binding });
     const builtins = new Map(BUILTIN_CLUSTER_ROLES.map((role) => [role.name, role]));
     for (const name of new Set([...builtins.keys(), ...workspaceClusterRoles.keys()])) {
-      this.clusterRoles.set(name, clusterRoleNode(name, workspaceClusterRoles.get(name) ?? [], builtins.get(name)));
+      const node = clusterRoleNode(name, workspaceClusterRoles.get(name) ?? [], builtins.get(name));
+      this.clusterRoles.set(name, node);
+      for (const labels of node.labelVariants) for (const label of Object.entries(labels)) pushToSet(this.clusterRolesByLabel, labelKey(label), node);
     }
   }
 
@@ -163,13 +223,21 @@ class Linker {
     if (node.selectors.length === 0) return [];
     let picked = this.aggregatedMemo.get(node);
     if (picked) return picked;
-    picked = [];
-    for (const candidate of this.clusterRoles.values()) {
-      if (candidate === node) continue;
-      if (node.selectors.some((selector) => candidate.labelVariants.some((labels) => selectorMatches(selector, labels)))) picked.push(candidate);
+    const found = new Set<ClusterRoleNode>();
+    for (const selector of node.selectors) {
+      for (const candidate of this.candidatesFor(selector)) {
+        if (candidate !== node && candidate.labelVariants.some((labels) => selectorMatches(selector, labels))) found.add(candidate);
+      }
     }
+    picked = [...found];
     this.aggregatedMemo.set(node, picked);
     return picked;
+  }
+
+  /** The roles a selector can match: those carrying its first matchLabels pair, or every role. */
+  private candidatesFor(selector: LabelSelector): Iterable<ClusterRoleNode> {
+    const first = Object.entries(selector.matchLabels)[0];
+    return first ? this.clusterRolesByLabel.get(labelKey(first)) ?? [] : this.clusterRoles.values();
   }
 
   /** The aggregating roles that pick `node`. */
@@ -346,6 +414,16 @@ class Linker {
   }
 }
 
+function pushToSet<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  const set = map.get(key);
+  if (set) set.add(value);
+  else map.set(key, new Set([value]));
+}
+
+function labelKey([key, value]: [string, string]): string {
+  return `${key}=${value}`;
+}
+
 function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list) list.push(value);
@@ -357,8 +435,14 @@ function grantingRule(roleKind: GrantingRule['roleKind'], roleName: string, rule
   return { roleKind, roleName, rule, ...written };
 }
 
+/** Related locations at the granting rules written in the workspace, at most `MAX_RELATED`. */
 function grantsRelated(grants: readonly GrantingRule[]): RelatedLocation[] {
-  return grants.flatMap((grant) => relatedAt(grant.file, grant.place, `grants it: ${ruleText(grant.rule)} in ${grant.roleKind} ${grant.roleName}`));
+  const related: RelatedLocation[] = [];
+  for (const grant of grants) {
+    if (related.length === MAX_RELATED) break;
+    related.push(...relatedAt(grant.file, grant.place, `grants it: ${ruleText(grant.rule)} in ${grant.roleKind} ${grant.roleName}`));
+  }
+  return related;
 }
 
 function clusterRoleNode(name: string, definitions: { file: string; fact: RoleFact }[], builtin: BuiltinClusterRole | undefined): ClusterRoleNode {

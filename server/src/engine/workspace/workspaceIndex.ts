@@ -1,49 +1,148 @@
 // The workspace index the CLI and the language server share: the facts of every file, grouped by the
-// cluster they belong to, and the link phase over each group. Linking is global per cluster but cheap
-// (facts are small and indexed by name); callers compare each file's link result with the last one
-// (`linkSignature`) and re-publish only the files whose findings changed.
+// cluster they belong to, and the link phase over each group. A change re-judges only the files that
+// depend on it (those defining or binding the roles the changed file defines or binds, through
+// aggregation both ways); the indexes the judging reads are rebuilt per link, a cheap linear pass.
 import { EngineOptions } from '../types';
 import { FileFacts } from './facts';
-import { FileLink, LinkInput, linkWorkspace } from './link';
+import { FileLink, LinkInput, Linker, roleKeysOf } from './link';
+
+interface ClusterState {
+  inputs: Map<string, LinkInput>;
+  links: Map<string, FileLink>;
+  /** The linker of the inputs as last linked: it knows who depended on what before the change. */
+  linker?: Linker;
+  /** Files changed since the last link, with their facts at that link (undefined: not in this cluster then). */
+  changed: Map<string, FileFacts | undefined>;
+}
+
+/** How linking went, for the server's status and the benchmark. */
+export interface LinkStats {
+  /** The last link: its duration and how many files it judged again (changed files and their dependents). */
+  lastMs: number;
+  lastFilesJudged: number;
+  /** Files with facts in the index. */
+  filesIndexed: number;
+  /** Every link so far: how many, and their time together. */
+  links: number;
+  totalMs: number;
+}
 
 export class WorkspaceIndex {
-  private readonly files = new Map<string, LinkInput & { cluster: string }>();
+  private readonly clusters = new Map<string, ClusterState>();
+  private readonly clusterOfFile = new Map<string, string>();
+  private readonly signatures = new Map<string, string>();
+  stats: LinkStats = { lastMs: 0, lastFilesJudged: 0, filesIndexed: 0, links: 0, totalMs: 0 };
 
-  /** Records (or forgets, when `facts` is undefined) what the link phase needs of `file`. */
-  set(file: string, facts: FileFacts | undefined, options: EngineOptions, cluster = ''): void {
-    if (facts === undefined) this.files.delete(file);
-    else this.files.set(file, { file, facts, options, cluster });
+  /**
+   * Records (or forgets, when `facts` is undefined) what the link phase needs of `file`; returns whether
+   * that changed anything the link reads (facts, options or cluster).
+   */
+  set(file: string, facts: FileFacts | undefined, options: EngineOptions, cluster = ''): boolean {
+    if (facts === undefined) return this.delete(file);
+    const signature = JSON.stringify([cluster, facts, options]);
+    if (this.signatures.get(file) === signature) return false;
+    this.signatures.set(file, signature);
+    const previousCluster = this.clusterOfFile.get(file);
+    if (previousCluster !== undefined && previousCluster !== cluster) this.removeFrom(previousCluster, file);
+    const state = this.stateOf(cluster);
+    markChanged(state, file);
+    state.inputs.set(file, { file, facts, options });
+    this.clusterOfFile.set(file, cluster);
+    return true;
   }
 
-  delete(file: string): void {
-    this.files.delete(file);
+  /** Forgets `file`; returns whether it was known. */
+  delete(file: string): boolean {
+    const cluster = this.clusterOfFile.get(file);
+    if (cluster === undefined) return false;
+    this.removeFrom(cluster, file);
+    this.clusterOfFile.delete(file);
+    this.signatures.delete(file);
+    return true;
   }
 
   /** Forgets every file the predicate selects (a folder removed from the workspace). */
   deleteWhere(predicate: (file: string) => boolean): void {
-    for (const file of [...this.files.keys()]) if (predicate(file)) this.files.delete(file);
+    for (const file of [...this.clusterOfFile.keys()]) if (predicate(file)) this.delete(file);
   }
 
   has(file: string): boolean {
-    return this.files.has(file);
+    return this.clusterOfFile.has(file);
   }
 
   get size(): number {
-    return this.files.size;
+    return this.clusterOfFile.size;
   }
 
-  /** Links every cluster; files absent from the result have nothing linked. */
-  link(): Map<string, FileLink> {
-    const clusters = new Map<string, LinkInput[]>();
-    for (const entry of this.files.values()) {
-      const list = clusters.get(entry.cluster) ?? [];
-      list.push(entry);
-      clusters.set(entry.cluster, list);
+  /**
+   * Links what changed since the last call and returns the link of every file that was judged again:
+   * the changed files and their dependents (undefined when nothing is linked to a file any more).
+   */
+  relink(): Map<string, FileLink | undefined> {
+    const started = performance.now();
+    const judgedAgain = new Map<string, FileLink | undefined>();
+    for (const [cluster, state] of this.clusters) {
+      if (state.changed.size === 0 && state.linker) continue;
+      const linker = new Linker([...state.inputs.values()]);
+      const affected = state.linker ? this.dependentsOfChanges(state, linker) : new Set(state.inputs.keys());
+      const links = linker.judge(affected);
+      for (const file of affected) {
+        const link = links.get(file);
+        if (link) state.links.set(file, link);
+        else state.links.delete(file);
+        // A file that moved between clusters is judged in both: the link from its new one wins.
+        if (link !== undefined || !judgedAgain.has(file)) judgedAgain.set(file, link);
+      }
+      state.linker = linker;
+      state.changed.clear();
+      if (state.inputs.size === 0) this.clusters.delete(cluster);
     }
+    const duration = performance.now() - started;
+    const { links, totalMs } = this.stats;
+    this.stats = { lastMs: duration, lastFilesJudged: judgedAgain.size, filesIndexed: this.clusterOfFile.size, links: links + 1, totalMs: totalMs + duration };
+    return judgedAgain;
+  }
+
+  /** Links what changed and returns the link of every file (files absent from the result have nothing linked). */
+  link(): Map<string, FileLink> {
+    this.relink();
     const result = new Map<string, FileLink>();
-    for (const inputs of clusters.values()) for (const [file, link] of linkWorkspace(inputs)) result.set(file, link);
+    for (const state of this.clusters.values()) for (const [file, link] of state.links) result.set(file, link);
     return result;
   }
+
+  /** The changed files and every file that depended on their roles before the change or does after it. */
+  private dependentsOfChanges(state: ClusterState, linker: Linker): Set<string> {
+    const keys = new Set<string>();
+    for (const [file, before] of state.changed) {
+      for (const key of roleKeysOf(before)) keys.add(key);
+      for (const key of roleKeysOf(state.inputs.get(file)?.facts)) keys.add(key);
+    }
+    const affected = new Set(state.changed.keys());
+    for (const file of state.linker?.dependentFiles(keys) ?? []) affected.add(file);
+    for (const file of linker.dependentFiles(keys)) affected.add(file);
+    return affected;
+  }
+
+  private removeFrom(cluster: string, file: string): void {
+    const state = this.clusters.get(cluster);
+    if (!state?.inputs.has(file)) return;
+    markChanged(state, file);
+    state.inputs.delete(file);
+  }
+
+  private stateOf(cluster: string): ClusterState {
+    let state = this.clusters.get(cluster);
+    if (!state) {
+      state = { inputs: new Map(), links: new Map(), changed: new Map() };
+      this.clusters.set(cluster, state);
+    }
+    return state;
+  }
+}
+
+function markChanged(state: ClusterState, file: string): void {
+  if (!state.changed.has(file)) state.changed.set(file, state.inputs.get(file)?.facts);
 }
 
 /** A value that changes exactly when a file's linked findings change. */
