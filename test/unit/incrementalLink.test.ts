@@ -68,8 +68,9 @@ function generator(next: () => number) {
   return { pick, file };
 }
 
+/** Each file's linked findings, and the paths behind them (what hovers show must be as fresh). */
 function linkedSignatures(index: WorkspaceIndex): Map<string, string> {
-  return new Map([...index.link()].map(([file, link]) => [file, linkSignature(link)]));
+  return new Map([...index.link()].map(([file, link]) => [file, linkSignature(link) + JSON.stringify(link.paths)]));
 }
 
 describe('incremental link', () => {

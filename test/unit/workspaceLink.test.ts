@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { AnalysisResult, analyzeText, applyLink, EngineOptions, Finding, WorkspaceIndex } from '../../server/src/engine';
 import { analyzeDetailed } from '../../server/src/engine/analyze';
+import { LinkedPath, RoleOnPath } from '../../server/src/engine/workspace/paths';
 import { REPO_ROOT, yaml } from '../support/engine';
 import { clusterRoleBinding, STATUS_WRITER_ROLE } from '../support/rbacFixtures';
 
@@ -212,6 +213,86 @@ describe('link phase: who holds a services/status grant', () => {
     const configured = linkFiles(files, { rules: { 'rbac-services-status': 'hint', 'rbac-services-status-binding': 'warning' } });
     assert.equal(configured['role.yaml'][0].severity, 'hint');
     assert.equal(configured['b.yaml'][0].severity, 'warning');
+  });
+});
+
+describe('link phase: the path behind each finding', () => {
+  /** Each file's linked paths (the structure hovers render). */
+  function pathsOf(files: Record<string, string>, options: Partial<EngineOptions> = {}): Record<string, LinkedPath[]> {
+    const engineOptions = { ...BASE_OPTIONS, ...options };
+    const index = new WorkspaceIndex();
+    for (const [name, text] of Object.entries(files)) index.set(name, analyzeText(text, engineOptions).facts, engineOptions);
+    const links = index.link();
+    return Object.fromEntries(Object.keys(files).map((name) => [name, links.get(name)?.paths ?? []]));
+  }
+  const where = (at: { file: string; range: { start: { line: number } } } | undefined) => (at ? `${at.file}:${at.range.start.line}` : 'built-in');
+  const roleStep = (role: RoleOnPath) => `${role.kind} ${role.name} [${[...role.definitions.map(where), ...(role.builtin ? ['built-in'] : [])].join(' ')}]`;
+
+  // binding.yaml binds lb-ops; lb-ops aggregates middle; middle aggregates piece, whose rule grants.
+  const clusterRole = (name: string, labels: string, ...rest: string[]) =>
+    yaml('apiVersion: rbac.authorization.k8s.io/v1', 'kind: ClusterRole', `metadata: {name: ${name}, labels: {${labels}}}`, ...rest);
+  const chain = {
+    'aggregator.yaml': clusterRole('lb-ops', '', 'aggregationRule: {clusterRoleSelectors: [{matchLabels: {example.com/ops: "1"}}]}'),
+    'middle.yaml': clusterRole('middle', 'example.com/ops: "1"', 'aggregationRule: {clusterRoleSelectors: [{matchLabels: {example.com/lb: "1"}}]}'),
+    'piece.yaml': clusterRole('piece', 'example.com/lb: "1"', 'rules:', '- apiGroups: [""]', '  resources: [services/status]', '  verbs: [patch]'),
+    'binding.yaml': clusterRoleBinding('lb-ops', '{kind: Group, name: ops-team}', '{kind: ServiceAccount, name: lb, namespace: kube-system}'),
+  };
+
+  it('records for a subject its binding, the role bound, and each granting rule with the aggregation that carries it', () => {
+    const paths = pathsOf(chain)['binding.yaml'];
+    // Only the reported subject (line 6) has a path: the kube-system ServiceAccount is control plane.
+    assert.equal(paths.length, 1);
+    const [path] = paths;
+    assert.equal(path.kind, 'subject');
+    if (path.kind !== 'subject') return;
+    assert.deepEqual(path.target.start, { line: 6, character: 2 });
+    assert.equal(path.permission, 'patch/update on services/status');
+    assert.deepEqual([path.holder.subject, path.holder.reach, where(path.holder.at)], ['Group ops-team', 'people', 'binding.yaml:6']);
+    assert.deepEqual([path.holder.binding.kind, path.holder.binding.name, where(path.holder.binding.at)], ['ClusterRoleBinding', 'bind', 'binding.yaml:3']);
+    assert.equal(roleStep(path.role), 'ClusterRole lb-ops [aggregator.yaml:2]');
+    assert.deepEqual(
+      path.grants.map((grant) => [roleStep(grant.role), where(grant.at), grant.rule.verbs, grant.through.map(roleStep)]),
+      [['ClusterRole piece [piece.yaml:2]', 'piece.yaml:4', ['patch'], ['ClusterRole lb-ops [aggregator.yaml:2]', 'ClusterRole middle [middle.yaml:2]']]],
+    );
+    // The finding the path belongs to.
+    const [finding] = linkFiles(chain)['binding.yaml'];
+    assert.equal(path.findingKey, finding.key);
+  });
+
+  it('records for a granting rule everyone who holds its role, through which aggregation; for an aggregationRule, what it collects', () => {
+    const paths = pathsOf(chain);
+    const [rule] = paths['piece.yaml'];
+    assert.equal(rule.kind, 'role');
+    if (rule.kind !== 'role') return;
+    assert.equal(rule.on, 'rule');
+    // The hover target is the whole rule (lines 4-6), wider than the finding on `services/status`.
+    assert.deepEqual([rule.target.start.line, rule.target.end.line], [4, 6]);
+    assert.deepEqual(rule.grants.map((grant) => where(grant.at)), ['piece.yaml:4']);
+    assert.deepEqual(
+      rule.holders.map((holder) => [holder.subject, holder.reach, where(holder.at), holder.through.map((role) => role.name)]),
+      [
+        ['Group ops-team', 'people', 'binding.yaml:6', ['lb-ops', 'middle']],
+        ['ServiceAccount kube-system/lb', 'control-plane', 'binding.yaml:7', ['lb-ops', 'middle']],
+      ],
+    );
+    const aggregations = paths['middle.yaml'];
+    assert.deepEqual(aggregations.map((path) => path.kind === 'role' && [path.on, path.target.start.line, path.grants.map((grant) => grant.through.map((role) => role.name))]), [
+      ['aggregationRule', 3, [['middle']]],
+    ]);
+  });
+
+  it('records a role nothing binds with no holders, a built-in role as built-in, and no path for a finding that is off or suppressed', () => {
+    const [unbound] = pathsOf({ 'role.yaml': STATUS_WRITER_ROLE })['role.yaml'];
+    assert.ok(unbound.kind === 'role' && unbound.holders.length === 0);
+    const [builtin] = pathsOf({ 'b.yaml': clusterRoleBinding('cluster-admin', '{kind: User, name: alice}') })['b.yaml'];
+    assert.ok(builtin.kind === 'subject');
+    if (builtin.kind !== 'subject') return;
+    assert.equal(roleStep(builtin.role), 'ClusterRole cluster-admin [built-in]');
+    assert.deepEqual(builtin.grants.map((grant) => where(grant.at)), ['built-in']);
+    const files = { 'role.yaml': STATUS_WRITER_ROLE, 'b.yaml': clusterRoleBinding('lb-status', '{kind: User, name: alice}') };
+    assert.deepEqual(pathsOf(files, { rules: { 'rbac-services-status-binding': 'off', 'rbac-services-status': 'off' } }), { 'role.yaml': [], 'b.yaml': [] });
+    const suppressed = { ...files, 'b.yaml': files['b.yaml'].replace('- {kind: User', '# kube-mitm-guard-disable-next-line rbac-services-status-binding\n- {kind: User') };
+    assert.deepEqual(pathsOf(suppressed)['b.yaml'], []);
   });
 });
 

@@ -8,6 +8,7 @@ import { classifySubject, describeSubject } from '../rbac/subjects';
 import { RULES } from '../rules/registry';
 import { EngineOptions, Finding, RelatedLocation, RuleId, Severity } from '../types';
 import { BindingFact, FileFacts, findingKey, Place, RoleFact } from './facts';
+import { bindingScope, BindingOnPath, describeHolder, Grant, Holder, LinkedPath, Located, RoleOnPath, RolePath, ruleText, SubjectPath } from './paths';
 
 export interface LinkInput {
   file: string;
@@ -23,28 +24,14 @@ export interface FileLink {
   updated: Map<string, { severity?: Severity; appendToMessage: string; related: RelatedLocation[] }>;
   /** Local findings to drop: unused-suppression findings for comments that suppress a linked finding. */
   removed: Set<string>;
-}
-
-/** A rule of some role that grants the permission, and where it is written (absent for built-ins). */
-interface GrantingRule {
-  roleKind: 'Role' | 'ClusterRole';
-  roleName: string;
-  rule: PolicyRule;
-  file?: string;
-  place?: Place;
-}
-
-/** Someone who holds a role, and how. */
-interface Holder {
-  reach: ReachClass;
-  /** e.g. `Group system:authenticated through ClusterRoleBinding x`. */
-  description: string;
-  file?: string;
-  place?: Place;
+  /** The path behind each linked RBAC finding of the file (added or updated), for hovers. */
+  paths: LinkedPath[];
 }
 
 interface ClusterRoleNode {
   name: string;
+  /** The role as a step of a path (one object per role and link). */
+  path: RoleOnPath;
   /** Workspace definitions (every one is judged; the worst wins). */
   definitions: { file: string; fact: RoleFact }[];
   /** The built-in of that name, when the API server keeps reconciling it into the role. */
@@ -52,13 +39,21 @@ interface ClusterRoleNode {
   labelVariants: Record<string, string>[];
   selectors: LabelSelector[];
   /** Rules of definitions that do not aggregate (an aggregating role's own rules are overwritten). */
-  ownRules: GrantingRule[];
+  ownRules: Grant[];
+}
+
+/** A Role (namespaced) of the workspace or of the built-in policy. */
+interface NamespacedRole {
+  namespace?: string;
+  path: RoleOnPath;
+  rules: Grant[];
 }
 
 /** A workspace binding (with its file) or a built-in one. */
 interface LinkedBinding {
   file?: string;
   fact: Pick<BindingFact, 'kind' | 'name' | 'namespace' | 'roleRef'> & { subjects: (Subject & { place?: Place })[] };
+  path: BindingOnPath;
 }
 
 const ROLE_REF_KINDS = new Set(['Role', 'ClusterRole']);
@@ -91,12 +86,12 @@ function roleKey(kind: string, name: string): string {
 export class Linker {
   private readonly clusterRoles = new Map<string, ClusterRoleNode>();
   /** Roles by name; namespaces are compared when a RoleBinding is resolved. */
-  private readonly roles = new Map<string, { file?: string; namespace?: string; rules: GrantingRule[] }[]>();
+  private readonly roles = new Map<string, NamespacedRole[]>();
   /** Bindings (workspace and built-in) by `roleRef.kind/roleRef.name`. */
   private readonly bindingsByRole = new Map<string, LinkedBinding[]>();
   private readonly aggregatedMemo = new Map<ClusterRoleNode, ClusterRoleNode[]>();
   private aggregators?: Map<ClusterRoleNode, ClusterRoleNode[]>;
-  private readonly grantMemo = new Map<string, GrantingRule[]>();
+  private readonly grantMemo = new Map<string, Grant[]>();
   private readonly holderMemo = new Map<string, Holder[]>();
   private results = new Map<string, FileLink>();
   private readonly optionsByFile = new Map<string, EngineOptions>();
@@ -163,19 +158,20 @@ export class Linker {
         if (fact.kind === 'ClusterRole') {
           pushTo(workspaceClusterRoles, fact.name, { file: input.file, fact });
         } else {
-          const rules = fact.rules.map((rule) => grantingRule('Role', fact.name, rule, { file: input.file, place: rule.place }));
-          pushTo(this.roles, fact.name, { file: input.file, namespace: fact.namespace, rules });
+          const path = roleOnPath('Role', fact.name, [located(input.file, fact.place)], false);
+          pushTo(this.roles, fact.name, { namespace: fact.namespace, path, rules: fact.rules.map((rule) => writtenGrant(path, rule, input.file)) });
         }
       }
       for (const fact of input.facts.bindings) {
         pushToSet(this.filesByRoleKey, roleKey(fact.roleRef.kind, fact.roleRef.name), input.file);
-        this.addBinding({ file: input.file, fact });
+        this.addBinding(fact, input.file, located(input.file, fact.place));
       }
     }
     for (const role of BUILTIN_ROLES) {
-      pushTo(this.roles, role.name, { namespace: role.namespace, rules: role.rules.map((rule) => grantingRule('Role', role.name, rule)) });
+      const path = roleOnPath('Role', role.name, [], true);
+      pushTo(this.roles, role.name, { namespace: role.namespace, path, rules: role.rules.map((rule) => writtenGrant(path, rule)) });
     }
-    for (const binding of BUILTIN_BINDINGS) this.addBinding({ fact: binding });
+    for (const binding of BUILTIN_BINDINGS) this.addBinding(binding);
     const builtins = new Map(BUILTIN_CLUSTER_ROLES.map((role) => [role.name, role]));
     for (const name of new Set([...builtins.keys(), ...workspaceClusterRoles.keys()])) {
       const node = clusterRoleNode(name, workspaceClusterRoles.get(name) ?? [], builtins.get(name));
@@ -184,14 +180,15 @@ export class Linker {
     }
   }
 
-  private addBinding(binding: LinkedBinding): void {
-    pushTo(this.bindingsByRole, `${binding.fact.roleRef.kind}/${binding.fact.roleRef.name}`, binding);
+  private addBinding(fact: LinkedBinding['fact'], file?: string, at?: Located): void {
+    const path: BindingOnPath = { kind: fact.kind, name: fact.name, namespace: fact.namespace, at };
+    pushTo(this.bindingsByRole, `${fact.roleRef.kind}/${fact.roleRef.name}`, { file, fact, path });
   }
 
   // ----- what a role grants -------------------------------------------------------------------
 
   /** The rules that grant the permission to whoever holds ClusterRole `name`, aggregation included. */
-  private clusterRoleGrants(name: string): GrantingRule[] {
+  private clusterRoleGrants(name: string): Grant[] {
     let found = this.grantMemo.get(name);
     if (!found) {
       const node = this.clusterRoles.get(name);
@@ -203,18 +200,22 @@ export class Linker {
 
   /**
    * The granting rules of `start` and of every role they aggregate, transitively (each role once, so a
-   * cycle of roles that select each other ends, and no partial result is ever kept).
+   * cycle of roles that select each other ends, and no partial result is ever kept). `through` is the
+   * aggregation above `start`, outermost first; each grant gets the one it was first reached by.
    */
-  private grantsReachedFrom(start: readonly ClusterRoleNode[]): GrantingRule[] {
-    const found: GrantingRule[] = [];
+  private grantsReachedFrom(start: readonly ClusterRoleNode[], through: RoleOnPath[] = []): Grant[] {
+    const found: Grant[] = [];
     const visited = new Set<ClusterRoleNode>();
-    const visit = (node: ClusterRoleNode): void => {
+    const visit = (node: ClusterRoleNode, above: RoleOnPath[]): void => {
       if (visited.has(node)) return;
       visited.add(node);
-      for (const rule of node.ownRules) if (this.grants(rule.rule)) found.push(rule);
-      for (const selected of this.aggregatedInto(node)) visit(selected);
+      for (const grant of node.ownRules) if (this.grants(grant.rule)) found.push(above.length > 0 ? { ...grant, through: above } : grant);
+      const selected = this.aggregatedInto(node);
+      if (selected.length === 0) return;
+      const below = [...above, node.path];
+      for (const role of selected) visit(role, below);
     };
-    for (const node of start) visit(node);
+    for (const node of start) visit(node, through);
     return found;
   }
 
@@ -251,13 +252,21 @@ export class Linker {
     return this.aggregators.get(node) ?? [];
   }
 
-  private roleGrants(roleRef: RoleRef, bindingKind: BindingFact['kind'], namespace: string | undefined): GrantingRule[] {
-    if (roleRef.kind === 'ClusterRole') return this.clusterRoleGrants(roleRef.name);
+  /** The role a binding refers to and the rules that grant the permission through it (none when it does not resolve). */
+  private boundRole(roleRef: RoleRef, bindingKind: BindingFact['kind'], namespace: string | undefined): { role: RoleOnPath; grants: Grant[] } | undefined {
+    if (roleRef.kind === 'ClusterRole') {
+      const node = this.clusterRoles.get(roleRef.name);
+      return node && { role: node.path, grants: this.clusterRoleGrants(roleRef.name) };
+    }
     // A ClusterRoleBinding can only refer to a ClusterRole; a RoleBinding's Role is in its own namespace.
-    if (roleRef.kind !== 'Role' || bindingKind !== 'RoleBinding') return [];
-    return (this.roles.get(roleRef.name) ?? [])
-      .filter((role) => sameNamespace(role.namespace, namespace))
-      .flatMap((role) => role.rules.filter((rule) => this.grants(rule.rule)));
+    if (roleRef.kind !== 'Role' || bindingKind !== 'RoleBinding') return undefined;
+    const roles = (this.roles.get(roleRef.name) ?? []).filter((role) => sameNamespace(role.namespace, namespace));
+    if (roles.length === 0) return undefined;
+    const role =
+      roles.length === 1
+        ? roles[0].path
+        : roleOnPath('Role', roleRef.name, roles.flatMap((each) => each.path.definitions), roles.some((each) => each.path.builtin));
+    return { role, grants: roles.flatMap((each) => each.rules.filter((rule) => this.grants(rule.rule))) };
   }
 
   private grants(rule: PolicyRule): boolean {
@@ -275,21 +284,21 @@ export class Linker {
     if (memo) return memo;
     const holders: Holder[] = [];
     const visited = new Set<string>();
-    // `path` names the aggregating roles between a holder's role and `name`, outermost first.
-    const visit = (roleName: string, path: string): void => {
+    // `through` names the aggregating roles between a holder's role and `name`, outermost first.
+    const visit = (roleName: string, through: RoleOnPath[]): void => {
       visited.add(roleName);
       const node = this.clusterRoles.get(roleName);
       if (node?.builtin && USER_FACING_ROLES.has(roleName)) {
-        holders.push({ reach: 'people', description: `every namespace ${USER_FACING_ROLES_HOLDERS[roleName]} (built-in ClusterRole ${roleName})${path}` });
+        holders.push({ reach: 'people', subject: `every namespace ${USER_FACING_ROLES_HOLDERS[roleName]} (built-in ClusterRole ${roleName})`, through });
       }
       for (const binding of this.bindingsByRole.get(`ClusterRole/${roleName}`) ?? []) {
-        for (const holder of this.bindingHolders(binding)) holders.push({ ...holder, description: holder.description + path });
+        for (const holder of this.bindingHolders(binding)) holders.push(through.length > 0 ? { ...holder, through } : holder);
       }
       for (const aggregator of node ? this.aggregatorsOf(node) : []) {
-        if (!visited.has(aggregator.name)) visit(aggregator.name, `, aggregated into ClusterRole ${aggregator.name}${path}`);
+        if (!visited.has(aggregator.name)) visit(aggregator.name, [aggregator.path, ...through]);
       }
     };
-    visit(name, '');
+    visit(name, []);
     this.holderMemo.set(name, holders);
     return holders;
   }
@@ -307,9 +316,10 @@ export class Linker {
     const writers = this.statusWritersOf(file);
     return fact.subjects.map((subject) => ({
       reach: classifySubject(subject, fact.namespace, fact.kind, writers),
-      description: `${describeSubject(subject, fact.namespace, fact.kind)} through ${fact.kind} ${fact.name}${file ? '' : ' (built-in)'}`,
-      file,
-      place: subject.place,
+      subject: describeSubject(subject, fact.namespace, fact.kind),
+      at: file !== undefined && subject.place !== undefined ? located(file, subject.place) : undefined,
+      binding: binding.path,
+      through: [],
     }));
   }
 
@@ -321,25 +331,31 @@ export class Linker {
   // ----- findings -----------------------------------------------------------------------------
 
   private judgeRole(file: string, role: RoleFact): void {
-    const reportedKeys = role.rules.flatMap((rule) => (rule.findingKey === undefined ? [] : [rule.findingKey]));
-    const node = role.kind === 'ClusterRole' && role.aggregation ? this.clusterRoles.get(role.name) : undefined;
-    const aggregated = node ? this.grantsReachedFrom(this.aggregatedInto(node)) : [];
+    const reported = role.rules.filter((rule) => rule.findingKey !== undefined);
+    const node = role.kind === 'ClusterRole' ? this.clusterRoles.get(role.name) : undefined;
+    const aggregated = node && role.aggregation ? this.grantsReachedFrom(this.aggregatedInto(node), [node.path]) : [];
     // Most roles grant nothing of interest: who holds them is not worth working out.
-    if (reportedKeys.length === 0 && aggregated.length === 0) return;
+    if (reported.length === 0 && aggregated.length === 0) return;
     const holders = role.kind === 'ClusterRole' ? this.clusterRoleHolders(role.name) : this.roleHolders(role.name, role.namespace);
+    const rolePath = node?.path ?? roleOnPath(role.kind, role.name, [located(file, role.place)], false);
     const reach = reachSummary(holders);
-    const related = holders.flatMap((holder) => relatedAt(holder.file, holder.place, `holds this role: ${holder.description}`));
+    const related = holders.flatMap((holder) => relatedAt(holder.at, `holds this role: ${describeHolder(holder)}`));
     const configured = this.optionsByFile.get(file)?.rules['rbac-services-status'];
-    for (const key of reportedKeys) {
-      this.resultFor(file).updated.set(key, {
+    const result = this.resultFor(file);
+    for (const rule of reported) {
+      const key = rule.findingKey as string;
+      result.updated.set(key, {
         severity: configured ? undefined : reach.severity,
         appendToMessage: reach.text,
         related: related.slice(0, MAX_RELATED),
       });
+      const path: RolePath = { kind: 'role', permission: this.permission.description, role: rolePath, on: 'rule', grants: [writtenGrant(rolePath, rule, file)], holders };
+      result.paths.push({ ...path, findingKey: key, target: rule.place.range });
     }
     // A ClusterRole that gets the grant through aggregation is reported at its aggregationRule.
     if (role.aggregation && aggregated.length > 0) {
-      this.add(file, 'rbac-services-status', role.aggregation.place, role.documentIndex, reach.severity, {
+      const path: RolePath = { kind: 'role', permission: this.permission.description, role: rolePath, on: 'aggregationRule', grants: aggregated, holders };
+      this.add(file, 'rbac-services-status', role.aggregation.place, role.documentIndex, reach.severity, path, {
         message:
           `This ClusterRole aggregates ${describeSources(aggregated)}, so it grants ${this.permission.description}; whoever holds it can write ` +
           `status.loadBalancer.ingress of Services and intercept their traffic (CVE-2020-8554).${reach.text}`,
@@ -350,26 +366,33 @@ export class Linker {
 
   private judgeBinding(file: string, binding: BindingFact): void {
     if (!ROLE_REF_KINDS.has(binding.roleRef.kind)) return;
-    const grants = this.roleGrants(binding.roleRef, binding.kind, binding.namespace);
-    if (grants.length === 0) return;
+    const bound = this.boundRole(binding.roleRef, binding.kind, binding.namespace);
+    if (bound === undefined || bound.grants.length === 0) return;
     const writers = this.statusWritersOf(file);
-    const where = binding.kind === 'ClusterRoleBinding' ? 'in every namespace' : `in namespace ${binding.namespace ?? '(the one it is applied to)'}`;
-    const related = grantsRelated(grants);
+    const bindingPath: BindingOnPath = { kind: binding.kind, name: binding.name, namespace: binding.namespace, at: located(file, binding.place) };
+    const related = grantsRelated(bound.grants).slice(0, MAX_RELATED);
     for (const subject of binding.subjects) {
       const reach = classifySubject(subject, binding.namespace, binding.kind, writers);
       if (reach === 'control-plane') continue;
-      this.add(file, 'rbac-services-status-binding', subject.place, binding.documentIndex, reach === 'workload' ? 'warning' : 'error', {
-        message:
-          `${describeSubject(subject, binding.namespace, binding.kind)} gets ${this.permission.description} ${where} through ` +
-          `${binding.kind} ${binding.name} → ${binding.roleRef.kind} ${binding.roleRef.name}${viaOtherRoles(binding.roleRef, grants)}. ` +
-          `It can write status.loadBalancer.ingress of Services and intercept their traffic (CVE-2020-8554)` +
-          (reach === 'workload' ? '; if it is a load-balancer controller you trust, add it to statusWriters.' : '.'),
-        related: related.slice(0, MAX_RELATED),
+      const holder = { reach, subject: describeSubject(subject, binding.namespace, binding.kind), at: located(file, subject.place), binding: bindingPath, through: [] };
+      const path: SubjectPath = { kind: 'subject', permission: this.permission.description, holder, role: bound.role, grants: bound.grants };
+      this.add(file, 'rbac-services-status-binding', subject.place, binding.documentIndex, reach === 'workload' ? 'warning' : 'error', path, {
+        message: subjectMessage(path),
+        related,
       });
     }
   }
 
-  private add(file: string, code: RuleId, place: Place, documentIndex: number, severity: Severity, text: { message: string; related: RelatedLocation[] }): void {
+  /** Adds a linked finding unless its rule is off or a comment suppresses it, with the path behind it. */
+  private add(
+    file: string,
+    code: RuleId,
+    place: Place,
+    documentIndex: number,
+    severity: Severity,
+    path: SubjectPath | RolePath,
+    text: { message: string; related: RelatedLocation[] },
+  ): void {
     const configured = this.optionsByFile.get(file)?.rules[code];
     if (configured === 'off') return;
     const result = this.resultFor(file);
@@ -387,6 +410,7 @@ export class Linker {
       documentIndex,
       ...(text.related.length > 0 ? { related: text.related } : {}),
     });
+    result.paths.push({ ...path, findingKey: key, target: place.range });
   }
 
   /** Whether a comment of the file suppresses a linked finding; the comment is then not unused. */
@@ -407,7 +431,7 @@ export class Linker {
   private resultFor(file: string): FileLink {
     let result = this.results.get(file);
     if (!result) {
-      result = { added: [], updated: new Map(), removed: new Set() };
+      result = { added: [], updated: new Map(), removed: new Set(), paths: [] };
       this.results.set(file, result);
     }
     return result;
@@ -430,17 +454,25 @@ function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value]);
 }
 
-/** A rule of a role as a possible grant; a workspace rule also says where it is written. */
-function grantingRule(roleKind: GrantingRule['roleKind'], roleName: string, rule: PolicyRule, written?: { file: string; place: Place }): GrantingRule {
-  return { roleKind, roleName, rule, ...written };
+function located(file: string, place: Place): Located {
+  return { file, range: place.range };
+}
+
+function roleOnPath(kind: RoleOnPath['kind'], name: string, definitions: Located[], builtin: boolean): RoleOnPath {
+  return { kind, name, definitions, builtin };
+}
+
+/** A rule of `role` as a possible grant, held through `role` itself; a workspace rule also says where it is written. */
+function writtenGrant(role: RoleOnPath, rule: PolicyRule & { place?: Place }, file?: string): Grant {
+  return { role, rule, at: file !== undefined && rule.place !== undefined ? located(file, rule.place) : undefined, through: [] };
 }
 
 /** Related locations at the granting rules written in the workspace, at most `MAX_RELATED`. */
-function grantsRelated(grants: readonly GrantingRule[]): RelatedLocation[] {
+function grantsRelated(grants: readonly Grant[]): RelatedLocation[] {
   const related: RelatedLocation[] = [];
   for (const grant of grants) {
     if (related.length === MAX_RELATED) break;
-    related.push(...relatedAt(grant.file, grant.place, `grants it: ${ruleText(grant.rule)} in ${grant.roleKind} ${grant.roleName}`));
+    related.push(...relatedAt(grant.at, `grants it: ${ruleText(grant.rule)} in ${grant.role.kind} ${grant.role.name}`));
   }
   return related;
 }
@@ -449,19 +481,20 @@ function clusterRoleNode(name: string, definitions: { file: string; fact: RoleFa
   // The API server reconciles a built-in's rules, labels and aggregation back into a role of that
   // name, unless the role opts out with autoupdate "false".
   const reconciled = builtin !== undefined && (definitions.length === 0 || definitions.some((definition) => definition.fact.autoupdate));
-  const node: ClusterRoleNode = { name, definitions, builtin: reconciled ? builtin : undefined, labelVariants: [], selectors: [], ownRules: [] };
+  const path = roleOnPath('ClusterRole', name, definitions.map(({ file, fact }) => located(file, fact.place)), reconciled);
+  const node: ClusterRoleNode = { name, path, definitions, builtin: reconciled ? builtin : undefined, labelVariants: [], selectors: [], ownRules: [] };
   for (const { file, fact } of definitions) {
     const keepsBuiltin = reconciled && fact.autoupdate;
     node.labelVariants.push(keepsBuiltin ? { ...builtin?.labels, ...fact.labels } : fact.labels);
     if (fact.aggregation) node.selectors.push(...fact.aggregation.selectors);
     // The aggregation controller overwrites the rules of an aggregating role, the built-in's reconciled one included.
     else if (keepsBuiltin && builtin?.aggregationSelectors) continue;
-    else for (const rule of fact.rules) node.ownRules.push(grantingRule('ClusterRole', name, rule, { file, place: rule.place }));
+    else for (const rule of fact.rules) node.ownRules.push(writtenGrant(path, rule, file));
   }
   if (reconciled && builtin) {
     if (definitions.length === 0) node.labelVariants.push(builtin.labels);
     if (builtin.aggregationSelectors) node.selectors.push(...builtin.aggregationSelectors);
-    else for (const rule of builtin.rules) node.ownRules.push(grantingRule('ClusterRole', name, rule));
+    else for (const rule of builtin.rules) node.ownRules.push(writtenGrant(path, rule));
   }
   return node;
 }
@@ -479,36 +512,42 @@ function reachSummary(holders: readonly Holder[]): { severity: Severity; text: s
   const widest = holders.reduce((best, holder) => (REACH_RANK[holder.reach] > REACH_RANK[best.reach] ? holder : best));
   const others = holders.length - 1;
   const more = others > 0 ? ` and ${others} other holder${others === 1 ? '' : 's'}` : '';
+  const description = describeHolder(widest);
   switch (widest.reach) {
     case 'people':
     case 'broad':
-      return { severity: 'error', text: ` Held by ${widest.description}${more}.` };
+      return { severity: 'error', text: ` Held by ${description}${more}.` };
     case 'workload':
-      return { severity: 'warning', text: ` Held by ${widest.description}${more}.` };
+      return { severity: 'warning', text: ` Held by ${description}${more}.` };
     case 'control-plane':
-      return { severity: 'information', text: ` Held only by the control plane or trusted status writers (${widest.description}${more}).` };
+      return { severity: 'information', text: ` Held only by the control plane or trusted status writers (${description}${more}).` };
   }
 }
 
-function relatedAt(file: string | undefined, place: Place | undefined, message: string): RelatedLocation[] {
-  return file !== undefined && place !== undefined ? [{ file, range: place.range, message }] : [];
+function relatedAt(at: Located | undefined, message: string): RelatedLocation[] {
+  return at !== undefined ? [{ ...at, message }] : [];
 }
 
-function describeSources(grants: readonly GrantingRule[]): string {
-  const roles = [...new Set(grants.map((grant) => `${grant.file === undefined ? 'built-in ' : ''}${grant.roleKind} ${grant.roleName}`))];
+function describeSources(grants: readonly Grant[]): string {
+  const roles = [...new Set(grants.map((grant) => `${grant.at === undefined ? 'built-in ' : ''}${grant.role.kind} ${grant.role.name}`))];
   const shown = roles.slice(0, 3).join(', ');
   return roles.length > 3 ? `${shown} and ${roles.length - 3} more` : shown;
 }
 
-/** ` (aggregating …)` when the grant comes from other roles than the one bound, or ` (built-in)`. */
-function viaOtherRoles(roleRef: RoleRef, grants: readonly GrantingRule[]): string {
-  const others = grants.filter((grant) => grant.roleName !== roleRef.name);
-  if (others.length > 0) return ` (aggregating ${describeSources(others)})`;
-  return grants.every((grant) => grant.file === undefined) ? ' (built-in)' : '';
+function subjectMessage({ holder, permission, role, grants }: SubjectPath): string {
+  const { binding } = holder;
+  return (
+    `${holder.subject} gets ${permission} ${bindingScope(binding)} through ${binding.kind} ${binding.name} → ${role.kind} ${role.name}` +
+    `${viaOtherRoles(role, grants)}. It can write status.loadBalancer.ingress of Services and intercept their traffic (CVE-2020-8554)` +
+    (holder.reach === 'workload' ? '; if it is a load-balancer controller you trust, add it to statusWriters.' : '.')
+  );
 }
 
-function ruleText(rule: PolicyRule): string {
-  return `apiGroups ${JSON.stringify(rule.apiGroups)}, resources ${JSON.stringify(rule.resources)}, verbs ${JSON.stringify(rule.verbs)}`;
+/** ` (aggregating …)` when the grant comes from other roles than the one bound, or ` (built-in)`. */
+function viaOtherRoles(role: RoleOnPath, grants: readonly Grant[]): string {
+  const others = grants.filter((grant) => grant.role.name !== role.name);
+  if (others.length > 0) return ` (aggregating ${describeSources(others)})`;
+  return grants.every((grant) => grant.at === undefined) ? ' (built-in)' : '';
 }
 
 /** One file's findings after linking: local findings updated or dropped, linked ones added, in text order. */
