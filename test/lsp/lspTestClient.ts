@@ -22,10 +22,13 @@ import {
   DidOpenTextDocumentNotification,
   ExitNotification,
   FileChangeType,
+  Hover,
+  HoverRequest,
   InitializedNotification,
   InitializeRequest,
   InitializeResult,
   LogMessageNotification,
+  Position,
   ProgressToken,
   ProtocolConnection,
   PublishDiagnosticsNotification,
@@ -78,6 +81,7 @@ export const EDITOR_CAPABILITIES: ClientCapabilities = {
   textDocument: {
     synchronization: { dynamicRegistration: false },
     publishDiagnostics: { versionSupport: true, codeDescriptionSupport: true, dataSupport: true },
+    hover: { contentFormat: ['markdown', 'plaintext'] },
     codeAction: {
       dataSupport: true,
       isPreferredSupport: true,
@@ -240,6 +244,10 @@ export class LspTestClient {
       context: { diagnostics, only },
     });
     return (result ?? []).filter((action): action is CodeAction => !Command.is(action));
+  }
+
+  hover(fsPath: string, position: Position): Promise<Hover | null> {
+    return this.connection.sendRequest(HoverRequest.type, { textDocument: { uri: fileUri(fsPath) }, position });
   }
 
   /** Changes the answers to workspace/configuration and tells the server, like VS Code does. */

@@ -8,3 +8,5 @@ export type { LinkStats } from './workspace/workspaceIndex';
 export { applyLink } from './workspace/link';
 export type { FileLink } from './workspace/link';
 export type { FileFacts } from './workspace/facts';
+export { bindingScope, REACH_NAMES, ruleText } from './workspace/paths';
+export type { BindingOnPath, Grant, Holder, LinkedPath, Located, RoleOnPath, RolePath, SubjectPath } from './workspace/paths';

@@ -1,5 +1,5 @@
 // Wires the language server together: capabilities, document sync, settings, the project config file,
-// workspace scans, file watching, code actions and status. Each concern lives in its own module; this
+// workspace scans, file watching, code actions, hovers and status. Each concern lives in its own module; this
 // file only decides when each one runs.
 import * as path from 'node:path';
 import {
@@ -19,6 +19,7 @@ import { WorkspaceLinker } from './workspaceLinker';
 import { FileChecker } from './fileChecker';
 import { FileFilter } from './fileFilter';
 import { FileWatchHandler } from './fileWatcher';
+import { HoverProvider } from './hover';
 import { createLogger, describeError } from './logger';
 import { ProjectConfigStore } from './projectConfig';
 import { FIX_ALL_CODE_ACTION_KIND, RESCAN_REQUEST, SETTINGS_SECTION } from './protocol';
@@ -65,6 +66,7 @@ export function startServer(connection: Connection): void {
   const status = new StatusReporter(connection);
   const publisher = new DiagnosticsPublisher(connection, () => status.schedule());
   const linker = new WorkspaceLinker(publisher, logger, (stats) => status.updateLink(stats));
+  const hovers = new HoverProvider(documents, linker);
   status.publisher = publisher;
   const projectConfigs = new ProjectConfigStore(folders, documents, publisher, logger);
   const configReloadTimers = new Map<string, NodeJS.Timeout>();
@@ -135,6 +137,7 @@ export function startServer(connection: Connection): void {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_CODE_ACTION_KIND], resolveProvider: false },
+        hoverProvider: true,
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
       serverInfo: { name: 'kube-mitm-guard' },
@@ -199,6 +202,8 @@ export function startServer(connection: Connection): void {
   });
 
   connection.onCodeAction((params) => services?.codeActions.provide(params) ?? []);
+
+  connection.onHover((params) => hovers.provide(params));
 
   connection.onRequest(RESCAN_REQUEST, () => services?.scanner.scan('requested by the user') ?? null);
 

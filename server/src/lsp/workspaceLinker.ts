@@ -3,7 +3,7 @@
 // edit to a role or a binding, a file created or deleted on disk), the workspace is re-linked and every
 // file whose linked findings changed is re-published, open or not, without re-reading any file.
 import { Diagnostic } from 'vscode-languageserver/node';
-import { applyLink, EngineOptions, FileFacts, FileLink, Finding, LinkStats, linkSignature, WorkspaceIndex } from '../engine';
+import { applyLink, EngineOptions, FileFacts, FileLink, Finding, LinkedPath, LinkStats, linkSignature, WorkspaceIndex } from '../engine';
 import { findingToDiagnostic } from './diagnostics';
 import { DiagnosticOrigin, DiagnosticsPublisher } from './diagnosticsPublisher';
 import { describeError, Logger } from './logger';
@@ -17,6 +17,16 @@ interface CheckedFile {
   version?: number;
   /** Whether the file has roles or bindings (its diagnostics may change when other files change). */
   linked: boolean;
+  /** The workspace folder URI the file is linked with ('' outside every folder). */
+  cluster: string;
+  /** `linkCount` when what the link reads of the file last changed: links after it have seen it. */
+  changedAt: number;
+}
+
+/** The paths behind a file's linked findings, and the folder its related files are named relative to. */
+export interface LinkedPaths {
+  paths: readonly LinkedPath[];
+  cluster: string;
 }
 
 /**
@@ -32,6 +42,8 @@ export class WorkspaceLinker {
   private readonly links = new Map<string, FileLink>();
   private relinkTimer: NodeJS.Timeout | undefined;
   private lastRelink = 0;
+  /** Links made so far (successful ones). */
+  private linkCount = 0;
 
   constructor(
     private readonly publisher: DiagnosticsPublisher,
@@ -48,8 +60,10 @@ export class WorkspaceLinker {
    */
   publish(uri: string, origin: DiagnosticOrigin, findings: Finding[], facts: FileFacts | undefined, options: EngineOptions, cluster: string, version?: number): void {
     const key = canonicalUri(uri);
-    this.files.set(key, { uri, origin, findings, version, linked: facts !== undefined });
     const factsChanged = this.index.set(key, facts, options, cluster);
+    const previous = this.files.get(key);
+    const changedAt = factsChanged || previous === undefined ? this.linkCount : previous.changedAt;
+    this.files.set(key, { uri, origin, findings, version, linked: facts !== undefined, cluster, changedAt });
     if (factsChanged && origin === 'document') {
       // An edit: link first, so the edited file is published once, already linked (its findings'
       // keys moved with the edit, so the last link no longer fits them).
@@ -59,6 +73,18 @@ export class WorkspaceLinker {
     }
     this.send(key);
     if (factsChanged) this.scheduleRelink();
+  }
+
+  /**
+   * The paths behind the linked findings of a file, when the last link saw the facts of its text at
+   * `version` (undefined: the file as read from disk); otherwise undefined (an edit not yet checked or
+   * linked), as the paths' places would not fit the text.
+   */
+  linkedPaths(uri: string, version: number | undefined): LinkedPaths | undefined {
+    const key = canonicalUri(uri);
+    const file = this.files.get(key);
+    if (file === undefined || file.version !== version || file.changedAt >= this.linkCount) return undefined;
+    return { paths: this.links.get(key)?.paths ?? [], cluster: file.cluster };
   }
 
   /** Clears a file's diagnostics and forgets its facts. */
@@ -82,7 +108,7 @@ export class WorkspaceLinker {
   }
 
   /** Related locations name files by canonical key; the client gets the spelling it uses. */
-  private readonly uriOf = (key: string): string => this.files.get(key)?.uri ?? key;
+  readonly uriOf = (key: string): string => this.files.get(key)?.uri ?? key;
 
   private scheduleRelink(): void {
     if (this.relinkTimer !== undefined) return;
@@ -106,6 +132,7 @@ export class WorkspaceLinker {
     let judgedAgain: Map<string, FileLink | undefined>;
     try {
       judgedAgain = this.index.relink();
+      this.linkCount++;
       this.onLinked(this.index.stats);
     } catch (error) {
       this.logger.error(`Linking the workspace failed: ${describeError(error)}`);
