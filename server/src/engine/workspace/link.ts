@@ -61,6 +61,8 @@ const ROLE_REF_KINDS = new Set(['Role', 'ClusterRole']);
 const USER_FACING_ROLES_HOLDERS: Readonly<Record<string, string>> = { admin: 'admin', edit: 'editor', view: 'viewer' };
 const USER_FACING_ROLES = new Set(Object.keys(USER_FACING_ROLES_HOLDERS));
 const MAX_RELATED = 20;
+/** `through` of what is held directly (one shared array: most grants and holders have no aggregation). */
+const NOT_AGGREGATED: readonly RoleOnPath[] = [];
 
 export function linkWorkspace(inputs: readonly LinkInput[]): Map<string, FileLink> {
   return new Linker(inputs).judge();
@@ -319,7 +321,7 @@ export class Linker {
       subject: describeSubject(subject, fact.namespace, fact.kind),
       at: file !== undefined && subject.place !== undefined ? located(file, subject.place) : undefined,
       binding: binding.path,
-      through: [],
+      through: NOT_AGGREGATED,
     }));
   }
 
@@ -339,7 +341,7 @@ export class Linker {
     const holders = role.kind === 'ClusterRole' ? this.clusterRoleHolders(role.name) : this.roleHolders(role.name, role.namespace);
     const rolePath = node?.path ?? roleOnPath(role.kind, role.name, [located(file, role.place)], false);
     const reach = reachSummary(holders);
-    const related = holders.flatMap((holder) => relatedAt(holder.at, `holds this role: ${describeHolder(holder)}`));
+    const related = holdersRelated(holders);
     const configured = this.optionsByFile.get(file)?.rules['rbac-services-status'];
     const result = this.resultFor(file);
     for (const rule of reported) {
@@ -374,7 +376,7 @@ export class Linker {
     for (const subject of binding.subjects) {
       const reach = classifySubject(subject, binding.namespace, binding.kind, writers);
       if (reach === 'control-plane') continue;
-      const holder = { reach, subject: describeSubject(subject, binding.namespace, binding.kind), at: located(file, subject.place), binding: bindingPath, through: [] };
+      const holder = { reach, subject: describeSubject(subject, binding.namespace, binding.kind), at: located(file, subject.place), binding: bindingPath, through: NOT_AGGREGATED };
       const path: SubjectPath = { kind: 'subject', permission: this.permission.description, holder, role: bound.role, grants: bound.grants };
       this.add(file, 'rbac-services-status-binding', subject.place, binding.documentIndex, reach === 'workload' ? 'warning' : 'error', path, {
         message: subjectMessage(path),
@@ -464,7 +466,17 @@ function roleOnPath(kind: RoleOnPath['kind'], name: string, definitions: Located
 
 /** A rule of `role` as a possible grant, held through `role` itself; a workspace rule also says where it is written. */
 function writtenGrant(role: RoleOnPath, rule: PolicyRule & { place?: Place }, file?: string): Grant {
-  return { role, rule, at: file !== undefined && rule.place !== undefined ? located(file, rule.place) : undefined, through: [] };
+  return { role, rule, at: file !== undefined && rule.place !== undefined ? located(file, rule.place) : undefined, through: NOT_AGGREGATED };
+}
+
+/** Related locations at the holders' subject entries written in the workspace, at most `MAX_RELATED`. */
+function holdersRelated(holders: readonly Holder[]): RelatedLocation[] {
+  const related: RelatedLocation[] = [];
+  for (const holder of holders) {
+    if (related.length === MAX_RELATED) break;
+    related.push(...relatedAt(holder.at, `holds this role: ${describeHolder(holder)}`));
+  }
+  return related;
 }
 
 /** Related locations at the granting rules written in the workspace, at most `MAX_RELATED`. */
@@ -525,7 +537,7 @@ function reachSummary(holders: readonly Holder[]): { severity: Severity; text: s
 }
 
 function relatedAt(at: Located | undefined, message: string): RelatedLocation[] {
-  return at !== undefined ? [{ ...at, message }] : [];
+  return at !== undefined ? [{ file: at.file, range: at.range, message }] : [];
 }
 
 function describeSources(grants: readonly Grant[]): string {

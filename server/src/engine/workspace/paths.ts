@@ -36,7 +36,7 @@ export interface Grant {
   /** Absent for a built-in role's rule. */
   at?: Located;
   /** The aggregating ClusterRoles from the role held down to `role` (exclusive), outermost first; empty when `role` is held itself. */
-  through: RoleOnPath[];
+  through: readonly RoleOnPath[];
 }
 
 /** Someone who holds a role, and how. */
@@ -48,7 +48,7 @@ export interface Holder {
   at?: Located;
   binding?: BindingOnPath;
   /** The aggregating ClusterRoles from the role bound down to the role judged (exclusive), outermost first. */
-  through: RoleOnPath[];
+  through: readonly RoleOnPath[];
 }
 
 /** The path of an `rbac-services-status-binding` finding: one subject's way to the granting rules. */
