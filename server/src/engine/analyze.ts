@@ -83,6 +83,7 @@ export function analyzeText(text: string, options: EngineOptions, cache?: Analys
       const shifted = shiftFacts(analysis.facts, chunk.start, lineBase, result.documentCount);
       for (const role of shifted.roles) facts.roles.push(role);
       for (const binding of shifted.bindings) facts.bindings.push(binding);
+      for (const service of shifted.services) facts.services.push(service);
       for (const comment of shifted.suppressions) facts.suppressions.push(comment);
     }
     result.documentCount += analysis.documentCount;

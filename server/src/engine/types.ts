@@ -2,7 +2,14 @@
 // edits use the LSP shapes (0-based lines, UTF-16 code units) so the server can pass them on as-is.
 import type { FileFacts } from './workspace/facts';
 
-export const RULE_IDS = ['external-ips', 'external-ip-invalid', 'loadbalancer-status', 'rbac-services-status', 'rbac-services-status-binding'] as const;
+export const RULE_IDS = [
+  'external-ips',
+  'external-ip-invalid',
+  'external-ip-conflict',
+  'loadbalancer-status',
+  'rbac-services-status',
+  'rbac-services-status-binding',
+] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 
 /** Findings about our own suppression comments (not a configurable rule). */
@@ -120,6 +127,6 @@ export interface AnalysisResult {
   templatedDocuments: number;
   /** Set when the whole text was not analysed, with the reason (for logs). */
   skippedReason?: string;
-  /** What the link phase needs of this file (roles, bindings, suppression comments); absent when it has none. */
+  /** What the link phase needs of this file (roles, bindings, Services with externalIPs, suppression comments); absent when it has none. */
   facts?: FileFacts;
 }
