@@ -10,7 +10,7 @@ import { FindingTarget, RuleContext, RuleFinding } from './rules/ruleTypes';
 import { findSuppressionComments, isSuppressed, keepRealComments, SuppressionComment } from './suppressions';
 import { AnalysisResult, EngineOptions, Finding, RULE_IDS, RuleId, Severity, UNUSED_SUPPRESSION } from './types';
 import { neutralizeTemplates } from './helmTemplates';
-import { parseDocumentVariant, parseSourceDocuments, SourceDocument } from './yamlModel';
+import { parseDocumentVariant, parseSourceDocuments, SourceDocument } from './yamlParse';
 import { FactExtractor } from './workspace/extract';
 import { emptyFacts, findingKey, hasFacts, RuleFact, shiftFacts, SuppressionFact } from './workspace/facts';
 // Far beyond real manifests (the deepest in the shared corpus indents 72 columns), far below the
