@@ -20,6 +20,20 @@ export interface Located<T extends ValueNode = ValueNode> {
   parent?: YAMLMap | YAMLSeq;
   /** True when reached through an alias or a merge key anywhere on the path: editing it changes the anchor. */
   shared: boolean;
+  /** The first alias on the path from where navigation started (an object), when there is one. */
+  via?: Via;
+}
+
+/**
+ * Where an object picks up a node that other objects may share: an alias (`*name`), or a `<<` merge key
+ * entry whose value is (or holds) an alias. A merge of a map written in place shares nothing.
+ */
+export interface Via {
+  start: number;
+  end: number;
+  /** The anchor the alias refers to (`&name`). */
+  anchor: string;
+  merge: boolean;
 }
 
 const MAX_MERGE_DEPTH = 32;
@@ -124,26 +138,24 @@ export function keyString(document: Document, pair: Pair): string | undefined {
  */
 export function mapValues(document: Document, map: Located<YAMLMap>, key: string): Located[] {
   const found: Located[] = [];
-  collectMapValues(document, map.node, key, map.shared, found, 0, new Set());
+  collectMapValues(document, map.node, key, { shared: map.shared, via: map.via }, found, 0, new Set());
   return found;
 }
 
-function collectMapValues(
-  document: Document,
-  map: YAMLMap,
-  key: string,
-  shared: boolean,
-  found: Located[],
-  depth: number,
-  seen: Set<YAMLMap>,
-): void {
+/** How a map was reached: what every value found in it inherits. */
+interface Reach {
+  shared: boolean;
+  via?: Via;
+}
+
+function collectMapValues(document: Document, map: YAMLMap, key: string, reach: Reach, found: Located[], depth: number, seen: Set<YAMLMap>): void {
   if (depth > MAX_MERGE_DEPTH || seen.has(map)) return;
   seen.add(map);
   for (const item of map.items) {
     if (!isPairLike(item)) continue;
     if (isMergeKey(item.key)) {
-      for (const merged of mergeSources(document, item.value)) {
-        collectMapValues(document, merged, key, true, found, depth + 1, seen);
+      for (const merged of mergeSources(document, item)) {
+        collectMapValues(document, merged.map, key, { shared: true, via: reach.via ?? merged.via }, found, depth + 1, seen);
       }
       continue;
     }
@@ -151,21 +163,32 @@ function collectMapValues(
     const written = item.value as AnyNode | null;
     const node = resolveNode(document, written);
     if (!node || !written) continue;
-    found.push({ node, written, pair: item, parent: map, shared: shared || isAlias(written) });
+    found.push({ node, written, pair: item, parent: map, shared: reach.shared || isAlias(written), via: reach.via ?? aliasVia(written) });
   }
 }
 
-/** The maps a `<<` value merges in: a map, an alias to one, or a sequence of those. */
-function mergeSources(document: Document, value: unknown): YAMLMap[] {
+/** The maps a `<<` entry merges in (its value: a map, an alias to one, or a sequence of those), each with the alias it comes through. */
+function mergeSources(document: Document, entry: Pair): { map: YAMLMap; via?: Via }[] {
+  const value = entry.value;
+  const entryVia = (alias: unknown): Via | undefined => {
+    if (!isAlias(alias)) return undefined;
+    const start = (entry.key as Scalar).range?.[0] ?? nodeSpan(alias).start;
+    return { start, end: nodeSpan(value as AnyNode).end, anchor: alias.source, merge: true };
+  };
   const resolved = resolveNode(document, value);
-  if (isMap(resolved)) return [resolved];
+  if (isMap(resolved)) return [{ map: resolved, via: entryVia(value) }];
   if (!isSeq(resolved)) return [];
-  const maps: YAMLMap[] = [];
+  const maps: { map: YAMLMap; via?: Via }[] = [];
   for (const item of resolved.items) {
     const target = resolveNode(document, item);
-    if (isMap(target)) maps.push(target);
+    if (isMap(target)) maps.push({ map: target, via: entryVia(value) ?? entryVia(item) });
   }
   return maps;
+}
+
+/** The via of a value written as an alias. */
+function aliasVia(written: AnyNode): Via | undefined {
+  return isAlias(written) ? { ...nodeSpan(written), anchor: written.source, merge: false } : undefined;
 }
 
 function isPairLike(item: unknown): item is Pair {
@@ -183,7 +206,7 @@ export function sequenceItems(document: Document, seq: Located<YAMLSeq>): Locate
   for (const written of seq.node.items) {
     const node = resolveNode(document, written);
     if (!node) continue;
-    items.push({ node, written: written as AnyNode, parent: seq.node, shared: seq.shared || isAlias(written) });
+    items.push({ node, written: written as AnyNode, parent: seq.node, shared: seq.shared || isAlias(written), via: seq.via ?? aliasVia(written as AnyNode) });
   }
   return items;
 }
@@ -231,7 +254,7 @@ function collectMapKeys(document: Document, map: YAMLMap, keys: Set<string>, dep
   for (const item of map.items) {
     if (!isPairLike(item)) continue;
     if (isMergeKey(item.key)) {
-      for (const merged of mergeSources(document, item.value)) collectMapKeys(document, merged, keys, depth + 1, seen);
+      for (const merged of mergeSources(document, item)) collectMapKeys(document, merged.map, keys, depth + 1, seen);
       continue;
     }
     const key = keyString(document, item);

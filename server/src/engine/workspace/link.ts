@@ -253,7 +253,7 @@ class Linker {
   // ----- findings -----------------------------------------------------------------------------
 
   private judgeRole(file: string, role: RoleFact): void {
-    const reportedKeys = role.rules.flatMap((rule) => (rule.findingKey === undefined ? [] : [rule.findingKey]));
+    const reportedKeys = role.rules.flatMap((rule) => rule.findingKeys ?? []);
     const node = role.kind === 'ClusterRole' && role.aggregation ? this.clusterRoles.get(role.name) : undefined;
     const aggregated = node ? this.grantsReachedFrom(this.aggregatedInto(node)) : [];
     // Most roles grant nothing of interest: who holds them is not worth working out.
@@ -442,7 +442,8 @@ export function applyLink(findings: readonly Finding[], link: FileLink | undefin
       ...finding,
       severity: update.severity ?? finding.severity,
       message: finding.message + update.appendToMessage,
-      ...(update.related.length > 0 ? { related: update.related } : {}),
+      // The finding's own related locations (the anchored node behind an alias) come first.
+      ...(update.related.length > 0 ? { related: [...(finding.related ?? []), ...update.related] } : {}),
     });
   }
   for (const finding of link.added) result.push(finding);
