@@ -10,6 +10,13 @@ import { clusterRoleBinding } from '../support/rbacFixtures';
 
 const OPTIONS: EngineOptions = { allowedCidrs: [], rules: {} };
 
+/** A `kind: List` document with these item lines. */
+const list = (...items: string[]) => yaml('apiVersion: v1', 'kind: List', 'items:', ...items);
+
+/** A List of a ClusterRole whose rules are `rules` (line 5) and a Role whose rules are `roleRules` (line 6). */
+const roleAndRole = (rules: string, roleRules: string) =>
+  list('- apiVersion: rbac.authorization.k8s.io/v1', '  kind: ClusterRole', `  rules: ${rules}`, `- {apiVersion: rbac.authorization.k8s.io/v1, kind: Role, rules: ${roleRules}}`);
+
 /** Each finding as `line:character text-it-covers → related line:character…`. */
 function placed(text: string, findings: readonly Finding[]): string[] {
   return findings.map((finding) => {
@@ -23,63 +30,47 @@ describe('a node shared through an alias or a merge key', () => {
   const shapes: { name: string; text: string; expected: string[] }[] = [
     {
       name: 'a whole object (an item of a List)',
-      text: yaml('apiVersion: v1', 'kind: List', 'items:', '- &svc {apiVersion: v1, kind: Service, spec: {externalIPs: [1.2.3.4]}}', '- *svc'),
+      text: list('- &svc {apiVersion: v1, kind: Service, spec: {externalIPs: [1.2.3.4]}}', '- *svc'),
       expected: ['external-ips 3:60 1.2.3.4', 'external-ips 4:2 *svc → 3:60'],
     },
     {
       name: "a List's whole items",
-      text: yaml('apiVersion: v1', 'kind: List', 'items:', '- apiVersion: v1', '  kind: List', '  items: &all [{apiVersion: v1, kind: Service, spec: {externalIPs: [1.2.3.4]}}]', '- {apiVersion: v1, kind: List, items: *all}'),
+      text: list('- apiVersion: v1', '  kind: List', '  items: &all [{apiVersion: v1, kind: Service, spec: {externalIPs: [1.2.3.4]}}]', '- {apiVersion: v1, kind: List, items: *all}'),
       expected: ['external-ips 5:68 1.2.3.4', 'external-ips 6:38 *all → 5:68'],
     },
     {
       name: 'spec',
-      text: yaml('apiVersion: v1', 'kind: List', 'items:', '- apiVersion: v1', '  kind: Service', '  spec: &spec {externalIPs: [1.2.3.4]}', '- {apiVersion: v1, kind: Service, spec: *spec}'),
+      text: list('- apiVersion: v1', '  kind: Service', '  spec: &spec {externalIPs: [1.2.3.4]}', '- {apiVersion: v1, kind: Service, spec: *spec}'),
       expected: ['external-ips 5:29 1.2.3.4', 'external-ips 6:40 *spec → 5:29'],
     },
     {
       name: 'the externalIPs sequence',
-      text: yaml('apiVersion: v1', 'kind: List', 'items:', '- {apiVersion: v1, kind: Service, spec: {externalIPs: &ips [1.2.3.4]}}', '- {apiVersion: v1, kind: Service, spec: {externalIPs: *ips}}'),
+      text: list('- {apiVersion: v1, kind: Service, spec: {externalIPs: &ips [1.2.3.4]}}', '- {apiVersion: v1, kind: Service, spec: {externalIPs: *ips}}'),
       expected: ['external-ips 3:60 1.2.3.4', 'external-ips 4:54 *ips → 3:60'],
     },
     {
       name: 'one externalIPs entry',
-      text: yaml('apiVersion: v1', 'kind: List', 'items:', '- {apiVersion: v1, kind: Service, spec: {externalIPs: [&ip 1.2.3.4]}}', '- {apiVersion: v1, kind: Service, spec: {externalIPs: [10.0.0.1, *ip]}}'),
+      text: list('- {apiVersion: v1, kind: Service, spec: {externalIPs: [&ip 1.2.3.4]}}', '- {apiVersion: v1, kind: Service, spec: {externalIPs: [10.0.0.1, *ip]}}'),
       expected: ['external-ips 3:59 1.2.3.4', 'external-ips 4:55 10.0.0.1', 'external-ips 4:65 *ip → 3:59'],
     },
     {
       name: 'externalIPs brought into a spec by a merge key',
-      text: yaml('apiVersion: v1', 'kind: List', 'items:', '- {apiVersion: v1, kind: Service, spec: &base {externalIPs: [1.2.3.4]}}', '- apiVersion: v1', '  kind: Service', '  spec:', '    <<: *base', '    type: ClusterIP'),
+      text: list('- {apiVersion: v1, kind: Service, spec: &base {externalIPs: [1.2.3.4]}}', '- apiVersion: v1', '  kind: Service', '  spec:', '    <<: *base', '    type: ClusterIP'),
       expected: ['external-ips 3:61 1.2.3.4', 'external-ips 7:4 <<: *base → 3:61'],
     },
     {
       name: 'status.loadBalancer',
-      text: yaml('apiVersion: v1', 'kind: List', 'items:', '- {apiVersion: v1, kind: Service, status: {loadBalancer: &lb {ingress: [{ip: 1.2.3.4}]}}}', '- {apiVersion: v1, kind: Service, status: {loadBalancer: *lb}}'),
+      text: list('- {apiVersion: v1, kind: Service, status: {loadBalancer: &lb {ingress: [{ip: 1.2.3.4}]}}}', '- {apiVersion: v1, kind: Service, status: {loadBalancer: *lb}}'),
       expected: ['loadbalancer-status 3:72 {ip: 1.2.3.4}', 'loadbalancer-status 4:57 *lb → 3:72'],
     },
     {
       name: "a role's rules",
-      text: yaml(
-        'apiVersion: v1',
-        'kind: List',
-        'items:',
-        '- apiVersion: rbac.authorization.k8s.io/v1',
-        '  kind: ClusterRole',
-        '  rules: &rules [{apiGroups: [""], resources: [services/status], verbs: [patch]}]',
-        '- {apiVersion: rbac.authorization.k8s.io/v1, kind: Role, rules: *rules}',
-      ),
+      text: roleAndRole('&rules [{apiGroups: [""], resources: [services/status], verbs: [patch]}]', '*rules'),
       expected: ['rbac-services-status 5:47 services/status', 'rbac-services-status 6:64 *rules → 5:47'],
     },
     {
       name: 'one role rule',
-      text: yaml(
-        'apiVersion: v1',
-        'kind: List',
-        'items:',
-        '- apiVersion: rbac.authorization.k8s.io/v1',
-        '  kind: ClusterRole',
-        '  rules: [&rule {apiGroups: [""], resources: [services/status], verbs: [patch]}]',
-        '- {apiVersion: rbac.authorization.k8s.io/v1, kind: Role, rules: [*rule]}',
-      ),
+      text: roleAndRole('[&rule {apiGroups: [""], resources: [services/status], verbs: [patch]}]', '[*rule]'),
       expected: ['rbac-services-status 5:46 services/status', 'rbac-services-status 6:65 *rule → 5:46'],
     },
   ];
@@ -96,10 +87,7 @@ describe('a node shared through an alias or a merge key', () => {
   }
 
   it('an alias gets one finding per rule however many findings are behind it, with each node as a related location', () => {
-    const text = yaml(
-      'apiVersion: v1',
-      'kind: List',
-      'items:',
+    const text = list(
       '- apiVersion: v1',
       '  kind: Service',
       '  spec: &spec {externalIPs: [1.2.3.4, 5.6.7.8, 010.0.0.1]}',
@@ -130,19 +118,13 @@ describe('a node shared through an alias or a merge key', () => {
   });
 
   it('a suppression above the alias suppresses the alias finding; above the anchor, the anchored node\'s', () => {
-    const atAlias = yaml(
-      'apiVersion: v1',
-      'kind: List',
-      'items:',
+    const atAlias = list(
       '- {apiVersion: v1, kind: Service, spec: &spec {externalIPs: [1.2.3.4]}}',
       '# kube-mitm-guard-disable-next-line external-ips',
       '- {apiVersion: v1, kind: Service, spec: *spec}',
     );
     assert.deepEqual(brief(lint(atAlias)), [{ code: 'external-ips', line: 3, character: 61 }]);
-    const atAnchor = yaml(
-      'apiVersion: v1',
-      'kind: List',
-      'items:',
+    const atAnchor = list(
       '# kube-mitm-guard-disable-next-line external-ips',
       '- {apiVersion: v1, kind: Service, spec: &spec {externalIPs: [1.2.3.4]}}',
       '- {apiVersion: v1, kind: Service, spec: *spec}',
@@ -151,7 +133,7 @@ describe('a node shared through an alias or a merge key', () => {
   });
 
   it('a rule that is off reports at no alias either', () => {
-    const text = yaml('apiVersion: v1', 'kind: List', 'items:', '- &svc {apiVersion: v1, kind: Service, spec: {externalIPs: [1.2.3.4]}}', '- *svc');
+    const text = list('- &svc {apiVersion: v1, kind: Service, spec: {externalIPs: [1.2.3.4]}}', '- *svc');
     assert.deepEqual(lint(text, { rules: { 'external-ips': 'off' } }), []);
     assert.deepEqual(lint(text, { allowedCidrs: ['1.2.3.4/32'] }), []);
   });
@@ -170,7 +152,7 @@ describe('alias bombs stay linear: at most one finding per alias node and rule',
 
   it('a spec aliased by many Services, each with several bad entries', () => {
     const services = Array.from({ length: 2000 }, () => '- {apiVersion: v1, kind: Service, spec: *spec}');
-    const text = yaml('apiVersion: v1', 'kind: List', 'items:', '- {apiVersion: v1, kind: Service, spec: &spec {externalIPs: [1.2.3.4, 5.6.7.8, 9.9.9.9, "1.2.3.04"]}}', ...services);
+    const text = list('- {apiVersion: v1, kind: Service, spec: &spec {externalIPs: [1.2.3.4, 5.6.7.8, 9.9.9.9, "1.2.3.04"]}}', ...services);
     const findings = analyzeText(text, OPTIONS).findings;
     const counts = (line: number) => findings.filter((finding) => finding.range.start.line === line).map((finding) => finding.code);
     assert.deepEqual(counts(3), ['external-ips', 'external-ips', 'external-ips', 'external-ip-invalid']);
@@ -194,10 +176,7 @@ describe('alias bombs stay linear: at most one finding per alias node and rule',
 });
 
 describe('RBAC: a rule shared by several roles', () => {
-  const roles = yaml(
-    'apiVersion: v1',
-    'kind: List',
-    'items:',
+  const roles = list(
     '- apiVersion: rbac.authorization.k8s.io/v1',
     '  kind: ClusterRole',
     '  metadata: {name: controller-status}',
