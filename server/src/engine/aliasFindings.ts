@@ -7,10 +7,11 @@ import { Document, isMap, YAMLMap, YAMLSeq } from 'yaml';
 import { AliasedItems, ManifestObject } from './manifests';
 import { RuleFinding } from './rules/ruleTypes';
 import { RuleId } from './types';
+import { findingKey } from './workspace/facts';
 import { resolveNode, Via } from './yamlModel';
 
 /** Related locations kept per alias and rule (and findings per rule behind one node): enough to follow, bounded for bombs. */
-export const MAX_NODES_PER_ALIAS = 20;
+const MAX_NODES_PER_ALIAS = 20;
 
 /** The finding an alias or merge key gets for one rule: the first rule finding behind it, and where the others are. */
 export interface AliasGroup {
@@ -25,9 +26,9 @@ export interface AliasGroup {
 export class AliasFindingGroups {
   private readonly groups = new Map<string, AliasGroup>();
 
-  /** Adds a finding behind `via` (whose span the caller has already trimmed); returns its group. */
-  add(via: Via, finding: RuleFinding): AliasGroup {
-    const key = `${finding.ruleId}:${via.start}:${via.end}`;
+  /** Adds a finding behind `via` (whose span the caller has already trimmed). */
+  add(via: Via, finding: RuleFinding): void {
+    const key = findingKey(finding.ruleId, via.start, via.end);
     let group = this.groups.get(key);
     if (!group) {
       group = { via, ruleId: finding.ruleId, first: finding, nodes: [] };
@@ -35,7 +36,6 @@ export class AliasFindingGroups {
     }
     const known = group.nodes.some((node) => node.start === finding.start && node.end === finding.end);
     if (!known && group.nodes.length < MAX_NODES_PER_ALIAS) group.nodes.push({ start: finding.start, end: finding.end });
-    return group;
   }
 
   all(): IterableIterator<AliasGroup> {
