@@ -219,4 +219,23 @@ describe('RBAC: a rule shared by several roles', () => {
       ['everyone.yaml', 6],
     ]);
   });
+
+  it('a whole role aliased in a List is that role again: its alias finding is judged by that role', () => {
+    const text = list(
+      '- &role {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: everyone-status}, rules: [{apiGroups: [""], resources: [services/status], verbs: [patch]}]}',
+      '- *role',
+    );
+    const index = new WorkspaceIndex();
+    const local = analyzeText(text, OPTIONS);
+    index.set('roles.yaml', local.facts, OPTIONS);
+    index.set('everyone.yaml', analyzeText(clusterRoleBinding('everyone-status', '{kind: Group, name: system:authenticated}'), OPTIONS).facts, OPTIONS);
+    const linked = applyLink(local.findings, index.link().get('roles.yaml'));
+    assert.deepEqual(
+      linked.map((finding) => [finding.range.start.line, finding.severity]),
+      [
+        [3, 'error'],
+        [4, 'error'],
+      ],
+    );
+  });
 });

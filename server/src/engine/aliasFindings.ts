@@ -61,6 +61,11 @@ export class FindingsBehindObjects {
     this.findingsByMap.set(object.map.node, findings);
   }
 
+  /** Whether `node` is one object's map, not a List's (nor an `items` sequence). */
+  isSingleObject(node: YAMLMap | YAMLSeq): boolean {
+    return isMap(node) && this.objectsByMap.get(node)?.itemLists.length === 0;
+  }
+
   behind(items: AliasedItems): RuleFinding[] {
     return this.of(items.node);
   }

@@ -266,6 +266,7 @@ function reportDocumentFindings(report: DocumentReport, context: RuleContext, ex
   const aliasGroups = new AliasFindingGroups();
   const { objects, aliasedItems } = manifestObjects(context.document);
   const behindObjects = new FindingsBehindObjects(context.document);
+  const factOf = new Map<RuleFinding, RuleFact>();
   /** Groups `raw` at `via`; returns the key of the alias finding when it will be reported. */
   const addAtAlias = (via: Via, raw: RuleFinding): string | undefined => {
     const trimmed = { ...via, end: trimTrailingSpace(text, via.start, via.end) };
@@ -293,12 +294,24 @@ function reportDocumentFindings(report: DocumentReport, context: RuleContext, ex
         if (aliasKey) keys.push(aliasKey);
         // The link phase judges these findings' severity by who holds the role.
         const ruleFact = raw.target.kind === 'rbac-rule' ? ruleNodes.get(raw.target.rule.node) : undefined;
-        if (ruleFact && keys.length > 0) ruleFact.findingKeys = [...new Set([...(ruleFact.findingKeys ?? []), ...keys])];
+        if (ruleFact) {
+          factOf.set(raw, ruleFact);
+          addFindingKeys(ruleFact, keys);
+        }
       }
     }
     behindObjects.addObject(object, reported);
   }
-  for (const items of aliasedItems) for (const raw of behindObjects.behind(items)) addAtAlias(items.via, raw);
+  for (const items of aliasedItems) {
+    // An alias to one role is that role applied again: its finding goes with the role. Behind an alias
+    // to several objects (a List's items), it belongs to no single role and keeps its own severity.
+    const oneObject = behindObjects.isSingleObject(items.node);
+    for (const raw of behindObjects.behind(items)) {
+      const key = addAtAlias(items.via, raw);
+      const ruleFact = oneObject ? factOf.get(raw) : undefined;
+      if (ruleFact && key) addFindingKeys(ruleFact, [key]);
+    }
+  }
   for (const group of aliasGroups.all()) {
     const severity = severityOf(group.first, options);
     if (severity === 'off') continue;
@@ -314,6 +327,10 @@ function reportDocumentFindings(report: DocumentReport, context: RuleContext, ex
       })),
     });
   }
+}
+
+function addFindingKeys(ruleFact: RuleFact, keys: readonly string[]): void {
+  if (keys.length > 0) ruleFact.findingKeys = [...new Set([...(ruleFact.findingKeys ?? []), ...keys])];
 }
 
 /** Reports one finding at `place` unless a finding with its key was reported or it is suppressed; returns its key then. */
