@@ -18,7 +18,7 @@ export interface RuleFact extends PolicyRule {
    * The keys of this rule's `rbac-services-status` findings, when the file reports any (not off, not
    * suppressed): at the rule's granting entry, and at the alias or merge key through which the role
    * reaches it when that entry is written under an anchor (the entry's own finding then goes with the
-   * first role that reaches it).
+   * first role that reaches it), and at an alias that applies the whole role again in a List.
    */
   findingKeys?: string[];
 }
