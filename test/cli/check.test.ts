@@ -463,6 +463,23 @@ describe('check --format json', () => {
     }
   });
 
+  it('names the file itself in related locations within it (an anchored node behind an alias)', () => {
+    const shared = ['apiVersion: v1', 'kind: List', 'items:', '- {apiVersion: v1, kind: Service, spec: &spec {externalIPs: [1.2.3.4]}}', '- {apiVersion: v1, kind: Service, spec: *spec}', ''].join('\n');
+    const dir = new TempDir({ 'sub/shared.yaml': shared });
+    try {
+      const report = JSON.parse(runCli(['check', '--format', 'json'], { cwd: dir.root }).stdout) as JsonReport;
+      assert.deepEqual(
+        report.findings.map((finding) => [finding.line, finding.related.map((related) => [related.file, related.line, related.column])]),
+        [
+          [4, []],
+          [5, [['sub/shared.yaml', 4, 62]]],
+        ],
+      );
+    } finally {
+      dir.dispose();
+    }
+  });
+
   it('lists skipped files', () => {
     const dir = new TempDir({ 'binary.yaml': Buffer.from([0x00]) });
     try {

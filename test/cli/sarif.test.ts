@@ -91,6 +91,19 @@ describe('check --format sarif', () => {
     assert.equal(role?.relatedLocations?.[0].physicalLocation.artifactLocation.uri, 'cross/binding.yaml');
   });
 
+  it('gives an alias finding the anchored node in its own file as a related location', () => {
+    const dir = new TempDir({ 'shared.yaml': ['apiVersion: v1', 'kind: List', 'items:', '- {apiVersion: v1, kind: Service, spec: &spec {externalIPs: [1.2.3.4]}}', '- {apiVersion: v1, kind: Service, spec: *spec}', ''].join('\n') });
+    try {
+      const results = (JSON.parse(runCli(['check', '--format', 'sarif'], { cwd: dir.root }).stdout) as SarifLog).runs[0].results;
+      assert.deepEqual(
+        results.map((result) => result.relatedLocations?.map((related) => [related.physicalLocation.artifactLocation, related.physicalLocation.region.startLine])),
+        [undefined, [[{ uri: 'shared.yaml', uriBaseId: 'SRCROOT' }, 4]]],
+      );
+    } finally {
+      dir.dispose();
+    }
+  });
+
   it('is valid against the official SARIF 2.1.0 JSON schema', () => {
     const validate = validator();
     const valid = validate(log);

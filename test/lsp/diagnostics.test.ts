@@ -103,6 +103,19 @@ describe('language server: diagnostics', () => {
     assert.equal((finding.data as { version: number }).version, 3);
   });
 
+  it('points a finding at an alias to the anchored node in the same document', async () => {
+    const file = workspace.path('shared.yaml');
+    const text = ['apiVersion: v1', 'kind: List', 'items:', '- {apiVersion: v1, kind: Service, spec: &spec {externalIPs: [1.2.3.4]}}', '- {apiVersion: v1, kind: Service, spec: *spec}', ''].join('\n');
+    await client.openDocument(file, text);
+    const findings = await client.waitForDiagnostics(file, (list) => list.length === 2, 'the anchored entry and the alias');
+    const atAlias = findings.find((finding) => finding.range.start.line === 4);
+    assert.deepEqual(
+      atAlias?.relatedInformation?.map((related) => [related.location.uri, related.location.range.start]),
+      [[fileUri(file), { line: 3, character: 61 }]],
+    );
+    await client.closeDocument(file);
+  });
+
   it('falls back to the file on disk when the document is closed', async () => {
     const file = workspace.path('svc.yaml');
     await client.closeDocument(file);

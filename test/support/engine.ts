@@ -54,8 +54,8 @@ export function analyze(text: string, options: Partial<EngineOptions> = {}): Ana
 
 /** What must not depend on how the text was analysed. */
 function comparable(result: AnalysisResult): unknown {
-  const findings = result.findings.map(({ code, severity, message, range, startOffset, endOffset, key, documentIndex }) => ({
-    code, severity, message, range, startOffset, endOffset, key, documentIndex,
+  const findings = result.findings.map(({ code, severity, message, range, startOffset, endOffset, key, documentIndex, related }) => ({
+    code, severity, message, range, startOffset, endOffset, key, documentIndex, related,
   }));
   return { findings, documentCount: result.documentCount };
 }

@@ -36,10 +36,14 @@ describe('analyzeText: result shape', () => {
     assert.equal(filtered.unparsableDocuments + filtered.templatedDocuments, 0);
   });
 
-  it('the same node reached through several aliases is reported once', () => {
+  it('a node reached through several aliases is reported once where it is written, and once at each alias', () => {
     const text = yaml('ips: &ips [1.2.3.4]', 'apiVersion: v1', 'kind: Service', 'spec:', '  externalIPs: *ips', '  <<: {externalIPs: *ips}');
     const findings = lint(text);
-    assert.deepEqual(brief(findings), [{ code: 'external-ips', line: 0, character: 11 }]);
+    assert.deepEqual(brief(findings), [
+      { code: 'external-ips', line: 0, character: 11 },
+      { code: 'external-ips', line: 4, character: 15 },
+      { code: 'external-ips', line: 5, character: 20 },
+    ]);
   });
 
   it('reports findings in position order across documents', () => {

@@ -184,6 +184,51 @@ test('entries shared through an anchor get no removal fix', () => {
   assert.ok(!kinds.includes('remove-external-ip'), kinds.join());
 });
 
+test('a node shared by several objects: each fix offered at the anchor or at an alias is right for every object that shares it', () => {
+  const kindsAt = (text: string, line: number) => fixesAt(text, 'external-ips', line).map((fix) => fix.kind).sort();
+  // One spec, four Services (the evasion fixture list-anchors-reused): removing the entry from the
+  // anchored spec would be right for all four, but the anchor is also what the aliases stand for, so
+  // no removal is offered anywhere; allowing the address is right for every Service that has it.
+  const spec = input(
+    lines('apiVersion: v1', 'kind: List', 'items:', '- {apiVersion: v1, kind: Service, spec: &spec {externalIPs: [8.8.8.8]}}', '- {apiVersion: v1, kind: Service, spec: *spec}', '- apiVersion: v1', '  kind: Service', '  spec: {<<: *spec, type: ClusterIP}'),
+  );
+  for (const line of [4, 5, 8]) assert.deepEqual(kindsAt(spec, line), ['allow-external-ip', 'suppress-line'], `line ${line}`);
+  const allow = fixesAt(spec, 'external-ips', 5).find((fix) => fix.kind === 'allow-external-ip');
+  assert.equal(allow && 'cidr' in allow ? allow.cidr : undefined, '8.8.8.8/32');
+  assert.deepEqual(analyzeText(spec, { ...options, allowedCidrs: [...options.allowedCidrs, '8.8.8.8/32'] }).findings, []);
+  // Suppressing at an alias silences that alias's finding only.
+  const suppressed = applyFix(spec, 'external-ips', 5, 'suppress-line');
+  assert.deepEqual(analyzeText(suppressed, options).findings.map((finding) => finding.range.start.line + 1), [4, 9]);
+
+  // One entry, two Services: at the alias, removing the alias item changes only the Service that
+  // writes it; at the anchor, removing the entry would leave the alias without its anchor.
+  const entry = input(lines('apiVersion: v1', 'kind: List', 'items:', '- {apiVersion: v1, kind: Service, spec: {externalIPs: [&ip 8.8.8.8]}}', '- {apiVersion: v1, kind: Service, spec: {externalIPs: [10.0.0.1, *ip]}}'));
+  assert.deepEqual(kindsAt(entry, 4), ['allow-external-ip', 'suppress-line']);
+  assert.equal(
+    applyFix(entry, 'external-ips', 5, 'remove-external-ip'),
+    lines('apiVersion: v1', 'kind: List', 'items:', '- {apiVersion: v1, kind: Service, spec: {externalIPs: [&ip 8.8.8.8]}}', '- {apiVersion: v1, kind: Service, spec: {externalIPs: [10.0.0.1]}}'),
+  );
+
+  // An anchor outside every object, reached through one alias: the anchored node's finding offers no
+  // removal (it would edit the alias, elsewhere); the alias's finding removes the alias.
+  const template = input(lines('apiVersion: v1', 'kind: Service', 'x-ip: &ip 8.8.8.8', 'spec:', '  externalIPs: [10.0.0.1, *ip]'));
+  assert.deepEqual(kindsAt(template, 3), ['allow-external-ip', 'suppress-line']);
+  assert.equal(applyFix(template, 'external-ips', 5, 'remove-external-ip'), lines('apiVersion: v1', 'kind: Service', 'x-ip: &ip 8.8.8.8', 'spec:', '  externalIPs: [10.0.0.1]'));
+
+  // A role's rules shared with another role: no narrowing at the anchor or at the alias.
+  const rules = input(
+    lines(
+      'apiVersion: v1',
+      'kind: List',
+      'items:',
+      '- {apiVersion: rbac.authorization.k8s.io/v1, kind: Role, rules: &r [{apiGroups: [""], resources: [services, services/status], verbs: [get, patch]}]}',
+      '- {apiVersion: rbac.authorization.k8s.io/v1, kind: Role, rules: *r}',
+    ),
+  );
+  for (const line of [4, 5]) assert.deepEqual(fixesAt(rules, 'rbac-services-status', line).map((fix) => fix.kind), ['suppress-line'], `line ${line}`);
+  assert.equal(fixAll(spec, options).fixedCount + fixAll(rules, options).fixedCount, 0);
+});
+
 test('fix-all applies every safe fix and leaves the rest of the file alone', () => {
   const text = lines(
     '# header comment',

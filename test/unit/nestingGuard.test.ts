@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Lexer } from 'yaml';
 import { analyzeText } from '../../server/src/engine/analyze';
 import { ExcessiveNestingError, findExcessiveNesting, NestingLimits } from '../../server/src/engine/nestingGuard';
-import { parseSourceDocuments, SourceDocument } from '../../server/src/engine/yamlModel';
+import { parseSourceDocuments, SourceDocument } from '../../server/src/engine/yamlParse';
 import { caseSeed, mulberry32, mutatedCase, seedManifests } from '../support/fuzz';
 import { loadEvasionCases, yaml } from '../support/engine';
 

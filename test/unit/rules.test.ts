@@ -474,9 +474,10 @@ describe('documents, JSON, lists and templates', () => {
       '    kind: Role',
       '    rules: [{apiGroups: [""], resources: [services/status], verbs: [update]}]',
     );
-    // The aliased item reports at the anchor's entry once (same node, same range).
+    // The aliased item: once at the anchored object's entry, once at the alias.
     assert.deepEqual(brief(lint(text)), [
       { code: 'external-ips', line: 3, character: 60 },
+      { code: 'external-ips', line: 4, character: 2 },
       { code: 'external-ips', line: 10, character: 25 },
       { code: 'rbac-services-status', line: 13, character: 42 },
     ]);

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isMap } from 'yaml';
-import { goYamlInteger, parseSourceDocuments } from '../../server/src/engine/yamlModel';
+import { goYamlInteger } from '../../server/src/engine/yamlModel';
+import { parseSourceDocuments } from '../../server/src/engine/yamlParse';
 
 /** The integer of the value of `port` in a one-line flow map `{port: <written>}`. */
 function portOf(written: string): number | undefined {

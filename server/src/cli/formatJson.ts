@@ -25,7 +25,7 @@ export function formatJson(report: RunReport, toolVersion: string): string {
       fixes: file.fixes?.get(finding.key) ?? [],
       // The path behind a workspace finding: where the grant is written, who holds it.
       related: (finding.related ?? []).map((related) => ({
-        file: portablePath(shownById.get(related.file) ?? displayPath(related.file)),
+        file: portablePath(related.file === undefined ? file.displayPath : (shownById.get(related.file) ?? displayPath(related.file))),
         message: related.message,
         range: related.range,
         line: related.range.start.line + 1,

@@ -68,20 +68,19 @@ function normalise(line: string): string {
 }
 
 /** The path behind a workspace finding, as SARIF relatedLocations (ids number them within the result). */
-function relatedLocations(finding: Finding, filesById: Map<string, FileReport>, cwd: string): { relatedLocations?: unknown[] } {
+function relatedLocations(finding: Finding, ownFile: FileReport, filesById: Map<string, FileReport>, cwd: string): { relatedLocations?: unknown[] } {
   if (!finding.related || finding.related.length === 0) return {};
+  const locationOf = (id: string | undefined) => {
+    if (id === undefined) return artifactUri(ownFile, cwd);
+    const file = filesById.get(id);
+    return file ? artifactUri(file, cwd) : { uri: pathToFileURL(id).href };
+  };
   return {
-    relatedLocations: finding.related.map((related, index) => {
-      const file = filesById.get(related.file);
-      return {
-        id: index + 1,
-        physicalLocation: {
-          artifactLocation: file ? artifactUri(file, cwd) : { uri: pathToFileURL(related.file).href },
-          region: sarifRegion(related.range),
-        },
-        message: { text: related.message },
-      };
-    }),
+    relatedLocations: finding.related.map((related, index) => ({
+      id: index + 1,
+      physicalLocation: { artifactLocation: locationOf(related.file), region: sarifRegion(related.range) },
+      message: { text: related.message },
+    })),
   };
 }
 
@@ -130,7 +129,7 @@ export function formatSarif(report: RunReport, toolVersion: string, cwd: string 
           },
         ],
         partialFingerprints: { [FINGERPRINT_KEY]: `${hash}:${occurrence}` },
-        ...relatedLocations(finding, filesById, cwd),
+        ...relatedLocations(finding, file, filesById, cwd),
       };
     });
   });

@@ -1,18 +1,20 @@
 // Runs the rules over every object of every document of one file and turns rule findings into
 // positioned, severity-resolved, suppression-aware findings.
 import { LineIndex } from './lineIndex';
-import { ManifestObject, manifestObjects } from './manifests';
+import { AliasFindingGroups, FindingsBehindObjects } from './aliasFindings';
+import { manifestObjects } from './manifests';
 import { ParsedCidr, parseAllowedCidr } from './ipAddresses';
 import { ExcessiveNestingError } from './nestingGuard';
 import { chunkDocumentCount, mightHaveFindings, SplitMemo, splitDocuments } from './prefilter';
 import { DOCUMENT_CHECKS, RULES } from './rules/registry';
 import { FindingTarget, RuleContext, RuleFinding } from './rules/ruleTypes';
 import { findSuppressionComments, isSuppressed, keepRealComments, SuppressionComment } from './suppressions';
-import { AnalysisResult, EngineOptions, Finding, RULE_IDS, RuleId, Severity, UNUSED_SUPPRESSION } from './types';
+import { AnalysisResult, EngineOptions, Finding, RelatedLocation, RULE_IDS, RuleId, Severity, UNUSED_SUPPRESSION } from './types';
+import { Via } from './yamlModel';
 import { neutralizeTemplates } from './helmTemplates';
-import { parseDocumentVariant, parseSourceDocuments, SourceDocument } from './yamlModel';
+import { parseDocumentVariant, parseSourceDocuments, SourceDocument } from './yamlParse';
 import { FactExtractor } from './workspace/extract';
-import { emptyFacts, findingKey, hasFacts, RuleFact, shiftFacts, SuppressionFact } from './workspace/facts';
+import { emptyFacts, findingKey, hasFacts, RuleFact, shiftFacts, shiftRange, SuppressionFact } from './workspace/facts';
 // Far beyond real manifests (the deepest in the shared corpus indents 72 columns), far below the
 // ~1,000 levels at which the parser's recursion overflows the stack.
 const MANIFEST_NESTING_LIMITS = { maxFlowDepth: 256, maxLinePrefix: 512 };
@@ -21,6 +23,11 @@ const TEMPLATE_PATTERN = /\{\{[\s\S]*?\}\}/g;
 /** A finding with the parsed nodes its fixes need. */
 export interface DetailedFinding extends Finding {
   target?: FindingTarget;
+  /**
+   * On a node's finding judged for an object that reaches the node only through this alias or merge
+   * key: the target's containers are that object's, so fixes that edit them would not edit here.
+   */
+  reachedThrough?: Via;
   /** For unused-suppression findings: the comment. */
   suppression?: SuppressionComment;
 }
@@ -69,10 +76,8 @@ export function analyzeText(text: string, options: EngineOptions, cache?: Analys
       const endOffset = finding.endOffset + chunk.start;
       result.findings.push({
         ...finding,
-        range: {
-          start: { line: finding.range.start.line + lineBase, character: finding.range.start.character },
-          end: { line: finding.range.end.line + lineBase, character: finding.range.end.character },
-        },
+        range: shiftRange(finding.range, lineBase),
+        ...(finding.related ? { related: finding.related.map((related) => ({ ...related, range: shiftRange(related.range, lineBase) })) } : {}),
         startOffset,
         endOffset,
         key: findingKey(finding.code, startOffset, endOffset),
@@ -156,7 +161,7 @@ function countLineBreaks(text: string): number {
 }
 
 function publicFinding(finding: DetailedFinding): Finding {
-  const { target: _target, suppression: _suppression, ...rest } = finding;
+  const { target: _target, suppression: _suppression, reachedThrough: _reachedThrough, ...rest } = finding;
   return rest;
 }
 
@@ -229,33 +234,7 @@ function analyzeWhole(text: string, options: EngineOptions, allowedCidrs: Parsed
       ruleNodes,
       renderedOnly: (start, end) => overlapsSpan(templateSpans, start, end),
     });
-    for (const raw of runRules(context, (object) => extractor.extract(object))) {
-      raw.end = trimTrailingSpace(text, raw.start, raw.end);
-      if (overlapsSpan(templateSpans, raw.start, raw.end)) continue;
-      const severity = severityOf(raw, options);
-      if (severity === 'off') continue;
-      const key = findingKey(raw.ruleId, raw.start, raw.end);
-      if (seenKeys.has(key)) continue;
-      seenKeys.add(key);
-      const range = lines.rangeOf(raw.start, raw.end);
-      if (isSuppressed(comments, raw.ruleId, range.start.line)) continue;
-      // The link phase judges this finding's severity by who holds the role.
-      if (raw.target.kind === 'rbac-rule') {
-        const ruleFact = ruleNodes.get(raw.target.rule.node);
-        if (ruleFact) ruleFact.findingKey = key;
-      }
-      result.findings.push({
-        code: raw.ruleId,
-        severity,
-        message: raw.message,
-        range,
-        startOffset: raw.start,
-        endOffset: raw.end,
-        key,
-        documentIndex: source.index,
-        target: raw.target,
-      });
-    }
+    reportDocumentFindings({ text, lines, options, comments, templateSpans, seenKeys, documentIndex: source.index, findings: result.findings }, context, extractor, ruleNodes);
     // One at a time: spreading a very long array into push() overflows the stack.
     for (const finding of unusedSuppressions(comments, options, lines, source.index)) result.findings.push(finding);
     for (const comment of comments) facts.suppressions.push(suppressionFact(comment, lines, source));
@@ -265,14 +244,123 @@ function analyzeWhole(text: string, options: EngineOptions, allowedCidrs: Parsed
   return result;
 }
 
-/** Runs every document check on every object of the document; `visit` sees each object first (fact extraction). */
-function runRules(context: RuleContext, visit: (object: ManifestObject) => void): RuleFinding[] {
-  const findings: RuleFinding[] = [];
-  for (const object of manifestObjects(context.document)) {
-    visit(object);
-    for (const check of DOCUMENT_CHECKS) for (const finding of check(context, object)) findings.push(finding);
+/** Where one document's findings go, and what decides whether each is reported. */
+interface DocumentReport {
+  text: string;
+  lines: LineIndex;
+  options: EngineOptions;
+  comments: SuppressionComment[];
+  templateSpans: [number, number][];
+  /** Keys reported so far in the text: a node reached again is reported once. */
+  seenKeys: Set<string>;
+  documentIndex: number;
+  findings: DetailedFinding[];
+}
+
+/**
+ * Runs every document check on every object of the document (fact extraction first), and reports each
+ * finding at its node, and also at the alias or merge key through which its object reaches that node
+ * when the node is shared (aliasFindings.ts).
+ */
+function reportDocumentFindings(report: DocumentReport, context: RuleContext, extractor: FactExtractor, ruleNodes: Map<unknown, RuleFact>): void {
+  const { text, lines, options, comments, templateSpans } = report;
+  const aliasGroups = new AliasFindingGroups();
+  const { objects, aliasedItems } = manifestObjects(context.document);
+  const behindObjects = new FindingsBehindObjects(context.document);
+  const factOf = new Map<RuleFinding, RuleFact>();
+  /** Groups `raw` at `via`; returns the key of the alias finding when it will be reported. */
+  const addAtAlias = (via: Via, raw: RuleFinding): string | undefined => {
+    const trimmed = { ...via, end: trimTrailingSpace(text, via.start, via.end) };
+    if (overlapsSpan(templateSpans, trimmed.start, trimmed.end)) return undefined;
+    aliasGroups.add(trimmed, raw);
+    if (isSuppressed(comments, raw.ruleId, lines.positionAt(trimmed.start).line)) return undefined;
+    return findingKey(raw.ruleId, trimmed.start, trimmed.end);
+  };
+  for (const object of objects) {
+    // Rule nodes map to this object's facts: a rule written once under an anchor is in several roles.
+    ruleNodes.clear();
+    extractor.extract(object);
+    const reported: RuleFinding[] = [];
+    for (const check of DOCUMENT_CHECKS) {
+      for (const raw of check(context, object)) {
+        raw.end = trimTrailingSpace(text, raw.start, raw.end);
+        if (overlapsSpan(templateSpans, raw.start, raw.end)) continue;
+        const severity = severityOf(raw, options);
+        if (severity === 'off') continue;
+        reported.push(raw);
+        const keys: string[] = [];
+        const nodeKey = reportFinding(report, raw, severity, { start: raw.start, end: raw.end, message: raw.message }, raw.via && { reachedThrough: raw.via });
+        if (nodeKey) keys.push(nodeKey);
+        const aliasKey = raw.via && addAtAlias(raw.via, raw);
+        if (aliasKey) keys.push(aliasKey);
+        // The link phase judges these findings' severity by who holds the role.
+        const ruleFact = raw.target.kind === 'rbac-rule' ? ruleNodes.get(raw.target.rule.node) : undefined;
+        if (ruleFact) {
+          factOf.set(raw, ruleFact);
+          addFindingKeys(ruleFact, keys);
+        }
+      }
+    }
+    behindObjects.addObject(object, reported);
   }
-  return findings;
+  for (const items of aliasedItems) {
+    // An alias to one role is that role applied again: its finding goes with the role. Behind an alias
+    // to several objects (a List's items), it belongs to no single role and keeps its own severity.
+    const oneObject = behindObjects.isSingleObject(items.node);
+    for (const raw of behindObjects.behind(items)) {
+      const key = addAtAlias(items.via, raw);
+      const ruleFact = oneObject ? factOf.get(raw) : undefined;
+      if (ruleFact && key) addFindingKeys(ruleFact, [key]);
+    }
+  }
+  for (const group of aliasGroups.all()) {
+    const severity = severityOf(group.first, options);
+    if (severity === 'off') continue;
+    const through = group.via.merge ? `*${group.via.anchor} in the merge key <<` : `the alias *${group.via.anchor}`;
+    const behind = group.nodes.length > 1 ? 'the anchored values are related locations' : 'the anchored value is a related location';
+    reportFinding(report, group.first, severity, {
+      start: group.via.start,
+      end: group.via.end,
+      message: `${group.first.message} This object gets it through ${through}; ${behind}.`,
+      related: group.nodes.map((node) => ({
+        range: lines.rangeOf(node.start, node.end),
+        message: `Written here, under the anchor that ${through} repeats: editing it changes every object that uses the anchor.`,
+      })),
+    });
+  }
+}
+
+function addFindingKeys(ruleFact: RuleFact, keys: readonly string[]): void {
+  if (keys.length > 0) ruleFact.findingKeys = [...new Set([...(ruleFact.findingKeys ?? []), ...keys])];
+}
+
+/** Reports one finding at `place` unless a finding with its key was reported or it is suppressed; returns its key then. */
+function reportFinding(
+  report: DocumentReport,
+  raw: RuleFinding,
+  severity: Severity,
+  place: { start: number; end: number; message: string; related?: RelatedLocation[] },
+  extra: Pick<DetailedFinding, 'reachedThrough'> = {},
+): string | undefined {
+  const key = findingKey(raw.ruleId, place.start, place.end);
+  if (report.seenKeys.has(key)) return undefined;
+  report.seenKeys.add(key);
+  const range = report.lines.rangeOf(place.start, place.end);
+  if (isSuppressed(report.comments, raw.ruleId, range.start.line)) return undefined;
+  report.findings.push({
+    code: raw.ruleId,
+    severity,
+    message: place.message,
+    range,
+    startOffset: place.start,
+    endOffset: place.end,
+    key,
+    documentIndex: report.documentIndex,
+    ...(place.related ? { related: place.related } : {}),
+    target: raw.target,
+    ...extra,
+  });
+  return key;
 }
 
 /** What the link phase needs of a suppression comment to suppress the findings it reports. */

@@ -69,8 +69,11 @@ export type Fix = TextFix | AllowListFix;
 
 /** Another place that explains a finding: where the grant is written, who is bound, the other Service. */
 export interface RelatedLocation {
-  /** The file as the caller named it to the workspace index (a path for the CLI, a URI for the server). */
-  file: string;
+  /**
+   * The file as the caller named it to the workspace index (a path for the CLI, a URI for the server);
+   * absent for a place in the finding's own file (the anchored node behind an alias).
+   */
+  file?: string;
   range: Range;
   message: string;
 }

@@ -1,10 +1,10 @@
-// Reads YAML the way Kubernetes' decoder (go-yaml v2 behind sigs.k8s.io/yaml) does, while keeping
-// every node's source range: aliases are followed, `<<` merge keys are applied, quoted and escaped
-// keys mean what they decode to, and `!!binary` scalars decode to their bytes. Where decoders could
-// disagree (duplicate keys, a key both explicit and merged), every candidate value is returned, so a
-// rule that checks all of them cannot be walked around by choosing the other reading.
-import { Alias, Composer, CST, Document, isAlias, isMap, isScalar, isSeq, Lexer, Pair, Parser, Scalar, visit, YAMLMap, YAMLParseError, YAMLSeq } from 'yaml';
-import { guardedTokens, NestingLimits } from './nestingGuard';
+// Reads values out of a parsed YAML document the way Kubernetes' decoder (go-yaml v2 behind
+// sigs.k8s.io/yaml) does, while keeping every node's source range: aliases are followed, `<<` merge keys
+// are applied, quoted and escaped keys mean what they decode to, and `!!binary` scalars decode to their
+// bytes. Where decoders could disagree (duplicate keys, a key both explicit and merged), every candidate
+// value is returned, so a rule that checks all of them cannot be walked around by choosing the other
+// reading. Parsing is yamlParse.ts's job.
+import { Alias, Document, isAlias, isMap, isScalar, isSeq, Pair, Scalar, visit, YAMLMap, YAMLSeq } from 'yaml';
 
 export type ValueNode = Scalar | YAMLMap | YAMLSeq;
 type AnyNode = ValueNode | Alias;
@@ -20,18 +20,20 @@ export interface Located<T extends ValueNode = ValueNode> {
   parent?: YAMLMap | YAMLSeq;
   /** True when reached through an alias or a merge key anywhere on the path: editing it changes the anchor. */
   shared: boolean;
+  /** The first alias on the path from where navigation started (an object), when there is one. */
+  via?: Via;
 }
 
-export interface SourceDocument {
-  index: number;
-  document: Document.Parsed;
-  /** Start and end offsets of the document's text (directives and `---` included). */
+/**
+ * Where an object picks up a node that other objects may share: an alias (`*name`), or a `<<` merge key
+ * entry whose value is (or holds) an alias. A merge of a map written in place shares nothing.
+ */
+export interface Via {
   start: number;
   end: number;
-  /** False when the document has YAML errors: it is skipped, as editors already show syntax errors. */
-  parsed: boolean;
-  /** True when `document` was read from the document's Helm template variant (see helmTemplates.ts). */
-  templated?: boolean;
+  /** The anchor the alias refers to (`&name`). */
+  anchor: string;
+  merge: boolean;
 }
 
 const MAX_MERGE_DEPTH = 32;
@@ -40,351 +42,6 @@ const BINARY_TAG = 'tag:yaml.org,2002:binary';
 const MERGE_TAG = 'tag:yaml.org,2002:merge';
 const NULL_TAG = 'tag:yaml.org,2002:null';
 const NULL_WORDS = new Set(['', '~', 'null', 'Null', 'NULL']);
-
-/**
- * Parses every document of a file. The failsafe schema keeps every scalar a string, so that the
- * engine applies go-yaml's resolution itself (the `yaml` package's YAML 1.1 schema reads
- * `1:2:3:4:5:6:7:8` as a sexagesimal number, go-yaml v2 reads it as a string).
- * With `nestingLimits`, throws `ExcessiveNestingError` (nestingGuard.ts) instead of composing a text
- * that nests deeper, in the same lexer pass as the parse.
- */
-export function parseSourceDocuments(text: string, nestingLimits?: NestingLimits): SourceDocument[] {
-  const list = parseLikeGoYaml(text, nestingLimits);
-  // Documents cover the text end to end. The parser starts the first document at its first node, so
-  // comments above it (the natural place for a file-level suppression) would belong to no document;
-  // and a document that ends in an error (an unclosed flow collection) ends before the comments that
-  // follow it. So a document runs up to the next one's `---`, or to the end of the text: a comment
-  // belongs to the document it is written in, whether that is parsed alone or in its file. Only an
-  // explicit `...` ends a document earlier (what follows it belongs to the next document, or none).
-  const ends = list.map((document, index) => {
-    if (document.directives.docEnd) return document.range[2];
-    return index + 1 < list.length ? list[index + 1].range[0] : Math.max(document.range[2], text.length);
-  });
-  return list.map((document, index) => ({
-    index,
-    document,
-    start: index === 0 ? 0 : Math.min(ends[index - 1], document.range[0]),
-    end: ends[index],
-    parsed: document.errors.length === 0,
-  }));
-}
-
-/**
- * Parses the same-length template variant of one document's text (`text.slice(start, end)` of a
- * source document) and moves its node ranges to `offset`, the document's start in the file. Returns
- * undefined unless the variant reads as exactly one document without errors; with `nestingLimits`,
- * throws as `parseSourceDocuments` does.
- */
-export function parseDocumentVariant(variantText: string, offset: number, nestingLimits?: NestingLimits): Document.Parsed | undefined {
-  const list = parseLikeGoYaml(variantText, nestingLimits);
-  if (list.length !== 1 || list[0].errors.length !== 0) return undefined;
-  if (offset !== 0) mapRanges(list[0], (at) => at + offset);
-  return list[0];
-}
-
-const PARSE_OPTIONS = {
-  version: '1.1',
-  schema: 'failsafe',
-  merge: false,
-  uniqueKeys: false,
-  strict: false,
-  prettyErrors: false,
-  stringKeys: false,
-  intAsBigInt: false,
-} as const;
-
-/**
- * `parseAllDocuments`, with errors given to the document they are in (see `errorsInTheirDocument`).
- * With `nestingLimits`, each token is checked by the nesting guard before the Parser sees it (one lexer
- * pass for both); `ExcessiveNestingError` is thrown before a too-deep document is composed.
- */
-function parseDocuments(text: string, nestingLimits?: NestingLimits): Document.Parsed[] {
-  const composer = new Composer(PARSE_OPTIONS);
-  const unclosed: number[] = [];
-  const lexemes = nestingLimits ? guardedTokens(text, nestingLimits) : new Lexer().lex(text);
-  const documents = Array.from(composer.compose(errorsInTheirDocument(parseTokens(lexemes, unclosed)))) as Document.Parsed[];
-  // Both in text order: each offset goes to the last document starting at or before it.
-  let holder = 0;
-  for (const offset of unclosed) {
-    while (holder + 1 < documents.length && documents[holder + 1].range[0] <= offset) holder++;
-    documents[holder]?.errors.push(new YAMLParseError([offset, offset + 1], 'MISSING_CHAR', 'Missing closing quote: the quoted scalar ends with an escaped quote'));
-  }
-  for (const document of documents) {
-    if (document.errors.length > 0 || !mayNeedGoYamlCheck(text, document.range[0], document.range[2])) continue;
-    const rejection = goYamlRejection(document);
-    if (rejection !== undefined) document.errors.push(new YAMLParseError([rejection.at, rejection.at + 1], 'BAD_ALIAS', rejection.message));
-  }
-  return documents;
-}
-
-/** Only aliases (`*name`) and merge keys (`<<`) can make go-yaml reject what the yaml package composed. */
-function mayNeedGoYamlCheck(text: string, start: number, end: number): boolean {
-  const asterisk = text.indexOf('*', start);
-  if (asterisk !== -1 && asterisk < end) return true;
-  const merge = text.indexOf('<<', start);
-  return merge !== -1 && merge < end;
-}
-
-/**
- * What go-yaml rejects in a document the yaml package composes without complaint (and fails on, if at
- * all, only when a value is read): an alias whose anchor no node before it defines ("unknown anchor
- * referenced"), and a merge key whose value is not a map, an alias to a map, or a sequence of those
- * ("map merge requires map or sequence of maps as the value"). Such a document must not count as parsed.
- */
-function goYamlRejection(document: Document): { at: number; message: string } | undefined {
-  const defined = new Set<string>();
-  let rejection: { at: number; message: string } | undefined;
-  const reject = (node: { range?: [number, number, number] | null }, message: string) => {
-    rejection = { at: node.range?.[0] ?? document.range?.[0] ?? 0, message };
-    return visit.BREAK;
-  };
-  visit(document, {
-    Pair(_key, pair) {
-      if (!isMergeKey(pair.key) || isMergeableValue(document, pair.value)) return undefined;
-      return reject(pair.key as Scalar, 'A merge key (<<) needs a map, an alias to a map, or a sequence of those as its value');
-    },
-    Node(_key, node) {
-      if (isAlias(node)) return defined.has(node.source) ? undefined : reject(node, `Unknown anchor "${node.source}": no node before this alias has it`);
-      if (node.anchor !== undefined) defined.add(node.anchor);
-      return undefined;
-    },
-  });
-  return rejection;
-}
-
-/** go-yaml's merge: a map or an alias to one, or a sequence written in place whose items are those. */
-function isMergeableValue(document: Document, value: unknown): boolean {
-  const isMapOrAliasToMap = (node: unknown) => isMap(node) || (isAlias(node) && isMap(resolveNode(document, node)));
-  if (isMapOrAliasToMap(value)) return true;
-  return isSeq(value) && value.items.every(isMapOrAliasToMap);
-}
-
-/**
- * What `Parser.parse` does with its own Lexer, from tokens lexed elsewhere. Also notes (in `unclosed`)
- * where a quoted scalar starts that ends with an escaped quote (`'it''`, `"a\"`): the yaml Lexer ends
- * a quoted scalar with no closing quote before a document marker or a line indented too little, and
- * if its last character is then a quote, the yaml package takes it for the closing one and reports
- * nothing. go-yaml reads on to the real closing quote, past those lines (or fails at a marker or at
- * the end of the text), so such a document must count as unparsable, not as what the yaml package read.
- */
-function* parseTokens(lexemes: Iterable<string>, unclosed: number[]): Generator<CST.Token> {
-  const parser = new Parser();
-  let scalarSource = false; // after the scalar control token comes a plain or block scalar's source
-  for (const lexeme of lexemes) {
-    if (!scalarSource && endsWithEscapedQuote(lexeme)) unclosed.push(parser.offset);
-    scalarSource = lexeme === CST.SCALAR;
-    yield* parser.next(lexeme);
-  }
-  yield* parser.end();
-}
-
-/**
- * Whether a lexeme is a quoted scalar whose last character is a quote that does not close it, by the
- * yaml Lexer's own search for the closing quote (`''` is an escaped `'`; `"` after an odd number of
- * backslashes is escaped).
- */
-function endsWithEscapedQuote(lexeme: string): boolean {
-  const quote = lexeme.charCodeAt(0);
-  if ((quote !== 39 && quote !== 34) || lexeme.length < 2 || lexeme.charCodeAt(lexeme.length - 1) !== quote) return false;
-  let end = lexeme.indexOf(lexeme[0], 1);
-  if (quote === 39) {
-    while (end !== -1 && lexeme.charCodeAt(end + 1) === 39) end = lexeme.indexOf("'", end + 2);
-  } else {
-    while (end !== -1) {
-      let backslashes = 0;
-      while (lexeme.charCodeAt(end - 1 - backslashes) === 92) backslashes++;
-      if (backslashes % 2 === 0) break;
-      end = lexeme.indexOf('"', end + 1);
-    }
-  }
-  return end !== lexeme.length - 1;
-}
-
-/**
- * The yaml Parser reports a token that cannot start a document's content (a `]` right after `---`)
- * before it emits the document, and the Composer gives such an error to the document before it. The
- * document with the stray token then counts as parsed, its predecessor as broken, and a document
- * would read differently parsed alone than in its file. Errors are moved after the document token
- * whose range holds them, so each document gets its own.
- */
-function* errorsInTheirDocument(tokens: Generator<CST.Token>): Generator<CST.Token> {
-  let pending: CST.ErrorToken[] = [];
-  for (const token of tokens) {
-    if (token.type === 'error') {
-      pending.push(token);
-      continue;
-    }
-    if (token.type === 'document') {
-      // At the document's very offset (its `---`) sit the zero-width ends of what came before.
-      for (const error of pending) if (error.offset <= token.offset) yield error;
-      yield token;
-      for (const error of pending) if (error.offset > token.offset) yield error;
-    } else {
-      yield* pending;
-      yield token;
-    }
-    pending = [];
-  }
-  yield* pending;
-}
-
-/**
- * go-yaml (like libyaml) does not check indentation inside flow collections and quoted scalars:
- *   externalIPs: [          key: "first
- *   1.2.3.4]                line"
- * are accepted by the cluster, while the `yaml` package rejects them. A document the cluster accepts
- * must not be skipped as unparsable, so when a document has errors, the text is parsed again with
- * such continuation lines indented further (which changes no value: leading white space of these
- * lines is insignificant) and node ranges are mapped back to the original text.
- */
-function parseLikeGoYaml(text: string, nestingLimits?: NestingLimits): Document.Parsed[] {
-  const documents = parseDocuments(text, nestingLimits);
-  if (documents.every((document) => document.errors.length === 0)) return documents;
-  const padding = flowContinuationPadding(text);
-  if (padding.length === 0) return documents;
-  let padded = '';
-  let from = 0;
-  for (const { offset, count } of padding) {
-    padded += text.slice(from, offset) + ' '.repeat(count);
-    from = offset;
-  }
-  padded += text.slice(from);
-  const retried = parseDocuments(padded);
-  if (retried.length !== documents.length) return documents;
-  const toOriginal = offsetMapper(padding);
-  return documents.map((document, index) => {
-    const lenient = retried[index];
-    if (document.errors.length === 0 || lenient.errors.length !== 0) return document;
-    mapRanges(lenient, toOriginal);
-    return lenient;
-  });
-}
-
-/**
- * Where lines that continue a flow collection or a quoted scalar start with less indentation than
- * the column the construct opened at, and how many spaces bring them there. A small linear scanner:
- * quotes, brackets, comments and block scalars; document markers are never padded (go-yaml rejects
- * them there) and close whatever is open.
- */
-function flowContinuationPadding(text: string): { offset: number; count: number }[] {
-  const padding: { offset: number; count: number }[] = [];
-  let flowDepth = 0;
-  let quote = '';
-  let openColumn = 0;
-  let blockScalarIndent = -1;
-  let lineStart = 0;
-  // Block context: only indentation, an indicator (`key:`, `-`, `?`) and properties (`!tag`, `&anchor`) so far.
-  let valueStart = true;
-  for (let i = 0; i < text.length; i++) {
-    if (i === lineStart) {
-      let indent = 0;
-      while (text[i + indent] === ' ') indent++;
-      const blank = isLineEnd(text, i + indent);
-      if (blockScalarIndent >= 0 && (blank || indent > blockScalarIndent)) {
-        lineStart = nextLineStart(text, i);
-        i = lineStart - 1;
-        continue;
-      }
-      blockScalarIndent = -1;
-      valueStart = true;
-      const marker = indent === 0 && /^(?:---|\.\.\.)(?:[ \t\r\n]|$)/.test(text.slice(i, i + 4));
-      if ((flowDepth > 0 || quote) && !blank && !marker && indent <= openColumn) {
-        padding.push({ offset: i, count: openColumn + 1 - indent });
-      }
-      // The lexer ends every flow collection and quoted scalar at a document marker, so a document
-      // starts with none open (and a document is padded alike whether parsed alone or in its file).
-      if (marker) {
-        flowDepth = 0;
-        quote = '';
-      }
-    }
-    const ch = text[i];
-    if (ch === '\n' || (ch === '\r' && text[i + 1] !== '\n')) {
-      lineStart = i + 1;
-      continue;
-    }
-    if (quote === '"') {
-      if (ch === '\\') i++;
-      else if (ch === '"') quote = '';
-      continue;
-    }
-    if (quote === "'") {
-      if (ch === "'" && text[i + 1] === "'") i++;
-      else if (ch === "'") quote = '';
-      continue;
-    }
-    if (ch === ' ' || ch === '\t' || ch === '\r') continue;
-    const afterSpace = i === lineStart || text[i - 1] === ' ' || text[i - 1] === '\t';
-    if (ch === '#' && afterSpace) {
-      lineStart = nextLineStart(text, i);
-      i = lineStart - 1;
-      continue;
-    }
-    const tokenStart = flowDepth > 0 ? afterSpace || '[{,:?'.includes(text[i - 1]) : valueStart;
-    if (tokenStart && (ch === '"' || ch === "'")) {
-      if (flowDepth === 0) openColumn = i - lineStart;
-      quote = ch;
-    } else if (tokenStart && (ch === '[' || ch === '{')) {
-      if (flowDepth === 0) openColumn = i - lineStart;
-      flowDepth++;
-    } else if (flowDepth > 0 && (ch === ']' || ch === '}')) {
-      flowDepth--;
-    } else if (flowDepth === 0 && tokenStart && (ch === '|' || ch === '>')) {
-      blockScalarIndent = 0;
-      while (text[lineStart + blockScalarIndent] === ' ') blockScalarIndent++;
-      lineStart = nextLineStart(text, i);
-      i = lineStart - 1;
-      continue;
-    }
-    if (flowDepth > 0 || quote) continue;
-    if ('-?:'.includes(ch) && (isLineEnd(text, i + 1) || text[i + 1] === ' ' || text[i + 1] === '\t')) {
-      valueStart = true;
-    } else if (valueStart && afterSpace && (ch === '!' || ch === '&')) {
-      while (i + 1 < text.length && !' \t\r\n'.includes(text[i + 1])) i++;
-    } else {
-      valueStart = false;
-    }
-  }
-  return padding;
-}
-
-function isLineEnd(text: string, offset: number): boolean {
-  return offset >= text.length || text[offset] === '\n' || text[offset] === '\r';
-}
-
-function nextLineStart(text: string, from: number): number {
-  for (let i = from; i < text.length; i++) {
-    if (text[i] === '\n') return i + 1;
-    if (text[i] === '\r' && text[i + 1] !== '\n') return i + 1;
-  }
-  return text.length;
-}
-
-/** Maps an offset in the padded text back to the original text (inside inserted padding: the line start). */
-function offsetMapper(padding: { offset: number; count: number }[]): (offset: number) => number {
-  return (paddedOffset) => {
-    let inserted = 0;
-    for (const { offset, count } of padding) {
-      const paddedLineStart = offset + inserted;
-      if (paddedOffset < paddedLineStart) break;
-      if (paddedOffset < paddedLineStart + count) return offset;
-      inserted += count;
-    }
-    return paddedOffset - inserted;
-  };
-}
-
-function mapRanges(document: Document.Parsed, map: (offset: number) => number): void {
-  const remap = (range: [number, number, number] | null | undefined) => {
-    if (range) for (let i = 0; i < 3; i++) range[i] = map(range[i]);
-  };
-  remap(document.range);
-  visit(document, {
-    Node(_key, node) {
-      remap((node as { range?: [number, number, number] | null }).range);
-    },
-  });
-}
 
 /** Per-document anchor table, built on the first alias resolution. */
 const anchorTables = new WeakMap<Document, Map<string, AnyNode[]>>();
@@ -480,7 +137,7 @@ export function goYamlInteger(node: ValueNode | undefined): number | undefined {
 const GO_YAML_NON_STRING =
   /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0o?[0-7_]+|[0-9][0-9_]*)|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 
-function isMergeKey(key: unknown): boolean {
+export function isMergeKey(key: unknown): boolean {
   return isScalar(key) && key.type === 'PLAIN' && key.value === '<<' && (key.tag === undefined || key.tag === MERGE_TAG);
 }
 
@@ -498,26 +155,24 @@ export function keyString(document: Document, pair: Pair): string | undefined {
  */
 export function mapValues(document: Document, map: Located<YAMLMap>, key: string): Located[] {
   const found: Located[] = [];
-  collectMapValues(document, map.node, key, map.shared, found, 0, new Set());
+  collectMapValues(document, map.node, key, { shared: map.shared, via: map.via }, found, 0, new Set());
   return found;
 }
 
-function collectMapValues(
-  document: Document,
-  map: YAMLMap,
-  key: string,
-  shared: boolean,
-  found: Located[],
-  depth: number,
-  seen: Set<YAMLMap>,
-): void {
+/** How a map was reached: what every value found in it inherits. */
+interface Reach {
+  shared: boolean;
+  via?: Via;
+}
+
+function collectMapValues(document: Document, map: YAMLMap, key: string, reach: Reach, found: Located[], depth: number, seen: Set<YAMLMap>): void {
   if (depth > MAX_MERGE_DEPTH || seen.has(map)) return;
   seen.add(map);
   for (const item of map.items) {
     if (!isPairLike(item)) continue;
     if (isMergeKey(item.key)) {
-      for (const merged of mergeSources(document, item.value)) {
-        collectMapValues(document, merged, key, true, found, depth + 1, seen);
+      for (const merged of mergeSources(document, item)) {
+        collectMapValues(document, merged.map, key, { shared: true, via: reach.via ?? merged.via }, found, depth + 1, seen);
       }
       continue;
     }
@@ -525,21 +180,32 @@ function collectMapValues(
     const written = item.value as AnyNode | null;
     const node = resolveNode(document, written);
     if (!node || !written) continue;
-    found.push({ node, written, pair: item, parent: map, shared: shared || isAlias(written) });
+    found.push({ node, written, pair: item, parent: map, shared: reach.shared || isAlias(written), via: reach.via ?? aliasVia(written) });
   }
 }
 
-/** The maps a `<<` value merges in: a map, an alias to one, or a sequence of those. */
-function mergeSources(document: Document, value: unknown): YAMLMap[] {
+/** The maps a `<<` entry merges in (its value: a map, an alias to one, or a sequence of those), each with the alias it comes through. */
+function mergeSources(document: Document, entry: Pair): { map: YAMLMap; via?: Via }[] {
+  const value = entry.value;
+  const entryVia = (alias: unknown): Via | undefined => {
+    if (!isAlias(alias)) return undefined;
+    const start = (entry.key as Scalar).range?.[0] ?? nodeSpan(alias).start;
+    return { start, end: nodeSpan(value as AnyNode).end, anchor: alias.source, merge: true };
+  };
   const resolved = resolveNode(document, value);
-  if (isMap(resolved)) return [resolved];
+  if (isMap(resolved)) return [{ map: resolved, via: entryVia(value) }];
   if (!isSeq(resolved)) return [];
-  const maps: YAMLMap[] = [];
+  const maps: { map: YAMLMap; via?: Via }[] = [];
   for (const item of resolved.items) {
     const target = resolveNode(document, item);
-    if (isMap(target)) maps.push(target);
+    if (isMap(target)) maps.push({ map: target, via: entryVia(value) ?? entryVia(item) });
   }
   return maps;
+}
+
+/** The via of a value written as an alias. */
+function aliasVia(written: AnyNode): Via | undefined {
+  return isAlias(written) ? { ...nodeSpan(written), anchor: written.source, merge: false } : undefined;
 }
 
 function isPairLike(item: unknown): item is Pair {
@@ -557,7 +223,7 @@ export function sequenceItems(document: Document, seq: Located<YAMLSeq>): Locate
   for (const written of seq.node.items) {
     const node = resolveNode(document, written);
     if (!node) continue;
-    items.push({ node, written: written as AnyNode, parent: seq.node, shared: seq.shared || isAlias(written) });
+    items.push({ node, written: written as AnyNode, parent: seq.node, shared: seq.shared || isAlias(written), via: seq.via ?? aliasVia(written as AnyNode) });
   }
   return items;
 }
@@ -615,7 +281,7 @@ function collectMapKeys(document: Document, map: YAMLMap, keys: Set<string>, dep
   for (const item of map.items) {
     if (!isPairLike(item)) continue;
     if (isMergeKey(item.key)) {
-      for (const merged of mergeSources(document, item.value)) collectMapKeys(document, merged, keys, depth + 1, seen);
+      for (const merged of mergeSources(document, item)) collectMapKeys(document, merged.map, keys, depth + 1, seen);
       continue;
     }
     const key = keyString(document, item);

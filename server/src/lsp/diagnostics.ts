@@ -26,7 +26,7 @@ export function toDiagnosticSeverity(severity: Severity): DiagnosticSeverity {
   }
 }
 
-/** `uriOf` turns the file names of related locations (canonical URIs) into the URIs the client uses. */
+/** `uriOf` turns the file names of related locations (canonical URIs) into the URIs the client uses; a location without one is in `uri`. */
 export function findingToDiagnostic(finding: Finding, uri: string, version: number | null, uriOf: (file: string) => string = (file) => file): Diagnostic {
   const data: FindingDiagnosticData = { key: finding.key, uri, version };
   const diagnostic: Diagnostic = {
@@ -40,7 +40,7 @@ export function findingToDiagnostic(finding: Finding, uri: string, version: numb
   };
   if (finding.related && finding.related.length > 0) {
     diagnostic.relatedInformation = finding.related.map((related) => ({
-      location: { uri: uriOf(related.file), range: related.range },
+      location: { uri: related.file === undefined ? uri : uriOf(related.file), range: related.range },
       message: related.message,
     }));
   }

@@ -112,7 +112,9 @@ function candidatesFor(text: string, analysis: DetailedAnalysis, finding: Detail
   if (!document) return [];
   if (finding.code === UNUSED_SUPPRESSION) return finding.suppression ? removeSuppressionCandidates(text, finding, finding.suppression) : [];
   const candidates: Candidate[] = [];
-  const target = finding.target;
+  // An anchored node's finding judged for an object that reaches it through an alias: the target's
+  // containers are that object's, and its fixes are offered at the alias's own finding.
+  const target = finding.reachedThrough ? undefined : finding.target;
   if (target?.kind === 'external-ip') candidates.push(...externalIpCandidates(text, analysis, finding, target));
   if (target?.kind === 'loadbalancer-ingress') candidates.push(...loadBalancerCandidates(text, analysis, finding, target));
   if (target?.kind === 'rbac-rule') {

@@ -4,9 +4,9 @@
 import { isMap, isScalar, isSeq, YAMLMap, YAMLSeq } from 'yaml';
 import { ADDRESS_PROBLEM_TEXT, cidrContains, checkExternalIP, hostCidr } from '../ipAddresses';
 import { isObjectOf, ManifestObject } from '../manifests';
-import { childMaps, isNonStringPlainScalar, isNullScalar, Located, mapValues, nodeSpan, scalarString, sequenceItems } from '../yamlModel';
+import { childMaps, isNonStringPlainScalar, isNullScalar, Located, mapValues, scalarString, sequenceItems } from '../yamlModel';
 import { RuleModule } from './ruleModule';
-import { RuleContext, RuleFinding } from './ruleTypes';
+import { placeOf, RuleContext, RuleFinding } from './ruleTypes';
 
 export function checkExternalIps(context: RuleContext, object: ManifestObject): RuleFinding[] {
   if (!isObjectOf(object, 'v1', ['Service'])) return [];
@@ -16,12 +16,10 @@ export function checkExternalIps(context: RuleContext, object: ManifestObject): 
       if (!value.pair) continue;
       if (isNullScalar(value.node)) continue;
       if (!isSeq(value.node)) {
-        const span = nodeSpan(value.written);
         findings.push({
           ruleId: 'external-ip-invalid',
           message: 'spec.externalIPs must be a list of IP addresses; the API server rejects this value.',
-          start: span.start,
-          end: span.end,
+          ...placeOf(value),
           target: { kind: 'external-ip', listPair: value.pair, spec: spec.node },
         });
         continue;
@@ -42,8 +40,7 @@ function checkEntry(
   listPair: NonNullable<Located['pair']>,
   spec: YAMLMap,
 ): RuleFinding[] {
-  const span = nodeSpan(entry.written);
-  const base = { start: span.start, end: span.end };
+  const base = placeOf(entry);
   const target = { kind: 'external-ip' as const, entry, list, listPair, spec };
   const text = scalarString(entry.node);
   if (text === undefined || (isScalar(entry.node) && isNonStringPlainScalar(entry.node)) || isMap(entry.node)) {

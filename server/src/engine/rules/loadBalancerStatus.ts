@@ -3,9 +3,9 @@
 // services/status subresource, which is exactly the CVE-2020-8554 LoadBalancer attack path.
 import { Document, isMap, isSeq, Pair, YAMLMap, YAMLSeq } from 'yaml';
 import { isObjectOf, ManifestObject } from '../manifests';
-import { childMaps, Located, mapValues, nodeSpan, scalarValues, sequenceItems } from '../yamlModel';
+import { childMaps, Located, mapValues, scalarValues, sequenceItems } from '../yamlModel';
 import { RuleModule } from './ruleModule';
-import { RuleContext, RuleFinding } from './ruleTypes';
+import { placeOf, RuleContext, RuleFinding } from './ruleTypes';
 
 export function checkLoadBalancerStatus(context: RuleContext, object: ManifestObject): RuleFinding[] {
   if (!isObjectOf(object, 'v1', ['Service'])) return [];
@@ -24,15 +24,13 @@ export function checkLoadBalancerStatus(context: RuleContext, object: ManifestOb
         ];
         const shared = status.shared || loadBalancer.shared || ingress.shared;
         for (const entry of sequenceItems(document, ingress as Located<YAMLSeq>)) {
-          const span = nodeSpan(entry.written);
           findings.push({
             ruleId: 'loadbalancer-status',
             message:
               `This Service manifest sets status.loadBalancer.ingress${describeIngress(context, entry)}. ` +
               'The API server ignores status here; it only takes effect when written through the services/status ' +
               'subresource, which is the CVE-2020-8554 path to intercept traffic for that address. Manifests should not carry it.',
-            start: span.start,
-            end: span.end,
+            ...placeOf(entry),
             target: { kind: 'loadbalancer-ingress', chain: chain as { map: YAMLMap; pair: Pair }[], ingressPair: ingress.pair, shared },
           });
         }

@@ -3,12 +3,12 @@
 // within one rule, the group, the resource and the verb must each match, exactly or by `*`.
 import { isMap, isSeq, YAMLMap, YAMLSeq } from 'yaml';
 import { isObjectOf, ManifestObject } from '../manifests';
-import { childMaps, Located, mapValues, nodeSpan, scalarString, sequenceItems, stringListValues } from '../yamlModel';
+import { childMaps, Located, mapValues, scalarString, sequenceItems, stringListValues } from '../yamlModel';
 import { BUILTIN_CLUSTER_ROLES } from '../rbac/builtinPolicy';
 import { grantOf, SERVICES_STATUS_WRITE } from '../rbac/matching';
 import { RBAC_API_VERSION } from '../workspace/facts';
 import { RuleModule } from './ruleModule';
-import { RuleContext, RuleFinding, ServicesStatusGrant } from './ruleTypes';
+import { placeOf, RuleContext, RuleFinding, ServicesStatusGrant } from './ruleTypes';
 
 // Built-in ClusterRoles that grant the write or aggregate other roles (see the module's triggers).
 const BUILTIN_NAMES_THAT_MATTER = BUILTIN_CLUSTER_ROLES.filter(
@@ -35,8 +35,7 @@ export function checkRbacServicesStatus(context: RuleContext, object: ManifestOb
       const located = rule as Located<YAMLMap>;
       const grant = servicesStatusGrant(context, located);
       if (!grant) continue;
-      const anchor = grantingEntry(context, located, grant) ?? rule.written;
-      const span = nodeSpan(anchor);
+      const place = placeOf(grantingEntry(context, located, grant) ?? rule);
       const kindName = object.kinds.includes('ClusterRole') ? 'ClusterRole' : 'Role';
       const aggregation = aggregatedTo.length
         ? ` This ClusterRole is labelled ${aggregatedTo.join(' and ')}, so the built-in admin/edit/view roles aggregate it and every namespace admin or editor gets this grant.`
@@ -48,8 +47,7 @@ export function checkRbacServicesStatus(context: RuleContext, object: ManifestOb
           `(resources ${grant.resources.map(quote).join(', ')}, apiGroups ${grant.apiGroups.map(quote).join(', ')}). ` +
           'Whoever holds it can write status.loadBalancer.ingress of Services and intercept their traffic (CVE-2020-8554).' +
           aggregation,
-        start: span.start,
-        end: span.end,
+        ...place,
         defaultSeverity: aggregatedTo.length ? 'error' : undefined,
         target: { kind: 'rbac-rule', rule: located, rules: rules as Located<YAMLSeq>, grant },
       });
@@ -69,14 +67,14 @@ function servicesStatusGrant(context: RuleContext, rule: Located<YAMLMap>): Serv
 }
 
 /** The most specific resource entry that grants the write: where a reader should look. */
-function grantingEntry(context: RuleContext, rule: Located<YAMLMap>, grant: ServicesStatusGrant) {
+function grantingEntry(context: RuleContext, rule: Located<YAMLMap>, grant: ServicesStatusGrant): Located | undefined {
   for (const list of mapValues(context.document, rule, 'resources')) {
     if (!isSeq(list.node)) continue;
     const items = sequenceItems(context.document, list as Located<YAMLSeq>);
     for (const wanted of ['services/status', '*/status', '*']) {
       if (!grant.resources.includes(wanted)) continue;
       const item = items.find((candidate) => scalarString(candidate.node) === wanted);
-      if (item) return item.written;
+      if (item) return item;
     }
   }
   return undefined;

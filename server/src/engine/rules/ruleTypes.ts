@@ -4,7 +4,7 @@ import { Document, Pair, YAMLMap, YAMLSeq } from 'yaml';
 import { ParsedCidr } from '../ipAddresses';
 import { Grant } from '../rbac/matching';
 import { ManifestObject } from '../manifests';
-import { Located } from '../yamlModel';
+import { Located, nodeSpan, Via } from '../yamlModel';
 import { RuleId, Severity } from '../types';
 
 export interface RuleContext {
@@ -48,11 +48,22 @@ export type FindingTarget = ExternalIpTarget | LoadBalancerIngressTarget | RbacR
 export interface RuleFinding {
   ruleId: RuleId;
   message: string;
+  /** The node the finding is about, where it is written (inside the anchored text when it is shared). */
   start: number;
   end: number;
+  /** The alias or merge key through which the object reaches that node, when it does. */
+  via?: Via;
   /** A severity this finding has when the user did not configure the rule (e.g. aggregated ClusterRoles). */
   defaultSeverity?: Severity;
   target: FindingTarget;
 }
 
 export type Rule = (context: RuleContext, object: ManifestObject) => RuleFinding[];
+
+/**
+ * Where a finding about a node goes: the node as its anchor writes it (the anchored node's own finding),
+ * and the alias or merge key through which this object reaches it (the object's own finding, analyze.ts).
+ */
+export function placeOf(located: Located): Pick<RuleFinding, 'start' | 'end' | 'via'> {
+  return { ...nodeSpan(located.node), ...(located.via ? { via: located.via } : {}) };
+}

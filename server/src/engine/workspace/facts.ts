@@ -14,8 +14,13 @@ export interface Place {
 
 export interface RuleFact extends PolicyRule {
   place: Place;
-  /** The key of this rule's `rbac-services-status` finding, when the file reports one (not off, not suppressed). */
-  findingKey?: string;
+  /**
+   * The keys of this rule's `rbac-services-status` findings, when the file reports any (not off, not
+   * suppressed): at the rule's granting entry, and at the alias or merge key through which the role
+   * reaches it when that entry is written under an anchor (the entry's own finding then goes with the
+   * first role that reaches it), and at an alias that applies the whole role again in a List.
+   */
+  findingKeys?: string[];
 }
 
 export interface RoleFact {
@@ -139,7 +144,7 @@ export function shiftFacts(facts: FileFacts, offsetDelta: number, lineDelta: num
       place: place(role.place),
       documentIndex: role.documentIndex + documentDelta,
       aggregation: role.aggregation && { ...role.aggregation, place: place(role.aggregation.place) },
-      rules: role.rules.map((rule) => ({ ...rule, place: place(rule.place), findingKey: rule.findingKey && shiftKey(rule.findingKey, offsetDelta) })),
+      rules: role.rules.map((rule) => ({ ...rule, place: place(rule.place), findingKeys: rule.findingKeys?.map((key) => shiftKey(key, offsetDelta)) })),
     })),
     bindings: facts.bindings.map((binding) => ({
       ...binding,

@@ -342,7 +342,7 @@ export class Linker {
   // ----- findings -----------------------------------------------------------------------------
 
   private judgeRole(file: string, role: RoleFact): void {
-    const reported = role.rules.filter((rule) => rule.findingKey !== undefined);
+    const reported = role.rules.filter((rule) => (rule.findingKeys?.length ?? 0) > 0);
     const node = role.kind === 'ClusterRole' ? this.clusterRoles.get(role.name) : undefined;
     const aggregated = node && role.aggregation ? this.grantsReachedFrom(this.aggregatedInto(node), [node.path]) : [];
     // Most roles grant nothing of interest: who holds them is not worth working out.
@@ -354,14 +354,16 @@ export class Linker {
     const configured = this.optionsByFile.get(file)?.rules['rbac-services-status'];
     const result = this.resultFor(file);
     for (const rule of reported) {
-      const key = rule.findingKey as string;
-      result.updated.set(key, {
-        severity: configured ? undefined : reach.severity,
-        appendToMessage: reach.text,
-        related: related.slice(0, MAX_RELATED),
-      });
       const path: RolePath = { kind: 'role', permission: this.permission.description, role: rolePath, on: 'rule', grants: [writtenGrant(rolePath, rule, file)], holders };
-      result.paths.push({ ...path, findingKey: key, target: rule.place.range });
+      // A rule reached through an alias has a finding at the alias too (one key per place).
+      for (const key of rule.findingKeys ?? []) {
+        result.updated.set(key, {
+          severity: configured ? undefined : reach.severity,
+          appendToMessage: reach.text,
+          related: related.slice(0, MAX_RELATED),
+        });
+        result.paths.push({ ...path, findingKey: key, target: rule.place.range });
+      }
     }
     // A ClusterRole that gets the grant through aggregation is reported at its aggregationRule.
     if (role.aggregation && aggregated.length > 0) {
@@ -587,7 +589,8 @@ export function applyLink(findings: readonly Finding[], link: FileLink | undefin
       ...finding,
       severity: update.severity ?? finding.severity,
       message: finding.message + update.appendToMessage,
-      ...(update.related.length > 0 ? { related: update.related } : {}),
+      // The finding's own related locations (the anchored node behind an alias) come first.
+      ...(update.related.length > 0 ? { related: [...(finding.related ?? []), ...update.related] } : {}),
     });
   }
   for (const finding of link.added) result.push(finding);
