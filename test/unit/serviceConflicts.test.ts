@@ -162,6 +162,28 @@ describe('external-ip-conflict', () => {
     assert.equal(edited.facts?.services[0].externalIPs[0].place.range.start.line, FIRST_ENTRY_LINE + 5);
   });
 
+  it('reports a Service that reaches the shared entry through an alias or merge key there', () => {
+    const list = yaml(
+      'apiVersion: v1',
+      'kind: List',
+      'items:',
+      '- {apiVersion: v1, kind: Service, metadata: {name: a}, spec: &spec {ports: [{port: 80}], externalIPs: [1.2.3.4]}}',
+      '- {apiVersion: v1, kind: Service, metadata: {name: b}, spec: *spec}',
+      '- apiVersion: v1',
+      '  kind: Service',
+      '  metadata: {name: c}',
+      '  spec: {<<: *spec}',
+    );
+    const findings = conflictFindings(linkFiles({ 'list.yaml': list })['list.yaml']);
+    const at = (finding: Finding) => `${finding.range.start.line}:${finding.range.start.character}`;
+    // a where the entry is written, b at `*spec`, c at its merge key; each relates the other two.
+    assert.deepEqual(findings.map((finding) => [at(finding), finding.related?.map((related) => `${related.range.start.line}:${related.range.start.character}`)]), [
+      ['3:103', ['4:61', '8:9']],
+      ['4:61', ['3:103', '8:9']],
+      ['8:9', ['3:103', '4:61']],
+    ]);
+  });
+
   it('keeps facts only for Services that can conflict', () => {
     const facts = (text: string) => analyzeText(text, BASE_OPTIONS).facts;
     assert.equal(facts(externalIpService('{name: a}', HTTPS, '10.0.0.1'))?.services.length, 1);

@@ -199,7 +199,9 @@ export class FactExtractor {
       const span = nodeSpan(item.written);
       if (this.target.renderedOnly(span.start, span.end)) continue;
       const check = checkExternalIP(text);
-      if (check.ok) entries.push({ text, address: check.address.toString(), place: this.place(item.written) });
+      // An entry this Service reaches through an alias or merge key is its claim there (where another
+      // Service may write the same node).
+      if (check.ok) entries.push({ text, address: check.address.toString(), place: item.via ? this.spanPlace(item.via) : this.place(item.written) });
     }
     return entries;
   }
@@ -257,7 +259,10 @@ export class FactExtractor {
   }
 
   private place(node: Parameters<typeof nodeSpan>[0]): Place {
-    const span = nodeSpan(node);
+    return this.spanPlace(nodeSpan(node));
+  }
+
+  private spanPlace(span: { start: number; end: number }): Place {
     let end = span.end;
     // Block nodes run to the next line; a place ends at its last visible character.
     while (end > span.start && /\s/.test(this.text[end - 1])) end--;
