@@ -1,7 +1,7 @@
 // `kube-mitm-guard check [paths...]`: the editor's verdicts for CI and pre-commit, from the same engine.
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { analyzeText, applyLink, fixAll, fixesForFinding, WorkspaceIndex } from '../engine';
+import { AnalysisCache, analyzeText, applyLink, fixAll, fixesForFinding, WorkspaceIndex } from '../engine';
 import { CONFIG_FILE_NAME } from '../engine/config';
 import { createGlobMatcher, decodeManifestBytes, discoverFiles, formatSize, LOSSY_READS, ManifestText, readManifestFileSync } from '../engine/fileDiscovery';
 import { EngineOptions, FileFacts, Finding, Severity } from '../engine';
@@ -286,8 +286,10 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
     let findings: Finding[];
     let facts: FileFacts | undefined;
     let unparsable = 0;
+    // JSON lists each finding's fixes: they start from the List item the analysis found it in, not the whole text.
+    const analysed = format === 'json' ? new AnalysisCache() : undefined;
     try {
-      const result = analyzeText(text, options);
+      const result = analyzeText(text, options, analysed);
       findings = result.findings;
       facts = result.facts;
       unparsable = result.unparsableDocuments;
@@ -305,7 +307,7 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
     if (format === 'json' && findings.length > 0) {
       file.fixes = new Map();
       for (const finding of findings) {
-        const available: FixSummary[] = fixesForFinding(text, options, finding.key).map((fixItem) => ({
+        const available: FixSummary[] = fixesForFinding(text, options, finding.key, analysed).map((fixItem) => ({
           kind: fixItem.kind,
           title: fixItem.title,
           fixAll: fixItem.fixAll,
