@@ -2,8 +2,13 @@
 // prints it: one `kind: List` whose items carry what live objects carry (uid, resourceVersion,
 // creationTimestamp, managedFields), keys sorted as kubectl sorts them. A few roles grant patch on
 // services/status and some bindings hand them to people, workloads or the control plane.
-// Usage (as a module): writeClusterExport(file, objectCount) → bytes written.
+// Usage (as a module): writeClusterExport(file, objectCount) → bytes written; measureClusterExport (below).
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const PEAK_RSS_PRELOAD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'peakRss.cjs');
 
 const NAMESPACES = ['default', 'kube-system', 'monitoring', 'payments', 'web', 'ingress-nginx', 'cert-manager', 'batch'];
 
@@ -110,4 +115,52 @@ export function writeClusterExport(file, objectCount) {
     fs.closeSync(fd);
   }
   return bytes;
+}
+
+/**
+ * The "cluster export" case: a generated export of `objectCount` roles and bindings checked through the CLI's
+ * standard input (`node dist/cli.js check - --format json`), `runs` times, each next to the `yaml` parse floor
+ * of the same file (`runParseFloor(folder)`: yaml.parseAllDocuments in a process that does nothing else).
+ * Returns each run's wall time and peak RSS (VmHWM) of both.
+ */
+export async function measureClusterExport({ cli, objectCount, runs, runParseFloor, tmpdir }) {
+  const folder = fs.mkdtempSync(path.join(tmpdir, 'kmg-bench-export-'));
+  try {
+    const file = path.join(folder, 'export.yaml');
+    const bytes = writeClusterExport(file, objectCount);
+    const samples = [];
+    for (let run = 0; run < runs; run++) {
+      const floor = await runParseFloor(folder);
+      const check = await checkOnStdin(cli, file);
+      samples.push({ floorMs: floor.floorMs, floorPeakRssMB: floor.peakRssMB, checkMs: check.wallMs, checkPeakRssMB: check.peakRssMB, findings: check.findings, exitCode: check.exitCode });
+    }
+    return { objects: objectCount, bytes, samples };
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+/** Runs the CLI with the file as its standard input; its peak RSS comes from a preload that reports it at exit. */
+function checkOnStdin(cli, file) {
+  return new Promise((resolve, reject) => {
+    const input = fs.openSync(file, 'r');
+    const started = performance.now();
+    const child = spawn(process.execPath, ['--require', PEAK_RSS_PRELOAD, cli, 'check', '-', '--format', 'json'], { stdio: [input, 'pipe', 'pipe'] });
+    fs.closeSync(input);
+    const stdout = [];
+    let stderr = '';
+    child.stdout.on('data', (chunk) => stdout.push(chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (exitCode) => {
+      const wallMs = performance.now() - started;
+      const peak = /KMG_PEAK_RSS_KB=(\d+)/.exec(stderr);
+      if (exitCode === 2 || peak === null) {
+        reject(new Error(`check - failed (exit ${exitCode}): ${stderr}`));
+        return;
+      }
+      const report = JSON.parse(Buffer.concat(stdout).toString('utf8'));
+      resolve({ wallMs, peakRssMB: Number(peak[1]) / 1024, findings: report.findings.length, exitCode });
+    });
+  });
 }
