@@ -160,6 +160,7 @@ describe('a kind: List the split does not model is parsed whole, with the same r
     'a second items key after the first': kubectlList([externalIp]).replace('kind: List', 'kind: List\nitems:\n- apiVersion: v1\n  kind: Service\n  spec: {externalIPs: [9.9.9.9]}'),
     'a suppression comment in one item': kubectlList([externalIp, externalIp.replace('spec:', '# kube-mitm-guard-disable-file external-ips\nspec:')]),
     'a tag on an item value': kubectlList([externalIp.replace('- 8.8.8.8', '- !!str 8.8.8.8')]),
+    'items: after a U+2028 (no line break to YAML)': `apiVersion: v1\nnote: a\u2028items:\n- apiVersion: v1\n  kind: Service\n  spec: {externalIPs: [8.8.8.8]}\nkind: List\n`,
     'an item at another indentation': kubectlList([externalIp]).replace(/\n {2}/g, '\n   '),
   };
   for (const [name, text] of Object.entries(cases)) {

@@ -35,7 +35,8 @@ export interface ListItems {
   items: ListItemSpan[];
 }
 
-const ITEMS_LINE = /^items:\r?\n/m;
+// At the text's start or after a `\n` (a multiline `^` would also match after U+2028, which is no YAML line break).
+const ITEMS_LINE = /(?:^|\n)items:\r?\n/;
 
 /**
  * The items of a document text shaped as kubectl prints a List (see above), or undefined. Only textual
