@@ -11,8 +11,13 @@
 //   6. activation    the extension's own activation (client.js next to the server) in a stub vscode host,
 //                    first start and later starts (--no-activation skips it; VS Code's own figures in
 //                    code-server: npm run bench:activation)
+//   7. cluster export a generated `kind: List` of --export-objects roles and bindings (default 20,000), as
+//                    kubectl prints it, through `dist/cli.js check - --format json`: wall time and peak RSS
+//                    next to the yaml parse floor of that file (--no-cluster-export skips it,
+//                    --cluster-export-only runs only it)
 // Usage: npm run bench -- [--folder DIR] [--scale N] [--runs K] [--json FILE] [--edits N] [--no-activation]
 //                         [--edit-file PATH] [--server PATH] [--compare FILE] [--keep] [--cpu-prof DIR]
+//                         [--export-objects N] [--no-cluster-export] [--cluster-export-only]
 // --cpu-prof DIR writes the server's V8 CPU profile per run (open in Chrome DevTools or summarize it with
 // `node scripts/bench/profileSummary.mjs FILE`); profiling slows the server, so its figures are not comparable.
 // No pass/fail exit code: the targets are printed next to the figures (timings are not test assertions).
@@ -22,6 +27,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BenchClient, fileUri } from './bench/lspClient.mjs';
+import { measureClusterExport } from './bench/clusterExport.mjs';
 import { documentSeparators, listCandidateFiles, makeScaledCopy } from './bench/files.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -42,12 +48,14 @@ const TARGETS = {
   peakRssMBScaled: 600, // 50,000 files
   perMBRatio: 1.2, // scaled run's per-MB scan cost within 1.2× of the corpus run
   activationMs: 50, // the extension's own activation (require + synchronous activate)
+  exportTimeRatio: 2, // cluster export through check -: ≤ 2× the parse floor's time
+  exportRssRatio: 1.2, // … and ≤ 1.2× the parse floor's peak RSS
 };
 
 // ---- arguments --------------------------------------------------------------------------------
 
 function parseArgs(argv) {
-  const args = { runs: 3, edits: 9, scale: 0, keep: false, activation: true };
+  const args = { runs: 3, edits: 9, scale: 0, keep: false, activation: true, exportObjects: 20_000, clusterExport: 'yes' };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
@@ -67,8 +75,11 @@ function parseArgs(argv) {
       case '--keep': args.keep = true; break;
       case '--no-activation': args.activation = false; break;
       case '--cpu-prof': args.cpuProf = path.resolve(value()); break;
+      case '--export-objects': args.exportObjects = positiveInt(flag, value()); break;
+      case '--no-cluster-export': args.clusterExport = 'no'; break;
+      case '--cluster-export-only': args.clusterExport = 'only'; break;
       case '-h': case '--help':
-        console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 16).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+        console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 21).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
         process.exit(0);
         break;
       default: throw new Error(`Unknown flag ${flag}`);
@@ -425,11 +436,46 @@ function measureActivation(clientBundle) {
   }
 }
 
+/** The cluster export case (see the header): medians of the runs, and the ratios to the floor. */
+async function runClusterExport(args) {
+  const cli = path.join(path.dirname(args.server), 'cli.js');
+  const result = await measureClusterExport({ cli, objectCount: args.exportObjects, runs: args.runs, runParseFloor, tmpdir: os.tmpdir() });
+  const pick = (key) => median(result.samples.map((sample) => sample[key]));
+  const summary = {
+    objects: result.objects,
+    bytes: result.bytes,
+    floorMs: pick('floorMs'),
+    floorPeakRssMB: pick('floorPeakRssMB'),
+    checkMs: pick('checkMs'),
+    checkPeakRssMB: pick('checkPeakRssMB'),
+    timeRatio: median(result.samples.map((sample) => sample.checkMs / sample.floorMs)),
+    rssRatio: median(result.samples.map((sample) => sample.checkPeakRssMB / sample.floorPeakRssMB)),
+    findings: pick('findings'),
+  };
+  const lines = ['', `Cluster export: ${summary.objects} roles and bindings in one kind: List, ${(summary.bytes / 1e6).toFixed(1)} MB; medians of ${args.runs} run(s).`];
+  const row = (label, value, vsFloor, note = '') => lines.push(`  ${label.padEnd(34)} ${value.padStart(10)}  ${vsFloor.padStart(12)}  ${note}`);
+  row('figure', 'value', '× floor', 'target');
+  row('yaml parse floor (the file)', ms(summary.floorMs), ratio(1), `peak RSS ${mb(summary.floorPeakRssMB)}`);
+  row('check - --format json, wall', ms(summary.checkMs), ratio(summary.timeRatio), `≤ ${TARGETS.exportTimeRatio}×: ${verdict(summary.timeRatio <= TARGETS.exportTimeRatio)}; ${summary.findings} findings`);
+  row('check - --format json, peak RSS', mb(summary.checkPeakRssMB), ratio(summary.rssRatio), `≤ ${TARGETS.exportRssRatio}×: ${verdict(summary.rssRatio <= TARGETS.exportRssRatio)}`);
+  console.log(lines.join('\n'));
+  return { summary, samples: result.samples };
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (!fs.existsSync(args.server)) throw new Error(`${args.server} does not exist: run \`npm run build\` first.`);
   const machine = machineInfo();
   console.log(`kube-mitm-guard bench — ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGB} GB, Node ${machine.node}, commit ${machine.commit}`);
+  if (args.clusterExport === 'only') {
+    const clusterExport = await runClusterExport(args);
+    if (args.json) {
+      fs.mkdirSync(path.dirname(args.json), { recursive: true });
+      fs.writeFileSync(args.json, `${JSON.stringify({ machine, targets: TARGETS, clusterExport }, null, 2)}\n`);
+      console.log(`Wrote ${args.json}`);
+    }
+    return;
+  }
 
   const sourceFiles = listCandidateFiles(args.folder);
   if (sourceFiles.length === 0) throw new Error(`No .yaml/.yml/.json files under ${args.folder}`);
@@ -482,6 +528,7 @@ async function main() {
     }
     const activation = args.activation ? measureActivation(path.join(path.dirname(args.server), 'client.js')) : undefined;
     console.log(report(args, { files: files.length, bytes }, summary, baseline, activation));
+    const clusterExport = args.clusterExport === 'yes' ? await runClusterExport(args) : undefined;
 
     if (args.json) {
       const output = {
@@ -497,6 +544,7 @@ async function main() {
           scanCpuPerMBVsBaseline: baseline ? summary.scanCpuMs / (bytes / 1e6) / baseline.cpuPerMB : undefined,
         },
         activation,
+        clusterExport,
         floors,
         runs,
       };

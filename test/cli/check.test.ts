@@ -190,6 +190,37 @@ describe('check: flags', () => {
     }
   });
 
+  it('--max-input-mb: standard input and named files over maxFileSizeKB are checked up to it; over it they are refused', () => {
+    const big = new TempDir({ 'big.yaml': service('big', ['10.1.1.1']) + `# ${'x'.repeat(2000)}\n`, 'small.yaml': service('small', ['10.2.2.2']) });
+    try {
+      const bigText = fs.readFileSync(big.path('big.yaml'));
+      // maxFileSizeKB is for files found in folders: a named file and standard input have their own cap.
+      const named = runCli(['check', '--max-file-size-kb', '1', 'big.yaml'], { cwd: big.root });
+      assert.equal(named.code, 1, named.stderr);
+      assert.deepEqual(findingLines(named.stdout).map((line) => line.split(':')[0]), ['big.yaml']);
+      const piped = runCli(['check', '--max-file-size-kb', '1', '-'], { cwd: big.root, stdin: bigText });
+      assert.equal(piped.code, 1, piped.stderr);
+      assert.deepEqual(findingLines(piped.stdout).map((line) => line.split(':')[0]), ['<stdin>']);
+      // Over --max-input-mb: refused, and with nothing else checked the run exits 2 and says why.
+      fs.writeFileSync(big.path('blank.txt'), Buffer.alloc(1024 * 1024 + 1, 0x0a));
+      const overStdin = runCli(['check', '--max-input-mb', '1', '-'], { cwd: big.root, stdinFile: big.path('blank.txt') });
+      assert.equal(overStdin.code, 2);
+      assert.equal(overStdin.stdout, '');
+      assert.equal(
+        overStdin.stderr,
+        'warning: <stdin>: not checked: input is over the size limit of 1024 KB (--max-input-mb)\n' +
+          'kube-mitm-guard: nothing was checked: <stdin> could not be checked (see the warning above)\n',
+      );
+      for (const value of ['0', 'lots', '1.5', '']) {
+        const bad = runCli(['check', `--max-input-mb=${value}`, '-'], { cwd: big.root });
+        assert.equal(bad.code, 2, value);
+        assert.match(bad.stderr, /^kube-mitm-guard: --max-input-mb .*: must be a whole number of megabytes of at least 1\n$/);
+      }
+    } finally {
+      big.dispose();
+    }
+  });
+
   it('--status-writer (repeatable) takes users, groups and service accounts; an empty or malformed name is a usage error', () => {
     const plain = runCli(['check', 'lb.yaml'], { cwd: dir.root });
     const trusted = runCli(['check', '--status-writer', 'system:serviceaccount:metallb-system:controller', '--status-writer=lb-operators', 'lb.yaml'], { cwd: dir.root });
@@ -287,7 +318,7 @@ describe('check: usage, help and version', () => {
     assert.match(help.stdout, /Usage: kube-mitm-guard <command>/);
     const checkHelp = runCli(['check', '--help'], { cwd: dir.root });
     assert.equal(checkHelp.code, 0);
-    for (const flag of ['--config', '--allow-cidr', '--rule', '--exclude', '--max-file-size-kb', '--status-writer', '--fail-on', '--format', '--fix', '--fix-dry-run', '--no-color']) {
+    for (const flag of ['--config', '--allow-cidr', '--rule', '--exclude', '--max-file-size-kb', '--max-input-mb', '--status-writer', '--fail-on', '--format', '--fix', '--fix-dry-run', '--no-color']) {
       assert.ok(checkHelp.stdout.includes(flag), flag);
     }
     assert.match(checkHelp.stdout, /1-based line and column/);
@@ -381,6 +412,35 @@ describe('check: files that cannot be read', () => {
       const stdin = runCli(['check', '-'], { cwd: dir.root, stdin: Buffer.from([0xff, 0xfe, 0x00]) });
       assert.equal(stdin.code, 0);
       assert.doesNotMatch(stdin.stderr, /not checked/);
+    } finally {
+      dir.dispose();
+    }
+  });
+});
+
+describe('check: every named input refused', () => {
+  it('exits 2 when every file named and standard input were refused; a mix warns and checks the rest', () => {
+    const dir = new TempDir({ 'binary.yaml': Buffer.from([0x61, 0x00, 0x62, 0x0a]), 'good.yaml': service('good', ['10.4.4.4']) });
+    fs.mkdirSync(dir.path('empty'));
+    try {
+      const binary = runCli(['check', 'binary.yaml'], { cwd: dir.root });
+      assert.equal(binary.code, 2);
+      assert.equal(binary.stdout, '');
+      assert.match(binary.stderr, /^warning: binary\.yaml: not checked: binary file \(contains NUL bytes\)$/m);
+      assert.match(binary.stderr, /^kube-mitm-guard: nothing was checked: binary\.yaml could not be checked \(see the warning above\)$/m);
+      // A folder with nothing in it adds nothing to check; JSON and SARIF still print their report.
+      fs.writeFileSync(dir.path('blank.txt'), Buffer.alloc(2 * 1024 * 1024, 0x0a));
+      const json = runCli(['check', '--format', 'json', '--max-input-mb', '1', 'empty', 'binary.yaml', '-'], { cwd: dir.root, stdinFile: dir.path('blank.txt') });
+      assert.equal(json.code, 2, json.stderr);
+      const report = JSON.parse(json.stdout) as JsonReport;
+      assert.equal(report.summary.filesChecked, 0);
+      assert.deepEqual(report.skipped.map((skipped) => skipped.file), ['binary.yaml', '<stdin>']);
+      assert.match(json.stderr, /^kube-mitm-guard: nothing was checked: binary\.yaml, <stdin> could not be checked \(see the warnings above\)$/m);
+      assert.equal(runCli(['check', '--format', 'sarif', 'binary.yaml'], { cwd: dir.root }).code, 2);
+      const mixed = runCli(['check', 'binary.yaml', 'good.yaml'], { cwd: dir.root });
+      assert.equal(mixed.code, 1);
+      assert.match(mixed.stderr, /^warning: binary\.yaml: not checked/m);
+      assert.doesNotMatch(mixed.stderr, /nothing was checked/);
     } finally {
       dir.dispose();
     }

@@ -19,6 +19,8 @@ export interface RunResult {
 export interface RunOptions {
   cwd: string;
   stdin?: string | Buffer;
+  /** A file to read standard input from, instead of `stdin`. */
+  stdinFile?: string;
   env?: Record<string, string | undefined>;
 }
 
@@ -36,15 +38,21 @@ function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.Proces
 }
 
 export function runCli(args: string[], options: RunOptions): RunResult {
-  const result = spawnSync(process.execPath, [CLI, ...args], {
-    cwd: options.cwd,
-    input: options.stdin ?? '',
-    env: cleanEnv(options.env),
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-  if (result.error) throw result.error;
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  // Input the CLI may refuse before reading it all comes from a file: a pipe would fail the write (EPIPE).
+  const stdinFile = options.stdinFile === undefined ? undefined : fs.openSync(options.stdinFile, 'r');
+  try {
+    const result = spawnSync(process.execPath, [CLI, ...args], {
+      cwd: options.cwd,
+      ...(stdinFile === undefined ? { input: options.stdin ?? '' } : { stdio: [stdinFile, 'pipe', 'pipe'] }),
+      env: cleanEnv(options.env),
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    if (result.error) throw result.error;
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  } finally {
+    if (stdinFile !== undefined) fs.closeSync(stdinFile);
+  }
 }
 
 /** Starts the CLI without waiting (for tests that act while it runs). */

@@ -1,6 +1,7 @@
 // Resource attacks on the command line tool (issue 6), each with an expected outcome and a time bound:
-// a 100 MB file and 100 MB on standard input (skipped with the reason, never read whole), many tiny
-// files (all checked), invalid UTF-8 (checked as kubectl reads it), files vanishing while it runs.
+// a 100 MB file in a folder (skipped over maxFileSizeKB), 100 MB on standard input or named (refused over
+// --max-input-mb, never read whole; exit 2 when nothing else was checked), many tiny files (all checked),
+// invalid UTF-8 (checked as kubectl reads it), files vanishing while it runs.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -44,17 +45,25 @@ describe('check: resource attacks', { timeout: LONG_FUZZ ? Infinity : 120_000 },
     assert.ok(elapsed < (LONG_FUZZ ? 600_000 : 30_000), `took ${elapsed} ms`);
   });
 
-  it('100 MB on standard input is refused at the size limit, without reading it all', () => {
+  it('100 MB on standard input and a 100 MB named file are refused over --max-input-mb without reading them; nothing checked exits 2', () => {
     const input = fs.openSync(dir.path('big.yaml'), 'r');
     try {
       const started = Date.now();
-      const result = spawnSync(process.execPath, [CLI, 'check', '-'], { cwd: dir.root, stdio: [input, 'pipe', 'pipe'], encoding: 'utf8', timeout: 30_000 });
-      assert.equal(result.status, 0, result.stderr);
-      assert.match(result.stderr, /<stdin>: not checked: input is over the size limit of 2048 KB/);
+      const result = spawnSync(process.execPath, [CLI, 'check', '--max-input-mb', '64', '-'], { cwd: dir.root, stdio: [input, 'pipe', 'pipe'], encoding: 'utf8', timeout: 30_000 });
+      assert.equal(result.status, 2, result.stderr);
+      assert.match(result.stderr, /^warning: <stdin>: not checked: input is over the size limit of 64 MB \(--max-input-mb\)$/m);
+      assert.match(result.stderr, /^kube-mitm-guard: nothing was checked: <stdin> could not be checked/m);
       assert.ok(Date.now() - started < 15_000);
     } finally {
       fs.closeSync(input);
     }
+    const named = runCli(['check', '--max-input-mb', '64', 'big.yaml'], { cwd: dir.root });
+    assert.equal(named.code, 2, named.stderr);
+    assert.match(named.stderr, /^warning: big\.yaml: not checked: file is 100 MB \(104857600 bytes\), over the size limit of 64 MB \(--max-input-mb\)$/m);
+    // Named with a file that is checked: a warning, and the other file's findings decide the exit code.
+    const mixed = runCli(['check', '--max-input-mb', '64', 'big.yaml', 'good.yaml'], { cwd: dir.root });
+    assert.equal(mixed.code, 1, mixed.stderr);
+    assert.doesNotMatch(mixed.stderr, /nothing was checked/);
   });
 
   it('files deleted while the check runs: it finishes, reports what it read, no crash', async () => {

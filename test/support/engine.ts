@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CST, Lexer } from 'yaml';
 import { AnalysisCache, analyzeDetailed, analyzeText } from '../../server/src/engine/analyze';
-import { mightHaveFindings, splitDocuments } from '../../server/src/engine/prefilter';
+import { splitDocuments } from '../../server/src/engine/documentSplit';
+import { mightHaveFindings } from '../../server/src/engine/prefilter';
 import { AnalysisResult, EngineOptions, Finding, FindingCode } from '../../server/src/engine/types';
 
 /** The repository root (tests run from out/test/...). */

@@ -4,7 +4,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AnalysisCache, analyzeDetailed, analyzeText } from '../../server/src/engine/analyze';
-import { decodeEscapes, mightHaveFindings, splitDocuments } from '../../server/src/engine/prefilter';
+import { splitDocuments } from '../../server/src/engine/documentSplit';
+import { decodeEscapes, mightHaveFindings } from '../../server/src/engine/prefilter';
 import { mulberry32 } from '../support/fuzz';
 import { analyze, analyzeUnfiltered, assertSplitMatchesLexer, brief, lint, loadEvasionCases, yaml } from '../support/engine';
 

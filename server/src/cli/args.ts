@@ -80,3 +80,12 @@ export function oneOf<T extends string>(value: string | undefined, allowed: read
   }
   return value as T;
 }
+
+/** A whole number of at least 1 (sizes in kilobytes or megabytes), or a usage error naming the option. */
+export function positiveWholeNumber(value: string, option: string, unit: string): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(number) || number < 1) {
+    throw new UsageError(`--${option} ${JSON.stringify(value)}: must be a whole number of ${unit} of at least 1`);
+  }
+  return number;
+}

@@ -1,11 +1,11 @@
 // `kube-mitm-guard check [paths...]`: the editor's verdicts for CI and pre-commit, from the same engine.
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { analyzeText, applyLink, fixAll, fixesForFinding, WorkspaceIndex } from '../engine';
+import { AnalysisCache, analyzeText, applyLink, fixAll, fixesForFinding, WorkspaceIndex } from '../engine';
 import { CONFIG_FILE_NAME } from '../engine/config';
-import { createGlobMatcher, decodeManifestBytes, discoverFiles, LOSSY_READS, ManifestText, readManifestFileSync } from '../engine/fileDiscovery';
+import { createGlobMatcher, decodeManifestBytes, discoverFiles, formatSize, LOSSY_READS, ManifestText, readManifestFileSync } from '../engine/fileDiscovery';
 import { EngineOptions, FileFacts, Finding, Severity } from '../engine';
-import { all, oneOf, parseArgs, single, UsageError } from './args';
+import { all, oneOf, parseArgs, positiveWholeNumber, single, UsageError } from './args';
 import { replaceFileAtomically } from './atomicWrite';
 import { ConfigResolver, displayPath, EffectiveSettings, parseFlagSettings } from './configResolver';
 import { formatJson } from './formatJson';
@@ -33,7 +33,10 @@ Options:
                             (repeatable; wins over the config file)
   --exclude GLOB            skip matching files and folders (repeatable; relative to the current
                             folder; a pattern without / matches a name at any depth)
-  --max-file-size-kb N      skip files larger than N kilobytes (default: config or 2048)
+  --max-file-size-kb N      skip files larger than N kilobytes in the folders searched (default:
+                            config or 2048)
+  --max-input-mb N          refuse standard input and files named on the command line above N
+                            megabytes (default: 256)
   --status-writer NAME      also trust NAME to write Service status: a user, a group or
                             system:serviceaccount:NAMESPACE:NAME (repeatable; added to the config's
                             statusWriters)
@@ -48,7 +51,8 @@ Options:
 Text output: file:line:col severity rule message, with 1-based line and column; the column counts
 UTF-16 code units, as editors do. JSON and SARIF output: see docs/cli.md.
 
-Exit codes: 0 no finding at or above --fail-on; 1 such findings; 2 usage or configuration error.
+Exit codes: 0 no finding at or above --fail-on; 1 such findings; 2 usage or configuration error, or
+every file named on the command line (or standard input) was refused and nothing was checked.
 Unreadable, oversized or unparsable files are reported on standard error; other files are still checked.
 `;
 
@@ -58,6 +62,7 @@ const CHECK_OPTIONS = {
   rule: { value: true, repeatable: true },
   exclude: { value: true, repeatable: true },
   'max-file-size-kb': { value: true },
+  'max-input-mb': { value: true },
   'status-writer': { value: true, repeatable: true },
   'fail-on': { value: true },
   format: { value: true },
@@ -67,6 +72,13 @@ const CHECK_OPTIONS = {
   'no-color': {},
   help: { short: 'h' },
 } as const;
+
+/**
+ * Standard input and files named on the command line have a cap of their own: a cluster export piped in
+ * is far larger than any manifest in a repository (maxFileSizeKB), and refusing it would check nothing.
+ */
+const DEFAULT_MAX_INPUT_MB = 256;
+const MAX_INPUT_OPTION = 'max-input-mb';
 
 type FailOn = Severity | 'never';
 const FAIL_ON_VALUES: readonly FailOn[] = ['error', 'warning', 'information', 'hint', 'never'];
@@ -94,6 +106,8 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
   if (dryRun && format !== 'text') throw new UsageError('--fix-dry-run prints a diff; it cannot be combined with --format json or sarif');
   const color = args.flags.has('color') ? true : args.flags.has('no-color') ? false : colorEnabled(output.stdoutIsTTY, process.env);
   const flags = parseFlagSettings(all(args, 'allow-cidr'), all(args, 'rule'), all(args, 'exclude'), single(args, 'max-file-size-kb'), all(args, 'status-writer'));
+  const maxInputOption = single(args, MAX_INPUT_OPTION);
+  const maxInputBytes = (maxInputOption === undefined ? DEFAULT_MAX_INPUT_MB : positiveWholeNumber(maxInputOption, MAX_INPUT_OPTION, 'megabytes')) * 1024 * 1024;
   const paths = args.positionals.length > 0 ? args.positionals : ['.'];
   if (paths.filter((candidate) => candidate === '-').length > 1) throw new UsageError('- (standard input) can be given only once');
   if (fix && paths.includes('-')) {
@@ -123,11 +137,13 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
   const seen = new Set<string>();
   const fixMessages: string[] = [];
   const diffs: string[] = [];
+  /** Standard input and files named on the command line that could not be checked. */
+  const refusedInputs: string[] = [];
   try {
     for (const root of roots) {
       if (root.absolutePath === undefined) {
         const settings = await resolver.forDirectory(cwd);
-        await checkStdin(settings);
+        await noteRefusal('<stdin>', () => checkStdin(settings));
         continue;
       }
       const settings = await resolver.forDirectory(root.isDirectory ? root.absolutePath : path.dirname(root.absolutePath));
@@ -138,7 +154,8 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
         } else if (isExcluded(root.absolutePath)) {
           notices.push(`note: ${root.argument} matches an exclude pattern; it was not checked`);
         } else {
-          await checkFile({ absolutePath: root.absolutePath, settings });
+          const absolutePath = root.absolutePath;
+          await noteRefusal(root.argument, () => checkFile({ absolutePath, settings }, true));
         }
         continue;
       }
@@ -160,6 +177,12 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
   for (const file of report.files) file.findings.sort(compareFindings);
   for (const notice of notices) output.stderr(`${notice}\n`);
   for (const skipped of report.skipped) output.stderr(`warning: ${skipped.displayPath}: not checked: ${skipped.reason}\n`);
+  // A gate that checked nothing must not pass: every input the user named was refused.
+  if (refusedInputs.length > 0 && report.filesChecked === 0) {
+    if (format !== 'text' && !dryRun) output.stdout(format === 'json' ? formatJson(report, toolVersion) : formatSarif(report, toolVersion, cwd));
+    output.stderr(`kube-mitm-guard: nothing was checked: ${refusedInputs.join(', ')} could not be checked (see the warning${report.skipped.length === 1 ? '' : 's'} above)\n`);
+    return 2;
+  }
   if (dryRun) {
     output.stdout(diffs.join(''));
     const remaining = report.files.reduce((sum, file) => sum + file.findings.length, 0);
@@ -178,11 +201,18 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
   const failing = report.files.some((file) => file.findings.some((finding) => SEVERITY_RANK[finding.severity] >= threshold));
   return failing ? 1 : 0;
 
+  /** Runs the check of a named input and remembers it when it was refused. */
+  async function noteRefusal(shown: string, check: () => Promise<void>): Promise<void> {
+    const skippedBefore = report.skipped.length;
+    await check();
+    if (report.skipped.length > skippedBefore) refusedInputs.push(shown);
+  }
+
   async function checkStdin(settings: EffectiveSettings): Promise<void> {
     const shown = '<stdin>';
-    const bytes = await readStdin(settings.maxFileSizeKB * 1024);
+    const bytes = await readStdin(maxInputBytes);
     if (bytes === 'too-large') {
-      report.skipped.push({ displayPath: shown, reason: `input is over the size limit of ${settings.maxFileSizeKB} KB (maxFileSizeKB)` });
+      report.skipped.push({ displayPath: shown, reason: `input is over the size limit of ${formatSize(maxInputBytes)} (--${MAX_INPUT_OPTION})` });
       return;
     }
     const decoded = decodeManifestBytes(bytes);
@@ -193,14 +223,17 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
     analyse({ settings }, shown, await applyFixes({ settings }, shown, decoded));
   }
 
-  async function checkFile(candidate: Candidate & { absolutePath: string }): Promise<void> {
+  /** `named`: the file was named on the command line, so its limit is --max-input-mb, not maxFileSizeKB. */
+  async function checkFile(candidate: Candidate & { absolutePath: string }, named = false): Promise<void> {
     const { absolutePath, settings } = candidate;
     if (seen.has(absolutePath)) return;
     seen.add(absolutePath);
     const shown = displayPath(absolutePath, cwd);
     progress.update(report.filesChecked + report.skipped.length + 1, shown);
     // Blocking: the command line has nothing else to do meanwhile, and a blocking read is far cheaper.
-    const read = readManifestFileSync(absolutePath, settings.maxFileSizeKB * 1024);
+    const read = named
+      ? readManifestFileSync(absolutePath, maxInputBytes, `--${MAX_INPUT_OPTION}`)
+      : readManifestFileSync(absolutePath, settings.maxFileSizeKB * 1024);
     if ('skipped' in read) {
       report.skipped.push({ displayPath: shown, reason: read.skipped });
       return;
@@ -253,8 +286,10 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
     let findings: Finding[];
     let facts: FileFacts | undefined;
     let unparsable = 0;
+    // JSON lists each finding's fixes: they start from the List item the analysis found it in, not the whole text.
+    const analysed = format === 'json' ? new AnalysisCache() : undefined;
     try {
-      const result = analyzeText(text, options);
+      const result = analyzeText(text, options, analysed);
       findings = result.findings;
       facts = result.facts;
       unparsable = result.unparsableDocuments;
@@ -272,7 +307,7 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
     if (format === 'json' && findings.length > 0) {
       file.fixes = new Map();
       for (const finding of findings) {
-        const available: FixSummary[] = fixesForFinding(text, options, finding.key).map((fixItem) => ({
+        const available: FixSummary[] = fixesForFinding(text, options, finding.key, analysed).map((fixItem) => ({
           kind: fixItem.kind,
           title: fixItem.title,
           fixAll: fixItem.fixAll,
@@ -318,6 +353,7 @@ function excluder(root: string, rootIsDirectory: boolean, settings: EffectiveSet
   return (file) => flagMatcher(relativeTo(cwd, file)) || configMatcher(relativeTo(configBase, file));
 }
 
+/** Standard input up to `maxBytes`; it stops reading (and holds no more) as soon as the input is larger. */
 async function readStdin(maxBytes: number): Promise<Buffer | 'too-large'> {
   const chunks: Buffer[] = [];
   let total = 0;

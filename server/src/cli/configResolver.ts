@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { checkStatusWriter, CONFIG_FILE_NAME, DEFAULT_SETTINGS, GuardSettings, parseProjectConfig } from '../engine/config';
 import { parseAllowedCidr } from '../engine/ipAddresses';
 import { RULE_IDS, RuleId, SEVERITY_SETTINGS, SeveritySetting } from '../engine/types';
-import { UsageError } from './args';
+import { positiveWholeNumber, UsageError } from './args';
 
 /** Settings given on the command line; they win over the config file (allowlists are united). */
 export interface FlagSettings {
@@ -72,13 +72,7 @@ export function parseFlagSettings(
     const problem = checkStatusWriter(writer);
     if (problem) throw new UsageError(`--status-writer: ${problem}`);
   }
-  let size: number | undefined;
-  if (maxFileSizeKB !== undefined) {
-    size = Number(maxFileSizeKB);
-    if (!/^\d+$/.test(maxFileSizeKB.trim()) || !Number.isSafeInteger(size) || size < 1) {
-      throw new UsageError(`--max-file-size-kb ${JSON.stringify(maxFileSizeKB)}: must be a whole number of kilobytes of at least 1`);
-    }
-  }
+  const size = maxFileSizeKB === undefined ? undefined : positiveWholeNumber(maxFileSizeKB, 'max-file-size-kb', 'kilobytes');
   return { allowedCidrs: allowCidrs, rules: ruleSettings, exclude, maxFileSizeKB: size, statusWriters };
 }
 

@@ -5,7 +5,8 @@ import { AliasFindingGroups, FindingsBehindObjects } from './aliasFindings';
 import { manifestObjects } from './manifests';
 import { ParsedCidr, parseAllowedCidr } from './ipAddresses';
 import { ExcessiveNestingError } from './nestingGuard';
-import { chunkDocumentCount, mightHaveFindings, SplitMemo, splitDocuments } from './prefilter';
+import { chunkDocumentCount, SplitMemo, splitDocuments } from './documentSplit';
+import { mightHaveFindings } from './prefilter';
 import { DOCUMENT_CHECKS, RULES } from './rules/registry';
 import { FindingTarget, RuleContext, RuleFinding } from './rules/ruleTypes';
 import { findSuppressionComments, isSuppressed, keepRealComments, SuppressionComment } from './suppressions';
@@ -15,6 +16,7 @@ import { neutralizeTemplates } from './helmTemplates';
 import { parseDocumentVariant, parseSourceDocuments, SourceDocument } from './yamlParse';
 import { FactExtractor } from './workspace/extract';
 import { emptyFacts, findingKey, hasFacts, RuleFact, shiftFacts, shiftRange, SuppressionFact } from './workspace/facts';
+import { listItemText, splitListItems } from './listSplit';
 // Far beyond real manifests (the deepest in the shared corpus indents 72 columns), far below the
 // ~1,000 levels at which the parser's recursion overflows the stack.
 const MANIFEST_NESTING_LIMITS = { maxFlowDepth: 256, maxLinePrefix: 512 };
@@ -51,56 +53,154 @@ export interface DetailedAnalysis extends AnalysisResult {
 export function analyzeText(text: string, options: EngineOptions, cache?: AnalysisCache): AnalysisResult {
   const chunks = splitDocuments(text, cache?.splitMemo);
   if (chunks === undefined) {
-    const { findings, documents: _documents, lines: _lines, failed: _failed, ...counts } = analyzeWhole(text, options, parseCidrs(options.allowedCidrs));
+    const { findings, documents: _documents, lines: _lines, failed: _failed, lenient: _lenient, ...counts } = analyzeWhole(text, options, parseCidrs(options.allowedCidrs));
     return { ...counts, findings: findings.map(publicFinding) };
   }
   const signature = optionsSignature(options);
   const previous = cache?.chunksFor(signature);
   const next = cache ? new Map<string, ChunkAnalysis>() : undefined;
+  const pieces: AnalysedPiece[] = [];
   let allowedCidrs: ParsedCidr[] | undefined;
   const result: AnalysisResult = { findings: [], documentCount: 0, unparsableDocuments: 0, templatedDocuments: 0 };
   const facts = emptyFacts();
   let lineBase = 0;
   let failure: ChunkAnalysis | undefined;
-  for (const chunk of chunks) {
-    const chunkText = text.slice(chunk.start, chunk.end);
-    let analysis = previous?.get(chunkText);
-    if (analysis === undefined) {
-      allowedCidrs ??= parseCidrs(options.allowedCidrs);
-      analysis = analyzeChunk(chunkText, options, allowedCidrs);
-    }
-    next?.set(chunkText, analysis);
-    if (analysis.skippedReason !== undefined || analysis.failed) failure ??= analysis;
+  /** Moves a piece's findings and facts to where it starts in the text. */
+  const add = (analysis: ChunkAnalysis, offset: number, pieceLineBase: number, documentBase: number): void => {
     for (const finding of analysis.findings) {
-      const startOffset = finding.startOffset + chunk.start;
-      const endOffset = finding.endOffset + chunk.start;
+      const startOffset = finding.startOffset + offset;
+      const endOffset = finding.endOffset + offset;
       result.findings.push({
         ...finding,
-        range: shiftRange(finding.range, lineBase),
-        ...(finding.related ? { related: finding.related.map((related) => ({ ...related, range: shiftRange(related.range, lineBase) })) } : {}),
+        range: shiftRange(finding.range, pieceLineBase),
+        ...(finding.related ? { related: finding.related.map((related) => ({ ...related, range: shiftRange(related.range, pieceLineBase) })) } : {}),
         startOffset,
         endOffset,
         key: findingKey(finding.code, startOffset, endOffset),
-        documentIndex: finding.documentIndex + result.documentCount,
+        documentIndex: finding.documentIndex + documentBase,
       });
     }
     if (analysis.facts) {
-      const shifted = shiftFacts(analysis.facts, chunk.start, lineBase, result.documentCount);
+      const shifted = shiftFacts(analysis.facts, offset, pieceLineBase, documentBase);
       for (const role of shifted.roles) facts.roles.push(role);
       for (const binding of shifted.bindings) facts.bindings.push(binding);
       for (const service of shifted.services) facts.services.push(service);
       for (const comment of shifted.suppressions) facts.suppressions.push(comment);
     }
+  };
+  for (const chunk of chunks) {
+    const chunkText = text.slice(chunk.start, chunk.end);
+    allowedCidrs ??= parseCidrs(options.allowedCidrs);
+    const list = mightHaveFindings(chunkText) ? analyzeListItems(chunkText, options, allowedCidrs, previous) : undefined;
+    if (list !== undefined) {
+      // One document: every item's findings and facts are in it.
+      let itemLineBase = lineBase + list.headLineBreaks;
+      for (const item of list.items) {
+        next?.set(item.text, item.analysis);
+        add(item.analysis, chunk.start + item.start, itemLineBase, result.documentCount);
+        pieces.push({ start: chunk.start + item.start, lineBase: itemLineBase, text: item.text });
+        itemLineBase += item.analysis.lineBreaks;
+      }
+      result.documentCount += 1;
+      lineBase += countLineBreaks(chunkText);
+      continue;
+    }
+    let analysis = previous?.get(chunkText);
+    if (analysis === undefined) analysis = analyzeChunk(chunkText, options, allowedCidrs);
+    next?.set(chunkText, analysis);
+    if (analysis.skippedReason !== undefined || analysis.failed) failure ??= analysis;
+    add(analysis, chunk.start, lineBase, result.documentCount);
     result.documentCount += analysis.documentCount;
     result.unparsableDocuments += analysis.unparsableDocuments;
     result.templatedDocuments += analysis.templatedDocuments;
     lineBase += analysis.lineBreaks;
   }
-  if (cache && next) cache.replace(signature, next);
+  if (cache && next) cache.replace(signature, next, { text, pieces });
   // As for a whole text: a document the parser cannot take on leaves the file unanalysed.
   if (failure) return wholeFileFailure(failure.skippedReason);
   if (hasFacts(facts)) result.facts = facts;
   return result;
+}
+
+/** A List item analysed on its own (listSplit.ts): where it starts in the text, the text analysed, and what it found. */
+export interface AnalysedPiece {
+  start: number;
+  lineBase: number;
+  text: string;
+}
+
+interface ListItemsAnalysis {
+  headLineBreaks: number;
+  /** `start`: offset in the document's text. */
+  items: { start: number; text: string; analysis: ChunkAnalysis }[];
+}
+
+/**
+ * A List document (`splitListItems`) analysed item by item, or undefined when the split does not apply or a
+ * part does not parse cleanly on its own: the head, the tail and every item are parsed (see listSplit.ts), and
+ * the document without its items must be a List that yields nothing itself.
+ */
+function analyzeListItems(
+  documentText: string,
+  options: EngineOptions,
+  allowedCidrs: ParsedCidr[],
+  previous: ReadonlyMap<string, ChunkAnalysis> | undefined,
+): ListItemsAnalysis | undefined {
+  const split = splitListItems(documentText);
+  if (split === undefined) return undefined;
+  const head = documentText.slice(0, split.headEnd);
+  const tail = documentText.slice(split.tailStart);
+  if (!parsesCleanly(head, 1) || !parsesCleanly(tail, tail === '' ? 0 : 1)) return undefined;
+  if (!isBareList(head + tail, options, allowedCidrs)) return undefined;
+  const items: ListItemsAnalysis['items'] = [];
+  for (const item of split.items) {
+    const text = listItemText(documentText, item);
+    let analysis = previous?.get(text);
+    if (analysis?.parsedCleanly === undefined) analysis = analyzeListItem(text, options, allowedCidrs);
+    if (!analysis.parsedCleanly) return undefined;
+    items.push({ start: item.start, text, analysis });
+  }
+  return { headLineBreaks: countLineBreaks(head), items };
+}
+
+/** Whether the text parses, as it stands (no go-yaml leniency), to `documents` documents without error. */
+function parsesCleanly(text: string, documents: number): boolean {
+  try {
+    const parsed = parseSourceDocuments(text, MANIFEST_NESTING_LIMITS);
+    return parsed.length === documents && parsed.every((source) => source.parsed && source.lenient !== true);
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a List's text without its items is one List whose items the objects would be, and that yields nothing itself. */
+function isBareList(text: string, options: EngineOptions, allowedCidrs: ParsedCidr[]): boolean {
+  const analysis = analyzeWhole(text, options, allowedCidrs);
+  if (!isCleanParse(analysis) || analysis.findings.length > 0 || analysis.facts !== undefined) return false;
+  const { objects } = manifestObjects(analysis.documents[0].document);
+  return objects.length === 1 && objects[0].kinds.some((kind) => kind.endsWith('List'));
+}
+
+/** One document, parsed as it stands: no error, no go-yaml leniency, no template reading, no limit hit. */
+function isCleanParse(analysis: DetailedAnalysis & { failed?: boolean; lenient?: boolean }): boolean {
+  const [document] = analysis.documents;
+  return (
+    analysis.documents.length === 1 &&
+    document.parsed &&
+    document.templated !== true &&
+    analysis.lenient !== true &&
+    analysis.failed !== true &&
+    analysis.skippedReason === undefined &&
+    analysis.unparsableDocuments === 0 &&
+    analysis.templatedDocuments === 0
+  );
+}
+
+/** A List item's analysis: always parsed (an error in any item makes the whole List unparsable), never pre-checked. */
+function analyzeListItem(itemText: string, options: EngineOptions, allowedCidrs: ParsedCidr[]): ChunkAnalysis {
+  const analysis = analyzeWhole(itemText, options, allowedCidrs);
+  const { findings, documents: _documents, lines: _lines, failed: _failed, lenient: _lenient, ...counts } = analysis;
+  return { ...counts, findings: findings.map(publicFinding), lineBreaks: countLineBreaks(itemText), parsedCleanly: isCleanParse(analysis) };
 }
 
 /** A chunk's analysis as if the chunk were a whole file (offsets, lines and document indices start at 0). */
@@ -109,6 +209,8 @@ interface ChunkAnalysis extends AnalysisResult {
   lineBreaks: number;
   /** The parser gave up on the chunk. */
   failed?: boolean;
+  /** Set only for a List item (`analyzeListItem`): it parsed as one document without error or leniency. */
+  parsedCleanly?: boolean;
 }
 
 function analyzeChunk(chunkText: string, options: EngineOptions, allowedCidrs: ParsedCidr[]): ChunkAnalysis {
@@ -127,8 +229,28 @@ function analyzeChunk(chunkText: string, options: EngineOptions, allowedCidrs: P
 export class AnalysisCache {
   private signature = '';
   private chunks = new Map<string, ChunkAnalysis>();
+  private analysed: { text: string; pieces: AnalysedPiece[] } = { text: '', pieces: [] };
   /** @internal */
   readonly splitMemo: SplitMemo = { offsets: [] };
+
+  /**
+   * @internal The List item of the last analysed text, with these options, that holds `offset` (fixes start
+   * from it instead of the whole text), or undefined.
+   */
+  pieceAt(text: string, options: EngineOptions, offset: number): AnalysedPiece | undefined {
+    if (text !== this.analysed.text || optionsSignature(options) !== this.signature) return undefined;
+    const pieces = this.analysed.pieces;
+    let low = 0;
+    let high = pieces.length;
+    // The last piece that starts at or before the offset.
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (pieces[middle].start <= offset) low = middle + 1;
+      else high = middle;
+    }
+    const piece = pieces[low - 1];
+    return piece !== undefined && offset < piece.start + piece.text.length ? piece : undefined;
+  }
 
   /** @internal */
   chunksFor(signature: string): ReadonlyMap<string, ChunkAnalysis> | undefined {
@@ -136,9 +258,10 @@ export class AnalysisCache {
   }
 
   /** @internal */
-  replace(signature: string, chunks: Map<string, ChunkAnalysis>): void {
+  replace(signature: string, chunks: Map<string, ChunkAnalysis>, analysed: { text: string; pieces: AnalysedPiece[] }): void {
     this.signature = signature;
     this.chunks = chunks;
+    this.analysed = analysed;
   }
 
   /** Number of chunk analyses held (for tests). */
@@ -175,7 +298,7 @@ export interface AnalysisControls {
  * the findings' nodes: fixes start from this, and soundness tests compare `analyzeText` with it.
  */
 export function analyzeDetailed(text: string, options: EngineOptions, _controls: AnalysisControls = {}): DetailedAnalysis {
-  const { failed: _failed, ...analysis } = analyzeWhole(text, options, parseCidrs(options.allowedCidrs));
+  const { failed: _failed, lenient: _lenient, ...analysis } = analyzeWhole(text, options, parseCidrs(options.allowedCidrs));
   return analysis;
 }
 
@@ -183,8 +306,8 @@ function wholeFileFailure(skippedReason?: string): AnalysisResult {
   return { findings: [], documentCount: 1, unparsableDocuments: 1, templatedDocuments: 0, ...(skippedReason === undefined ? {} : { skippedReason }) };
 }
 
-/** `failed`: the parser gave up on the text. */
-function analyzeWhole(text: string, options: EngineOptions, allowedCidrs: ParsedCidr[]): DetailedAnalysis & { failed?: boolean } {
+/** `failed`: the parser gave up on the text; `lenient`: a document parsed only as go-yaml reads it. */
+function analyzeWhole(text: string, options: EngineOptions, allowedCidrs: ParsedCidr[]): DetailedAnalysis & { failed?: boolean; lenient?: boolean } {
   const lines = new LineIndex(text);
   const empty: DetailedAnalysis = { findings: [], documentCount: 0, unparsableDocuments: 0, templatedDocuments: 0, documents: [], lines };
   let documents: SourceDocument[];
@@ -199,7 +322,8 @@ function analyzeWhole(text: string, options: EngineOptions, allowedCidrs: Parsed
     return { ...empty, ...wholeFileFailure(), findings: [], failed: true };
   }
   const suppressionComments = findSuppressionComments(text, lines);
-  const result: DetailedAnalysis = { ...empty, documentCount: documents.length, documents };
+  const result: DetailedAnalysis & { lenient?: boolean } = { ...empty, documentCount: documents.length, documents };
+  if (documents.some((source) => source.lenient === true)) result.lenient = true;
   const seenKeys = new Set<string>();
   const facts = emptyFacts();
   for (let index = 0; index < documents.length; index++) {

@@ -157,7 +157,10 @@ function relativeToBase(base: string | undefined, rootPath: string): string {
   return toGlobPath(relative);
 }
 
-function formatSize(bytes: number): string {
+/** A size as the skip messages write it (`512 bytes`, `3 KB`, `2048 KB`, `256 MB`: MB from 10 MB on). */
+export function formatSize(bytes: number): string {
+  const megabyte = 1024 * 1024;
+  if (bytes >= 10 * megabyte) return `${Math.ceil(bytes / megabyte)} MB`;
   return bytes >= 1024 ? `${Math.ceil(bytes / 1024)} KB` : `${bytes} bytes`;
 }
 
@@ -221,7 +224,7 @@ export async function readManifestFile(filePath: string, maxBytes: number): Prom
     const handle = await fs.open(filePath, OPEN_FLAGS);
     try {
       const stat = await handle.stat();
-      const refusal = refusalBeforeReading(stat, maxBytes);
+      const refusal = refusalBeforeReading(stat, maxBytes, MAX_FILE_SIZE_SETTING);
       if (refusal !== undefined) return refusal;
       const buffer = new ReadBuffer(stat.size, maxBytes);
       while (buffer.makeRoom()) {
@@ -229,7 +232,7 @@ export async function readManifestFile(filePath: string, maxBytes: number): Prom
         if (bytesRead === 0) break;
         buffer.advance(bytesRead);
       }
-      return decodeReadBytes(buffer.read(), maxBytes);
+      return decodeReadBytes(buffer.read(), maxBytes, MAX_FILE_SIZE_SETTING);
     } finally {
       await handle.close();
     }
@@ -238,13 +241,16 @@ export async function readManifestFile(filePath: string, maxBytes: number): Prom
   }
 }
 
-/** `readManifestFile`, blocking: for scan worker threads and the command line. */
-export function readManifestFileSync(filePath: string, maxBytes: number): ManifestRead {
+/**
+ * `readManifestFile`, blocking: for scan worker threads and the command line. `limitName` names the limit in
+ * a refusal (the command line's explicitly named files have a limit of their own).
+ */
+export function readManifestFileSync(filePath: string, maxBytes: number, limitName: string = MAX_FILE_SIZE_SETTING): ManifestRead {
   try {
     const fd = fsSync.openSync(filePath, OPEN_FLAGS);
     try {
       const stat = fsSync.fstatSync(fd);
-      const refusal = refusalBeforeReading(stat, maxBytes);
+      const refusal = refusalBeforeReading(stat, maxBytes, limitName);
       if (refusal !== undefined) return refusal;
       const buffer = new ReadBuffer(stat.size, maxBytes);
       while (buffer.makeRoom()) {
@@ -252,7 +258,7 @@ export function readManifestFileSync(filePath: string, maxBytes: number): Manife
         if (bytesRead === 0) break;
         buffer.advance(bytesRead);
       }
-      return decodeReadBytes(buffer.read(), maxBytes);
+      return decodeReadBytes(buffer.read(), maxBytes, limitName);
     } finally {
       fsSync.closeSync(fd);
     }
@@ -263,17 +269,20 @@ export function readManifestFileSync(filePath: string, maxBytes: number): Manife
 
 const OPEN_FLAGS = fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0);
 
-function refusalBeforeReading(stat: { isFile(): boolean; size: number }, maxBytes: number): { skipped: string } | undefined {
+/** The setting that limits files found by walking folders (and the editor's); messages name the limit they apply. */
+const MAX_FILE_SIZE_SETTING = 'maxFileSizeKB';
+
+function refusalBeforeReading(stat: { isFile(): boolean; size: number }, maxBytes: number, limitName: string): { skipped: string } | undefined {
   if (!stat.isFile()) return { skipped: 'not a regular file' };
   if (stat.size > maxBytes) {
-    return { skipped: `file is ${formatSize(stat.size)} (${stat.size} bytes), over the size limit of ${formatSize(maxBytes)} (maxFileSizeKB)` };
+    return { skipped: `file is ${formatSize(stat.size)} (${stat.size} bytes), over the size limit of ${formatSize(maxBytes)} (${limitName})` };
   }
   return undefined;
 }
 
-function decodeReadBytes(bytes: Uint8Array | 'too-large', maxBytes: number): ManifestRead {
+function decodeReadBytes(bytes: Uint8Array | 'too-large', maxBytes: number, limitName: string): ManifestRead {
   if (bytes === 'too-large') {
-    return { skipped: `file grew past the size limit of ${formatSize(maxBytes)} (maxFileSizeKB) while being read` };
+    return { skipped: `file grew past the size limit of ${formatSize(maxBytes)} (${limitName}) while being read` };
   }
   // UTF-16 text has NUL bytes in it (every ASCII character has one); it is recognised by its byte order mark.
   if (utf16ByteOrder(bytes) === undefined && bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0)) {

@@ -17,6 +17,8 @@ export interface SourceDocument {
   parsed: boolean;
   /** True when `document` was read from the document's Helm template variant (see helmTemplates.ts). */
   templated?: boolean;
+  /** True when the document parsed only as go-yaml reads it (see `parseLikeGoYaml`). */
+  lenient?: boolean;
 }
 
 /**
@@ -44,6 +46,7 @@ export function parseSourceDocuments(text: string, nestingLimits?: NestingLimits
     start: index === 0 ? 0 : Math.min(ends[index - 1], document.range[0]),
     end: ends[index],
     parsed: document.errors.length === 0,
+    ...(LENIENT_DOCUMENTS.has(document) ? { lenient: true } : {}),
   }));
 }
 
@@ -215,6 +218,8 @@ function* errorsInTheirDocument(tokens: Generator<CST.Token>): Generator<CST.Tok
  * such continuation lines indented further (which changes no value: leading white space of these
  * lines is insignificant) and node ranges are mapped back to the original text.
  */
+const LENIENT_DOCUMENTS = new WeakSet<Document.Parsed>();
+
 function parseLikeGoYaml(text: string, nestingLimits?: NestingLimits): Document.Parsed[] {
   const documents = parseDocuments(text, nestingLimits);
   if (documents.every((document) => document.errors.length === 0)) return documents;
@@ -234,6 +239,7 @@ function parseLikeGoYaml(text: string, nestingLimits?: NestingLimits): Document.
     const lenient = retried[index];
     if (document.errors.length === 0 || lenient.errors.length !== 0) return document;
     mapRanges(lenient, toOriginal);
+    LENIENT_DOCUMENTS.add(lenient);
     return lenient;
   });
 }

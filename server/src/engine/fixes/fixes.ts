@@ -1,7 +1,8 @@
 // Builds the fixes for a finding from its parsed nodes (never from message text) and offers only
 // those that verify.ts proves safe.
 import { isMap, Pair, YAMLMap } from 'yaml';
-import { analyzeDetailed, DetailedAnalysis, DetailedFinding } from '../analyze';
+import { AnalysedPiece, AnalysisCache, analyzeDetailed, DetailedAnalysis, DetailedFinding } from '../analyze';
+import { shiftKey, shiftRange } from '../workspace/facts';
 import { LineIndex } from '../lineIndex';
 import { applyEdits, OffsetEdit } from '../textEdits';
 import { keyString, mapValues } from '../yamlModel';
@@ -26,8 +27,15 @@ const MAX_FIX_ALL_STEPS = 500;
 // Fixes are verified against a full parse of the edited text, so they start from one too.
 const FULL_PARSE = { skipPrefilter: true };
 
-/** The verified fixes for the finding with `findingKey` in `text` (empty when it no longer exists). */
-export function fixesForFinding(text: string, options: EngineOptions, findingKey: string): Fix[] {
+/**
+ * The verified fixes for the finding with `findingKey` in `text` (empty when it no longer exists). With the
+ * `AnalysisCache` that analysed this text, a finding in a List item is fixed from that item alone (see
+ * `fixesInPiece`), not from a parse of the whole export.
+ */
+export function fixesForFinding(text: string, options: EngineOptions, findingKey: string, analysed?: AnalysisCache): Fix[] {
+  const piece = analysed?.pieceAt(text, options, Number(findingKey.split(':')[1]));
+  const fromPiece = piece && fixesInPiece(piece, options, findingKey);
+  if (fromPiece) return fromPiece;
   try {
     const analysis = analyzeDetailed(text, options, FULL_PARSE);
     const finding = analysis.findings.find((candidate) => candidate.key === findingKey);
@@ -35,6 +43,36 @@ export function fixesForFinding(text: string, options: EngineOptions, findingKey
   } catch {
     return [];
   }
+}
+
+/**
+ * The fixes of a finding in a List item, computed and verified on the item's text (which parses as the item
+ * does in its List) and moved to the item's place; undefined when an edit touches the item's first line, where
+ * the item's text reads `- ` as spaces, so the caller starts from the whole text.
+ */
+function fixesInPiece(piece: AnalysedPiece, options: EngineOptions, findingKey: string): Fix[] | undefined {
+  let fixes: Fix[];
+  try {
+    const analysis = analyzeDetailed(piece.text, options, FULL_PARSE);
+    const key = shiftKey(findingKey, -piece.start);
+    const finding = analysis.findings.find((candidate) => candidate.key === key);
+    // The item's findings are the whole text's there: one the item does not have (a linked finding) has no fixes.
+    if (!finding) return [];
+    if (finding.range.start.line === 0) return undefined;
+    fixes = verifiedFixes(piece.text, options, analysis, finding, false);
+  } catch {
+    return undefined;
+  }
+  const moved: Fix[] = [];
+  for (const fix of fixes) {
+    if (fix.kind === 'allow-external-ip') {
+      moved.push(fix);
+      continue;
+    }
+    if (fix.edits.some((edit) => edit.range.start.line === 0)) return undefined;
+    moved.push({ ...fix, edits: fix.edits.map((edit) => ({ ...edit, range: shiftRange(edit.range, piece.lineBase) })) });
+  }
+  return moved;
 }
 
 /** Applies every fix-all fix to `text`, one verified fix at a time; returns minimal edits and the new text. */

@@ -174,7 +174,8 @@ export function shiftRange(range: Range, lineDelta: number): Range {
   };
 }
 
-function shiftKey(key: string, offsetDelta: number): string {
+/** A finding key (`findingKey`) for the same finding `offsetDelta` further on in the text. */
+export function shiftKey(key: string, offsetDelta: number): string {
   const [code, start, end] = key.split(':');
   return findingKey(code, Number(start) + offsetDelta, Number(end) + offsetDelta);
 }

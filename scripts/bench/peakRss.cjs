@@ -1,0 +1,13 @@
+// Preloaded (`node --require`) into a process the benchmark measures: at exit, writes the process's peak RSS
+// (VmHWM, as parseFloor.mjs reads its own) to stderr as `KMG_PEAK_RSS_KB=<n>`.
+const fs = require('node:fs');
+
+process.on('exit', () => {
+  let kilobytes;
+  try {
+    kilobytes = Number(/^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]);
+  } catch {
+    kilobytes = process.resourceUsage().maxRSS;
+  }
+  fs.writeSync(2, `\nKMG_PEAK_RSS_KB=${kilobytes}\n`);
+});
