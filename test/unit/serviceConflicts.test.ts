@@ -184,6 +184,28 @@ describe('external-ip-conflict', () => {
     ]);
   });
 
+  it('finds conflicts between the items of a cluster export (kind: List, analysed item by item)', () => {
+    const item = (namespace: string, name: string) =>
+      [
+        '- apiVersion: v1',
+        '  kind: Service',
+        `  metadata: {name: ${name}, namespace: ${namespace}, uid: 0a1b-${name}, resourceVersion: "42"}`,
+        '  spec:',
+        '    clusterIP: 10.96.0.10',
+        '    ports: [{name: https, port: 443, protocol: TCP, targetPort: 8443}]',
+        '    externalIPs: [203.0.113.10]',
+      ].join('\n');
+    const exported = yaml('apiVersion: v1', 'kind: List', 'items:', item('team-a', 'web'), item('team-b', 'api'), 'metadata: {resourceVersion: ""}');
+    const findings = conflictFindings(linkFiles({ 'export.yaml': exported })['export.yaml']);
+    assert.deepEqual(
+      findings.map((finding) => [finding.range.start.line, finding.message.split(' also ')[0], finding.related?.map((related) => related.range.start.line)]),
+      [
+        [9, 'Service team-b/api', [16]],
+        [16, 'Service team-a/web', [9]],
+      ],
+    );
+  });
+
   it('keeps facts only for Services that can conflict', () => {
     const facts = (text: string) => analyzeText(text, BASE_OPTIONS).facts;
     assert.equal(facts(externalIpService('{name: a}', HTTPS, '10.0.0.1'))?.services.length, 1);
