@@ -1,0 +1,194 @@
+// Validation of settings, one validator per key with one set of messages, whatever the source.
+import { parseAllowedCidr } from '../ipAddresses';
+import { isServiceAccountUsername, parseServiceAccountUsername } from '../rbac/subjects';
+import { RULE_IDS, RuleId, SEVERITY_SETTINGS, SeveritySetting } from '../types';
+import { CONFIG_FILE_NAME, GuardSettings, SCAN_SCOPES, ScanScope, SETTING_KEYS } from './model';
+import { describe, fromPlain, isString, Span, Value } from './value';
+
+export type Report = (message: string, span: Span | undefined, severity: 'error' | 'warning') => void;
+
+function validateStringList(
+  key: string,
+  value: Value,
+  report: Report,
+  checkItem: (text: string) => string | undefined,
+): string[] | undefined {
+  if (value.kind !== 'list') {
+    report(`${key} must be a list of strings, not ${describe(value)}`, value.span, 'error');
+    return undefined;
+  }
+  const kept: string[] = [];
+  value.items.forEach((item, index) => {
+    if (!isString(item)) {
+      report(`${key}[${index}] must be a string, not ${describe(item)}`, item.span, 'error');
+      return;
+    }
+    const problem = checkItem(item.value);
+    if (problem) report(`${key}[${index}]: ${problem}`, item.span, 'error');
+    else kept.push(item.value);
+  });
+  return kept;
+}
+
+function checkCidr(text: string): string | undefined {
+  const parsed = parseAllowedCidr(text);
+  return 'error' in parsed ? parsed.error : undefined;
+}
+
+function checkExcludeGlob(text: string): string | undefined {
+  if (text.trim() === '') return 'an empty pattern excludes nothing';
+  // picomatch reads a leading "!" as "everything except", which would exclude nearly every file.
+  if (text.trim().startsWith('!')) return `"${text}": negated patterns are not supported`;
+  return undefined;
+}
+
+/**
+ * Why `text` cannot be a `statusWriters` entry, or undefined when it can. Shared with the CLI's
+ * --status-writer flag.
+ */
+export function checkStatusWriter(text: string): string | undefined {
+  if (text.trim() === '') return 'an empty name matches no user, group or service account';
+  if (isServiceAccountUsername(text) && parseServiceAccountUsername(text) === undefined) {
+    return `"${text}": a service account is written system:serviceaccount:<namespace>:<name>, both non-empty`;
+  }
+  return undefined;
+}
+
+function validateRules(value: Value, report: Report): Partial<Record<RuleId, SeveritySetting>> | undefined {
+  if (value.kind !== 'map') {
+    report(`rules must be a mapping of rule id to severity, not ${describe(value)}`, value.span, 'error');
+    return undefined;
+  }
+  const rules: Partial<Record<RuleId, SeveritySetting>> = {};
+  const seen = new Set<string>();
+  for (const { key, value: severity } of value.entries) {
+    if (!isString(key) || !(RULE_IDS as readonly string[]).includes(key.value)) {
+      report(`rules: unknown rule ${describe(key)} (known rules: ${RULE_IDS.join(', ')})`, key.span, 'error');
+      continue;
+    }
+    if (seen.has(key.value)) {
+      report(`rules.${key.value} is given twice; the first value is used`, key.span, 'error');
+      continue;
+    }
+    seen.add(key.value);
+    if (!isString(severity) || !(SEVERITY_SETTINGS as readonly string[]).includes(severity.value)) {
+      report(
+        `rules.${key.value}: ${describe(severity)} is not a severity (use one of ${SEVERITY_SETTINGS.join(', ')})`,
+        severity.span,
+        'error',
+      );
+      continue;
+    }
+    rules[key.value as RuleId] = severity.value as SeveritySetting;
+  }
+  return rules;
+}
+
+function validateScope(value: Value, report: Report): ScanScope | undefined {
+  if (isString(value) && (SCAN_SCOPES as readonly string[]).includes(value.value)) return value.value as ScanScope;
+  report(`scope: ${describe(value)} is not a scope (use one of ${SCAN_SCOPES.join(', ')})`, value.span, 'error');
+  return undefined;
+}
+
+function validateMaxFileSize(value: Value, report: Report): number | undefined {
+  if (value.kind === 'scalar' && typeof value.value === 'number' && Number.isSafeInteger(value.value) && value.value >= 1) {
+    return value.value;
+  }
+  report(`maxFileSizeKB must be a whole number of kilobytes of at least 1, not ${describe(value)}`, value.span, 'error');
+  return undefined;
+}
+
+/**
+ * Validates a settings mapping. From the policy file, unknown keys and empty values are reported;
+ * the editor's section holds other settings and leaves unset ones null, so there they are skipped.
+ */
+export function validateRoot(root: Value, report: Report, fromFile: boolean): Partial<GuardSettings> {
+  const settings: Partial<GuardSettings> = {};
+  if (root.kind === 'null') return settings;
+  if (root.kind !== 'map') {
+    report(`The settings must be a mapping with keys ${SETTING_KEYS.join(', ')}, not ${describe(root)}`, root.span, 'error');
+    return settings;
+  }
+  const seen = new Set<string>();
+  for (const { key, value } of root.entries) {
+    if (!isString(key)) {
+      report(`Setting names must be strings, not ${describe(key)}`, key.span, 'error');
+      continue;
+    }
+    const name = key.value;
+    if (!(SETTING_KEYS as readonly string[]).includes(name)) {
+      if (fromFile) report(unknownKeyMessage(name), key.span, 'warning');
+      continue;
+    }
+    if (seen.has(name)) {
+      report(`${name} is given twice; the first value is used`, key.span, 'error');
+      continue;
+    }
+    seen.add(name);
+    if (value.kind === 'null') {
+      if (fromFile) report(`${name} has no value and is ignored`, value.span ?? key.span, 'warning');
+      continue;
+    }
+    assignSetting(settings, name as keyof GuardSettings, value, report);
+  }
+  return settings;
+}
+
+function assignSetting(settings: Partial<GuardSettings>, name: keyof GuardSettings, value: Value, report: Report): void {
+  switch (name) {
+    case 'allowedExternalIPCidrs': {
+      const cidrs = validateStringList(name, value, report, checkCidr);
+      if (cidrs) settings.allowedExternalIPCidrs = cidrs;
+      return;
+    }
+    case 'exclude': {
+      const globs = validateStringList(name, value, report, checkExcludeGlob);
+      if (globs) settings.exclude = globs;
+      return;
+    }
+    case 'rules': {
+      const rules = validateRules(value, report);
+      if (rules) settings.rules = rules;
+      return;
+    }
+    case 'scope': {
+      const scope = validateScope(value, report);
+      if (scope) settings.scope = scope;
+      return;
+    }
+    case 'maxFileSizeKB': {
+      const size = validateMaxFileSize(value, report);
+      if (size !== undefined) settings.maxFileSizeKB = size;
+      return;
+    }
+    case 'statusWriters': {
+      const writers = validateStringList(name, value, report, checkStatusWriter);
+      if (writers) settings.statusWriters = writers;
+      return;
+    }
+  }
+}
+
+function unknownKeyMessage(name: string): string {
+  const prefix = 'kubeMitmGuard.';
+  if (name.startsWith(prefix) && (SETTING_KEYS as readonly string[]).includes(name.slice(prefix.length))) {
+    return `Unknown setting "${name}": in ${CONFIG_FILE_NAME} write it without the "${prefix}" prefix`;
+  }
+  if (name === '<<') return 'Merge keys (<<) are not supported in the policy file; the entry is ignored';
+  return `Unknown setting ${JSON.stringify(name)} (known settings: ${SETTING_KEYS.join(', ')})`;
+}
+
+/**
+ * Validates the editor's `kubeMitmGuard` settings section. Keys this module does not own (the
+ * section holds other settings too) are ignored rather than reported.
+ */
+export function validateSettings(raw: unknown): { settings: Partial<GuardSettings>; problems: string[] } {
+  const problems: string[] = [];
+  try {
+    const settings = validateRoot(fromPlain(raw, 0), (message) => problems.push(message), false);
+    return { settings, problems };
+  } catch (error) {
+    problems.push(`The settings could not be read: ${error instanceof Error ? error.message : String(error)}`);
+    return { settings: {}, problems };
+  }
+}
