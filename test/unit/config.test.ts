@@ -9,6 +9,7 @@ import {
   ConfigProblem,
   DEFAULT_RULE_SEVERITY,
   DEFAULT_SETTINGS,
+  EffectiveSettings,
   GuardSettings,
   mergeSettings,
   parseProjectConfig,
@@ -409,16 +410,25 @@ describe('validateSettings', () => {
 });
 
 describe('mergeSettings', () => {
+  /** The merged settings with the allowlist as written, for comparing. */
+  function written(settings: EffectiveSettings): unknown {
+    const { allowedCidrs, ...engine } = settings.engine;
+    return { ...settings, engine: { ...engine, allowedCidrs: allowedCidrs.map((cidr) => cidr.text) } };
+  }
+
   it('uses the defaults when nothing is set', () => {
-    const merged: GuardSettings = mergeSettings({}, undefined);
-    assert.deepEqual({ ...merged }, { ...DEFAULT_SETTINGS });
-    assert.notEqual(merged.exclude, DEFAULT_SETTINGS.exclude, 'fresh arrays, never the frozen defaults');
-    assert.notEqual(merged.allowedExternalIPCidrs, DEFAULT_SETTINGS.allowedExternalIPCidrs);
-    assert.notEqual(merged.statusWriters, DEFAULT_SETTINGS.statusWriters);
+    const merged = mergeSettings([]);
+    assert.deepEqual(written(merged), {
+      engine: { allowedCidrs: [], rules: {}, statusWriters: [] },
+      scope: DEFAULT_SETTINGS.scope,
+      exclude: [],
+      maxFileSizeKB: DEFAULT_SETTINGS.maxFileSizeKB,
+    });
+    assert.notEqual(merged.engine.statusWriters, DEFAULT_SETTINGS.statusWriters, 'fresh arrays, never the frozen defaults');
     assert.ok(Object.isFrozen(DEFAULT_SETTINGS.exclude));
   });
 
-  it('unites lists, lets the file win for rules and single values', () => {
+  it('unites lists, lets the file win over the editor for rules and single values', () => {
     const editor: Partial<GuardSettings> = {
       allowedExternalIPCidrs: ['10.0.0.0/8', '192.168.0.0/16'],
       rules: { 'external-ips': 'off', 'loadbalancer-status': 'hint' },
@@ -435,26 +445,47 @@ describe('mergeSettings', () => {
       maxFileSizeKB: 20,
       statusWriters: ['lb-operators', 'system:serviceaccount:kube-vip:kube-vip'],
     };
-    assert.deepEqual(mergeSettings(editor, file), {
-      allowedExternalIPCidrs: ['10.0.0.0/8', '192.168.0.0/16', '2001:db8::/32'],
-      rules: { 'external-ips': 'error', 'loadbalancer-status': 'hint' },
+    assert.deepEqual(written(mergeSettings([{ settings: editor }, { settings: file }])), {
+      engine: {
+        allowedCidrs: ['10.0.0.0/8', '192.168.0.0/16', '2001:db8::/32'],
+        rules: { 'external-ips': 'error', 'loadbalancer-status': 'hint' },
+        statusWriters: ['system:serviceaccount:metallb-system:controller', 'lb-operators', 'system:serviceaccount:kube-vip:kube-vip'],
+      },
       scope: 'workspace',
-      exclude: ['dist', 'build', 'charts/**'],
+      exclude: [{ globs: ['dist', 'build', 'charts/**'] }],
       maxFileSizeKB: 20,
-      statusWriters: ['system:serviceaccount:metallb-system:controller', 'lb-operators', 'system:serviceaccount:kube-vip:kube-vip'],
     });
     assert.deepEqual(editor.rules, { 'external-ips': 'off', 'loadbalancer-status': 'hint' }, 'inputs untouched');
   });
 
   it('falls back to the editor for keys the file does not set', () => {
-    assert.deepEqual(mergeSettings({ scope: 'off', maxFileSizeKB: 5, statusWriters: ['alice'] }, { exclude: ['x'] }), {
-      allowedExternalIPCidrs: [],
-      rules: {},
+    assert.deepEqual(written(mergeSettings([{ settings: { scope: 'off', maxFileSizeKB: 5, statusWriters: ['alice'] } }, { settings: { exclude: ['x'] } }])), {
+      engine: { allowedCidrs: [], rules: {}, statusWriters: ['alice'] },
       scope: 'off',
-      exclude: ['x'],
+      exclude: [{ globs: ['x'] }],
       maxFileSizeKB: 5,
-      statusWriters: ['alice'],
     });
+  });
+
+  it('lets command-line flags win over the file, keeping each layer\'s globs relative to its own folder', () => {
+    const file = { settings: { rules: { 'external-ips': 'off' as const }, maxFileSizeKB: 20, exclude: ['build'] }, globBase: '/repo' };
+    const flags = { settings: { rules: { 'external-ips': 'hint' as const }, maxFileSizeKB: 30, exclude: ['tmp', 'build'] }, globBase: '/home/me' };
+    const merged = mergeSettings([file, flags]);
+    assert.deepEqual(merged.engine.rules, { 'external-ips': 'hint' });
+    assert.equal(merged.maxFileSizeKB, 30);
+    assert.deepEqual(merged.exclude, [
+      { base: '/repo', globs: ['build'] },
+      { base: '/home/me', globs: ['tmp', 'build'] },
+    ]);
+  });
+
+  it('hands the engine the allowlist parsed, as plain data that survives a structured clone', () => {
+    const { allowedCidrs } = mergeSettings([{ settings: { allowedExternalIPCidrs: ['10.1.2.3/8', '2001:db8::1'] } }]).engine;
+    assert.deepEqual(allowedCidrs, [
+      { text: '10.1.2.3/8', family: 'ipv4', networkBytes: [10, 1, 2, 3], prefixLength: 8 },
+      { text: '2001:db8::1', family: 'ipv6', networkBytes: [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], prefixLength: 128 },
+    ]);
+    assert.deepEqual(structuredClone(allowedCidrs), allowedCidrs);
   });
 });
 
@@ -740,9 +771,9 @@ describe('package.json: the editor settings', () => {
 
 describe('engineOptionsFor (language server)', () => {
   it('passes the merged statusWriters of the editor and the policy file to the engine', () => {
-    const settings = mergeSettings({ statusWriters: ['lb-operators'] }, { statusWriters: ['system:serviceaccount:metallb-system:controller'] });
+    const settings = mergeSettings([{ settings: { statusWriters: ['lb-operators'] } }, { settings: { statusWriters: ['system:serviceaccount:metallb-system:controller'] } }]);
     const options = engineOptionsFor({ settings, folder: undefined, generation: 0 }, 'file:///work/svc.yaml');
     assert.deepEqual(options.statusWriters, ['lb-operators', 'system:serviceaccount:metallb-system:controller']);
-    assert.deepEqual(engineOptionsFor({ settings: mergeSettings({}, undefined), folder: undefined, generation: 0 }, 'file:///work/svc.yaml').statusWriters, []);
+    assert.deepEqual(engineOptionsFor({ settings: mergeSettings([]), folder: undefined, generation: 0 }, 'file:///work/svc.yaml').statusWriters, []);
   });
 });

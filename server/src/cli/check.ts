@@ -2,12 +2,12 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { analyzeText, applyLink, fixAll, fixesForFinding, WorkspaceIndex } from '../engine';
-import { CONFIG_FILE_NAME } from '../engine/config';
+import { CONFIG_FILE_NAME, EffectiveSettings, engineOptions } from '../engine/config';
 import { createGlobMatcher, decodeManifestBytes, discoverFiles, LOSSY_READS, ManifestText, readManifestFileSync } from '../engine/fileDiscovery';
-import { EngineOptions, FileFacts, Finding, Severity } from '../engine';
+import { FileFacts, Finding, Severity } from '../engine';
 import { all, oneOf, parseArgs, single, UsageError } from './args';
 import { replaceFileAtomically } from './atomicWrite';
-import { ConfigResolver, displayPath, EffectiveSettings, parseFlagSettings } from './configResolver';
+import { ConfigResolver, displayPath, parseFlagSettings, PathSettings } from './configResolver';
 import { formatJson } from './formatJson';
 import { formatSarif } from './formatSarif';
 import { formatText } from './formatText';
@@ -76,7 +76,7 @@ type Format = (typeof FORMATS)[number];
 interface Candidate {
   /** Absolute path, or undefined for standard input. */
   absolutePath?: string;
-  settings: EffectiveSettings;
+  settings: PathSettings;
 }
 
 export async function runCheck(argv: readonly string[], output: Output, toolVersion: string): Promise<number> {
@@ -131,7 +131,7 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
         continue;
       }
       const settings = await resolver.forDirectory(root.isDirectory ? root.absolutePath : path.dirname(root.absolutePath));
-      const isExcluded = excluder(root.absolutePath, root.isDirectory, settings, cwd);
+      const isExcluded = excluder(root.absolutePath, root.isDirectory, settings.effective);
       if (!root.isDirectory) {
         if (path.basename(root.absolutePath) === CONFIG_FILE_NAME) {
           notices.push(`note: ${root.argument} is the policy file, not a manifest; it was not checked`);
@@ -142,7 +142,7 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
         }
         continue;
       }
-      const pruneGlobs = [...settings.flagExclude, ...settings.configExclude].filter((glob) => !glob.replace(/^\/+|\/+$/g, '').includes('/'));
+      const pruneGlobs = settings.effective.exclude.flatMap((group) => group.globs).filter((glob) => !glob.replace(/^\/+|\/+$/g, '').includes('/'));
       const files = discoverFiles(root.absolutePath, {
         exclude: pruneGlobs,
         onSkip: (skippedPath, reason) => report.skipped.push({ displayPath: displayPath(skippedPath, cwd), reason }),
@@ -178,11 +178,12 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
   const failing = report.files.some((file) => file.findings.some((finding) => SEVERITY_RANK[finding.severity] >= threshold));
   return failing ? 1 : 0;
 
-  async function checkStdin(settings: EffectiveSettings): Promise<void> {
+  async function checkStdin(settings: PathSettings): Promise<void> {
     const shown = '<stdin>';
-    const bytes = await readStdin(settings.maxFileSizeKB * 1024);
+    const { maxFileSizeKB } = settings.effective;
+    const bytes = await readStdin(maxFileSizeKB * 1024);
     if (bytes === 'too-large') {
-      report.skipped.push({ displayPath: shown, reason: `input is over the size limit of ${settings.maxFileSizeKB} KB (maxFileSizeKB)` });
+      report.skipped.push({ displayPath: shown, reason: `input is over the size limit of ${maxFileSizeKB} KB (maxFileSizeKB)` });
       return;
     }
     const decoded = decodeManifestBytes(bytes);
@@ -200,7 +201,7 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
     const shown = displayPath(absolutePath, cwd);
     progress.update(report.filesChecked + report.skipped.length + 1, shown);
     // Blocking: the command line has nothing else to do meanwhile, and a blocking read is far cheaper.
-    const read = readManifestFileSync(absolutePath, settings.maxFileSizeKB * 1024);
+    const read = readManifestFileSync(absolutePath, settings.effective.maxFileSizeKB * 1024);
     if ('skipped' in read) {
       report.skipped.push({ displayPath: shown, reason: read.skipped });
       return;
@@ -222,7 +223,7 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
     }
     let fixed: ReturnType<typeof fixAll>;
     try {
-      fixed = fixAll(original, engineOptions(candidate.settings, candidate.absolutePath));
+      fixed = fixAll(original, engineOptions(candidate.settings.effective, candidate.absolutePath));
     } catch (error) {
       notices.push(`warning: ${shown}: the fixes could not be computed: ${error instanceof Error ? error.message : String(error)}`);
       return original;
@@ -249,7 +250,7 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
   }
 
   function analyse(candidate: Candidate, shown: string, text: string): void {
-    const options = engineOptions(candidate.settings, candidate.absolutePath);
+    const options = engineOptions(candidate.settings.effective, candidate.absolutePath);
     let findings: Finding[];
     let facts: FileFacts | undefined;
     let unparsable = 0;
@@ -292,10 +293,6 @@ function linkFiles(report: RunReport): void {
   for (const file of report.files) file.findings = applyLink(file.findings, links.get(fileId(file)));
 }
 
-function engineOptions(settings: EffectiveSettings, absolutePath: string | undefined): EngineOptions {
-  return { allowedCidrs: settings.allowedCidrs, rules: settings.rules, filePath: absolutePath, statusWriters: settings.statusWriters };
-}
-
 function portable(shown: string): string {
   return shown.split(path.sep).join('/');
 }
@@ -306,16 +303,14 @@ function portable(shown: string): string {
  * scanned path instead. (node_modules, .git and vendor below a scanned folder are skipped by
  * discoverFiles; a file named explicitly is checked even there.)
  */
-function excluder(root: string, rootIsDirectory: boolean, settings: EffectiveSettings, cwd: string): (file: string) => boolean {
+function excluder(root: string, rootIsDirectory: boolean, settings: EffectiveSettings): (file: string) => boolean {
   const scanRoot = rootIsDirectory ? root : path.dirname(root);
-  const flagMatcher = createGlobMatcher(settings.flagExclude);
-  const configMatcher = createGlobMatcher(settings.configExclude);
-  const configBase = settings.config.file ? path.dirname(settings.config.file) : scanRoot;
+  const groups = settings.exclude.map((group) => ({ base: group.base ?? scanRoot, matches: createGlobMatcher(group.globs) }));
   const relativeTo = (base: string, file: string) => {
     const relative = path.relative(base, file);
     return relative.startsWith('..') || path.isAbsolute(relative) ? path.relative(scanRoot, file) : relative;
   };
-  return (file) => flagMatcher(relativeTo(cwd, file)) || configMatcher(relativeTo(configBase, file));
+  return (file) => groups.some(({ base, matches }) => matches(relativeTo(base, file)));
 }
 
 async function readStdin(maxBytes: number): Promise<Buffer | 'too-large'> {

@@ -2,7 +2,6 @@
 // positioned, severity-resolved, suppression-aware findings.
 import { LineIndex } from './lineIndex';
 import { ManifestObject, manifestObjects } from './manifests';
-import { ParsedCidr, parseAllowedCidr } from './ipAddresses';
 import { ExcessiveNestingError } from './nestingGuard';
 import { chunkDocumentCount, mightHaveFindings, SplitMemo, splitDocuments } from './prefilter';
 import { DOCUMENT_CHECKS, RULES } from './rules/registry';
@@ -44,13 +43,12 @@ export interface DetailedAnalysis extends AnalysisResult {
 export function analyzeText(text: string, options: EngineOptions, cache?: AnalysisCache): AnalysisResult {
   const chunks = splitDocuments(text, cache?.splitMemo);
   if (chunks === undefined) {
-    const { findings, documents: _documents, lines: _lines, failed: _failed, ...counts } = analyzeWhole(text, options, parseCidrs(options.allowedCidrs));
+    const { findings, documents: _documents, lines: _lines, failed: _failed, ...counts } = analyzeWhole(text, options);
     return { ...counts, findings: findings.map(publicFinding) };
   }
   const signature = optionsSignature(options);
   const previous = cache?.chunksFor(signature);
   const next = cache ? new Map<string, ChunkAnalysis>() : undefined;
-  let allowedCidrs: ParsedCidr[] | undefined;
   const result: AnalysisResult = { findings: [], documentCount: 0, unparsableDocuments: 0, templatedDocuments: 0 };
   const facts = emptyFacts();
   let lineBase = 0;
@@ -58,10 +56,7 @@ export function analyzeText(text: string, options: EngineOptions, cache?: Analys
   for (const chunk of chunks) {
     const chunkText = text.slice(chunk.start, chunk.end);
     let analysis = previous?.get(chunkText);
-    if (analysis === undefined) {
-      allowedCidrs ??= parseCidrs(options.allowedCidrs);
-      analysis = analyzeChunk(chunkText, options, allowedCidrs);
-    }
+    if (analysis === undefined) analysis = analyzeChunk(chunkText, options);
     next?.set(chunkText, analysis);
     if (analysis.skippedReason !== undefined || analysis.failed) failure ??= analysis;
     for (const finding of analysis.findings) {
@@ -105,12 +100,12 @@ interface ChunkAnalysis extends AnalysisResult {
   failed?: boolean;
 }
 
-function analyzeChunk(chunkText: string, options: EngineOptions, allowedCidrs: ParsedCidr[]): ChunkAnalysis {
+function analyzeChunk(chunkText: string, options: EngineOptions): ChunkAnalysis {
   const lineBreaks = countLineBreaks(chunkText);
   if (!mightHaveFindings(chunkText)) {
     return { findings: [], documentCount: chunkDocumentCount(chunkText), unparsableDocuments: 0, templatedDocuments: 0, lineBreaks };
   }
-  const { findings, documents: _documents, lines: _lines, ...counts } = analyzeWhole(chunkText, options, allowedCidrs);
+  const { findings, documents: _documents, lines: _lines, ...counts } = analyzeWhole(chunkText, options);
   return { ...counts, findings: findings.map(publicFinding), lineBreaks };
 }
 
@@ -169,7 +164,7 @@ export interface AnalysisControls {
  * the findings' nodes: fixes start from this, and soundness tests compare `analyzeText` with it.
  */
 export function analyzeDetailed(text: string, options: EngineOptions, _controls: AnalysisControls = {}): DetailedAnalysis {
-  const { failed: _failed, ...analysis } = analyzeWhole(text, options, parseCidrs(options.allowedCidrs));
+  const { failed: _failed, ...analysis } = analyzeWhole(text, options);
   return analysis;
 }
 
@@ -178,7 +173,7 @@ function wholeFileFailure(skippedReason?: string): AnalysisResult {
 }
 
 /** `failed`: the parser gave up on the text. */
-function analyzeWhole(text: string, options: EngineOptions, allowedCidrs: ParsedCidr[]): DetailedAnalysis & { failed?: boolean } {
+function analyzeWhole(text: string, options: EngineOptions): DetailedAnalysis & { failed?: boolean } {
   const lines = new LineIndex(text);
   const empty: DetailedAnalysis = { findings: [], documentCount: 0, unparsableDocuments: 0, templatedDocuments: 0, documents: [], lines };
   let documents: SourceDocument[];
@@ -219,7 +214,7 @@ function analyzeWhole(text: string, options: EngineOptions, allowedCidrs: Parsed
       suppressionComments.filter((comment) => comment.start >= source.start && comment.start < source.end),
       source.document,
     );
-    const context: RuleContext = { document: source.document, allowedCidrs };
+    const context: RuleContext = { document: source.document, allowedCidrs: options.allowedCidrs };
     const ruleNodes = new Map<unknown, RuleFact>();
     const extractor = new FactExtractor(text, lines, {
       document: source.document,
@@ -289,16 +284,6 @@ function severityOf(finding: RuleFinding, options: EngineOptions): Severity | 'o
   const configured = options.rules[finding.ruleId];
   if (configured) return configured;
   return finding.defaultSeverity ?? RULES[finding.ruleId].defaultSeverity;
-}
-
-/** Invalid allowlist entries are reported by the config layer; here they simply allow nothing. */
-function parseCidrs(entries: readonly string[]): ParsedCidr[] {
-  const parsed: ParsedCidr[] = [];
-  for (const entry of entries) {
-    const cidr = parseAllowedCidr(entry);
-    if (!('error' in cidr)) parsed.push(cidr);
-  }
-  return parsed;
 }
 
 /** Block nodes' ranges run to the next line; a squiggle should end at the last visible character. */

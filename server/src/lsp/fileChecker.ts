@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { TextDocuments } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { AnalysisCache, AnalysisResult, analyzeText, EngineOptions } from '../engine';
-import { CONFIG_FILE_NAME } from '../engine/config';
+import { CONFIG_FILE_NAME, engineOptions } from '../engine/config';
 import { LOSSY_READS } from '../engine/fileDiscovery';
 import { FileFilter } from './fileFilter';
 import { FileAnalyzer, IN_PROCESS_ANALYZER } from './scanPool';
@@ -167,10 +167,5 @@ function clusterOf(resolved: ResolvedSettings): string {
 }
 
 export function engineOptionsFor(resolved: ResolvedSettings, uri: string): EngineOptions {
-  return {
-    allowedCidrs: resolved.settings.allowedExternalIPCidrs,
-    rules: resolved.settings.rules,
-    filePath: uriToFsPath(uri) ?? uri,
-    statusWriters: resolved.settings.statusWriters,
-  };
+  return engineOptions(resolved.settings, uriToFsPath(uri) ?? uri);
 }

@@ -117,7 +117,7 @@ function sameCidr(existing: string, added: string): boolean {
   const a = parseAllowedCidr(existing);
   const b = parseAllowedCidr(added);
   if ('error' in a || 'error' in b) return false;
-  return a.family === b.family && a.prefixLength === b.prefixLength && a.network.toNormalizedString() === b.network.toNormalizedString();
+  return a.prefixLength === b.prefixLength && a.networkBytes.join() === b.networkBytes.join();
 }
 
 /** A fingerprint of every top-level value except the allowlist, to prove an edit changed nothing else. */

@@ -1,6 +1,9 @@
-// The settings layer: model, validation, the policy file, merging, and the allowlist quick fix's edit.
+// The settings layer: the model, one validator per key, the policy file, the one merge of every
+// source, the adapter to engine options, and the allowlist quick fix's text edit.
 export * from './model';
-export { checkStatusWriter, validateSettings } from './validate';
+export type { SettingNames } from './validate';
+export { validateSettings } from './validate';
 export { parseProjectConfig } from './policyFile';
-export { mergeSettings } from './merge';
+export type { EffectiveSettings, PathGlobs, SettingsLayer } from './merge';
+export { engineOptions, excludeGlobsOfCheckedFolder, mergeSettings } from './merge';
 export { addAllowedCidr } from './allowlistEdit';

@@ -49,3 +49,6 @@ export interface ConfigProblem {
   severity: 'error' | 'warning';
 }
 
+
+/** A policy file is a few lines; a file this big is not one and is not read (the CLI and the editor alike). */
+export const MAX_CONFIG_BYTES = 1024 * 1024;

@@ -7,24 +7,49 @@ import { describe, fromPlain, isString, Span, Value } from './value';
 
 export type Report = (message: string, span: Span | undefined, severity: 'error' | 'warning') => void;
 
+/**
+ * How a problem names the value it is about: as the files spell it (`rules.external-ips`,
+ * `exclude[2]`), or as the command-line flag that gave it (`--rule external-ips`, `--exclude`). The
+ * message itself is the same for every source.
+ */
+export interface SettingNames {
+  key(key: keyof GuardSettings): string;
+  /** An entry of a list setting. */
+  item(key: keyof GuardSettings, index: number): string;
+  /** An entry of a mapping setting, e.g. a rule id. */
+  entry(key: keyof GuardSettings, name: string): string;
+}
+
+/** The names in the policy file and the editor settings. */
+export const SETTING_NAMES: SettingNames = {
+  key: (key) => key,
+  item: (key, index) => `${key}[${index}]`,
+  entry: (key, name) => `${key}.${name}`,
+};
+
+interface Validation {
+  report: Report;
+  names: SettingNames;
+}
+
 function validateStringList(
-  key: string,
+  key: keyof GuardSettings,
   value: Value,
-  report: Report,
+  { report, names }: Validation,
   checkItem: (text: string) => string | undefined,
 ): string[] | undefined {
   if (value.kind !== 'list') {
-    report(`${key} must be a list of strings, not ${describe(value)}`, value.span, 'error');
+    report(`${names.key(key)} must be a list of strings, not ${describe(value)}`, value.span, 'error');
     return undefined;
   }
   const kept: string[] = [];
   value.items.forEach((item, index) => {
     if (!isString(item)) {
-      report(`${key}[${index}] must be a string, not ${describe(item)}`, item.span, 'error');
+      report(`${names.item(key, index)} must be a string, not ${describe(item)}`, item.span, 'error');
       return;
     }
     const problem = checkItem(item.value);
-    if (problem) report(`${key}[${index}]: ${problem}`, item.span, 'error');
+    if (problem) report(`${names.item(key, index)}: ${problem}`, item.span, 'error');
     else kept.push(item.value);
   });
   return kept;
@@ -42,11 +67,8 @@ function checkExcludeGlob(text: string): string | undefined {
   return undefined;
 }
 
-/**
- * Why `text` cannot be a `statusWriters` entry, or undefined when it can. Shared with the CLI's
- * --status-writer flag.
- */
-export function checkStatusWriter(text: string): string | undefined {
+/** Why `text` cannot be a `statusWriters` entry, or undefined when it can. */
+function checkStatusWriter(text: string): string | undefined {
   if (text.trim() === '') return 'an empty name matches no user, group or service account';
   if (isServiceAccountUsername(text) && parseServiceAccountUsername(text) === undefined) {
     return `"${text}": a service account is written system:serviceaccount:<namespace>:<name>, both non-empty`;
@@ -54,26 +76,26 @@ export function checkStatusWriter(text: string): string | undefined {
   return undefined;
 }
 
-function validateRules(value: Value, report: Report): Partial<Record<RuleId, SeveritySetting>> | undefined {
+function validateRules(value: Value, { report, names }: Validation): Partial<Record<RuleId, SeveritySetting>> | undefined {
   if (value.kind !== 'map') {
-    report(`rules must be a mapping of rule id to severity, not ${describe(value)}`, value.span, 'error');
+    report(`${names.key('rules')} must be a mapping of rule id to severity, not ${describe(value)}`, value.span, 'error');
     return undefined;
   }
   const rules: Partial<Record<RuleId, SeveritySetting>> = {};
   const seen = new Set<string>();
   for (const { key, value: severity } of value.entries) {
     if (!isString(key) || !(RULE_IDS as readonly string[]).includes(key.value)) {
-      report(`rules: unknown rule ${describe(key)} (known rules: ${RULE_IDS.join(', ')})`, key.span, 'error');
+      report(`${names.key('rules')}: unknown rule ${describe(key)} (known rules: ${RULE_IDS.join(', ')})`, key.span, 'error');
       continue;
     }
     if (seen.has(key.value)) {
-      report(`rules.${key.value} is given twice; the first value is used`, key.span, 'error');
+      report(`${names.entry('rules', key.value)} is given twice; the first value is used`, key.span, 'error');
       continue;
     }
     seen.add(key.value);
     if (!isString(severity) || !(SEVERITY_SETTINGS as readonly string[]).includes(severity.value)) {
       report(
-        `rules.${key.value}: ${describe(severity)} is not a severity (use one of ${SEVERITY_SETTINGS.join(', ')})`,
+        `${names.entry('rules', key.value)}: ${describe(severity)} is not a severity (use one of ${SEVERITY_SETTINGS.join(', ')})`,
         severity.span,
         'error',
       );
@@ -84,17 +106,17 @@ function validateRules(value: Value, report: Report): Partial<Record<RuleId, Sev
   return rules;
 }
 
-function validateScope(value: Value, report: Report): ScanScope | undefined {
+function validateScope(value: Value, { report, names }: Validation): ScanScope | undefined {
   if (isString(value) && (SCAN_SCOPES as readonly string[]).includes(value.value)) return value.value as ScanScope;
-  report(`scope: ${describe(value)} is not a scope (use one of ${SCAN_SCOPES.join(', ')})`, value.span, 'error');
+  report(`${names.key('scope')}: ${describe(value)} is not a scope (use one of ${SCAN_SCOPES.join(', ')})`, value.span, 'error');
   return undefined;
 }
 
-function validateMaxFileSize(value: Value, report: Report): number | undefined {
+function validateMaxFileSize(value: Value, { report, names }: Validation): number | undefined {
   if (value.kind === 'scalar' && typeof value.value === 'number' && Number.isSafeInteger(value.value) && value.value >= 1) {
     return value.value;
   }
-  report(`maxFileSizeKB must be a whole number of kilobytes of at least 1, not ${describe(value)}`, value.span, 'error');
+  report(`${names.key('maxFileSizeKB')} must be a whole number of kilobytes of at least 1, not ${describe(value)}`, value.span, 'error');
   return undefined;
 }
 
@@ -102,7 +124,7 @@ function validateMaxFileSize(value: Value, report: Report): number | undefined {
  * Validates a settings mapping. From the policy file, unknown keys and empty values are reported;
  * the editor's section holds other settings and leaves unset ones null, so there they are skipped.
  */
-export function validateRoot(root: Value, report: Report, fromFile: boolean): Partial<GuardSettings> {
+export function validateRoot(root: Value, report: Report, fromFile: boolean, names: SettingNames = SETTING_NAMES): Partial<GuardSettings> {
   const settings: Partial<GuardSettings> = {};
   if (root.kind === 'null') return settings;
   if (root.kind !== 'map') {
@@ -129,40 +151,40 @@ export function validateRoot(root: Value, report: Report, fromFile: boolean): Pa
       if (fromFile) report(`${name} has no value and is ignored`, value.span ?? key.span, 'warning');
       continue;
     }
-    assignSetting(settings, name as keyof GuardSettings, value, report);
+    assignSetting(settings, name as keyof GuardSettings, value, { report, names });
   }
   return settings;
 }
 
-function assignSetting(settings: Partial<GuardSettings>, name: keyof GuardSettings, value: Value, report: Report): void {
+function assignSetting(settings: Partial<GuardSettings>, name: keyof GuardSettings, value: Value, validation: Validation): void {
   switch (name) {
     case 'allowedExternalIPCidrs': {
-      const cidrs = validateStringList(name, value, report, checkCidr);
+      const cidrs = validateStringList(name, value, validation, checkCidr);
       if (cidrs) settings.allowedExternalIPCidrs = cidrs;
       return;
     }
     case 'exclude': {
-      const globs = validateStringList(name, value, report, checkExcludeGlob);
+      const globs = validateStringList(name, value, validation, checkExcludeGlob);
       if (globs) settings.exclude = globs;
       return;
     }
     case 'rules': {
-      const rules = validateRules(value, report);
+      const rules = validateRules(value, validation);
       if (rules) settings.rules = rules;
       return;
     }
     case 'scope': {
-      const scope = validateScope(value, report);
+      const scope = validateScope(value, validation);
       if (scope) settings.scope = scope;
       return;
     }
     case 'maxFileSizeKB': {
-      const size = validateMaxFileSize(value, report);
+      const size = validateMaxFileSize(value, validation);
       if (size !== undefined) settings.maxFileSizeKB = size;
       return;
     }
     case 'statusWriters': {
-      const writers = validateStringList(name, value, report, checkStatusWriter);
+      const writers = validateStringList(name, value, validation, checkStatusWriter);
       if (writers) settings.statusWriters = writers;
       return;
     }
@@ -179,13 +201,14 @@ function unknownKeyMessage(name: string): string {
 }
 
 /**
- * Validates the editor's `kubeMitmGuard` settings section. Keys this module does not own (the
- * section holds other settings too) are ignored rather than reported.
+ * Validates settings given as plain values: the editor's `kubeMitmGuard` section, or the command
+ * line's flags (with `names` naming the flags). Keys this module does not own (the section holds
+ * other settings too) and unset (null) values are ignored rather than reported.
  */
-export function validateSettings(raw: unknown): { settings: Partial<GuardSettings>; problems: string[] } {
+export function validateSettings(raw: unknown, names: SettingNames = SETTING_NAMES): { settings: Partial<GuardSettings>; problems: string[] } {
   const problems: string[] = [];
   try {
-    const settings = validateRoot(fromPlain(raw, 0), (message) => problems.push(message), false);
+    const settings = validateRoot(fromPlain(raw, 0), (message) => problems.push(message), false, names);
     return { settings, problems };
   } catch (error) {
     problems.push(`The settings could not be read: ${error instanceof Error ? error.message : String(error)}`);
