@@ -5,7 +5,10 @@ import * as path from 'node:path';
 import { parseDocument } from 'yaml';
 import {
   addAllowedCidr,
+  CONFIG_FILE_KEYS,
   CONFIG_FILE_NAME,
+  clusterKey,
+  clusterNameOf,
   ConfigProblem,
   DEFAULT_RULE_SEVERITY,
   DEFAULT_SETTINGS,
@@ -216,6 +219,52 @@ describe('parseProjectConfig: invalid entries are reported at their node and dro
     assert.deepEqual(parseProjectConfig('statusWriters: []\n').settings, { statusWriters: [] });
   });
 
+  it('reads clusters in file order and validates names and globs', () => {
+    const text = [
+      'clusters:',
+      '  prod: [clusters/prod, "shared/**"]',
+      '  staging:',
+      '    - clusters/staging',
+      '    - ""',
+      '    - "!clusters/prod"',
+      '    - 7',
+      '  "": [x]',
+      '  prod: [again]',
+      '  1: [numbered]',
+      '  empty: []',
+      '',
+    ].join('\n');
+    const { settings, problems } = parseProjectConfig(text);
+    assert.deepEqual(settings, {
+      clusters: [
+        { name: 'prod', globs: ['clusters/prod', 'shared/**'] },
+        { name: 'staging', globs: ['clusters/staging'] },
+        { name: 'empty', globs: [] },
+      ],
+    });
+    assert.deepEqual(problems.map((p) => [textAt(text, p), p.severity, p.message]), [
+      ['""', 'error', 'clusters.staging[1]: an empty pattern matches no file'],
+      ['"!clusters/prod"', 'error', 'clusters.staging[2]: "!clusters/prod": negated patterns are not supported'],
+      ['7', 'error', 'clusters.staging[3] must be a string, not number 7'],
+      ['""', 'error', 'clusters: a cluster name must be a non-empty string, not ""'],
+      ['prod', 'error', 'clusters.prod is given twice; the first value is used'],
+      ['1', 'error', 'clusters: a cluster name must be a non-empty string, not number 1'],
+    ]);
+    for (const [bad, message] of [
+      ['clusters: [prod]', 'clusters must be a mapping of cluster name to a list of folder globs, not a list'],
+      ['clusters: clusters/prod', 'clusters must be a mapping of cluster name to a list of folder globs, not "clusters/prod"'],
+      ['clusters: {prod: clusters/prod}', 'clusters.prod must be a list of strings, not "clusters/prod"'],
+      ['clusters: {prod: ~}', 'clusters.prod must be a list of strings, not nothing'],
+    ]) {
+      const result = parseProjectConfig(`${bad}\n`);
+      assert.deepEqual(result.problems.map((p) => p.message), [message], bad);
+    }
+  });
+
+  it('takes clusters from the policy file only: the editor settings do not own the key', () => {
+    assert.deepEqual(validateSettings({ clusters: { prod: ['clusters/prod'] } }), { settings: {}, problems: [] });
+  });
+
   it('accepts only whole positive kilobyte counts', () => {
     for (const bad of ['-1', '1.5', '"100"', '.inf', '.nan', '[1]', '99999999999999999999']) {
       const result = parseProjectConfig(`maxFileSizeKB: ${bad}\n`);
@@ -423,6 +472,7 @@ describe('mergeSettings', () => {
       scope: DEFAULT_SETTINGS.scope,
       exclude: [],
       maxFileSizeKB: DEFAULT_SETTINGS.maxFileSizeKB,
+      clusters: { definitions: [] },
     });
     assert.notEqual(merged.engine.statusWriters, DEFAULT_SETTINGS.statusWriters, 'fresh arrays, never the frozen defaults');
     assert.ok(Object.isFrozen(DEFAULT_SETTINGS.exclude));
@@ -454,6 +504,7 @@ describe('mergeSettings', () => {
       scope: 'workspace',
       exclude: [{ globs: ['dist', 'build', 'charts/**'] }],
       maxFileSizeKB: 20,
+      clusters: { definitions: [] },
     });
     assert.deepEqual(editor.rules, { 'external-ips': 'off', 'loadbalancer-status': 'hint' }, 'inputs untouched');
   });
@@ -464,6 +515,7 @@ describe('mergeSettings', () => {
       scope: 'off',
       exclude: [{ globs: ['x'] }],
       maxFileSizeKB: 5,
+      clusters: { definitions: [] },
     });
   });
 
@@ -477,6 +529,21 @@ describe('mergeSettings', () => {
       { base: '/repo', globs: ['build'] },
       { base: '/home/me', globs: ['tmp', 'build'] },
     ]);
+  });
+
+  it('takes clusters from the policy file with its folder, and assigns a file to the first cluster that matches it', () => {
+    const file = parseProjectConfig('clusters:\n  all: [clusters]\n  b: [clusters/b]\n  named: [prod]\n').settings;
+    const { clusters } = mergeSettings([{ settings: { exclude: ['x'] } }, { settings: file, globBase: '/repo' }]);
+    assert.equal(clusters.base, '/repo');
+    const nameOf = (relativePath: string) => clusterNameOf(clusters.definitions, relativePath);
+    assert.equal(nameOf('clusters/b/role.yaml'), 'all', 'the first match wins');
+    assert.equal(nameOf('clusters'), 'all');
+    assert.equal(nameOf('apps/prod/svc.yaml'), 'named', 'a pattern without a slash matches a folder name at any depth');
+    assert.equal(nameOf('clustersx/svc.yaml'), undefined, 'the default cluster');
+    assert.deepEqual(mergeSettings([]).clusters, { definitions: [] });
+    assert.equal(clusterKey('file:///repo', undefined), 'file:///repo', 'the default cluster keeps the folder as its key');
+    assert.notEqual(clusterKey('file:///repo', 'a'), clusterKey('file:///repo', 'b'));
+    assert.notEqual(clusterKey('file:///repo', 'a'), 'file:///repo');
   });
 
   it('hands the engine the allowlist parsed, as plain data that survives a structured clone', () => {
@@ -644,7 +711,8 @@ describe('addAllowedCidr', () => {
 type Schema = {
   type?: string;
   properties?: Record<string, Schema>;
-  additionalProperties?: boolean;
+  additionalProperties?: boolean | Schema;
+  propertyNames?: Schema;
   items?: Schema;
   enum?: unknown[];
   pattern?: string;
@@ -676,7 +744,8 @@ function schemaErrors(schema: Schema, value: unknown, root: Schema, where = '$')
   if (Array.isArray(value) && schema.items) value.forEach((item, i) => errors.push(...schemaErrors(schema.items!, item, root, `${where}[${i}]`)));
   if (schema.type === 'object') {
     for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
-      const property = schema.properties?.[key];
+      if (schema.propertyNames) errors.push(...schemaErrors(schema.propertyNames, key, root, `${where}.${key} (name)`));
+      const property = schema.properties?.[key] ?? (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined);
       if (property) errors.push(...schemaErrors(property, child, root, `${where}.${key}`));
       else if (schema.additionalProperties === false) errors.push(`${where}.${key}: not allowed`);
     }
@@ -690,7 +759,7 @@ describe('schema', () => {
 
   it('lists exactly the settings, rule ids and severities', () => {
     assert.equal((schema as Record<string, unknown>).$schema, 'http://json-schema.org/draft-07/schema#');
-    assert.deepEqual(Object.keys(schema.properties!).sort(), [...SETTING_KEYS].sort());
+    assert.deepEqual(Object.keys(schema.properties!).sort(), [...CONFIG_FILE_KEYS].sort());
     assert.equal(schema.additionalProperties, false);
     assert.deepEqual(Object.keys(schema.properties!.rules.properties!).sort(), [...RULE_IDS].sort());
     assert.equal(schema.properties!.rules.additionalProperties, false);
@@ -728,6 +797,16 @@ describe('schema', () => {
       'statusWriters: ["system:serviceaccount:ns:"]',
       'statusWriters: alice',
       'statusWriters: [1]',
+      'clusters: {prod: [clusters/prod], staging: ["clusters/staging/**", shared]}',
+      'clusters: {}',
+      'clusters: {prod: []}',
+      'clusters: [prod]',
+      'clusters: {prod: clusters/prod}',
+      'clusters: {prod: [1]}',
+      'clusters: {prod: [""]}',
+      'clusters: {prod: ["!clusters/staging"]}',
+      'clusters: {"": [x]}',
+      'clusters: {" ": [x]}',
     ];
     for (const sample of samples) {
       const schemaOk = schemaErrors(schema, parseDocument(sample).toJS(), schema).length === 0;

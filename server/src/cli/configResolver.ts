@@ -6,10 +6,10 @@ import * as path from 'node:path';
 import {
   CONFIG_FILE_NAME,
   EffectiveSettings,
-  GuardSettings,
   MAX_CONFIG_BYTES,
   mergeSettings,
   parseProjectConfig,
+  ProjectSettings,
   SettingNames,
   SettingsLayer,
   validateSettings,
@@ -24,14 +24,14 @@ export interface PathSettings {
 }
 
 /** The flag that sets each setting, so a problem with a flag's value names the flag. */
-const FLAG_OF: Partial<Record<keyof GuardSettings, string>> = {
+const FLAG_OF: Partial<Record<keyof ProjectSettings, string>> = {
   allowedExternalIPCidrs: '--allow-cidr',
   rules: '--rule',
   exclude: '--exclude',
   maxFileSizeKB: '--max-file-size-kb',
   statusWriters: '--status-writer',
 };
-const flagOf = (key: keyof GuardSettings): string => FLAG_OF[key] ?? key;
+const flagOf = (key: keyof ProjectSettings): string => FLAG_OF[key] ?? key;
 const FLAG_NAMES: SettingNames = { key: flagOf, item: flagOf, entry: (key, name) => `${flagOf(key)} ${name}` };
 
 /**

@@ -7,3 +7,4 @@ export { parseProjectConfig } from './policyFile';
 export type { EffectiveSettings, PathGlobs, SettingsLayer } from './merge';
 export { engineOptions, excludeGlobsOfCheckedFolder, mergeSettings } from './merge';
 export { addAllowedCidr } from './allowlistEdit';
+export { clusterKey, clusterNameOf } from './clusters';

@@ -2,13 +2,13 @@
 // flags) into the effective settings, and the one adapter from those to the engine's options.
 import { parseAllowedCidr, ParsedCidr } from '../ipAddresses';
 import { EngineOptions, RuleId, SeveritySetting } from '../types';
-import { DEFAULT_SETTINGS, GuardSettings, ScanScope } from './model';
+import { ClusterDefinition, DEFAULT_SETTINGS, GuardSettings, ProjectSettings, ScanScope } from './model';
 
 /** One source of settings, already validated. */
 export interface SettingsLayer {
-  settings: Partial<GuardSettings>;
+  settings: Partial<ProjectSettings>;
   /**
-   * The absolute folder the layer's globs (`exclude`) are relative to: the policy file's folder, the
+   * The absolute folder the layer's globs (`exclude`, `clusters`) are relative to: the policy file's folder, the
    * current folder for flags. Undefined: the folder being checked (the workspace folder, the scanned path).
    */
   globBase?: string;
@@ -28,6 +28,8 @@ export interface EffectiveSettings {
   /** Every layer's exclude globs, grouped by the folder they are relative to, in layer order. */
   exclude: PathGlobs[];
   maxFileSizeKB: number;
+  /** The named clusters (from the policy file) and the folder their globs are relative to. */
+  clusters: { base?: string; definitions: ClusterDefinition[] };
 }
 
 /**
@@ -52,6 +54,7 @@ export function mergeSettings(layers: readonly SettingsLayer[]): EffectiveSettin
     scope: last('scope'),
     exclude: globsByBase(all),
     maxFileSizeKB: last('maxFileSizeKB'),
+    clusters: lastClusters(all),
   };
 }
 
@@ -63,6 +66,13 @@ export function engineOptions(settings: EffectiveSettings, filePath: string | un
 /** The exclude globs relative to the folder being checked (the editor's and its policy file's). */
 export function excludeGlobsOfCheckedFolder(settings: EffectiveSettings): string[] {
   return settings.exclude.filter((group) => group.base === undefined).flatMap((group) => group.globs);
+}
+
+/** Clusters are not merged: the layer that names them (the policy file) describes the whole repository. */
+function lastClusters(layers: readonly SettingsLayer[]): EffectiveSettings['clusters'] {
+  const layer = [...layers].reverse().find((candidate) => candidate.settings.clusters !== undefined);
+  if (layer === undefined) return { definitions: [] };
+  return { ...(layer.globBase === undefined ? {} : { base: layer.globBase }), definitions: layer.settings.clusters! };
 }
 
 function unite(lists: readonly (readonly string[] | undefined)[]): string[] {

@@ -43,12 +43,30 @@ export const DEFAULT_RULE_SEVERITY: Readonly<Record<RuleId, Severity>> = Object.
   Object.fromEntries(RULE_IDS.map((id) => [id, RULES[id].defaultSeverity])) as Record<RuleId, Severity>,
 );
 
+/** One named cluster of a repository that keeps several side by side (policy file key `clusters`). */
+export interface ClusterDefinition {
+  name: string;
+  /** Folder globs, relative to the policy file's folder, in the dialect of `exclude`. */
+  globs: string[];
+}
+
+/**
+ * Everything the policy file can set: the settings, and keys that describe the repository rather than
+ * one user's preferences, so they have no editor setting.
+ */
+export interface ProjectSettings extends GuardSettings {
+  /** Named clusters, in file order: a file belongs to the first whose globs match it. */
+  clusters: ClusterDefinition[];
+}
+
+/** The keys of the policy file. */
+export const CONFIG_FILE_KEYS: readonly (keyof ProjectSettings)[] = [...SETTING_KEYS, 'clusters'];
+
 export interface ConfigProblem {
   message: string;
   range: Range;
   severity: 'error' | 'warning';
 }
-
 
 /** A policy file is a few lines; a file this big is not one and is not read (the CLI and the editor alike). */
 export const MAX_CONFIG_BYTES = 1024 * 1024;

@@ -4,7 +4,7 @@ import { Document, parseDocument } from 'yaml';
 import { LineIndex } from '../lineIndex';
 import { findExcessiveNesting } from '../nestingGuard';
 import { Range } from '../types';
-import { ConfigProblem, GuardSettings } from './model';
+import { ConfigProblem, ProjectSettings } from './model';
 import { Report, validateRoot } from './validate';
 import { fromYamlNode, Span } from './value';
 
@@ -44,7 +44,7 @@ export function parsePolicyDocument(text: string): { document: Document } | { pr
   return { document };
 }
 
-export function parseProjectConfig(text: string): { settings: Partial<GuardSettings>; problems: ConfigProblem[] } {
+export function parseProjectConfig(text: string): { settings: Partial<ProjectSettings>; problems: ConfigProblem[] } {
   const problems: ConfigProblem[] = [];
   let lineIndex: LineIndex | undefined;
   const rangeOf = (span: Span | undefined): Range => {

@@ -2,7 +2,7 @@
 import { parseAllowedCidr } from '../ipAddresses';
 import { isServiceAccountUsername, parseServiceAccountUsername } from '../rbac/subjects';
 import { RULE_IDS, RuleId, SEVERITY_SETTINGS, SeveritySetting } from '../types';
-import { CONFIG_FILE_NAME, GuardSettings, SCAN_SCOPES, ScanScope, SETTING_KEYS } from './model';
+import { ClusterDefinition, CONFIG_FILE_KEYS, CONFIG_FILE_NAME, GuardSettings, ProjectSettings, SCAN_SCOPES, ScanScope, SETTING_KEYS } from './model';
 import { describe, fromPlain, isString, Span, Value } from './value';
 
 export type Report = (message: string, span: Span | undefined, severity: 'error' | 'warning') => void;
@@ -13,11 +13,11 @@ export type Report = (message: string, span: Span | undefined, severity: 'error'
  * message itself is the same for every source.
  */
 export interface SettingNames {
-  key(key: keyof GuardSettings): string;
+  key(key: keyof ProjectSettings): string;
   /** An entry of a list setting. */
-  item(key: keyof GuardSettings, index: number): string;
+  item(key: keyof ProjectSettings, index: number): string;
   /** An entry of a mapping setting, e.g. a rule id. */
-  entry(key: keyof GuardSettings, name: string): string;
+  entry(key: keyof ProjectSettings, name: string): string;
 }
 
 /** The names in the policy file and the editor settings. */
@@ -33,23 +33,34 @@ interface Validation {
 }
 
 function validateStringList(
-  key: keyof GuardSettings,
+  key: keyof ProjectSettings,
   value: Value,
   { report, names }: Validation,
   checkItem: (text: string) => string | undefined,
 ): string[] | undefined {
+  return validateStrings(names.key(key), (index) => names.item(key, index), value, report, checkItem);
+}
+
+/** A list of strings named `label`, its entries `itemLabel(index)`; invalid entries are reported and dropped. */
+function validateStrings(
+  label: string,
+  itemLabel: (index: number) => string,
+  value: Value,
+  report: Report,
+  checkItem: (text: string) => string | undefined,
+): string[] | undefined {
   if (value.kind !== 'list') {
-    report(`${names.key(key)} must be a list of strings, not ${describe(value)}`, value.span, 'error');
+    report(`${label} must be a list of strings, not ${describe(value)}`, value.span, 'error');
     return undefined;
   }
   const kept: string[] = [];
   value.items.forEach((item, index) => {
     if (!isString(item)) {
-      report(`${names.item(key, index)} must be a string, not ${describe(item)}`, item.span, 'error');
+      report(`${itemLabel(index)} must be a string, not ${describe(item)}`, item.span, 'error');
       return;
     }
     const problem = checkItem(item.value);
-    if (problem) report(`${names.item(key, index)}: ${problem}`, item.span, 'error');
+    if (problem) report(`${itemLabel(index)}: ${problem}`, item.span, 'error');
     else kept.push(item.value);
   });
   return kept;
@@ -61,8 +72,16 @@ function checkCidr(text: string): string | undefined {
 }
 
 function checkExcludeGlob(text: string): string | undefined {
-  if (text.trim() === '') return 'an empty pattern excludes nothing';
-  // picomatch reads a leading "!" as "everything except", which would exclude nearly every file.
+  return globProblem(text, 'an empty pattern excludes nothing');
+}
+
+function checkClusterGlob(text: string): string | undefined {
+  return globProblem(text, 'an empty pattern matches no file');
+}
+
+function globProblem(text: string, whenEmpty: string): string | undefined {
+  if (text.trim() === '') return whenEmpty;
+  // picomatch reads a leading "!" as "everything except", which would match nearly every file.
   if (text.trim().startsWith('!')) return `"${text}": negated patterns are not supported`;
   return undefined;
 }
@@ -106,6 +125,29 @@ function validateRules(value: Value, { report, names }: Validation): Partial<Rec
   return rules;
 }
 
+/** `clusters`: cluster name → folder globs, kept in file order (the first match wins). */
+function validateClusters(value: Value, { report, names }: Validation): ClusterDefinition[] | undefined {
+  if (value.kind !== 'map') {
+    report(`${names.key('clusters')} must be a mapping of cluster name to a list of folder globs, not ${describe(value)}`, value.span, 'error');
+    return undefined;
+  }
+  const clusters: ClusterDefinition[] = [];
+  for (const { key, value: globs } of value.entries) {
+    if (!isString(key) || key.value.trim() === '') {
+      report(`${names.key('clusters')}: a cluster name must be a non-empty string, not ${describe(key)}`, key.span, 'error');
+      continue;
+    }
+    const label = names.entry('clusters', key.value);
+    if (clusters.some((cluster) => cluster.name === key.value)) {
+      report(`${label} is given twice; the first value is used`, key.span, 'error');
+      continue;
+    }
+    const kept = validateStrings(label, (index) => `${label}[${index}]`, globs, report, checkClusterGlob);
+    if (kept) clusters.push({ name: key.value, globs: kept });
+  }
+  return clusters;
+}
+
 function validateScope(value: Value, { report, names }: Validation): ScanScope | undefined {
   if (isString(value) && (SCAN_SCOPES as readonly string[]).includes(value.value)) return value.value as ScanScope;
   report(`${names.key('scope')}: ${describe(value)} is not a scope (use one of ${SCAN_SCOPES.join(', ')})`, value.span, 'error');
@@ -124,11 +166,13 @@ function validateMaxFileSize(value: Value, { report, names }: Validation): numbe
  * Validates a settings mapping. From the policy file, unknown keys and empty values are reported;
  * the editor's section holds other settings and leaves unset ones null, so there they are skipped.
  */
-export function validateRoot(root: Value, report: Report, fromFile: boolean, names: SettingNames = SETTING_NAMES): Partial<GuardSettings> {
-  const settings: Partial<GuardSettings> = {};
+export function validateRoot(root: Value, report: Report, fromFile: boolean, names: SettingNames = SETTING_NAMES): Partial<ProjectSettings> {
+  const settings: Partial<ProjectSettings> = {};
+  // The policy file also takes the keys that describe the repository (`clusters`).
+  const keys: readonly string[] = fromFile ? CONFIG_FILE_KEYS : SETTING_KEYS;
   if (root.kind === 'null') return settings;
   if (root.kind !== 'map') {
-    report(`The settings must be a mapping with keys ${SETTING_KEYS.join(', ')}, not ${describe(root)}`, root.span, 'error');
+    report(`The settings must be a mapping with keys ${keys.join(', ')}, not ${describe(root)}`, root.span, 'error');
     return settings;
   }
   const seen = new Set<string>();
@@ -138,7 +182,7 @@ export function validateRoot(root: Value, report: Report, fromFile: boolean, nam
       continue;
     }
     const name = key.value;
-    if (!(SETTING_KEYS as readonly string[]).includes(name)) {
+    if (!keys.includes(name)) {
       if (fromFile) report(unknownKeyMessage(name), key.span, 'warning');
       continue;
     }
@@ -151,12 +195,12 @@ export function validateRoot(root: Value, report: Report, fromFile: boolean, nam
       if (fromFile) report(`${name} has no value and is ignored`, value.span ?? key.span, 'warning');
       continue;
     }
-    assignSetting(settings, name as keyof GuardSettings, value, { report, names });
+    assignSetting(settings, name as keyof ProjectSettings, value, { report, names });
   }
   return settings;
 }
 
-function assignSetting(settings: Partial<GuardSettings>, name: keyof GuardSettings, value: Value, validation: Validation): void {
+function assignSetting(settings: Partial<ProjectSettings>, name: keyof ProjectSettings, value: Value, validation: Validation): void {
   switch (name) {
     case 'allowedExternalIPCidrs': {
       const cidrs = validateStringList(name, value, validation, checkCidr);
@@ -183,6 +227,11 @@ function assignSetting(settings: Partial<GuardSettings>, name: keyof GuardSettin
       if (size !== undefined) settings.maxFileSizeKB = size;
       return;
     }
+    case 'clusters': {
+      const clusters = validateClusters(value, validation);
+      if (clusters) settings.clusters = clusters;
+      return;
+    }
     case 'statusWriters': {
       const writers = validateStringList(name, value, validation, checkStatusWriter);
       if (writers) settings.statusWriters = writers;
@@ -197,7 +246,7 @@ function unknownKeyMessage(name: string): string {
     return `Unknown setting "${name}": in ${CONFIG_FILE_NAME} write it without the "${prefix}" prefix`;
   }
   if (name === '<<') return 'Merge keys (<<) are not supported in the policy file; the entry is ignored';
-  return `Unknown setting ${JSON.stringify(name)} (known settings: ${SETTING_KEYS.join(', ')})`;
+  return `Unknown setting ${JSON.stringify(name)} (known settings: ${CONFIG_FILE_KEYS.join(', ')})`;
 }
 
 /**
