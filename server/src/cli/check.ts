@@ -2,7 +2,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { analyzeText, applyLink, fixAll, fixesForFinding, WorkspaceIndex } from '../engine';
-import { CONFIG_FILE_NAME, EffectiveSettings, engineOptions } from '../engine/config';
+import { clusterKey, clusterNameOf, CONFIG_FILE_NAME, EffectiveSettings, engineOptions } from '../engine/config';
 import { createGlobMatcher, decodeManifestBytes, discoverFiles, LOSSY_READS, ManifestText, readManifestFileSync } from '../engine/fileDiscovery';
 import { FileFacts, Finding, Severity } from '../engine';
 import { all, oneOf, parseArgs, single, UsageError } from './args';
@@ -77,6 +77,8 @@ interface Candidate {
   /** Absolute path, or undefined for standard input. */
   absolutePath?: string;
   settings: PathSettings;
+  /** The cluster it is linked in. */
+  cluster: string;
 }
 
 export async function runCheck(argv: readonly string[], output: Output, toolVersion: string): Promise<number> {
@@ -127,18 +129,20 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
     for (const root of roots) {
       if (root.absolutePath === undefined) {
         const settings = await resolver.forDirectory(cwd);
-        await checkStdin(settings);
+        await checkStdin({ settings, cluster: clusterKey(settings.configFile ?? '', undefined) });
         continue;
       }
       const settings = await resolver.forDirectory(root.isDirectory ? root.absolutePath : path.dirname(root.absolutePath));
-      const isExcluded = excluder(root.absolutePath, root.isDirectory, settings.effective);
+      const scanRoot = root.isDirectory ? root.absolutePath : path.dirname(root.absolutePath);
+      const isExcluded = excluder(scanRoot, settings.effective);
+      const candidate = (absolutePath: string) => ({ absolutePath, settings, cluster: clusterOf(absolutePath, scanRoot, settings) });
       if (!root.isDirectory) {
         if (path.basename(root.absolutePath) === CONFIG_FILE_NAME) {
           notices.push(`note: ${root.argument} is the policy file, not a manifest; it was not checked`);
         } else if (isExcluded(root.absolutePath)) {
           notices.push(`note: ${root.argument} matches an exclude pattern; it was not checked`);
         } else {
-          await checkFile({ absolutePath: root.absolutePath, settings });
+          await checkFile(candidate(root.absolutePath));
         }
         continue;
       }
@@ -149,7 +153,7 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
       });
       for await (const file of files) {
         if (path.basename(file) === CONFIG_FILE_NAME || isExcluded(file)) continue;
-        await checkFile({ absolutePath: file, settings });
+        await checkFile(candidate(file));
       }
     }
   } finally {
@@ -178,9 +182,9 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
   const failing = report.files.some((file) => file.findings.some((finding) => SEVERITY_RANK[finding.severity] >= threshold));
   return failing ? 1 : 0;
 
-  async function checkStdin(settings: PathSettings): Promise<void> {
+  async function checkStdin(candidate: Candidate): Promise<void> {
     const shown = '<stdin>';
-    const { maxFileSizeKB } = settings.effective;
+    const { maxFileSizeKB } = candidate.settings.effective;
     const bytes = await readStdin(maxFileSizeKB * 1024);
     if (bytes === 'too-large') {
       report.skipped.push({ displayPath: shown, reason: `input is over the size limit of ${maxFileSizeKB} KB (maxFileSizeKB)` });
@@ -191,7 +195,7 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
       report.skipped.push({ displayPath: shown, reason: decoded.skipped });
       return;
     }
-    analyse({ settings }, shown, await applyFixes({ settings }, shown, decoded));
+    analyse(candidate, shown, await applyFixes(candidate, shown, decoded));
   }
 
   async function checkFile(candidate: Candidate & { absolutePath: string }): Promise<void> {
@@ -269,7 +273,7 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
         `warning: ${shown}: ${unparsable} YAML document${unparsable === 1 ? '' : 's'} could not be parsed and ${unparsable === 1 ? 'was' : 'were'} not checked`,
       );
     }
-    const file: FileReport = { absolutePath: candidate.absolutePath, displayPath: shown, text, findings, facts, options };
+    const file: FileReport = { absolutePath: candidate.absolutePath, displayPath: shown, text, findings, facts, options, cluster: candidate.cluster };
     if (format === 'json' && findings.length > 0) {
       file.fixes = new Map();
       for (const finding of findings) {
@@ -285,10 +289,10 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
   }
 }
 
-/** Everything one run is given is one cluster: roles, bindings and Services are linked across all of it. */
+/** Roles, bindings and Services are linked across everything one run is given, within each file's cluster. */
 function linkFiles(report: RunReport): void {
   const index = new WorkspaceIndex();
-  for (const file of report.files) index.set(fileId(file), file.facts, file.options);
+  for (const file of report.files) index.set(fileId(file), file.facts, file.options, file.cluster);
   const links = index.link();
   for (const file of report.files) file.findings = applyLink(file.findings, links.get(fileId(file)));
 }
@@ -303,14 +307,25 @@ function portable(shown: string): string {
  * scanned path instead. (node_modules, .git and vendor below a scanned folder are skipped by
  * discoverFiles; a file named explicitly is checked even there.)
  */
-function excluder(root: string, rootIsDirectory: boolean, settings: EffectiveSettings): (file: string) => boolean {
-  const scanRoot = rootIsDirectory ? root : path.dirname(root);
+function excluder(scanRoot: string, settings: EffectiveSettings): (file: string) => boolean {
   const groups = settings.exclude.map((group) => ({ base: group.base ?? scanRoot, matches: createGlobMatcher(group.globs) }));
-  const relativeTo = (base: string, file: string) => {
-    const relative = path.relative(base, file);
-    return relative.startsWith('..') || path.isAbsolute(relative) ? path.relative(scanRoot, file) : relative;
-  };
-  return (file) => groups.some(({ base, matches }) => matches(relativeTo(base, file)));
+  return (file) => groups.some(({ base, matches }) => matches(globPath(file, base, scanRoot)));
+}
+
+/**
+ * A file's cluster: the named cluster of its config file's `clusters` that takes it in (globs relative to
+ * the config file's folder, like its `exclude`), else the config file's default cluster. Files without
+ * a config file share one default cluster.
+ */
+function clusterOf(file: string, scanRoot: string, settings: PathSettings): string {
+  const { base, definitions } = settings.effective.clusters;
+  return clusterKey(settings.configFile ?? '', clusterNameOf(definitions, globPath(file, base ?? scanRoot, scanRoot)));
+}
+
+/** A path relative to a glob's base; a path outside that base is taken relative to the scanned path instead. */
+function globPath(file: string, base: string, scanRoot: string): string {
+  const relative = path.relative(base, file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? path.relative(scanRoot, file) : relative;
 }
 
 async function readStdin(maxBytes: number): Promise<Buffer | 'too-large'> {
