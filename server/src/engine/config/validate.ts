@@ -200,44 +200,22 @@ export function validateRoot(root: Value, report: Report, fromFile: boolean, nam
   return settings;
 }
 
-function assignSetting(settings: Partial<ProjectSettings>, name: keyof ProjectSettings, value: Value, validation: Validation): void {
-  switch (name) {
-    case 'allowedExternalIPCidrs': {
-      const cidrs = validateStringList(name, value, validation, checkCidr);
-      if (cidrs) settings.allowedExternalIPCidrs = cidrs;
-      return;
-    }
-    case 'exclude': {
-      const globs = validateStringList(name, value, validation, checkExcludeGlob);
-      if (globs) settings.exclude = globs;
-      return;
-    }
-    case 'rules': {
-      const rules = validateRules(value, validation);
-      if (rules) settings.rules = rules;
-      return;
-    }
-    case 'scope': {
-      const scope = validateScope(value, validation);
-      if (scope) settings.scope = scope;
-      return;
-    }
-    case 'maxFileSizeKB': {
-      const size = validateMaxFileSize(value, validation);
-      if (size !== undefined) settings.maxFileSizeKB = size;
-      return;
-    }
-    case 'clusters': {
-      const clusters = validateClusters(value, validation);
-      if (clusters) settings.clusters = clusters;
-      return;
-    }
-    case 'statusWriters': {
-      const writers = validateStringList(name, value, validation, checkStatusWriter);
-      if (writers) settings.statusWriters = writers;
-      return;
-    }
-  }
+type Validator<T> = (value: Value, validation: Validation) => T | undefined;
+
+/** The one validator of each key, whatever the source. */
+const VALIDATORS: { [K in keyof ProjectSettings]: Validator<ProjectSettings[K]> } = {
+  allowedExternalIPCidrs: (value, validation) => validateStringList('allowedExternalIPCidrs', value, validation, checkCidr),
+  rules: validateRules,
+  scope: validateScope,
+  exclude: (value, validation) => validateStringList('exclude', value, validation, checkExcludeGlob),
+  maxFileSizeKB: validateMaxFileSize,
+  statusWriters: (value, validation) => validateStringList('statusWriters', value, validation, checkStatusWriter),
+  clusters: validateClusters,
+};
+
+function assignSetting<K extends keyof ProjectSettings>(settings: Partial<ProjectSettings>, name: K, value: Value, validation: Validation): void {
+  const validated = (VALIDATORS[name] as Validator<ProjectSettings[K]>)(value, validation);
+  if (validated !== undefined) settings[name] = validated;
 }
 
 function unknownKeyMessage(name: string): string {
