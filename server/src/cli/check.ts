@@ -132,8 +132,8 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
         await checkStdin({ settings, cluster: clusterKey(settings.configFile ?? '', undefined) });
         continue;
       }
-      const settings = await resolver.forDirectory(root.isDirectory ? root.absolutePath : path.dirname(root.absolutePath));
       const scanRoot = root.isDirectory ? root.absolutePath : path.dirname(root.absolutePath);
+      const settings = await resolver.forDirectory(scanRoot);
       const isExcluded = excluder(scanRoot, settings.effective);
       const candidate = (absolutePath: string) => ({ absolutePath, settings, cluster: clusterOf(absolutePath, scanRoot, settings) });
       if (!root.isDirectory) {

@@ -65,7 +65,8 @@ function kilobytes(text: string): number | string {
 
 /** `--rule id=severity` flags as a rules mapping; a later flag for the same rule wins. */
 function ruleFlags(entries: string[]): Record<string, string> {
-  const rules: Record<string, string> = {};
+  // No prototype: `--rule __proto__=off` must reach the validator as an unknown rule.
+  const rules: Record<string, string> = Object.create(null);
   for (const entry of entries) {
     const equals = entry.indexOf('=');
     if (equals === -1) throw new UsageError(`--rule ${JSON.stringify(entry)}: write it as rule-id=severity, e.g. loadbalancer-status=error`);

@@ -68,7 +68,10 @@ export function excludeGlobsOfCheckedFolder(settings: EffectiveSettings): string
   return settings.exclude.filter((group) => group.base === undefined).flatMap((group) => group.globs);
 }
 
-/** Clusters are not merged: the layer that names them (the policy file) describes the whole repository. */
+/**
+ * Clusters are not merged: the layer that names them (the policy file) describes the whole repository.
+ * Its definitions are passed on as they are, so `clusterNameOf` keeps their compiled globs.
+ */
 function lastClusters(layers: readonly SettingsLayer[]): EffectiveSettings['clusters'] {
   const layer = [...layers].reverse().find((candidate) => candidate.settings.clusters !== undefined);
   if (layer === undefined) return { definitions: [] };
