@@ -247,11 +247,11 @@ describe('check: flags', () => {
     try {
       const flags = parseFlagSettings([], [], [], undefined, ['lb-operators', 'alice']);
       const fromFileAndFlags = await new ConfigResolver(flags, undefined, assert.fail).forDirectory(config.root);
-      assert.deepEqual(fromFileAndFlags.statusWriters, ['alice', 'system:serviceaccount:metallb-system:controller', 'lb-operators']);
+      assert.deepEqual(fromFileAndFlags.effective.engine.statusWriters, ['alice', 'system:serviceaccount:metallb-system:controller', 'lb-operators']);
       const fromFlagsOnly = await new ConfigResolver(flags, undefined, assert.fail).forDirectory(dir.root);
-      assert.deepEqual(fromFlagsOnly.statusWriters, ['lb-operators', 'alice']);
+      assert.deepEqual(fromFlagsOnly.effective.engine.statusWriters, ['lb-operators', 'alice']);
       const none = await new ConfigResolver(parseFlagSettings([], [], [], undefined), undefined, assert.fail).forDirectory(dir.root);
-      assert.deepEqual(none.statusWriters, []);
+      assert.deepEqual(none.effective.engine.statusWriters, []);
     } finally {
       config.dispose();
     }

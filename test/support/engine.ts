@@ -8,7 +8,8 @@ import { CST, Lexer } from 'yaml';
 import { AnalysisCache, analyzeDetailed, analyzeText } from '../../server/src/engine/analyze';
 import { splitDocuments } from '../../server/src/engine/documentSplit';
 import { mightHaveFindings } from '../../server/src/engine/prefilter';
-import { AnalysisResult, EngineOptions, Finding, FindingCode } from '../../server/src/engine/types';
+import { mergeSettings } from '../../server/src/engine/config';
+import { AnalysisResult, EngineOptions, Finding, FindingCode, ParsedCidr } from '../../server/src/engine/types';
 
 /** The repository root (tests run from out/test/...). */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -139,10 +140,15 @@ export function serviceBlock(...entries: string[]): string {
 
 export const EVASION_DIR = path.join(FIXTURES, 'evasion');
 
+/** An allowlist as the engine gets it: through the settings layer, which parses it (and drops invalid entries). */
+export function cidrs(...texts: string[]): ParsedCidr[] {
+  return [...mergeSettings([{ settings: { allowedExternalIPCidrs: texts } }]).engine.allowedCidrs];
+}
+
 export interface EvasionCase {
   name: string;
   text: string;
-  allowedCidrs: string[];
+  allowedCidrs: ParsedCidr[];
   findings: Brief[];
 }
 
@@ -154,6 +160,6 @@ export function loadEvasionCases(): EvasionCase[] {
     assert.ok(fs.existsSync(expectedPath), `${file} has no sibling .expected.json`);
     const expected = JSON.parse(fs.readFileSync(expectedPath, 'utf8')) as Brief[] | { allowedCidrs: string[]; findings: Brief[] };
     const { allowedCidrs, findings } = Array.isArray(expected) ? { allowedCidrs: [], findings: expected } : expected;
-    return { name: file, text: fs.readFileSync(path.join(EVASION_DIR, file), 'utf8'), allowedCidrs, findings };
+    return { name: file, text: fs.readFileSync(path.join(EVASION_DIR, file), 'utf8'), allowedCidrs: cidrs(...allowedCidrs), findings };
   });
 }

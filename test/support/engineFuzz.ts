@@ -2,6 +2,7 @@
 // fixesForFinding for every finding (each TextFix applied), fixAll. Nothing may throw, every call must
 // finish within its time bound, and the results must be well-formed.
 import { analyzeText, applyEdits, EngineOptions, fixAll, fixesForFinding, Fix } from '../../server/src/engine';
+import { cidrs } from './engine';
 
 export interface TimeBounds {
   /** analyzeText, and fixesForFinding for one finding. */
@@ -79,7 +80,7 @@ export function fuzzEngine(text: string, options: EngineOptions, bounds: TimeBou
 export function fuzzOptions(seed: number): EngineOptions {
   const variants: EngineOptions[] = [
     { allowedCidrs: [], rules: {} },
-    { allowedCidrs: ['10.0.0.0/8', '2001:db8::/32', 'not-a-cidr'], rules: {} },
+    { allowedCidrs: cidrs('10.0.0.0/8', '2001:db8::/32'), rules: {} },
     { allowedCidrs: [], rules: { 'loadbalancer-status': 'off', 'external-ips': 'hint' }, filePath: '/repo/chart/templates/svc.yaml' },
   ];
   return variants[seed % variants.length];

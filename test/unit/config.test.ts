@@ -5,10 +5,14 @@ import * as path from 'node:path';
 import { parseDocument } from 'yaml';
 import {
   addAllowedCidr,
+  CONFIG_FILE_KEYS,
   CONFIG_FILE_NAME,
+  clusterKey,
+  clusterNameOf,
   ConfigProblem,
   DEFAULT_RULE_SEVERITY,
   DEFAULT_SETTINGS,
+  EffectiveSettings,
   GuardSettings,
   mergeSettings,
   parseProjectConfig,
@@ -216,6 +220,52 @@ describe('parseProjectConfig: invalid entries are reported at their node and dro
     assert.deepEqual(parseProjectConfig('statusWriters: []\n').settings, { statusWriters: [] });
   });
 
+  it('reads clusters in file order and validates names and globs', () => {
+    const text = [
+      'clusters:',
+      '  prod: [clusters/prod, "shared/**"]',
+      '  staging:',
+      '    - clusters/staging',
+      '    - ""',
+      '    - "!clusters/prod"',
+      '    - 7',
+      '  "": [x]',
+      '  prod: [again]',
+      '  1: [numbered]',
+      '  empty: []',
+      '',
+    ].join('\n');
+    const { settings, problems } = parseProjectConfig(text);
+    assert.deepEqual(settings, {
+      clusters: [
+        { name: 'prod', globs: ['clusters/prod', 'shared/**'] },
+        { name: 'staging', globs: ['clusters/staging'] },
+        { name: 'empty', globs: [] },
+      ],
+    });
+    assert.deepEqual(problems.map((p) => [textAt(text, p), p.severity, p.message]), [
+      ['""', 'error', 'clusters.staging[1]: an empty pattern matches no file'],
+      ['"!clusters/prod"', 'error', 'clusters.staging[2]: "!clusters/prod": negated patterns are not supported'],
+      ['7', 'error', 'clusters.staging[3] must be a string, not number 7'],
+      ['""', 'error', 'clusters: a cluster name must be a non-empty string, not ""'],
+      ['prod', 'error', 'clusters.prod is given twice; the first value is used'],
+      ['1', 'error', 'clusters: a cluster name must be a non-empty string, not number 1'],
+    ]);
+    for (const [bad, message] of [
+      ['clusters: [prod]', 'clusters must be a mapping of cluster name to a list of folder globs, not a list'],
+      ['clusters: clusters/prod', 'clusters must be a mapping of cluster name to a list of folder globs, not "clusters/prod"'],
+      ['clusters: {prod: clusters/prod}', 'clusters.prod must be a list of strings, not "clusters/prod"'],
+      ['clusters: {prod: ~}', 'clusters.prod must be a list of strings, not nothing'],
+    ]) {
+      const result = parseProjectConfig(`${bad}\n`);
+      assert.deepEqual(result.problems.map((p) => p.message), [message], bad);
+    }
+  });
+
+  it('takes clusters from the policy file only: the editor settings do not own the key', () => {
+    assert.deepEqual(validateSettings({ clusters: { prod: ['clusters/prod'] } }), { settings: {}, problems: [] });
+  });
+
   it('accepts only whole positive kilobyte counts', () => {
     for (const bad of ['-1', '1.5', '"100"', '.inf', '.nan', '[1]', '99999999999999999999']) {
       const result = parseProjectConfig(`maxFileSizeKB: ${bad}\n`);
@@ -410,16 +460,26 @@ describe('validateSettings', () => {
 });
 
 describe('mergeSettings', () => {
+  /** The merged settings with the allowlist as written, for comparing. */
+  function written(settings: EffectiveSettings): unknown {
+    const { allowedCidrs, ...engine } = settings.engine;
+    return { ...settings, engine: { ...engine, allowedCidrs: allowedCidrs.map((cidr) => cidr.text) } };
+  }
+
   it('uses the defaults when nothing is set', () => {
-    const merged: GuardSettings = mergeSettings({}, undefined);
-    assert.deepEqual({ ...merged }, { ...DEFAULT_SETTINGS });
-    assert.notEqual(merged.exclude, DEFAULT_SETTINGS.exclude, 'fresh arrays, never the frozen defaults');
-    assert.notEqual(merged.allowedExternalIPCidrs, DEFAULT_SETTINGS.allowedExternalIPCidrs);
-    assert.notEqual(merged.statusWriters, DEFAULT_SETTINGS.statusWriters);
+    const merged = mergeSettings([]);
+    assert.deepEqual(written(merged), {
+      engine: { allowedCidrs: [], rules: {}, statusWriters: [] },
+      scope: DEFAULT_SETTINGS.scope,
+      exclude: [],
+      maxFileSizeKB: DEFAULT_SETTINGS.maxFileSizeKB,
+      clusters: { definitions: [] },
+    });
+    assert.notEqual(merged.engine.statusWriters, DEFAULT_SETTINGS.statusWriters, 'fresh arrays, never the frozen defaults');
     assert.ok(Object.isFrozen(DEFAULT_SETTINGS.exclude));
   });
 
-  it('unites lists, lets the file win for rules and single values', () => {
+  it('unites lists, lets the file win over the editor for rules and single values', () => {
     const editor: Partial<GuardSettings> = {
       allowedExternalIPCidrs: ['10.0.0.0/8', '192.168.0.0/16'],
       rules: { 'external-ips': 'off', 'loadbalancer-status': 'hint' },
@@ -436,26 +496,64 @@ describe('mergeSettings', () => {
       maxFileSizeKB: 20,
       statusWriters: ['lb-operators', 'system:serviceaccount:kube-vip:kube-vip'],
     };
-    assert.deepEqual(mergeSettings(editor, file), {
-      allowedExternalIPCidrs: ['10.0.0.0/8', '192.168.0.0/16', '2001:db8::/32'],
-      rules: { 'external-ips': 'error', 'loadbalancer-status': 'hint' },
+    assert.deepEqual(written(mergeSettings([{ settings: editor }, { settings: file }])), {
+      engine: {
+        allowedCidrs: ['10.0.0.0/8', '192.168.0.0/16', '2001:db8::/32'],
+        rules: { 'external-ips': 'error', 'loadbalancer-status': 'hint' },
+        statusWriters: ['system:serviceaccount:metallb-system:controller', 'lb-operators', 'system:serviceaccount:kube-vip:kube-vip'],
+      },
       scope: 'workspace',
-      exclude: ['dist', 'build', 'charts/**'],
+      exclude: [{ globs: ['dist', 'build', 'charts/**'] }],
       maxFileSizeKB: 20,
-      statusWriters: ['system:serviceaccount:metallb-system:controller', 'lb-operators', 'system:serviceaccount:kube-vip:kube-vip'],
+      clusters: { definitions: [] },
     });
     assert.deepEqual(editor.rules, { 'external-ips': 'off', 'loadbalancer-status': 'hint' }, 'inputs untouched');
   });
 
   it('falls back to the editor for keys the file does not set', () => {
-    assert.deepEqual(mergeSettings({ scope: 'off', maxFileSizeKB: 5, statusWriters: ['alice'] }, { exclude: ['x'] }), {
-      allowedExternalIPCidrs: [],
-      rules: {},
+    assert.deepEqual(written(mergeSettings([{ settings: { scope: 'off', maxFileSizeKB: 5, statusWriters: ['alice'] } }, { settings: { exclude: ['x'] } }])), {
+      engine: { allowedCidrs: [], rules: {}, statusWriters: ['alice'] },
       scope: 'off',
-      exclude: ['x'],
+      exclude: [{ globs: ['x'] }],
       maxFileSizeKB: 5,
-      statusWriters: ['alice'],
+      clusters: { definitions: [] },
     });
+  });
+
+  it('lets command-line flags win over the file, keeping each layer\'s globs relative to its own folder', () => {
+    const file = { settings: { rules: { 'external-ips': 'off' as const }, maxFileSizeKB: 20, exclude: ['build'] }, globBase: '/repo' };
+    const flags = { settings: { rules: { 'external-ips': 'hint' as const }, maxFileSizeKB: 30, exclude: ['tmp', 'build'] }, globBase: '/home/me' };
+    const merged = mergeSettings([file, flags]);
+    assert.deepEqual(merged.engine.rules, { 'external-ips': 'hint' });
+    assert.equal(merged.maxFileSizeKB, 30);
+    assert.deepEqual(merged.exclude, [
+      { base: '/repo', globs: ['build'] },
+      { base: '/home/me', globs: ['tmp', 'build'] },
+    ]);
+  });
+
+  it('takes clusters from the policy file with its folder, and assigns a file to the first cluster that matches it', () => {
+    const file = parseProjectConfig('clusters:\n  all: [clusters]\n  b: [clusters/b]\n  named: [prod]\n').settings;
+    const { clusters } = mergeSettings([{ settings: { exclude: ['x'] } }, { settings: file, globBase: '/repo' }]);
+    assert.equal(clusters.base, '/repo');
+    const nameOf = (relativePath: string) => clusterNameOf(clusters.definitions, relativePath);
+    assert.equal(nameOf('clusters/b/role.yaml'), 'all', 'the first match wins');
+    assert.equal(nameOf('clusters'), 'all');
+    assert.equal(nameOf('apps/prod/svc.yaml'), 'named', 'a pattern without a slash matches a folder name at any depth');
+    assert.equal(nameOf('clustersx/svc.yaml'), undefined, 'the default cluster');
+    assert.deepEqual(mergeSettings([]).clusters, { definitions: [] });
+    assert.equal(clusterKey('file:///repo', undefined), 'file:///repo', 'the default cluster keeps the folder as its key');
+    assert.notEqual(clusterKey('file:///repo', 'a'), clusterKey('file:///repo', 'b'));
+    assert.notEqual(clusterKey('file:///repo', 'a'), 'file:///repo');
+  });
+
+  it('hands the engine the allowlist parsed, as plain data that survives a structured clone', () => {
+    const { allowedCidrs } = mergeSettings([{ settings: { allowedExternalIPCidrs: ['10.1.2.3/8', '2001:db8::1'] } }]).engine;
+    assert.deepEqual(allowedCidrs, [
+      { text: '10.1.2.3/8', family: 'ipv4', networkBytes: [10, 1, 2, 3], prefixLength: 8 },
+      { text: '2001:db8::1', family: 'ipv6', networkBytes: [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], prefixLength: 128 },
+    ]);
+    assert.deepEqual(structuredClone(allowedCidrs), allowedCidrs);
   });
 });
 
@@ -614,7 +712,8 @@ describe('addAllowedCidr', () => {
 type Schema = {
   type?: string;
   properties?: Record<string, Schema>;
-  additionalProperties?: boolean;
+  additionalProperties?: boolean | Schema;
+  propertyNames?: Schema;
   items?: Schema;
   enum?: unknown[];
   pattern?: string;
@@ -646,7 +745,8 @@ function schemaErrors(schema: Schema, value: unknown, root: Schema, where = '$')
   if (Array.isArray(value) && schema.items) value.forEach((item, i) => errors.push(...schemaErrors(schema.items!, item, root, `${where}[${i}]`)));
   if (schema.type === 'object') {
     for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
-      const property = schema.properties?.[key];
+      if (schema.propertyNames) errors.push(...schemaErrors(schema.propertyNames, key, root, `${where}.${key} (name)`));
+      const property = schema.properties?.[key] ?? (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined);
       if (property) errors.push(...schemaErrors(property, child, root, `${where}.${key}`));
       else if (schema.additionalProperties === false) errors.push(`${where}.${key}: not allowed`);
     }
@@ -660,7 +760,7 @@ describe('schema', () => {
 
   it('lists exactly the settings, rule ids and severities', () => {
     assert.equal((schema as Record<string, unknown>).$schema, 'http://json-schema.org/draft-07/schema#');
-    assert.deepEqual(Object.keys(schema.properties!).sort(), [...SETTING_KEYS].sort());
+    assert.deepEqual(Object.keys(schema.properties!).sort(), [...CONFIG_FILE_KEYS].sort());
     assert.equal(schema.additionalProperties, false);
     assert.deepEqual(Object.keys(schema.properties!.rules.properties!).sort(), [...RULE_IDS].sort());
     assert.equal(schema.properties!.rules.additionalProperties, false);
@@ -698,6 +798,16 @@ describe('schema', () => {
       'statusWriters: ["system:serviceaccount:ns:"]',
       'statusWriters: alice',
       'statusWriters: [1]',
+      'clusters: {prod: [clusters/prod], staging: ["clusters/staging/**", shared]}',
+      'clusters: {}',
+      'clusters: {prod: []}',
+      'clusters: [prod]',
+      'clusters: {prod: clusters/prod}',
+      'clusters: {prod: [1]}',
+      'clusters: {prod: [""]}',
+      'clusters: {prod: ["!clusters/staging"]}',
+      'clusters: {"": [x]}',
+      'clusters: {" ": [x]}',
     ];
     for (const sample of samples) {
       const schemaOk = schemaErrors(schema, parseDocument(sample).toJS(), schema).length === 0;
@@ -741,9 +851,9 @@ describe('package.json: the editor settings', () => {
 
 describe('engineOptionsFor (language server)', () => {
   it('passes the merged statusWriters of the editor and the policy file to the engine', () => {
-    const settings = mergeSettings({ statusWriters: ['lb-operators'] }, { statusWriters: ['system:serviceaccount:metallb-system:controller'] });
+    const settings = mergeSettings([{ settings: { statusWriters: ['lb-operators'] } }, { settings: { statusWriters: ['system:serviceaccount:metallb-system:controller'] } }]);
     const options = engineOptionsFor({ settings, folder: undefined, generation: 0 }, 'file:///work/svc.yaml');
     assert.deepEqual(options.statusWriters, ['lb-operators', 'system:serviceaccount:metallb-system:controller']);
-    assert.deepEqual(engineOptionsFor({ settings: mergeSettings({}, undefined), folder: undefined, generation: 0 }, 'file:///work/svc.yaml').statusWriters, []);
+    assert.deepEqual(engineOptionsFor({ settings: mergeSettings([]), folder: undefined, generation: 0 }, 'file:///work/svc.yaml').statusWriters, []);
   });
 });

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeText, applyEdits, EngineOptions, Fix, fixAll, fixesForFinding, TextFix } from '../../server/src/engine';
+import { cidrs } from '../support/engine';
 import { checkFixProperties } from '../support/fixProperties';
 
-const options: EngineOptions = { allowedCidrs: ['10.0.0.0/8'], rules: {} };
+const options: EngineOptions = { allowedCidrs: cidrs('10.0.0.0/8'), rules: {} };
 
 /** Every input of this file, for the fix property check at its end (test/support/fixProperties.ts). */
 const propertyInputs: { text: string; options: EngineOptions }[] = [];
@@ -195,7 +196,7 @@ test('a node shared by several objects: each fix offered at the anchor or at an 
   for (const line of [4, 5, 8]) assert.deepEqual(kindsAt(spec, line), ['allow-external-ip', 'suppress-line'], `line ${line}`);
   const allow = fixesAt(spec, 'external-ips', 5).find((fix) => fix.kind === 'allow-external-ip');
   assert.equal(allow && 'cidr' in allow ? allow.cidr : undefined, '8.8.8.8/32');
-  assert.deepEqual(analyzeText(spec, { ...options, allowedCidrs: [...options.allowedCidrs, '8.8.8.8/32'] }).findings, []);
+  assert.deepEqual(analyzeText(spec, { ...options, allowedCidrs: [...options.allowedCidrs, ...cidrs('8.8.8.8/32')] }).findings, []);
   // Suppressing at an alias silences that alias's finding only.
   const suppressed = applyFix(spec, 'external-ips', 5, 'suppress-line');
   assert.deepEqual(analyzeText(suppressed, options).findings.map((finding) => finding.range.start.line + 1), [4, 9]);

@@ -7,7 +7,7 @@ import { AnalysisCache, analyzeDetailed, analyzeText } from '../../server/src/en
 import { splitDocuments } from '../../server/src/engine/documentSplit';
 import { decodeEscapes, mightHaveFindings } from '../../server/src/engine/prefilter';
 import { mulberry32 } from '../support/fuzz';
-import { analyze, analyzeUnfiltered, assertSplitMatchesLexer, brief, lint, loadEvasionCases, yaml } from '../support/engine';
+import { analyze, analyzeUnfiltered, assertSplitMatchesLexer, brief, cidrs, lint, loadEvasionCases, yaml } from '../support/engine';
 
 const options = { allowedCidrs: [], rules: {} };
 
@@ -318,7 +318,7 @@ describe('per-document split and parse', () => {
     assert.deepEqual(analyzeText(edited, options, cache), analyzeText(edited, options));
     assert.equal(cache.size, 4);
     // Other options: nothing is reused.
-    const allowing = { allowedCidrs: ['1.2.3.4/32'], rules: {} };
+    const allowing = { allowedCidrs: cidrs('1.2.3.4/32'), rules: {} };
     assert.deepEqual(analyzeText(edited, allowing, cache), analyzeText(edited, allowing));
     assert.deepEqual(analyzeText(edited, { allowedCidrs: [], rules: { 'external-ips': 'warning' as const } }, cache).findings.map((f) => f.severity), ['warning']);
   });

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyze, brief, codes, covered, lint, service, serviceBlock, yaml } from '../support/engine';
+import { analyze, brief, cidrs, codes, covered, lint, service, serviceBlock, yaml } from '../support/engine';
 
 // In `service(...)` and `serviceBlock(...)` the externalIPs key is on line 5 (0-based):
 //   0 apiVersion: v1 / 1 kind: Service / 2 metadata: / 3   name: web / 4 spec: / 5   externalIPs: …
@@ -32,7 +32,7 @@ describe('external-ips', () => {
 
   it('respects IPv4 and IPv6 CIDRs and single IPs in the allowlist', () => {
     const text = service('[10.1.2.3, 11.0.0.1, 203.0.113.7, 203.0.113.8, "2001:db8::5", "2001:db9::5"]');
-    const allowedCidrs = ['10.0.0.0/8', '203.0.113.7', '2001:db8::/32'];
+    const allowedCidrs = cidrs('10.0.0.0/8', '203.0.113.7', '2001:db8::/32');
     const findings = lint(text, { allowedCidrs });
     assert.deepEqual(findings.map((f) => covered(text, f)), ['11.0.0.1', '203.0.113.8', '"2001:db9::5"']);
     assert.ok(findings.every((f) => f.code === 'external-ips'));
@@ -40,13 +40,13 @@ describe('external-ips', () => {
   });
 
   it('ignores invalid allowlist entries (they allow nothing)', () => {
-    const findings = lint(service('[10.1.2.3]'), { allowedCidrs: ['010.0.0.0/8', '10.0.0.0/99', 'nope'] });
+    const findings = lint(service('[10.1.2.3]'), { allowedCidrs: cidrs('010.0.0.0/8', '10.0.0.0/99', 'nope') });
     assert.deepEqual(codes(findings), ['external-ips']);
   });
 
   it('an IPv4 range never allows an IPv6 address and vice versa', () => {
-    assert.deepEqual(codes(lint(service('["2001:db8::1"]'), { allowedCidrs: ['0.0.0.0/0'] })), ['external-ips']);
-    assert.deepEqual(codes(lint(service('[1.2.3.4]'), { allowedCidrs: ['::/0'] })), ['external-ips']);
+    assert.deepEqual(codes(lint(service('["2001:db8::1"]'), { allowedCidrs: cidrs('0.0.0.0/0') })), ['external-ips']);
+    assert.deepEqual(codes(lint(service('[1.2.3.4]'), { allowedCidrs: cidrs('::/0') })), ['external-ips']);
   });
 
   it('is clean for `externalIPs: []`, `externalIPs:` (null), `~`, `null`, `!!null`', () => {
@@ -137,7 +137,7 @@ describe('external-ip-invalid', () => {
     it(`flags ${entry} and never matches it against the allowlist`, () => {
       const text = serviceBlock(entry);
       // Even an allow-everything list must not make an ambiguous or special entry clean.
-      for (const allowedCidrs of [[], ['0.0.0.0/0', '::/0']]) {
+      for (const allowedCidrs of [[], cidrs('0.0.0.0/0', '::/0')]) {
         const findings = lint(text, { allowedCidrs });
         assert.deepEqual(brief(findings), [{ code: 'external-ip-invalid', line: 6, character: 4 }], entry);
         assert.match(findings[0].message, message);
@@ -178,7 +178,7 @@ describe('external-ip-invalid', () => {
 
   it('valid, invalid and allowed entries in one list each get their own verdict', () => {
     const text = service('[10.0.0.1, 8.8.8.8, 127.0.0.1, bad]');
-    const findings = lint(text, { allowedCidrs: ['10.0.0.0/8'] });
+    const findings = lint(text, { allowedCidrs: cidrs('10.0.0.0/8') });
     assert.deepEqual(
       findings.map((f) => [f.code, covered(text, f)]),
       [

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeText, applyLink, EngineOptions, Finding, WorkspaceIndex } from '../../server/src/engine';
 import { analyzeDetailed } from '../../server/src/engine/analyze';
-import { brief, covered, lint, yaml } from '../support/engine';
+import { brief, cidrs, covered, lint, yaml } from '../support/engine';
 import { clusterRoleBinding } from '../support/rbacFixtures';
 
 const OPTIONS: EngineOptions = { allowedCidrs: [], rules: {} };
@@ -135,7 +135,7 @@ describe('a node shared through an alias or a merge key', () => {
   it('a rule that is off reports at no alias either', () => {
     const text = list('- &svc {apiVersion: v1, kind: Service, spec: {externalIPs: [1.2.3.4]}}', '- *svc');
     assert.deepEqual(lint(text, { rules: { 'external-ips': 'off' } }), []);
-    assert.deepEqual(lint(text, { allowedCidrs: ['1.2.3.4/32'] }), []);
+    assert.deepEqual(lint(text, { allowedCidrs: cidrs('1.2.3.4/32') }), []);
   });
 });
 

@@ -2,12 +2,12 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { AnalysisCache, analyzeText, applyLink, fixAll, fixesForFinding, WorkspaceIndex } from '../engine';
-import { CONFIG_FILE_NAME } from '../engine/config';
+import { clusterKey, clusterNameOf, CONFIG_FILE_NAME, EffectiveSettings, engineOptions } from '../engine/config';
 import { createGlobMatcher, decodeManifestBytes, discoverFiles, formatSize, LOSSY_READS, ManifestText, readManifestFileSync } from '../engine/fileDiscovery';
-import { EngineOptions, FileFacts, Finding, Severity } from '../engine';
+import { FileFacts, Finding, Severity } from '../engine';
 import { all, oneOf, parseArgs, positiveWholeNumber, single, UsageError } from './args';
 import { replaceFileAtomically } from './atomicWrite';
-import { ConfigResolver, displayPath, EffectiveSettings, parseFlagSettings } from './configResolver';
+import { ConfigResolver, displayPath, parseFlagSettings, PathSettings } from './configResolver';
 import { formatJson } from './formatJson';
 import { formatSarif } from './formatSarif';
 import { formatText } from './formatText';
@@ -88,7 +88,9 @@ type Format = (typeof FORMATS)[number];
 interface Candidate {
   /** Absolute path, or undefined for standard input. */
   absolutePath?: string;
-  settings: EffectiveSettings;
+  settings: PathSettings;
+  /** The cluster it is linked in. */
+  cluster: string;
 }
 
 export async function runCheck(argv: readonly string[], output: Output, toolVersion: string): Promise<number> {
@@ -143,30 +145,32 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
     for (const root of roots) {
       if (root.absolutePath === undefined) {
         const settings = await resolver.forDirectory(cwd);
-        await noteRefusal('<stdin>', () => checkStdin(settings));
+        await noteRefusal('<stdin>', () => checkStdin({ settings, cluster: DEFAULT_CLUSTER }));
         continue;
       }
-      const settings = await resolver.forDirectory(root.isDirectory ? root.absolutePath : path.dirname(root.absolutePath));
-      const isExcluded = excluder(root.absolutePath, root.isDirectory, settings, cwd);
+      const scanRoot = root.isDirectory ? root.absolutePath : path.dirname(root.absolutePath);
+      const settings = await resolver.forDirectory(scanRoot);
+      const isExcluded = excluder(scanRoot, settings.effective);
+      const candidate = (absolutePath: string) => ({ absolutePath, settings, cluster: clusterOf(absolutePath, scanRoot, settings) });
       if (!root.isDirectory) {
         if (path.basename(root.absolutePath) === CONFIG_FILE_NAME) {
           notices.push(`note: ${root.argument} is the policy file, not a manifest; it was not checked`);
         } else if (isExcluded(root.absolutePath)) {
           notices.push(`note: ${root.argument} matches an exclude pattern; it was not checked`);
         } else {
-          const absolutePath = root.absolutePath;
-          await noteRefusal(root.argument, () => checkFile({ absolutePath, settings }, true));
+          const named = candidate(root.absolutePath);
+          await noteRefusal(root.argument, () => checkFile(named, true));
         }
         continue;
       }
-      const pruneGlobs = [...settings.flagExclude, ...settings.configExclude].filter((glob) => !glob.replace(/^\/+|\/+$/g, '').includes('/'));
+      const pruneGlobs = settings.effective.exclude.flatMap((group) => group.globs).filter((glob) => !glob.replace(/^\/+|\/+$/g, '').includes('/'));
       const files = discoverFiles(root.absolutePath, {
         exclude: pruneGlobs,
         onSkip: (skippedPath, reason) => report.skipped.push({ displayPath: displayPath(skippedPath, cwd), reason }),
       });
       for await (const file of files) {
         if (path.basename(file) === CONFIG_FILE_NAME || isExcluded(file)) continue;
-        await checkFile({ absolutePath: file, settings });
+        await checkFile(candidate(file));
       }
     }
   } finally {
@@ -208,7 +212,7 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
     if (report.skipped.length > skippedBefore) refusedInputs.push(shown);
   }
 
-  async function checkStdin(settings: EffectiveSettings): Promise<void> {
+  async function checkStdin(candidate: Candidate): Promise<void> {
     const shown = '<stdin>';
     const bytes = await readStdin(maxInputBytes);
     if (bytes === 'too-large') {
@@ -220,7 +224,7 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
       report.skipped.push({ displayPath: shown, reason: decoded.skipped });
       return;
     }
-    analyse({ settings }, shown, await applyFixes({ settings }, shown, decoded));
+    analyse(candidate, shown, await applyFixes(candidate, shown, decoded));
   }
 
   /** `named`: the file was named on the command line, so its limit is --max-input-mb, not maxFileSizeKB. */
@@ -233,7 +237,7 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
     // Blocking: the command line has nothing else to do meanwhile, and a blocking read is far cheaper.
     const read = named
       ? readManifestFileSync(absolutePath, maxInputBytes, `--${MAX_INPUT_OPTION}`)
-      : readManifestFileSync(absolutePath, settings.maxFileSizeKB * 1024);
+      : readManifestFileSync(absolutePath, settings.effective.maxFileSizeKB * 1024);
     if ('skipped' in read) {
       report.skipped.push({ displayPath: shown, reason: read.skipped });
       return;
@@ -255,7 +259,7 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
     }
     let fixed: ReturnType<typeof fixAll>;
     try {
-      fixed = fixAll(original, engineOptions(candidate.settings, candidate.absolutePath));
+      fixed = fixAll(original, engineOptions(candidate.settings.effective, candidate.absolutePath));
     } catch (error) {
       notices.push(`warning: ${shown}: the fixes could not be computed: ${error instanceof Error ? error.message : String(error)}`);
       return original;
@@ -282,7 +286,7 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
   }
 
   function analyse(candidate: Candidate, shown: string, text: string): void {
-    const options = engineOptions(candidate.settings, candidate.absolutePath);
+    const options = engineOptions(candidate.settings.effective, candidate.absolutePath);
     let findings: Finding[];
     let facts: FileFacts | undefined;
     let unparsable = 0;
@@ -303,7 +307,7 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
         `warning: ${shown}: ${unparsable} YAML document${unparsable === 1 ? '' : 's'} could not be parsed and ${unparsable === 1 ? 'was' : 'were'} not checked`,
       );
     }
-    const file: FileReport = { absolutePath: candidate.absolutePath, displayPath: shown, text, findings, facts, options };
+    const file: FileReport = { absolutePath: candidate.absolutePath, displayPath: shown, text, findings, facts, options, cluster: candidate.cluster };
     if (format === 'json' && findings.length > 0) {
       file.fixes = new Map();
       for (const finding of findings) {
@@ -319,16 +323,15 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
   }
 }
 
-/** Everything one run is given is one cluster: roles, bindings and Services are linked across all of it. */
+/**
+ * Everything one run is given is one cluster (roles, bindings and Services are linked across all of it),
+ * except the files a config file's `clusters` puts in a named cluster.
+ */
 function linkFiles(report: RunReport): void {
   const index = new WorkspaceIndex();
-  for (const file of report.files) index.set(fileId(file), file.facts, file.options);
+  for (const file of report.files) index.set(fileId(file), file.facts, file.options, file.cluster);
   const links = index.link();
   for (const file of report.files) file.findings = applyLink(file.findings, links.get(fileId(file)));
-}
-
-function engineOptions(settings: EffectiveSettings, absolutePath: string | undefined): EngineOptions {
-  return { allowedCidrs: settings.allowedCidrs, rules: settings.rules, filePath: absolutePath, statusWriters: settings.statusWriters };
 }
 
 function portable(shown: string): string {
@@ -341,16 +344,28 @@ function portable(shown: string): string {
  * scanned path instead. (node_modules, .git and vendor below a scanned folder are skipped by
  * discoverFiles; a file named explicitly is checked even there.)
  */
-function excluder(root: string, rootIsDirectory: boolean, settings: EffectiveSettings, cwd: string): (file: string) => boolean {
-  const scanRoot = rootIsDirectory ? root : path.dirname(root);
-  const flagMatcher = createGlobMatcher(settings.flagExclude);
-  const configMatcher = createGlobMatcher(settings.configExclude);
-  const configBase = settings.config.file ? path.dirname(settings.config.file) : scanRoot;
-  const relativeTo = (base: string, file: string) => {
-    const relative = path.relative(base, file);
-    return relative.startsWith('..') || path.isAbsolute(relative) ? path.relative(scanRoot, file) : relative;
-  };
-  return (file) => flagMatcher(relativeTo(cwd, file)) || configMatcher(relativeTo(configBase, file));
+function excluder(scanRoot: string, settings: EffectiveSettings): (file: string) => boolean {
+  const groups = settings.exclude.map((group) => ({ base: group.base ?? scanRoot, matches: createGlobMatcher(group.globs) }));
+  return (file) => groups.some(({ base, matches }) => matches(globPath(file, base, scanRoot)));
+}
+
+/** The cluster of everything a run is given that no `clusters` entry takes in. */
+const DEFAULT_CLUSTER = '';
+
+/**
+ * A file's cluster: the named cluster of its config file's `clusters` that takes it in (globs relative to
+ * the config file's folder, like its `exclude`), else the run's default cluster.
+ */
+function clusterOf(file: string, scanRoot: string, settings: PathSettings): string {
+  const { base, definitions } = settings.effective.clusters;
+  const name = clusterNameOf(definitions, globPath(file, base ?? scanRoot, scanRoot));
+  return name === undefined ? DEFAULT_CLUSTER : clusterKey(settings.configFile ?? '', name);
+}
+
+/** A path relative to a glob's base; a path outside that base is taken relative to the scanned path instead. */
+function globPath(file: string, base: string, scanRoot: string): string {
+  const relative = path.relative(base, file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? path.relative(scanRoot, file) : relative;
 }
 
 /** Standard input up to `maxBytes`; it stops reading (and holds no more) as soon as the input is larger. */

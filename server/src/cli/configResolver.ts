@@ -3,81 +3,80 @@
 // stops the run (exit 2): CI must not pass because half of a policy was ignored.
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { checkStatusWriter, CONFIG_FILE_NAME, DEFAULT_SETTINGS, GuardSettings, parseProjectConfig } from '../engine/config';
-import { parseAllowedCidr } from '../engine/ipAddresses';
-import { RULE_IDS, RuleId, SEVERITY_SETTINGS, SeveritySetting } from '../engine/types';
-import { positiveWholeNumber, UsageError } from './args';
+import {
+  CONFIG_FILE_NAME,
+  EffectiveSettings,
+  MAX_CONFIG_BYTES,
+  mergeSettings,
+  parseProjectConfig,
+  ProjectSettings,
+  SettingNames,
+  SettingsLayer,
+  validateSettings,
+} from '../engine/config';
+import { UsageError } from './args';
 
-/** Settings given on the command line; they win over the config file (allowlists are united). */
-export interface FlagSettings {
-  allowedCidrs: string[];
-  rules: Partial<Record<RuleId, SeveritySetting>>;
-  exclude: string[];
-  maxFileSizeKB?: number;
-  statusWriters: string[];
-}
-
-export interface LoadedConfig {
+/** The settings that apply to a path: its config file's, with the flags on top. */
+export interface PathSettings {
   /** Absolute path of the config file, when one applies. */
-  file?: string;
-  settings: Partial<GuardSettings>;
+  configFile?: string;
+  effective: EffectiveSettings;
 }
 
-export interface EffectiveSettings {
-  config: LoadedConfig;
-  allowedCidrs: string[];
-  rules: Partial<Record<RuleId, SeveritySetting>>;
-  /** Globs from the config file, relative to the config file's folder. */
-  configExclude: string[];
-  /** Globs from --exclude, relative to the current folder. */
-  flagExclude: string[];
-  maxFileSizeKB: number;
-  /** The config file's statusWriters and --status-writer, united. */
-  statusWriters: string[];
-}
+/** The flag that sets each setting, so a problem with a flag's value names the flag. */
+const FLAG_OF: Partial<Record<keyof ProjectSettings, string>> = {
+  allowedExternalIPCidrs: '--allow-cidr',
+  rules: '--rule',
+  exclude: '--exclude',
+  maxFileSizeKB: '--max-file-size-kb',
+  statusWriters: '--status-writer',
+};
+const flagOf = (key: keyof ProjectSettings): string => FLAG_OF[key] ?? key;
+const FLAG_NAMES: SettingNames = { key: flagOf, item: flagOf, entry: (key, name) => `${flagOf(key)} ${name}` };
 
-/** A policy file is a few lines; anything this big is not one (the language server uses the same bound). */
-const MAX_CONFIG_BYTES = 1024 * 1024;
-
+/**
+ * The command line's settings as the top layer, validated like the config file and the editor
+ * settings (a bad value is a usage error). `--exclude` globs are relative to the current folder.
+ */
 export function parseFlagSettings(
   allowCidrs: string[],
   rules: string[],
   exclude: string[],
   maxFileSizeKB: string | undefined,
   statusWriters: string[] = [],
-): FlagSettings {
-  for (const cidr of allowCidrs) {
-    const parsed = parseAllowedCidr(cidr);
-    if ('error' in parsed) throw new UsageError(`--allow-cidr: ${parsed.error}`);
-  }
-  const ruleSettings: Partial<Record<RuleId, SeveritySetting>> = {};
-  for (const entry of rules) {
+  cwd: string = process.cwd(),
+): SettingsLayer {
+  const raw: Record<string, unknown> = {};
+  if (allowCidrs.length > 0) raw.allowedExternalIPCidrs = allowCidrs;
+  if (rules.length > 0) raw.rules = ruleFlags(rules);
+  if (exclude.length > 0) raw.exclude = exclude;
+  if (statusWriters.length > 0) raw.statusWriters = statusWriters;
+  if (maxFileSizeKB !== undefined) raw.maxFileSizeKB = kilobytes(maxFileSizeKB);
+  const { settings, problems } = validateSettings(raw, FLAG_NAMES);
+  if (problems.length > 0) throw new UsageError(problems[0]);
+  return { settings, globBase: cwd };
+}
+
+/** A flag's text as the number the setting takes, or as given when it is not one (the validator says so). */
+function kilobytes(text: string): number | string {
+  const value = Number(text);
+  return /^\s*\d+\s*$/.test(text) && Number.isSafeInteger(value) && value >= 1 ? value : text;
+}
+
+/** `--rule id=severity` flags as a rules mapping; a later flag for the same rule wins. */
+function ruleFlags(entries: string[]): Record<string, string> {
+  // No prototype: `--rule __proto__=off` must reach the validator as an unknown rule.
+  const rules: Record<string, string> = Object.create(null);
+  for (const entry of entries) {
     const equals = entry.indexOf('=');
     if (equals === -1) throw new UsageError(`--rule ${JSON.stringify(entry)}: write it as rule-id=severity, e.g. loadbalancer-status=error`);
-    const id = entry.slice(0, equals).trim();
-    const severity = entry.slice(equals + 1).trim();
-    if (!(RULE_IDS as readonly string[]).includes(id)) {
-      throw new UsageError(`--rule: unknown rule ${JSON.stringify(id)} (known rules: ${RULE_IDS.join(', ')})`);
-    }
-    if (!(SEVERITY_SETTINGS as readonly string[]).includes(severity)) {
-      throw new UsageError(`--rule ${id}: ${JSON.stringify(severity)} is not a severity (use one of ${SEVERITY_SETTINGS.join(', ')})`);
-    }
-    ruleSettings[id as RuleId] = severity as SeveritySetting;
+    rules[entry.slice(0, equals).trim()] = entry.slice(equals + 1).trim();
   }
-  for (const glob of exclude) {
-    if (glob.trim() === '') throw new UsageError('--exclude: an empty pattern excludes nothing');
-    if (glob.trim().startsWith('!')) throw new UsageError(`--exclude ${JSON.stringify(glob)}: negated patterns are not supported`);
-  }
-  for (const writer of statusWriters) {
-    const problem = checkStatusWriter(writer);
-    if (problem) throw new UsageError(`--status-writer: ${problem}`);
-  }
-  const size = maxFileSizeKB === undefined ? undefined : positiveWholeNumber(maxFileSizeKB, 'max-file-size-kb', 'kilobytes');
-  return { allowedCidrs: allowCidrs, rules: ruleSettings, exclude, maxFileSizeKB: size, statusWriters };
+  return rules;
 }
 
 export class ConfigResolver {
-  private readonly loaded = new Map<string, Promise<LoadedConfig>>();
+  private readonly loaded = new Map<string, Promise<SettingsLayer>>();
   private readonly found = new Map<string, Promise<string | undefined>>();
 
   /**
@@ -85,25 +84,17 @@ export class ConfigResolver {
    * @param warn prints a warning line (the config file's non-fatal problems, e.g. unknown keys).
    */
   constructor(
-    private readonly flags: FlagSettings,
+    private readonly flags: SettingsLayer,
     private readonly explicitConfig: string | undefined,
     private readonly warn: (line: string) => void,
   ) {}
 
   /** Settings for a path argument: a folder searches from itself upward, a file from its folder. */
-  async forDirectory(directory: string): Promise<EffectiveSettings> {
+  async forDirectory(directory: string): Promise<PathSettings> {
     const file = this.explicitConfig !== undefined ? path.resolve(this.explicitConfig) : await this.findUpward(path.resolve(directory));
-    const config = file === undefined ? { settings: {} } : await this.load(file, this.explicitConfig !== undefined);
-    const settings = config.settings;
-    return {
-      config,
-      allowedCidrs: [...new Set([...(settings.allowedExternalIPCidrs ?? []), ...this.flags.allowedCidrs])],
-      rules: { ...settings.rules, ...this.flags.rules },
-      configExclude: settings.exclude ?? [],
-      flagExclude: this.flags.exclude,
-      maxFileSizeKB: this.flags.maxFileSizeKB ?? settings.maxFileSizeKB ?? DEFAULT_SETTINGS.maxFileSizeKB,
-      statusWriters: [...new Set([...(settings.statusWriters ?? []), ...this.flags.statusWriters])],
-    };
+    if (file === undefined) return { effective: mergeSettings([this.flags]) };
+    const config = await this.load(file, this.explicitConfig !== undefined);
+    return { configFile: file, effective: mergeSettings([config, this.flags]) };
   }
 
   private findUpward(directory: string): Promise<string | undefined> {
@@ -120,7 +111,7 @@ export class ConfigResolver {
     return pending;
   }
 
-  private load(file: string, explicit: boolean): Promise<LoadedConfig> {
+  private load(file: string, explicit: boolean): Promise<SettingsLayer> {
     let pending = this.loaded.get(file);
     if (pending === undefined) {
       pending = this.read(file, explicit);
@@ -129,7 +120,8 @@ export class ConfigResolver {
     return pending;
   }
 
-  private async read(file: string, explicit: boolean): Promise<LoadedConfig> {
+  /** The config file as a layer; its globs are relative to its folder. */
+  private async read(file: string, explicit: boolean): Promise<SettingsLayer> {
     const shown = displayPath(file);
     let text: string;
     try {
@@ -151,7 +143,7 @@ export class ConfigResolver {
       // Several lines when the file has several errors, each naming the file, position and problem.
       throw new UsageError(errors.map(located).join('\n'));
     }
-    return { file, settings };
+    return { settings, globBase: path.dirname(file) };
   }
 }
 

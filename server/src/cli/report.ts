@@ -21,6 +21,8 @@ export interface FileReport {
   /** What the link phase needs of the file, and the options it was checked with. */
   facts?: FileFacts;
   options: EngineOptions;
+  /** The cluster the file is linked in (see `clusterOf` in check.ts). */
+  cluster: string;
 }
 
 export interface SkippedFile {

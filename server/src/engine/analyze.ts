@@ -3,7 +3,6 @@
 import { LineIndex } from './lineIndex';
 import { AliasFindingGroups, FindingsBehindObjects } from './aliasFindings';
 import { manifestObjects } from './manifests';
-import { ParsedCidr, parseAllowedCidr } from './ipAddresses';
 import { ExcessiveNestingError } from './nestingGuard';
 import { chunkDocumentCount, SplitMemo, splitDocuments } from './documentSplit';
 import { mightHaveFindings } from './prefilter';
@@ -53,14 +52,13 @@ export interface DetailedAnalysis extends AnalysisResult {
 export function analyzeText(text: string, options: EngineOptions, cache?: AnalysisCache): AnalysisResult {
   const chunks = splitDocuments(text, cache?.splitMemo);
   if (chunks === undefined) {
-    const { findings, documents: _documents, lines: _lines, failed: _failed, lenient: _lenient, ...counts } = analyzeWhole(text, options, parseCidrs(options.allowedCidrs));
+    const { findings, documents: _documents, lines: _lines, failed: _failed, lenient: _lenient, ...counts } = analyzeWhole(text, options);
     return { ...counts, findings: findings.map(publicFinding) };
   }
   const signature = optionsSignature(options);
   const previous = cache?.chunksFor(signature);
   const next = cache ? new Map<string, ChunkAnalysis>() : undefined;
   const pieces: AnalysedPiece[] = [];
-  let allowedCidrs: ParsedCidr[] | undefined;
   const result: AnalysisResult = { findings: [], documentCount: 0, unparsableDocuments: 0, templatedDocuments: 0 };
   const facts = emptyFacts();
   let lineBase = 0;
@@ -90,8 +88,7 @@ export function analyzeText(text: string, options: EngineOptions, cache?: Analys
   };
   for (const chunk of chunks) {
     const chunkText = text.slice(chunk.start, chunk.end);
-    allowedCidrs ??= parseCidrs(options.allowedCidrs);
-    const list = mightHaveFindings(chunkText) ? analyzeListItems(chunkText, options, allowedCidrs, previous) : undefined;
+    const list = mightHaveFindings(chunkText) ? analyzeListItems(chunkText, options, previous) : undefined;
     if (list !== undefined) {
       // One document: every item's findings and facts are in it.
       let itemLineBase = lineBase + list.headLineBreaks;
@@ -106,7 +103,7 @@ export function analyzeText(text: string, options: EngineOptions, cache?: Analys
       continue;
     }
     let analysis = previous?.get(chunkText);
-    if (analysis === undefined) analysis = analyzeChunk(chunkText, options, allowedCidrs);
+    if (analysis === undefined) analysis = analyzeChunk(chunkText, options);
     next?.set(chunkText, analysis);
     if (analysis.skippedReason !== undefined || analysis.failed) failure ??= analysis;
     add(analysis, chunk.start, lineBase, result.documentCount);
@@ -143,7 +140,6 @@ interface ListItemsAnalysis {
 function analyzeListItems(
   documentText: string,
   options: EngineOptions,
-  allowedCidrs: ParsedCidr[],
   previous: ReadonlyMap<string, ChunkAnalysis> | undefined,
 ): ListItemsAnalysis | undefined {
   const split = splitListItems(documentText);
@@ -151,12 +147,12 @@ function analyzeListItems(
   const head = documentText.slice(0, split.headEnd);
   const tail = documentText.slice(split.tailStart);
   if (!parsesCleanly(head, 1) || !parsesCleanly(tail, tail === '' ? 0 : 1)) return undefined;
-  if (!isBareList(head + tail, options, allowedCidrs)) return undefined;
+  if (!isBareList(head + tail, options)) return undefined;
   const items: ListItemsAnalysis['items'] = [];
   for (const item of split.items) {
     const text = listItemText(documentText, item);
     let analysis = previous?.get(text);
-    if (analysis?.parsedCleanly === undefined) analysis = analyzeListItem(text, options, allowedCidrs);
+    if (analysis?.parsedCleanly === undefined) analysis = analyzeListItem(text, options);
     if (!analysis.parsedCleanly) return undefined;
     items.push({ start: item.start, text, analysis });
   }
@@ -174,8 +170,8 @@ function parsesCleanly(text: string, documents: number): boolean {
 }
 
 /** Whether a List's text without its items is one List whose items the objects would be, and that yields nothing itself. */
-function isBareList(text: string, options: EngineOptions, allowedCidrs: ParsedCidr[]): boolean {
-  const analysis = analyzeWhole(text, options, allowedCidrs);
+function isBareList(text: string, options: EngineOptions): boolean {
+  const analysis = analyzeWhole(text, options);
   if (!isCleanParse(analysis) || analysis.findings.length > 0 || analysis.facts !== undefined) return false;
   const { objects } = manifestObjects(analysis.documents[0].document);
   return objects.length === 1 && objects[0].kinds.some((kind) => kind.endsWith('List'));
@@ -197,8 +193,8 @@ function isCleanParse(analysis: DetailedAnalysis & { failed?: boolean; lenient?:
 }
 
 /** A List item's analysis: always parsed (an error in any item makes the whole List unparsable), never pre-checked. */
-function analyzeListItem(itemText: string, options: EngineOptions, allowedCidrs: ParsedCidr[]): ChunkAnalysis {
-  const analysis = analyzeWhole(itemText, options, allowedCidrs);
+function analyzeListItem(itemText: string, options: EngineOptions): ChunkAnalysis {
+  const analysis = analyzeWhole(itemText, options);
   const { findings, documents: _documents, lines: _lines, failed: _failed, lenient: _lenient, ...counts } = analysis;
   return { ...counts, findings: findings.map(publicFinding), lineBreaks: countLineBreaks(itemText), parsedCleanly: isCleanParse(analysis) };
 }
@@ -213,12 +209,12 @@ interface ChunkAnalysis extends AnalysisResult {
   parsedCleanly?: boolean;
 }
 
-function analyzeChunk(chunkText: string, options: EngineOptions, allowedCidrs: ParsedCidr[]): ChunkAnalysis {
+function analyzeChunk(chunkText: string, options: EngineOptions): ChunkAnalysis {
   const lineBreaks = countLineBreaks(chunkText);
   if (!mightHaveFindings(chunkText)) {
     return { findings: [], documentCount: chunkDocumentCount(chunkText), unparsableDocuments: 0, templatedDocuments: 0, lineBreaks };
   }
-  const { findings, documents: _documents, lines: _lines, ...counts } = analyzeWhole(chunkText, options, allowedCidrs);
+  const { findings, documents: _documents, lines: _lines, ...counts } = analyzeWhole(chunkText, options);
   return { ...counts, findings: findings.map(publicFinding), lineBreaks };
 }
 
@@ -298,7 +294,7 @@ export interface AnalysisControls {
  * the findings' nodes: fixes start from this, and soundness tests compare `analyzeText` with it.
  */
 export function analyzeDetailed(text: string, options: EngineOptions, _controls: AnalysisControls = {}): DetailedAnalysis {
-  const { failed: _failed, lenient: _lenient, ...analysis } = analyzeWhole(text, options, parseCidrs(options.allowedCidrs));
+  const { failed: _failed, lenient: _lenient, ...analysis } = analyzeWhole(text, options);
   return analysis;
 }
 
@@ -307,7 +303,7 @@ function wholeFileFailure(skippedReason?: string): AnalysisResult {
 }
 
 /** `failed`: the parser gave up on the text; `lenient`: a document parsed only as go-yaml reads it. */
-function analyzeWhole(text: string, options: EngineOptions, allowedCidrs: ParsedCidr[]): DetailedAnalysis & { failed?: boolean; lenient?: boolean } {
+function analyzeWhole(text: string, options: EngineOptions): DetailedAnalysis & { failed?: boolean; lenient?: boolean } {
   const lines = new LineIndex(text);
   const empty: DetailedAnalysis = { findings: [], documentCount: 0, unparsableDocuments: 0, templatedDocuments: 0, documents: [], lines };
   let documents: SourceDocument[];
@@ -349,7 +345,7 @@ function analyzeWhole(text: string, options: EngineOptions, allowedCidrs: Parsed
       suppressionComments.filter((comment) => comment.start >= source.start && comment.start < source.end),
       source.document,
     );
-    const context: RuleContext = { document: source.document, allowedCidrs };
+    const context: RuleContext = { document: source.document, allowedCidrs: options.allowedCidrs };
     const ruleNodes = new Map<unknown, RuleFact>();
     const extractor = new FactExtractor(text, lines, {
       document: source.document,
@@ -504,15 +500,6 @@ function severityOf(finding: RuleFinding, options: EngineOptions): Severity | 'o
   return finding.defaultSeverity ?? RULES[finding.ruleId].defaultSeverity;
 }
 
-/** Invalid allowlist entries are reported by the config layer; here they simply allow nothing. */
-function parseCidrs(entries: readonly string[]): ParsedCidr[] {
-  const parsed: ParsedCidr[] = [];
-  for (const entry of entries) {
-    const cidr = parseAllowedCidr(entry);
-    if (!('error' in cidr)) parsed.push(cidr);
-  }
-  return parsed;
-}
 
 /** Block nodes' ranges run to the next line; a squiggle should end at the last visible character. */
 function trimTrailingSpace(text: string, start: number, end: number): number {

@@ -118,10 +118,16 @@ export const ADDRESS_PROBLEM_TEXT: Record<AddressProblem, string> = {
   'link-local-multicast': 'is a link-local multicast address, which the API server rejects',
 };
 
+/**
+ * An allowlist entry, parsed. Plain data (no ipaddr.js objects), so engine options that carry it cross
+ * to the scan's worker threads intact and compare as JSON.
+ */
 export interface ParsedCidr {
+  /** As the user wrote it. */
   text: string;
   family: IpFamily;
-  network: ipaddr.IPv4 | ipaddr.IPv6;
+  /** The address part's bytes (4 or 16), host bits included, as written. */
+  networkBytes: number[];
   prefixLength: number;
 }
 
@@ -150,12 +156,22 @@ export function parseAllowedCidr(text: string): ParsedCidr | { error: string } {
   if (network.kind() === 'ipv6' && (network as ipaddr.IPv6).isIPv4MappedAddress()) {
     return { error: `"${text}" is an IPv4-mapped IPv6 range; write the IPv4 range instead` };
   }
-  return { text, family: isV6 ? 'ipv6' : 'ipv4', network, prefixLength };
+  return { text, family: isV6 ? 'ipv6' : 'ipv4', networkBytes: network.toByteArray(), prefixLength };
 }
 
+/** Whether the address lies in the CIDR's network (its first prefixLength bits), as Go's ParseCIDR masks. */
 export function cidrContains(cidr: ParsedCidr, address: ipaddr.IPv4 | ipaddr.IPv6): boolean {
-  if (address.kind() !== cidr.network.kind()) return false;
-  return address.match(cidr.network, cidr.prefixLength);
+  if (address.kind() !== cidr.family) return false;
+  return samePrefix(address.toByteArray(), cidr.networkBytes, cidr.prefixLength);
+}
+
+function samePrefix(a: readonly number[], b: readonly number[], bits: number): boolean {
+  const wholeBytes = bits >> 3;
+  for (let i = 0; i < wholeBytes; i++) if (a[i] !== b[i]) return false;
+  const restBits = bits & 7;
+  if (restBits === 0) return true;
+  const mask = (0xff << (8 - restBits)) & 0xff;
+  return (a[wholeBytes] & mask) === (b[wholeBytes] & mask);
 }
 
 /** The single-address CIDR for an address, as the "allow this IP" fix writes it. */

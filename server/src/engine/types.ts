@@ -1,6 +1,9 @@
 // The engine's public vocabulary. Nothing here knows about LSP or VS Code, but positions and
 // edits use the LSP shapes (0-based lines, UTF-16 code units) so the server can pass them on as-is.
+import type { ParsedCidr } from './ipAddresses';
 import type { FileFacts } from './workspace/facts';
+
+export type { ParsedCidr };
 
 export const RULE_IDS = [
   'external-ips',
@@ -94,16 +97,12 @@ export interface Finding {
   related?: RelatedLocation[];
 }
 
-/** A parsed CIDR from the allowlist. */
-export interface AllowedCidr {
-  /** As the user wrote it. */
-  text: string;
-  family: 'ipv4' | 'ipv6';
-}
-
 export interface EngineOptions {
-  /** Allowed externalIP ranges; empty means every externalIP is flagged. */
-  allowedCidrs: readonly string[];
+  /**
+   * Allowed externalIP ranges, parsed by the settings layer (`engine/config`); empty means every
+   * externalIP is flagged.
+   */
+  allowedCidrs: readonly ParsedCidr[];
   /** Severity per rule; rules missing here use their default. */
   rules: Partial<Record<RuleId, SeveritySetting>>;
   /** Path of the file, used only to recognise Helm chart templates. */

@@ -6,13 +6,13 @@ import * as path from 'node:path';
 import { TextDocuments } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { AnalysisCache, AnalysisResult, analyzeText, EngineOptions } from '../engine';
-import { CONFIG_FILE_NAME } from '../engine/config';
+import { clusterKey, clusterNameOf, CONFIG_FILE_NAME, engineOptions } from '../engine/config';
 import { LOSSY_READS } from '../engine/fileDiscovery';
 import { FileFilter } from './fileFilter';
 import { FileAnalyzer, IN_PROCESS_ANALYZER } from './scanPool';
 import { describeError, Logger } from './logger';
 import { ResolvedSettings, SettingsStore } from './settingsStore';
-import { canonicalUri, uriToFsPath } from './uris';
+import { canonicalUri, relativeGlobPath, uriToFsPath } from './uris';
 import { WorkspaceLinker } from './workspaceLinker';
 
 export type DiskCheckOutcome = 'checked' | 'skipped' | 'not-ours' | 'open';
@@ -57,7 +57,7 @@ export class FileChecker {
         return;
       }
       const { result, options, resolved } = analysis;
-      this.linker.publish(document.uri, 'document', result.findings, result.facts, options, clusterOf(resolved), document.version);
+      this.linker.publish(document.uri, 'document', result.findings, result.facts, options, clusterOf(resolved, document.uri), document.version);
     } catch (error) {
       this.logger.error(`Could not check ${document.uri}: ${describeError(error)}`);
     }
@@ -138,7 +138,7 @@ export class FileChecker {
           return 'skipped';
         }
         if (analysis.lossy) this.logger.info(`Read ${fsPath} ${LOSSY_READS[analysis.lossy]}, as kubectl reads it.`);
-        this.linker.publish(uri, 'disk', analysis.findings, analysis.facts, options, clusterOf(resolved));
+        this.linker.publish(uri, 'disk', analysis.findings, analysis.facts, options, clusterOf(resolved, uri));
         return 'checked';
       };
     } catch (error) {
@@ -161,16 +161,19 @@ export class FileChecker {
   }
 }
 
-/** Each workspace folder is one cluster: its roles, bindings and Services are linked together. */
-function clusterOf(resolved: ResolvedSettings): string {
-  return resolved.folder?.uri ?? '';
+/**
+ * The cluster a file is linked in: a named cluster of the folder's policy file (`clusters`, globs
+ * relative to the folder root, where the file is) that takes it in, else the folder's default cluster.
+ * Open files outside every folder form one more.
+ */
+function clusterOf(resolved: ResolvedSettings, uri: string): string {
+  const { folder, settings } = resolved;
+  if (folder === undefined) return '';
+  const fsPath = uriToFsPath(uri);
+  const name = folder.fsPath === undefined || fsPath === undefined ? undefined : clusterNameOf(settings.clusters.definitions, relativeGlobPath(folder.fsPath, fsPath));
+  return clusterKey(folder.uri, name);
 }
 
 export function engineOptionsFor(resolved: ResolvedSettings, uri: string): EngineOptions {
-  return {
-    allowedCidrs: resolved.settings.allowedExternalIPCidrs,
-    rules: resolved.settings.rules,
-    filePath: uriToFsPath(uri) ?? uri,
-    statusWriters: resolved.settings.statusWriters,
-  };
+  return engineOptions(resolved.settings, uriToFsPath(uri) ?? uri);
 }

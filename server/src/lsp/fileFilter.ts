@@ -2,7 +2,7 @@
 // looks like a manifest file at all. Shared by the workspace scan, file watching and open documents so
 // the three never disagree about a file.
 import * as path from 'node:path';
-import { GuardSettings } from '../engine/config';
+import { EffectiveSettings, excludeGlobsOfCheckedFolder } from '../engine/config';
 import { createExcludeMatcher, isCandidateFileName } from '../engine/fileDiscovery';
 import { Folder } from './workspaceFolders';
 import { relativeGlobPath, uriToFsPath } from './uris';
@@ -14,11 +14,11 @@ export class FileFilter {
   private readonly matchers = new Map<string, (relativePath: string) => boolean>();
 
   /** Excluded by the user's globs or the always-excluded folders (node_modules, .git, vendor). */
-  isExcluded(folder: Folder | undefined, uri: string, settings: GuardSettings): boolean {
+  isExcluded(folder: Folder | undefined, uri: string, settings: EffectiveSettings): boolean {
     const fsPath = uriToFsPath(uri);
     if (folder?.fsPath === undefined || fsPath === undefined) return false;
     const relativePath = relativeGlobPath(folder.fsPath, fsPath);
-    return this.matcherFor(settings.exclude)(relativePath);
+    return this.matcherFor(excludeGlobsOfCheckedFolder(settings))(relativePath);
   }
 
   /** Open documents: trust the editor's language id, else fall back to the file name. */

@@ -9,6 +9,7 @@
 // excludes, and a deleted path takes the diagnostics of everything below it along.
 import * as fs from 'node:fs/promises';
 import { Connection, DidChangeWatchedFilesNotification, DidChangeWatchedFilesParams, FileChangeType, WatchKind } from 'vscode-languageserver/node';
+import { excludeGlobsOfCheckedFolder } from '../engine/config';
 import { discoverFiles, isCandidateFileName } from '../engine/fileDiscovery';
 import { DiagnosticsPublisher } from './diagnosticsPublisher';
 import { FileChecker } from './fileChecker';
@@ -165,7 +166,7 @@ export class FileWatchHandler {
     if (folder?.fsPath !== undefined && settings.scope === 'workspace' && !filter.isExcluded(folder, folderUri, settings)) {
       const signal = this.abort.signal;
       const onSkip = (fsPath: string, why: string) => logger.info(`Skipped ${fsPath}: ${why}`);
-      for await (const fsPath of discoverFiles(folderPath, { exclude: settings.exclude, excludeBase: folder.fsPath, signal, onSkip })) {
+      for await (const fsPath of discoverFiles(folderPath, { exclude: excludeGlobsOfCheckedFolder(settings), excludeBase: folder.fsPath, signal, onSkip })) {
         const uri = fsPathToUri(fsPath);
         seen.add(canonicalUri(uri));
         if ((await checker.checkDiskFile(uri)) === 'checked') checked++;

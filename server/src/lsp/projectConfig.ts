@@ -5,16 +5,13 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Diagnostic, DiagnosticSeverity, TextDocuments } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { CONFIG_FILE_NAME, GuardSettings, parseProjectConfig } from '../engine/config';
+import { CONFIG_FILE_NAME, GuardSettings, MAX_CONFIG_BYTES, parseProjectConfig } from '../engine/config';
 import { toDiagnosticSeverity } from './diagnostics';
 import { DiagnosticsPublisher } from './diagnosticsPublisher';
 import { Logger } from './logger';
 import { DIAGNOSTIC_SOURCE } from './protocol';
 import { Folder, WorkspaceFolderList } from './workspaceFolders';
 import { fsPathToUri, uriToFsPath } from './uris';
-
-/** A policy file is a few lines; anything this big is not one and must not stall the server. */
-const MAX_CONFIG_BYTES = 1024 * 1024;
 
 interface LoadedConfig {
   settings: Partial<GuardSettings>;

@@ -1,7 +1,7 @@
 // Effective settings per file: the editor's `kubeMitmGuard.*` settings (pulled with
 // workspace/configuration) merged with the folder's `.kube-mitm-guard.yaml`.
 import { Connection } from 'vscode-languageserver/node';
-import { GuardSettings, mergeSettings, SETTING_KEYS, validateSettings } from '../engine/config';
+import { EffectiveSettings, GuardSettings, mergeSettings, SETTING_KEYS, validateSettings } from '../engine/config';
 import { Logger } from './logger';
 import { ProjectConfigStore } from './projectConfig';
 import { SETTINGS_SECTION } from './protocol';
@@ -9,7 +9,7 @@ import { Folder, WorkspaceFolderList } from './workspaceFolders';
 import { canonicalUri } from './uris';
 
 export interface ResolvedSettings {
-  settings: GuardSettings;
+  settings: EffectiveSettings;
   folder: Folder | undefined;
   /** Bumped on every settings or config change; analysis caches compare it to know they are stale. */
   generation: number;
@@ -46,7 +46,8 @@ export class SettingsStore {
     const generation = this.generationCounter;
     const folder = this.folders.folderFor(uri);
     const fromEditor = await this.editorSettingsFor(folder?.uri ?? canonicalUri(uri), folder);
-    const settings = mergeSettings(fromEditor, this.projectConfigs.settingsFor(folder));
+    // The policy file sits at the folder root, so its globs and the editor's are relative to the same folder.
+    const settings = mergeSettings([{ settings: fromEditor }, { settings: this.projectConfigs.settingsFor(folder) }]);
     return { settings, folder, generation };
   }
 

@@ -4,6 +4,7 @@
 // published in file order; without workers the scan yields to the event loop between files. Either
 // way requests (code actions, shutdown) are answered while it runs.
 import { Connection } from 'vscode-languageserver/node';
+import { excludeGlobsOfCheckedFolder } from '../engine/config';
 import { discoverFiles } from '../engine/fileDiscovery';
 import { DiagnosticsPublisher } from './diagnosticsPublisher';
 import { WorkspaceLinker } from './workspaceLinker';
@@ -159,7 +160,7 @@ export class WorkspaceScanner {
       }
     };
     let index = 0;
-    for await (const fsPath of discoverFiles(folder.fsPath, { exclude: settings.exclude, signal, onSkip })) {
+    for await (const fsPath of discoverFiles(folder.fsPath, { exclude: excludeGlobsOfCheckedFolder(settings), signal, onSkip })) {
       const uri = fsPathToUri(fsPath);
       index++;
       if (seen.has(uri)) continue; // nested workspace folders list the same file twice

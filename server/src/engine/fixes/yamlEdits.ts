@@ -3,26 +3,14 @@
 import { Pair, YAMLMap, YAMLSeq } from 'yaml';
 
 import { OffsetEdit } from '../textEdits';
+import { lineEndWithBreakOf, lineStartOf } from '../textLines';
+
+export { lineStartOf };
 
 type Spanned = { range?: [number, number, number] | null };
 
 function spanOf(node: Spanned | null | undefined): [number, number] | undefined {
   return node?.range ? [node.range[0], node.range[1]] : undefined;
-}
-
-export function lineStartOf(text: string, offset: number): number {
-  let start = offset;
-  while (start > 0 && text[start - 1] !== '\n' && text[start - 1] !== '\r') start--;
-  return start;
-}
-
-/** Offset just past the line break of the line containing `offset`. */
-function lineEndWithBreak(text: string, offset: number): number {
-  let end = offset;
-  while (end < text.length && text[end] !== '\n' && text[end] !== '\r') end++;
-  if (text[end] === '\r' && text[end + 1] === '\n') return end + 2;
-  if (end < text.length) return end + 1;
-  return end;
 }
 
 export function onlySpaceBefore(text: string, offset: number): boolean {
@@ -87,7 +75,7 @@ export function removeSequenceItems(text: string, seq: YAMLSeq, removeIndices: R
     const [start, end] = spans[index];
     const dash = dashBefore(text, start);
     if (dash === undefined || !onlySpaceBefore(text, dash)) return undefined;
-    const lastLineEnd = lineEndWithBreak(text, contentEnd(text, start, end));
+    const lastLineEnd = lineEndWithBreakOf(text, contentEnd(text, start, end));
     edits.push({ start: lineStartOf(text, dash), end: lastLineEnd, newText: '' });
   }
   return edits;
@@ -112,7 +100,7 @@ export function removePair(text: string, map: YAMLMap, pair: Pair): OffsetEdit |
     return { start: keySpan[0], end: contentEnd(text, mapSpan[0], mapSpan[1]), newText: '{}' };
   }
   if (onlySpaceBefore(text, keySpan[0])) {
-    return { start: lineStartOf(text, keySpan[0]), end: lineEndWithBreak(text, pairEnd), newText: '' };
+    return { start: lineStartOf(text, keySpan[0]), end: lineEndWithBreakOf(text, pairEnd), newText: '' };
   }
   // The map starts mid-line (`- key: v`): pull the next key up into this position.
   if (index === 0) return { start: keySpan[0], end: pairSpans[1][0], newText: '' };
