@@ -206,6 +206,17 @@ describe('external-ip-conflict', () => {
     );
   });
 
+  it('compares Services of one cluster only', () => {
+    const index = new WorkspaceIndex();
+    const put = (file: string, name: string, cluster: string) =>
+      index.set(file, analyzeText(externalIpService(`{name: ${name}}`, HTTPS, '10.0.0.1'), BASE_OPTIONS).facts, BASE_OPTIONS, cluster);
+    put('prod/a.yaml', 'a', 'prod');
+    put('staging/b.yaml', 'b', 'staging');
+    assert.equal(index.link().size, 0);
+    put('prod/c.yaml', 'c', 'prod');
+    assert.deepEqual([...index.link().keys()].sort(), ['prod/a.yaml', 'prod/c.yaml']);
+  });
+
   it('keeps facts only for Services that can conflict', () => {
     const facts = (text: string) => analyzeText(text, BASE_OPTIONS).facts;
     assert.equal(facts(externalIpService('{name: a}', HTTPS, '10.0.0.1'))?.services.length, 1);
