@@ -1,10 +1,29 @@
 // `kube-mitm-guard check [paths...]`: the editor's verdicts for CI and pre-commit, from the same engine.
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { AnalysisCache, analyzeText, applyLink, fixAll, fixesForFinding, WorkspaceIndex } from '../engine';
-import { clusterKey, clusterNameOf, CONFIG_FILE_NAME, EffectiveSettings, engineOptions } from '../engine/config';
-import { createGlobMatcher, decodeManifestBytes, discoverFiles, formatSize, LOSSY_READS, ManifestText, readManifestFileSync } from '../engine/fileDiscovery';
-import { FileFacts, Finding, Severity } from '../engine';
+import {
+  AnalysisCache,
+  analyzeText,
+  applyLink,
+  clusterKey,
+  clusterNameOf,
+  CONFIG_FILE_NAME,
+  createGlobMatcher,
+  decodeManifestBytes,
+  discoverFiles,
+  EffectiveSettings,
+  engineOptions,
+  FileFacts,
+  Finding,
+  fixAll,
+  fixesForFinding,
+  formatSize,
+  LOSSY_READS,
+  ManifestText,
+  readManifestFileSync,
+  Severity,
+  WorkspaceIndex,
+} from '../engine';
 import { all, oneOf, parseArgs, positiveWholeNumber, single, UsageError } from './args';
 import { replaceFileAtomically } from './atomicWrite';
 import { ConfigResolver, displayPath, parseFlagSettings, PathSettings } from './configResolver';

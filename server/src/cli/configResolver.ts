@@ -13,7 +13,7 @@ import {
   SettingNames,
   SettingsLayer,
   validateSettings,
-} from '../engine/config';
+} from '../engine';
 import { UsageError } from './args';
 
 /** The settings that apply to a path: its config file's, with the flags on top. */

@@ -5,8 +5,7 @@
 import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import * as path from 'node:path';
-import { RULES, ruleDocsUrl } from '../engine/rules/catalog';
-import { Finding, FindingCode, Range, RULE_IDS, Severity, UNUSED_SUPPRESSION } from '../engine/types';
+import { Finding, FindingCode, Range, RULE_IDS, ruleDocsUrl, RULES, Severity, UNUSED_SUPPRESSION } from '../engine';
 import { fileId, FileReport, portablePath, RunReport } from './report';
 
 export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';

@@ -1,7 +1,7 @@
 // `--format text`: one line per finding, `file:line:col severity rule message`, with 1-based line
 // and column (the column counts UTF-16 code units, as editors do), grouped by file. On a terminal the
 // severities are coloured and files are separated by a blank line; piped output is plain.
-import { Severity } from '../engine/types';
+import { Severity } from '../engine';
 import { countBySeverity, RunReport } from './report';
 
 const RESET = '\u001b[0m';

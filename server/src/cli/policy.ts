@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import * as ipaddr from 'ipaddr.js';
 import { stringify } from 'yaml';
-import { checkExternalIP, ParsedCidr } from '../engine/ipAddresses';
+import { checkExternalIP, ParsedCidr } from '../engine';
 import { all, oneOf, parseArgs, single, UsageError } from './args';
 import { ConfigResolver, parseFlagSettings } from './configResolver';
 import { Output } from './output';

@@ -1,4 +1,6 @@
-// The engine's facade: text in, findings and fixes out. The language server and the CLI use only this.
+// The engine's facade: text in, findings and fixes out, and what the language server and the CLI share
+// around it (settings, file discovery, the rule catalog). They import the engine only through this file
+// (test/unit/layers.test.ts).
 export * from './types';
 export { AnalysisCache, analyzeText } from './analyze';
 export { fixesForFinding, fixAll } from './fixes/fixes';
@@ -10,3 +12,18 @@ export type { FileLink } from './workspace/link';
 export type { FileFacts } from './workspace/facts';
 export { bindingScope, REACH_NAMES, ruleText } from './workspace/paths';
 export type { BindingOnPath, Grant, Holder, LinkedPath, Located, RoleOnPath, RolePath, SubjectPath } from './workspace/paths';
+export * from './config';
+export {
+  createExcludeMatcher,
+  createGlobMatcher,
+  decodeManifestBytes,
+  discoverFiles,
+  formatSize,
+  isCandidateFileName,
+  LOSSY_READS,
+  readManifestFile,
+  readManifestFileSync,
+} from './fileDiscovery';
+export type { LossyReason, ManifestRead, ManifestText } from './fileDiscovery';
+export { RULES, ruleDocsUrl } from './rules/catalog';
+export { checkExternalIP } from './ipAddresses';

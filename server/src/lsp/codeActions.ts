@@ -13,8 +13,7 @@ import {
   WorkspaceEdit,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { AllowListFix, fixAll, fixesForFinding, TextFix } from '../engine';
-import { addAllowedCidr } from '../engine/config';
+import { addAllowedCidr, AllowListFix, fixAll, fixesForFinding, TextFix } from '../engine';
 import { isFindingDiagnosticData } from './diagnostics';
 import { DocumentAnalysis, FileChecker } from './fileChecker';
 import { describeError, Logger } from './logger';

@@ -2,8 +2,7 @@
 // the engine for fixes later (the finding key and the document version it was computed for), so fixes
 // are never derived from message text.
 import { Diagnostic, DiagnosticSeverity, DiagnosticTag } from 'vscode-languageserver/node';
-import { Finding, Severity, UNUSED_SUPPRESSION } from '../engine';
-import { ruleDocsUrl } from '../engine/rules/catalog';
+import { Finding, ruleDocsUrl, Severity, UNUSED_SUPPRESSION } from '../engine';
 import { DIAGNOSTIC_SOURCE } from './protocol';
 
 export interface FindingDiagnosticData {

@@ -5,9 +5,17 @@
 import * as path from 'node:path';
 import { TextDocuments } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { AnalysisCache, AnalysisResult, analyzeText, EngineOptions } from '../engine';
-import { clusterKey, clusterNameOf, CONFIG_FILE_NAME, engineOptions } from '../engine/config';
-import { LOSSY_READS } from '../engine/fileDiscovery';
+import {
+  AnalysisCache,
+  AnalysisResult,
+  analyzeText,
+  clusterKey,
+  clusterNameOf,
+  CONFIG_FILE_NAME,
+  EngineOptions,
+  engineOptions,
+  LOSSY_READS,
+} from '../engine';
 import { FileFilter } from './fileFilter';
 import { FileAnalyzer, IN_PROCESS_ANALYZER } from './scanPool';
 import { describeError, Logger } from './logger';

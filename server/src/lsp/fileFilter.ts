@@ -2,8 +2,7 @@
 // looks like a manifest file at all. Shared by the workspace scan, file watching and open documents so
 // the three never disagree about a file.
 import * as path from 'node:path';
-import { EffectiveSettings, excludeGlobsOfCheckedFolder } from '../engine/config';
-import { createExcludeMatcher, isCandidateFileName } from '../engine/fileDiscovery';
+import { createExcludeMatcher, EffectiveSettings, excludeGlobsOfCheckedFolder, isCandidateFileName } from '../engine';
 import { Folder } from './workspaceFolders';
 import { relativeGlobPath, uriToFsPath } from './uris';
 

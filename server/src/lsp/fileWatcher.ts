@@ -9,8 +9,7 @@
 // excludes, and a deleted path takes the diagnostics of everything below it along.
 import * as fs from 'node:fs/promises';
 import { Connection, DidChangeWatchedFilesNotification, DidChangeWatchedFilesParams, FileChangeType, WatchKind } from 'vscode-languageserver/node';
-import { excludeGlobsOfCheckedFolder } from '../engine/config';
-import { discoverFiles, isCandidateFileName } from '../engine/fileDiscovery';
+import { discoverFiles, excludeGlobsOfCheckedFolder, isCandidateFileName } from '../engine';
 import { DiagnosticsPublisher } from './diagnosticsPublisher';
 import { FileChecker } from './fileChecker';
 import { FileFilter } from './fileFilter';

@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Diagnostic, DiagnosticSeverity, TextDocuments } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { CONFIG_FILE_NAME, GuardSettings, MAX_CONFIG_BYTES, parseProjectConfig } from '../engine/config';
+import { CONFIG_FILE_NAME, GuardSettings, MAX_CONFIG_BYTES, parseProjectConfig } from '../engine';
 import { toDiagnosticSeverity } from './diagnostics';
 import { DiagnosticsPublisher } from './diagnosticsPublisher';
 import { Logger } from './logger';

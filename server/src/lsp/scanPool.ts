@@ -6,8 +6,16 @@ import * as os from 'node:os';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { analyzeText, EngineOptions, FileFacts, Finding } from '../engine';
-import { LossyReason, ManifestRead, readManifestFile, readManifestFileSync } from '../engine/fileDiscovery';
+import {
+  analyzeText,
+  EngineOptions,
+  FileFacts,
+  Finding,
+  LossyReason,
+  ManifestRead,
+  readManifestFile,
+  readManifestFileSync,
+} from '../engine';
 import { describeError, Logger } from './logger';
 
 /**

@@ -1,7 +1,7 @@
 // Effective settings per file: the editor's `kubeMitmGuard.*` settings (pulled with
 // workspace/configuration) merged with the folder's `.kube-mitm-guard.yaml`.
 import { Connection } from 'vscode-languageserver/node';
-import { EffectiveSettings, GuardSettings, mergeSettings, SETTING_KEYS, validateSettings } from '../engine/config';
+import { EffectiveSettings, GuardSettings, mergeSettings, SETTING_KEYS, validateSettings } from '../engine';
 import { Logger } from './logger';
 import { ProjectConfigStore } from './projectConfig';
 import { SETTINGS_SECTION } from './protocol';

@@ -4,8 +4,7 @@
 // published in file order; without workers the scan yields to the event loop between files. Either
 // way requests (code actions, shutdown) are answered while it runs.
 import { Connection } from 'vscode-languageserver/node';
-import { excludeGlobsOfCheckedFolder } from '../engine/config';
-import { discoverFiles } from '../engine/fileDiscovery';
+import { discoverFiles, excludeGlobsOfCheckedFolder } from '../engine';
 import { DiagnosticsPublisher } from './diagnosticsPublisher';
 import { WorkspaceLinker } from './workspaceLinker';
 import { DiskCheckOutcome, FileChecker } from './fileChecker';
