@@ -50,6 +50,7 @@ describe('constants', () => {
     assert.deepEqual(DEFAULT_RULE_SEVERITY, {
       'external-ips': 'error',
       'external-ip-invalid': 'error',
+      'external-ip-conflict': 'warning',
       'loadbalancer-status': 'warning',
       'rbac-services-status': 'warning',
       'rbac-services-status-binding': 'error',
