@@ -81,7 +81,7 @@ export function fuzzOptions(seed: number): EngineOptions {
   const variants: EngineOptions[] = [
     { allowedCidrs: [], rules: {} },
     { allowedCidrs: cidrs('10.0.0.0/8', '2001:db8::/32'), rules: {} },
-    { allowedCidrs: [], rules: { 'loadbalancer-status': 'off', 'external-ips': 'hint' }, filePath: '/repo/chart/templates/svc.yaml' },
+    { allowedCidrs: [], rules: { 'loadbalancer-status': 'off', 'external-ips': 'hint' } },
   ];
   return variants[seed % variants.length];
 }

@@ -867,8 +867,8 @@ describe('package.json: the editor settings', () => {
 describe('engineOptionsFor (language server)', () => {
   it('passes the merged statusWriters of the editor and the policy file to the engine', () => {
     const settings = mergeSettings([{ settings: { statusWriters: ['lb-operators'] } }, { settings: { statusWriters: ['system:serviceaccount:metallb-system:controller'] } }]);
-    const options = engineOptionsFor({ settings, folder: undefined, generation: 0 }, 'file:///work/svc.yaml');
+    const options = engineOptionsFor({ settings, folder: undefined, generation: 0 });
     assert.deepEqual(options.statusWriters, ['lb-operators', 'system:serviceaccount:metallb-system:controller']);
-    assert.deepEqual(engineOptionsFor({ settings: mergeSettings([]), folder: undefined, generation: 0 }, 'file:///work/svc.yaml').statusWriters, []);
+    assert.deepEqual(engineOptionsFor({ settings: mergeSettings([]), folder: undefined, generation: 0 }).statusWriters, []);
   });
 });

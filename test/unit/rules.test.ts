@@ -514,7 +514,7 @@ describe('documents, JSON, lists and templates', () => {
       '  - 9.9.9.9',
       '{{- end }}',
     );
-    const result = analyze(text, { filePath: '/chart/templates/svc.yaml' });
+    const result = analyze(text);
     // 9.9.9.9 is a literal list item that renders after the toYaml output whenever the block renders.
     assert.deepEqual(brief(result.findings), [
       { code: 'external-ips', line: 7, character: 4 },

@@ -12,7 +12,6 @@ import {
   decodeManifestBytes,
   discoverFiles,
   EffectiveSettings,
-  engineOptions,
   FileFacts,
   Finding,
   fixAll,
@@ -278,7 +277,7 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
     }
     let fixed: ReturnType<typeof fixAll>;
     try {
-      fixed = fixAll(original, engineOptions(candidate.settings.effective, candidate.absolutePath));
+      fixed = fixAll(original, candidate.settings.effective.engine);
     } catch (error) {
       notices.push(`warning: ${shown}: the fixes could not be computed: ${error instanceof Error ? error.message : String(error)}`);
       return original;
@@ -305,7 +304,7 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
   }
 
   function analyse(candidate: Candidate, shown: string, text: string): void {
-    const options = engineOptions(candidate.settings.effective, candidate.absolutePath);
+    const options = candidate.settings.effective.engine;
     let findings: Finding[];
     let facts: FileFacts | undefined;
     let unparsable = 0;

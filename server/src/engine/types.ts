@@ -105,8 +105,6 @@ export interface EngineOptions {
   allowedCidrs: readonly ParsedCidr[];
   /** Severity per rule; rules missing here use their default. */
   rules: Partial<Record<RuleId, SeveritySetting>>;
-  /** Path of the file, used only to recognise Helm chart templates. */
-  filePath?: string;
   /**
    * Subjects trusted to write Service status (config key `statusWriters`): user and group names, and
    * service accounts as `system:serviceaccount:<namespace>:<name>`. They count as control plane.

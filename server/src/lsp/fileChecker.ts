@@ -13,7 +13,6 @@ import {
   clusterNameOf,
   CONFIG_FILE_NAME,
   EngineOptions,
-  engineOptions,
   LOSSY_READS,
 } from '../engine';
 import { FileFilter } from './fileFilter';
@@ -91,7 +90,7 @@ export class FileChecker {
       return undefined;
     }
     this.loggedOversized.delete(key);
-    const options = engineOptionsFor(resolved, document.uri);
+    const options = engineOptionsFor(resolved);
     let cached = this.cache.get(key);
     if (cached?.last?.version === document.version && cached.last.generation === resolved.generation) {
       return { document, resolved, options, result: cached.last.result };
@@ -135,7 +134,7 @@ export class FileChecker {
           return 'not-ours';
         };
       }
-      const options = engineOptionsFor(resolved, uri);
+      const options = engineOptionsFor(resolved);
       const analysis = await analyzer.analyze(fsPath, settings.maxFileSizeKB * 1024, options);
       return () => {
         // Opened while we were reading: the buffer is the truth now.
@@ -182,6 +181,6 @@ function clusterOf(resolved: ResolvedSettings, uri: string): string {
   return clusterKey(folder.uri, name);
 }
 
-export function engineOptionsFor(resolved: ResolvedSettings, uri: string): EngineOptions {
-  return engineOptions(resolved.settings, uriToFsPath(uri) ?? uri);
+export function engineOptionsFor(resolved: ResolvedSettings): EngineOptions {
+  return resolved.settings.engine;
 }

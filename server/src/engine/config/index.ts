@@ -5,6 +5,6 @@ export type { SettingNames } from './validate';
 export { validateSettings } from './validate';
 export { parseProjectConfig } from './policyFile';
 export type { EffectiveSettings, PathGlobs, SettingsLayer } from './merge';
-export { engineOptions, excludeGlobsOfCheckedFolder, mergeSettings } from './merge';
+export { excludeGlobsOfCheckedFolder, mergeSettings } from './merge';
 export { addAllowedCidr } from './allowlistEdit';
 export { clusterKey, clusterNameOf } from './clusters';

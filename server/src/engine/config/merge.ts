@@ -22,8 +22,8 @@ export interface PathGlobs {
 
 /** What every file under one set of settings is checked with. */
 export interface EffectiveSettings {
-  /** The engine's options for these files, allowlist parsed; `engineOptions` adds the file's path. */
-  engine: Omit<EngineOptions, 'filePath'>;
+  /** The engine's options for these files, allowlist parsed (plain data: they cross to scan workers). */
+  engine: EngineOptions;
   scope: ScanScope;
   /** Every layer's exclude globs, grouped by the folder they are relative to, in layer order. */
   exclude: PathGlobs[];
@@ -56,11 +56,6 @@ export function mergeSettings(layers: readonly SettingsLayer[]): EffectiveSettin
     maxFileSizeKB: last('maxFileSizeKB'),
     clusters: lastClusters(all),
   };
-}
-
-/** The engine's options for one file under `settings`. */
-export function engineOptions(settings: EffectiveSettings, filePath: string | undefined): EngineOptions {
-  return { ...settings.engine, filePath };
 }
 
 /** The exclude globs relative to the folder being checked (the editor's and its policy file's). */
