@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import * as path from 'node:path';
 import { ConfigResolver, parseFlagSettings } from '../../server/src/cli/configResolver';
 import { CLI, JsonReport, packageVersion, REPO_ROOT, runCli, TempDir } from './cliHarness';
+import { externalIpService, FIRST_ENTRY_LINE } from '../support/serviceFixtures';
 
 const EXPECTED_TEXT_LINES = [
   'broken.yaml:12:7 error external-ips ',
@@ -153,7 +154,7 @@ describe('check: flags', () => {
     assert.deepEqual(rules(['--rule', 'external-ips=off', '--rule', 'loadbalancer-status=error', 'svc.yaml', 'lb.yaml']), ['lb.yaml:8:9 error loadbalancer-status']);
     const unknown = runCli(['check', '--rule', 'external-ip=off'], { cwd: dir.root });
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /^kube-mitm-guard: --rule: unknown rule "external-ip" \(known rules: external-ips, external-ip-invalid, loadbalancer-status, rbac-services-status, rbac-services-status-binding\)\n$/);
+    assert.match(unknown.stderr, /^kube-mitm-guard: --rule: unknown rule "external-ip" \(known rules: external-ips, external-ip-invalid, external-ip-conflict, loadbalancer-status, rbac-services-status, rbac-services-status-binding\)\n$/);
     const severity = runCli(['check', '--rule', 'external-ips=fatal'], { cwd: dir.root });
     assert.equal(severity.code, 2);
     assert.match(severity.stderr, /--rule external-ips: "fatal" is not a severity/);
@@ -486,6 +487,39 @@ describe('check --format json', () => {
       assert.match(result.stderr, /broken\.yaml: 1 YAML document could not be parsed/);
     } finally {
       workspace.dispose();
+    }
+  });
+
+  it('gives external-ip-conflict the other Service\'s entry as related, across a file and standard input', () => {
+    const dir = new TempDir({ 'team-a/web.yaml': externalIpService('{name: web, namespace: team-a}', '[{port: 443}]', '203.0.113.10') });
+    try {
+      const stdin = externalIpService('{name: api, namespace: team-b}', '[{port: 443, protocol: TCP}]', '203.0.113.10');
+      const result = runCli(['check', '--format', 'json', '--allow-cidr', '203.0.113.0/24', 'team-a/web.yaml', '-'], { cwd: dir.root, stdin });
+      assert.equal(result.code, 1);
+      const report = JSON.parse(result.stdout) as JsonReport;
+      assert.deepEqual(
+        report.findings.map((finding) => [finding.file, finding.rule, finding.severity, finding.line, finding.column, finding.fixes]),
+        [
+          ['team-a/web.yaml', 'external-ip-conflict', 'warning', FIRST_ENTRY_LINE + 1, 7, []],
+          ['<stdin>', 'external-ip-conflict', 'warning', FIRST_ENTRY_LINE + 1, 7, []],
+        ],
+      );
+      const [web, api] = report.findings;
+      assert.match(web.message, /^Service team-b\/api also claims externalIP 203\.0\.113\.10 with port 443\/TCP\./);
+      assert.deepEqual(web.related, [
+        {
+          file: '<stdin>',
+          message: 'Service team-b/api claims it too: externalIP 203.0.113.10, port 443/TCP',
+          range: { start: { line: FIRST_ENTRY_LINE, character: 6 }, end: { line: FIRST_ENTRY_LINE, character: 18 } },
+          line: FIRST_ENTRY_LINE + 1,
+          column: 7,
+        },
+      ]);
+      assert.deepEqual(api.related.map((related) => [related.file, related.line]), [['team-a/web.yaml', FIRST_ENTRY_LINE + 1]]);
+      const off = runCli(['check', '--format', 'json', '--allow-cidr', '203.0.113.0/24', '--rule', 'external-ip-conflict=off', 'team-a/web.yaml', '-'], { cwd: dir.root, stdin });
+      assert.deepEqual((JSON.parse(off.stdout) as JsonReport).findings, []);
+    } finally {
+      dir.dispose();
     }
   });
 

@@ -22,6 +22,7 @@ import {
   WorkDoneProgressCreateRequest,
 } from 'vscode-languageserver-protocol/node';
 import { CLI, JsonReport, runCli, TempDir } from './cliHarness';
+import { externalIpService } from '../support/serviceFixtures';
 
 const SEVERITY_NAMES: Record<number, string> = {
   [DiagnosticSeverity.Error]: 'error',
@@ -107,6 +108,9 @@ describe('CLI and language server parity', () => {
       'cross/binding.yaml',
       ['apiVersion: rbac.authorization.k8s.io/v1', 'kind: ClusterRoleBinding', 'metadata: {name: ops}', 'roleRef: {kind: ClusterRole, name: lb-ops}', 'subjects:', '- {kind: User, name: dana}', ''].join('\n'),
     );
+    // Two Services of different namespaces that claim one externalIP and port, written differently.
+    workspace.write('cross/svc-a.yaml', externalIpService('{name: a, namespace: team-a}', '[{port: 53, protocol: UDP}]', '2001:db8::53'));
+    workspace.write('cross/svc-b.yaml', externalIpService('{name: b, namespace: team-b}', '[{port: 53, protocol: UDP}]', '2001:DB8:0::53'));
     // What else the editor meets: CRLF line endings with a BOM, and a file the config's exclude hides.
     workspace.write(
       'crlf-bom.yaml',
@@ -154,13 +158,15 @@ describe('CLI and language server parity', () => {
     // The comparison means something only if the fixture exercises every rule and both sides found them.
     assert.deepEqual(
       [...new Set(fromCli.map((item) => item.rule))].sort(),
-      ['external-ip-invalid', 'external-ips', 'loadbalancer-status', 'rbac-services-status', 'rbac-services-status-binding', 'unused-suppression'],
+      ['external-ip-conflict', 'external-ip-invalid', 'external-ips', 'loadbalancer-status', 'rbac-services-status', 'rbac-services-status-binding', 'unused-suppression'],
     );
     assert.ok(fromCli.some((item) => item.file === 'crlf-bom.yaml'));
     // Findings across files, with their paths: the binding in one file, the aggregated role in another.
     const binding = fromCli.find((item) => item.rule === 'rbac-services-status-binding');
     assert.deepEqual(binding?.file, 'cross/binding.yaml');
     assert.match(binding?.related[0] ?? '', /^cross\/piece\.yaml:\d+ grants it/);
+    const conflict = fromCli.find((item) => item.rule === 'external-ip-conflict');
+    assert.match(conflict?.related[0] ?? '', /^cross\/svc-[ab]\.yaml:\d+ Service team-[ab]\/[ab] claims it too/);
     assert.deepEqual(fromServer, fromCli);
   });
 });

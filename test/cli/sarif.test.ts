@@ -124,6 +124,7 @@ describe('check --format sarif', () => {
       [
         ['external-ips', 'error'],
         ['external-ip-invalid', 'error'],
+        ['external-ip-conflict', 'warning'],
         ['loadbalancer-status', 'warning'],
         ['rbac-services-status', 'warning'],
         ['rbac-services-status-binding', 'error'],

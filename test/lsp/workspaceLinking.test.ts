@@ -1,10 +1,12 @@
-// Findings that cross files, live: a binding in one file and the role it refers to in another, edited
-// in the editor or changed on disk, re-publish the other file's diagnostics without a rescan.
+// Findings that cross files, live: a binding in one file and the role it refers to in another, or two
+// Services that share an externalIP, edited in the editor or changed on disk, re-publish the other
+// file's diagnostics without a rescan.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { FileChangeType } from 'vscode-languageserver-protocol/node';
+import { Diagnostic, FileChangeType } from 'vscode-languageserver-protocol/node';
 import { fileUri, LspTestClient } from './lspTestClient';
 import { clusterRoleBinding, STATUS_WRITER_ROLE } from '../support/rbacFixtures';
+import { externalIpService, FIRST_ENTRY_LINE } from '../support/serviceFixtures';
 import { TempWorkspace } from './workspaceFixtures';
 
 const ROLE = STATUS_WRITER_ROLE;
@@ -82,5 +84,58 @@ describe('language server: findings across files', () => {
     workspace.write('rbac/role.yaml', ROLE);
     await client.fileChanged(rolePath, FileChangeType.Created);
     await client.waitForDiagnostics(bindingPath, (list) => list.length === 1, 'the binding finding back');
+  });
+});
+
+describe('language server: Services that share an externalIP, across files', () => {
+  const web = externalIpService('{name: web, namespace: team-a}', '[{port: 443}]', '203.0.113.10');
+  const api = (ip: string) => externalIpService('{name: api, namespace: team-b}', '[{port: 443, protocol: TCP}]', ip);
+  const conflicts = (list: Diagnostic[]) => list.filter((diagnostic) => diagnostic.code === 'external-ip-conflict');
+  let workspace: TempWorkspace;
+  let client: LspTestClient;
+  let webPath: string;
+  let apiPath: string;
+
+  before(async () => {
+    // The allowlist keeps external-ips quiet, so each file's diagnostics are its conflicts.
+    workspace = new TempWorkspace({ '.kube-mitm-guard.yaml': 'allowedExternalIPCidrs: [203.0.113.0/24]\n', 'svc/web.yaml': web, 'svc/api.yaml': api('203.0.113.20') });
+    webPath = workspace.path('svc/web.yaml');
+    apiPath = workspace.path('svc/api.yaml');
+    client = await LspTestClient.start({ folders: [workspace.root] });
+    await client.waitForScans(1);
+  });
+
+  after(async () => {
+    await client?.dispose();
+    workspace?.dispose();
+  });
+
+  it('an edit to one Service\'s externalIPs publishes the conflict in the other file, which is not open, and takes it back', async () => {
+    assert.deepEqual(client.diagnostics.get(fileUri(webPath)) ?? [], []);
+    await client.openDocument(apiPath, api('203.0.113.20'));
+    await client.changeDocument(apiPath, api('203.0.113.10'));
+    const [onWeb] = await client.waitForDiagnostics(webPath, (list) => conflicts(list).length === 1, 'the conflict in the file not open');
+    assert.equal(onWeb.severity, 2 /* Warning */);
+    assert.deepEqual(onWeb.range.start, { line: FIRST_ENTRY_LINE, character: 6 });
+    assert.match(String(onWeb.message), /^Service team-b\/api also claims externalIP 203\.0\.113\.10 with port 443\/TCP\./);
+    assert.deepEqual(
+      onWeb.relatedInformation?.map((related) => [related.location.uri, related.location.range.start.line]),
+      [[fileUri(apiPath), FIRST_ENTRY_LINE]],
+    );
+    const [onApi] = await client.waitForDiagnostics(apiPath, (list) => conflicts(list).length === 1, 'the conflict in the edited file');
+    assert.match(String(onApi.message), /^Service team-a\/web also claims/);
+    // Another protocol is another port: no conflict.
+    await client.changeDocument(apiPath, api('203.0.113.10').replace('protocol: TCP', 'protocol: UDP'));
+    await client.waitForDiagnostics(webPath, (list) => list.length === 0, 'the conflict gone with the protocol');
+    await client.closeDocument(apiPath);
+  });
+
+  it('a Service changed on disk brings the conflict, and deleting it takes the conflict away', async () => {
+    workspace.write('svc/api.yaml', api('203.0.113.10'));
+    await client.fileChanged(apiPath, FileChangeType.Changed);
+    await client.waitForDiagnostics(webPath, (list) => conflicts(list).length === 1, 'the conflict from disk');
+    workspace.remove('svc/api.yaml');
+    await client.fileChanged(apiPath, FileChangeType.Deleted);
+    await client.waitForDiagnostics(webPath, (list) => list.length === 0, 'the conflict gone with the file');
   });
 });

@@ -50,6 +50,7 @@ describe('constants', () => {
     assert.deepEqual(DEFAULT_RULE_SEVERITY, {
       'external-ips': 'error',
       'external-ip-invalid': 'error',
+      'external-ip-conflict': 'warning',
       'loadbalancer-status': 'warning',
       'rbac-services-status': 'warning',
       'rbac-services-status-binding': 'error',
@@ -217,6 +218,21 @@ describe('parseProjectConfig: invalid entries are reported at their node and dro
     assert.equal(textAt(scalar, result.problems[0]), 'alice');
     assert.match(result.problems[0].message, /^statusWriters must be a list of strings/);
     assert.deepEqual(parseProjectConfig('statusWriters: []\n').settings, { statusWriters: [] });
+  });
+
+  it('refuses whole populations as statusWriters: trusting them would hide every grant to them', () => {
+    const populations = ['system:authenticated', 'system:unauthenticated', 'system:serviceaccounts', 'system:anonymous'];
+    const text = ['statusWriters:', ...populations.map((name) => `  - ${name}`), '  - system:serviceaccounts:metallb-system', ''].join('\n');
+    const { settings, problems } = parseProjectConfig(text);
+    assert.deepEqual(settings, { statusWriters: ['system:serviceaccounts:metallb-system'] });
+    assert.deepEqual(
+      problems.map((problem) => [textAt(text, problem), problem.severity]),
+      populations.map((name) => [name, 'error']),
+    );
+    assert.equal(
+      problems[0].message,
+      'statusWriters[0]: "system:authenticated" is a whole population of the cluster, not a load-balancer controller: trusting it would hide every grant to it',
+    );
   });
 
   it('reads clusters in file order and validates names and globs', () => {

@@ -1,7 +1,7 @@
 // No false positives on real manifests: every finding on ../shared/corpus (manifests/ with an empty
 // allowlist, helm-templates/) must be one checked by hand and listed in test/fixtures/corpus-expected.json,
-// and every listed finding must still be found. Each project is linked as one cluster (its roles and
-// bindings across files), as `check` links what it is given. Skipped when the corpus is not next to the
+// and every listed finding must still be found. Each project is linked as one cluster (its roles,
+// bindings and Services with externalIPs across files), as `check` links what it is given. Skipped when the corpus is not next to the
 // repository.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';

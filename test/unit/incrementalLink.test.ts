@@ -1,11 +1,12 @@
 // Re-linking only what depends on a change must give exactly what linking everything again gives. Random
-// workspaces of roles, aggregating roles and bindings (a small pool of names and labels, so they refer to
-// each other, built-ins included) go through random edits, deletions, additions and moves between
+// workspaces of roles, aggregating roles, bindings and Services with externalIPs (a small pool of names,
+// labels, addresses and ports, so they refer to or collide with each other, built-ins included) go through random edits, deletions, additions and moves between
 // clusters; after each step the incremental index is compared with a fresh one built from the same files.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { analyzeText, EngineOptions, linkSignature, WorkspaceIndex } from '../../server/src/engine';
 import { yaml } from '../support/engine';
+import { externalIpService } from '../support/serviceFixtures';
 
 const OPTIONS: EngineOptions = { allowedCidrs: [], rules: {} };
 const ROLE_NAMES = ['lb-status', 'ops', 'view', 'edit', 'collector', 'system:controller:service-controller'];
@@ -16,6 +17,9 @@ const SUBJECTS = [
   '{kind: ServiceAccount, name: lb, namespace: kube-system}',
   '{kind: User, name: alice}',
 ];
+const SERVICE_NAMES = ['{name: web}', '{name: web, namespace: team-a}', '{name: api, namespace: team-b}', '{name: db}'];
+const ADDRESSES = ['10.0.0.1', '10.0.0.2', '2001:db8::1', '"2001:DB8:0::1"'];
+const PORTS = ['{port: 443}', '{port: 443, protocol: UDP}', '{port: 53, protocol: UDP}'];
 const RULES = ['{apiGroups: [""], resources: [services/status], verbs: [patch]}', '{apiGroups: [""], resources: [pods], verbs: [get]}', '{apiGroups: ["*"], resources: ["*"], verbs: ["*"]}'];
 
 /** A small deterministic generator (mulberry32), so a failure names its seed. */
@@ -61,9 +65,11 @@ function generator(next: () => number) {
       ...(next() < 0.5 ? [`- ${pick(SUBJECTS)}`] : []),
     );
   };
+  const service = (): string =>
+    yaml('apiVersion: v1', 'kind: Service', `metadata: ${pick(SERVICE_NAMES)}`, 'spec:', `  ports: [${pick(PORTS)}]`, `  externalIPs: [${pick(ADDRESSES)}, ${pick(ADDRESSES)}]`);
   const file = (): string => {
     const documents = 1 + Math.floor(next() * 3);
-    return Array.from({ length: documents }, () => pick([clusterRole, clusterRole, role, binding, binding])()).join('---\n');
+    return Array.from({ length: documents }, () => pick([clusterRole, clusterRole, role, binding, binding, service, service])()).join('---\n');
   };
   return { pick, file };
 }
@@ -117,5 +123,21 @@ describe('incremental link', () => {
     assert.deepEqual([...index.relink().keys()].sort(), ['a-binding.yaml', 'a-role.yaml']);
     assert.equal(put('b-binding.yaml', binding('b')), false, 'the same facts again change nothing');
     assert.equal(index.relink().size, 0);
+  });
+
+  it('re-judges the files whose Services claimed or claim the addresses of the edited Service', () => {
+    const index = new WorkspaceIndex();
+    const put = (file: string, name: string, address: string) => index.set(file, analyzeText(externalIpService(`{name: ${name}}`, '[{port: 443}]', address), OPTIONS).facts, OPTIONS);
+    put('a.yaml', 'a', '10.0.0.1');
+    put('b.yaml', 'b', '10.0.0.1');
+    put('c.yaml', 'c', '10.0.0.2');
+    put('d.yaml', 'd', '10.0.0.3');
+    assert.equal(index.relink().size, 4);
+    // b moves from a's address to c's: a loses its conflict, c gets one; d is not judged again.
+    put('b.yaml', 'b', '10.0.0.2');
+    const judged = index.relink();
+    assert.deepEqual([...judged.keys()].sort(), ['a.yaml', 'b.yaml', 'c.yaml']);
+    assert.equal(judged.get('a.yaml'), undefined);
+    assert.deepEqual(judged.get('c.yaml')?.added.map((finding) => finding.code), ['external-ip-conflict']);
   });
 });

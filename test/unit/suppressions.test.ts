@@ -100,7 +100,7 @@ describe('suppression comments: effect', () => {
     assert.deepEqual(codes(findings), ['unused-suppression']);
     assert.equal(covered(text, findings[0]), 'externalips');
     assert.match(findings[0].message, /Unknown rule id "externalips"/);
-    assert.match(findings[0].message, /external-ips, external-ip-invalid, loadbalancer-status, rbac-services-status/);
+    assert.match(findings[0].message, /external-ips, external-ip-invalid, external-ip-conflict, loadbalancer-status, rbac-services-status/);
   });
 
   it('a suppression naming no rule is reported', () => {

@@ -9,23 +9,9 @@ import { AnalysisResult, analyzeText, applyLink, EngineOptions, Finding, Workspa
 import { analyzeDetailed } from '../../server/src/engine/analyze';
 import { LinkedPath, RoleOnPath } from '../../server/src/engine/workspace/paths';
 import { REPO_ROOT, yaml } from '../support/engine';
+import { BASE_OPTIONS, linkFiles } from '../support/linking';
 import { clusterRoleBinding, STATUS_WRITER_ROLE } from '../support/rbacFixtures';
-
-const BASE_OPTIONS: EngineOptions = { allowedCidrs: [], rules: {} };
-
-/** Checks `files` (name → text) as one workspace and returns each file's findings after linking. */
-function linkFiles(files: Record<string, string>, options: Partial<EngineOptions> = {}): Record<string, Finding[]> {
-  const engineOptions = { ...BASE_OPTIONS, ...options };
-  const index = new WorkspaceIndex();
-  const local: Record<string, Finding[]> = {};
-  for (const [name, text] of Object.entries(files)) {
-    const result = analyzeText(text, engineOptions);
-    local[name] = result.findings;
-    index.set(name, result.facts, engineOptions);
-  }
-  const links = index.link();
-  return Object.fromEntries(Object.entries(local).map(([name, findings]) => [name, applyLink(findings, links.get(name))]));
-}
+import { externalIpService } from '../support/serviceFixtures';
 
 const summary = (findings: readonly Finding[]) => findings.map((finding) => `${finding.code} ${finding.severity} ${finding.range.start.line}`);
 
@@ -330,7 +316,19 @@ describe('link phase: the pre-check keeps every fact that matters', () => {
     assert.ok(findings.some((finding) => finding.startsWith('aggregator.yaml')));
   });
 
-  it('links the bootstrap policy and the RBAC of each corpus project the same with and without it', (t) => {
+  it('links Services that share an externalIP the same with and without it', () => {
+    const findings = assertSameLinks({
+      // Escaped key and value, a merge key and a Service after an unrelated document.
+      'escaped.yaml': yaml('apiVersion: v1', 'kind: Service', 'metadata: {name: a}', 'spec: {ports: [{port: 80}], "external\\x49Ps": ["\\x31.2.3.4"]}'),
+      'merged.yaml': yaml('notAService: {externalIPs: [1.2.3.4]}', '---', 'apiVersion: v1', 'kind: Service', 'metadata: {name: b}', 'spec: {<<: {externalIPs: [1.2.3.4]}, ports: [{port: 80}]}'),
+      'second.yaml': yaml('apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: x}', '---', externalIpService('{name: c}', '[{port: 80, protocol: TCP}]', '1.2.3.4')),
+    });
+    for (const file of ['escaped.yaml', 'merged.yaml', 'second.yaml']) {
+      assert.ok(findings.some((finding) => finding.startsWith(file) && finding.includes('external-ip-conflict')), file);
+    }
+  });
+
+  it('links the bootstrap policy and the RBAC and Services of each corpus project the same with and without it', (t) => {
     const corpus = path.resolve(REPO_ROOT, '..', 'shared', 'corpus');
     if (!fs.existsSync(corpus)) {
       t.skip(`${corpus} is not here (it comes with ../shared)`);
@@ -342,7 +340,7 @@ describe('link phase: the pre-check keeps every fact that matters', () => {
       for (const name of fs.readdirSync(project, { recursive: true }) as string[]) {
         if (!/\.ya?ml$/.test(name)) continue;
         const text = fs.readFileSync(path.join(project, name), 'utf8');
-        if (text.includes('rbac.authorization.k8s.io/v1')) files[name] = text;
+        if (text.includes('rbac.authorization.k8s.io/v1') || text.includes('externalIPs')) files[name] = text;
       }
       assertSameLinks(files);
     }

@@ -82,6 +82,7 @@ export function analyzeText(text: string, options: EngineOptions, cache?: Analys
       const shifted = shiftFacts(analysis.facts, offset, pieceLineBase, documentBase);
       for (const role of shifted.roles) facts.roles.push(role);
       for (const binding of shifted.bindings) facts.bindings.push(binding);
+      for (const service of shifted.services) facts.services.push(service);
       for (const comment of shifted.suppressions) facts.suppressions.push(comment);
     }
   };

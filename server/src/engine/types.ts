@@ -5,7 +5,14 @@ import type { FileFacts } from './workspace/facts';
 
 export type { ParsedCidr };
 
-export const RULE_IDS = ['external-ips', 'external-ip-invalid', 'loadbalancer-status', 'rbac-services-status', 'rbac-services-status-binding'] as const;
+export const RULE_IDS = [
+  'external-ips',
+  'external-ip-invalid',
+  'external-ip-conflict',
+  'loadbalancer-status',
+  'rbac-services-status',
+  'rbac-services-status-binding',
+] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 
 /** Findings about our own suppression comments (not a configurable rule). */
@@ -122,6 +129,6 @@ export interface AnalysisResult {
   templatedDocuments: number;
   /** Set when the whole text was not analysed, with the reason (for logs). */
   skippedReason?: string;
-  /** What the link phase needs of this file (roles, bindings, suppression comments); absent when it has none. */
+  /** What the link phase needs of this file (roles, bindings, Services with externalIPs, suppression comments); absent when it has none. */
   facts?: FileFacts;
 }

@@ -116,6 +116,23 @@ export function isNonStringPlainScalar(node: Scalar): boolean {
   return GO_YAML_NON_STRING.test(text);
 }
 
+/**
+ * The integer go-yaml v2 resolves a plain, untagged scalar to: decimal, `0x`, `0b`, `0o` or leading-`0`
+ * octal, with a sign and `_` separators, or a float without fraction (`8e1`), which JSON carries into an
+ * integer field as the same number. Undefined for anything else: a quoted `"80"` is a string, which an
+ * integer field rejects.
+ */
+export function goYamlInteger(node: ValueNode | undefined): number | undefined {
+  if (!isScalar(node) || !isNonStringPlainScalar(node)) return undefined;
+  const plain = String(node.value).replace(/_/g, '');
+  const sign = plain.startsWith('-') ? -1 : 1;
+  const digits = plain.replace(/^[-+]/, '');
+  const octal = /^0o?([0-7]+)$/.exec(digits);
+  // Number() reads decimal, 0x, 0b and float forms, and gives NaN for the words go-yaml reads as bools.
+  const value = sign * (octal ? parseInt(octal[1], 8) : Number(digits));
+  return Number.isSafeInteger(value) ? value : undefined;
+}
+
 // go-yaml v2's resolve table: YAML 1.1 booleans, ints (decimal, 0x, 0o/0 octal, 0b, underscores), floats, .inf/.nan.
 const GO_YAML_NON_STRING =
   /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0o?[0-7_]+|[0-9][0-9_]*)|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
@@ -207,6 +224,16 @@ export function sequenceItems(document: Document, seq: Located<YAMLSeq>): Locate
     const node = resolveNode(document, written);
     if (!node) continue;
     items.push({ node, written: written as AnyNode, parent: seq.node, shared: seq.shared || isAlias(written), via: seq.via ?? aliasVia(written as AnyNode) });
+  }
+  return items;
+}
+
+/** The items of every sequence among the values of `key` in `map` (duplicate keys: all of them). */
+export function listItems(document: Document, map: Located<YAMLMap>, key: string): Located[] {
+  const items: Located[] = [];
+  for (const list of mapValues(document, map, key)) {
+    if (!isSeq(list.node)) continue;
+    for (const item of sequenceItems(document, list as Located<YAMLSeq>)) items.push(item);
   }
   return items;
 }

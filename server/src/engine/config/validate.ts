@@ -1,6 +1,6 @@
 // Validation of settings, one validator per key with one set of messages, whatever the source.
 import { parseAllowedCidr } from '../ipAddresses';
-import { isServiceAccountUsername, parseServiceAccountUsername } from '../rbac/subjects';
+import { isClusterWidePopulation, isServiceAccountUsername, parseServiceAccountUsername } from '../rbac/subjects';
 import { RULE_IDS, RuleId, SEVERITY_SETTINGS, SeveritySetting } from '../types';
 import { ClusterDefinition, CONFIG_FILE_KEYS, CONFIG_FILE_NAME, GuardSettings, ProjectSettings, SCAN_SCOPES, ScanScope, SETTING_KEYS } from './model';
 import { describe, fromPlain, isString, Span, Value } from './value';
@@ -91,6 +91,9 @@ function checkStatusWriter(text: string): string | undefined {
   if (text.trim() === '') return 'an empty name matches no user, group or service account';
   if (isServiceAccountUsername(text) && parseServiceAccountUsername(text) === undefined) {
     return `"${text}": a service account is written system:serviceaccount:<namespace>:<name>, both non-empty`;
+  }
+  if (isClusterWidePopulation(text)) {
+    return `"${text}" is a whole population of the cluster, not a load-balancer controller: trusting it would hide every grant to it`;
   }
   return undefined;
 }

@@ -35,6 +35,14 @@ export function parseServiceAccountUsername(username: string): { namespace: stri
   return { namespace: parts[0], name: parts[1] };
 }
 
+/**
+ * Whether `name` is a whole population of the cluster (every authenticated or unauthenticated user, every
+ * service account, the anonymous user): never a status writer a team can trust.
+ */
+export function isClusterWidePopulation(name: string): boolean {
+  return BROAD_GROUPS.has(name) || name === ANONYMOUS_USER;
+}
+
 /** Whether `text` claims to be a ServiceAccount user name (starts with `system:serviceaccount:`). */
 export function isServiceAccountUsername(text: string): boolean {
   return text.startsWith(SERVICE_ACCOUNT_USER_PREFIX);

@@ -1,13 +1,14 @@
 // The list of rule modules. Adding a rule: a module in this folder, one line here, docs and tests.
 import { RuleFixes } from '../fixes/fixTypes';
 import { RuleId } from '../types';
+import { externalIpConflictModule } from './externalIpConflict';
 import { externalIpsModule } from './externalIps';
 import { loadBalancerStatusModule } from './loadBalancerStatus';
 import { rbacServicesStatusModule } from './rbacServicesStatus';
 import { RuleDescription, RuleModule } from './ruleModule';
 import { Rule } from './ruleTypes';
 
-export const RULE_MODULES: readonly RuleModule[] = [externalIpsModule, loadBalancerStatusModule, rbacServicesStatusModule];
+export const RULE_MODULES: readonly RuleModule[] = [externalIpsModule, externalIpConflictModule, loadBalancerStatusModule, rbacServicesStatusModule];
 
 export const RULES: Readonly<Record<RuleId, RuleDescription>> = Object.fromEntries(
   RULE_MODULES.flatMap((module) => module.rules.map((rule) => [rule.id, rule])),

@@ -1,15 +1,33 @@
 // Extracts the link phase's facts from one object of a parsed document: roles with their labels,
-// aggregation selectors and rules, and bindings with their roleRef and subjects, each with its place.
+// aggregation selectors and rules, bindings with their roleRef and subjects, and Services with their
+// externalIPs and ports, each with its place.
 // Where a key is written twice, the first reading is taken for names and labels; rules are read from
 // every reading of their lists, as the per-document rule reads them.
-import { Document, isMap, isSeq, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import { Document, isMap, isScalar, isSeq, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import { checkExternalIP } from '../ipAddresses';
 import { LineIndex } from '../lineIndex';
 import { isObjectOf, ManifestObject } from '../manifests';
 import { AUTOUPDATE_ANNOTATION, LabelSelector, LabelSelectorRequirement, SelectorOperator } from '../rbac/model';
-import { childMaps, Located, mapKeys, mapValues, nodeSpan, scalarString, scalarValues, sequenceItems, stringListValues } from '../yamlModel';
-import { BindingFact, FileFacts, Place, RBAC_API_VERSION, RoleFact, RuleFact, SubjectFact } from './facts';
+import {
+  childMaps,
+  goYamlInteger,
+  isNonStringPlainScalar,
+  listItems,
+  Located,
+  mapKeys,
+  mapValues,
+  nodeSpan,
+  scalarString,
+  scalarValues,
+  sequenceItems,
+  stringListValues,
+  ValueNode,
+} from '../yamlModel';
+import { BindingFact, ExternalIpFact, FileFacts, Place, RBAC_API_VERSION, RoleFact, RuleFact, ServiceFact, ServicePortFact, ServiceProtocol, SubjectFact } from './facts';
 
 const OPERATORS: readonly SelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
+const PROTOCOLS: readonly ServiceProtocol[] = ['TCP', 'UDP', 'SCTP'];
+const MAX_PORT = 65535;
 
 /** Whether [start, end) is (partly) a Helm template action: a value known only after rendering. */
 export type RenderedOnly = (start: number, end: number) => boolean;
@@ -24,8 +42,8 @@ export interface DocumentFactsTarget {
   renderedOnly: RenderedOnly;
 }
 
-/** What a scalar key holds: its first scalar reading, or that only rendering tells. */
-type Reading = { value?: string; renderedOnly?: true };
+/** What a scalar key holds: its first scalar reading (and its node), or that only rendering tells. */
+type Reading = { value?: string; node?: ValueNode; renderedOnly?: true };
 
 /**
  * Extracts the facts of one document, object by object. Names that only rendering tells (`{{ }}` in a
@@ -46,6 +64,8 @@ export class FactExtractor {
     } else if (isObjectOf(object, RBAC_API_VERSION, ['RoleBinding', 'ClusterRoleBinding'])) {
       const binding = this.binding(document, object, documentIndex);
       if (binding) facts.bindings.push(binding);
+    } else if (isObjectOf(object, 'v1', ['Service'])) {
+      for (const service of this.services(document, object, documentIndex)) facts.services.push(service);
     }
   }
 
@@ -54,7 +74,7 @@ export class FactExtractor {
       const text = scalarString(value.node);
       if (text === undefined) continue;
       const span = nodeSpan(value.written);
-      return this.target.renderedOnly(span.start, span.end) ? { renderedOnly: true } : { value: text };
+      return this.target.renderedOnly(span.start, span.end) ? { renderedOnly: true } : { value: text, node: value.node };
     }
     return {};
   }
@@ -145,6 +165,62 @@ export class FactExtractor {
     return binding;
   }
 
+  /**
+   * One fact per `spec` (a decoder takes one of several), for specs kube-proxy programs that hold a
+   * valid externalIP and a port; none for most Services, which have no externalIPs.
+   */
+  private services(document: Document, object: ManifestObject, documentIndex: number): ServiceFact[] {
+    const specs = childMaps(document, object.map, 'spec').filter((spec) => mapValues(document, spec, 'externalIPs').length > 0);
+    if (specs.length === 0) return [];
+    const metadata = childMaps(document, object.map, 'metadata')[0];
+    const [name, namespace] = [this.reading(document, metadata, 'name'), this.reading(document, metadata, 'namespace')];
+    if (name.renderedOnly || namespace.renderedOnly) return [];
+    const services: ServiceFact[] = [];
+    for (const spec of specs) {
+      // kube-proxy programs nothing for headless and ExternalName Services, their externalIPs included.
+      if (this.known(document, spec, 'clusterIP') === 'None' || this.known(document, spec, 'type') === 'ExternalName') continue;
+      const externalIPs = this.externalIps(document, spec);
+      const ports = externalIPs.length > 0 ? this.ports(document, spec) : [];
+      if (ports.length === 0) continue;
+      const service: ServiceFact = { externalIPs, ports, documentIndex };
+      if (name.value !== undefined) service.name = name.value;
+      if (namespace.value !== undefined && namespace.value !== '') service.namespace = namespace.value;
+      services.push(service);
+    }
+    return services;
+  }
+
+  /** The entries external-ip-invalid accepts, as addresses; the others are never compared. */
+  private externalIps(document: Document, spec: Located<YAMLMap>): ExternalIpFact[] {
+    const entries: ExternalIpFact[] = [];
+    for (const item of listItems(document, spec, 'externalIPs')) {
+      const text = scalarString(item.node);
+      if (text === undefined || (isScalar(item.node) && isNonStringPlainScalar(item.node))) continue;
+      const span = nodeSpan(item.written);
+      if (this.target.renderedOnly(span.start, span.end)) continue;
+      const check = checkExternalIP(text);
+      // An entry this Service reaches through an alias or merge key is its claim there (where another
+      // Service may write the same node).
+      if (check.ok) entries.push({ text, address: check.address.toString(), place: item.via ? this.spanPlace(item.via) : this.place(item.written) });
+    }
+    return entries;
+  }
+
+  /** Each `spec.ports` entry the API server accepts: a port 1-65535 and a protocol (TCP when omitted). */
+  private ports(document: Document, spec: Located<YAMLMap>): ServicePortFact[] {
+    const ports: ServicePortFact[] = [];
+    for (const item of listItems(document, spec, 'ports')) {
+      if (!isMap(item.node)) continue;
+      const entry = item as Located<YAMLMap>;
+      const [port, protocol] = [this.reading(document, entry, 'port'), this.reading(document, entry, 'protocol')];
+      const number = goYamlInteger(port.node);
+      if (number === undefined || number < 1 || number > MAX_PORT || protocol.renderedOnly) continue;
+      const name = (protocol.value ?? 'TCP') as ServiceProtocol;
+      if (PROTOCOLS.includes(name)) ports.push({ port: number, protocol: name });
+    }
+    return ports;
+  }
+
   private selector(document: Document, map: Located<YAMLMap>): LabelSelector {
     const selector: LabelSelector = { matchLabels: this.stringMap(document, map, 'matchLabels'), matchExpressions: [] };
     for (const list of mapValues(document, map, 'matchExpressions')) {
@@ -183,7 +259,10 @@ export class FactExtractor {
   }
 
   private place(node: Parameters<typeof nodeSpan>[0]): Place {
-    const span = nodeSpan(node);
+    return this.spanPlace(nodeSpan(node));
+  }
+
+  private spanPlace(span: { start: number; end: number }): Place {
     let end = span.end;
     // Block nodes run to the next line; a place ends at its last visible character.
     while (end > span.start && /\s/.test(this.text[end - 1])) end--;

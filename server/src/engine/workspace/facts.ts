@@ -54,6 +54,37 @@ export interface BindingFact {
   documentIndex: number;
 }
 
+export type ServiceProtocol = 'TCP' | 'UDP' | 'SCTP';
+
+/** A `spec.ports` entry: what kube-proxy matches, with the destination address, to pick the Service. */
+export interface ServicePortFact {
+  port: number;
+  protocol: ServiceProtocol;
+}
+
+/** A valid `spec.externalIPs` entry (see external-ip-invalid for the others). */
+export interface ExternalIpFact {
+  /** As written (decoded). */
+  text: string;
+  /** The address in one canonical form (IPv6 as RFC 5952), so that equal addresses compare equal. */
+  address: string;
+  place: Place;
+}
+
+/**
+ * One `spec` of a core Service that kube-proxy programs (not headless, not ExternalName) with at least
+ * one valid externalIP and one port: only such a Service can take another's traffic.
+ */
+export interface ServiceFact {
+  /** Undefined when the manifest gives none (`generateName`): then it is no other Service's definition. */
+  name?: string;
+  /** Undefined when the manifest leaves it to `kubectl apply -n` (or to a Kustomization). */
+  namespace?: string;
+  externalIPs: ExternalIpFact[];
+  ports: ServicePortFact[];
+  documentIndex: number;
+}
+
 /** A suppression comment, for findings the link phase reports. */
 export interface SuppressionFact {
   scope: 'next-line' | 'file';
@@ -68,20 +99,30 @@ export interface SuppressionFact {
 export interface FileFacts {
   roles: RoleFact[];
   bindings: BindingFact[];
+  services: ServiceFact[];
   suppressions: SuppressionFact[];
 }
 
 export function emptyFacts(): FileFacts {
-  return { roles: [], bindings: [], suppressions: [] };
+  return { roles: [], bindings: [], services: [], suppressions: [] };
 }
 
 /**
- * Whether the link phase needs the text's facts at all. Linked findings sit on roles and bindings, and
- * a suppression comment only reaches its own document, so a text with neither has nothing to link: its
- * comments alone are not kept (a file of Services with suppressed findings is never re-linked).
+ * Whether the link phase needs the text's facts at all. Linked findings sit on roles, bindings and
+ * Services with externalIPs, and a suppression comment only reaches its own document, so a text with
+ * none of them has nothing to link: its comments alone are not kept (a file whose suppressed findings
+ * are all local is never re-linked).
  */
 export function hasFacts(facts: FileFacts): boolean {
-  return facts.roles.length > 0 || facts.bindings.length > 0;
+  return facts.roles.length > 0 || facts.bindings.length > 0 || facts.services.length > 0;
+}
+
+/**
+ * Whether two namespaced objects can be in the same namespace: their namespaces are equal, or either
+ * leaves it to `kubectl apply -n` (or a Kustomization), so it may be applied to the other's.
+ */
+export function sameNamespace(a: string | undefined, b: string | undefined): boolean {
+  return a === undefined || b === undefined || a === b;
 }
 
 /** `code:start:end`: a finding's identity within one text (analyze.ts). */
@@ -110,6 +151,11 @@ export function shiftFacts(facts: FileFacts, offsetDelta: number, lineDelta: num
       place: place(binding.place),
       documentIndex: binding.documentIndex + documentDelta,
       subjects: binding.subjects.map((subject) => ({ ...subject, place: place(subject.place) })),
+    })),
+    services: facts.services.map((service) => ({
+      ...service,
+      documentIndex: service.documentIndex + documentDelta,
+      externalIPs: service.externalIPs.map((entry) => ({ ...entry, place: place(entry.place) })),
     })),
     suppressions: facts.suppressions.map((comment) => ({
       ...comment,

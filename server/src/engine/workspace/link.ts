@@ -1,14 +1,16 @@
 // The link phase: resolves what crosses documents and files, from the facts of every file of one
 // cluster and Kubernetes' built-in policy. It answers who holds each role (bindings, aggregation,
-// reconciled built-ins) and reports through which path a subject can write services/status.
+// reconciled built-ins) and reports through which path a subject can write services/status; Services
+// that share an externalIP are found by serviceConflicts.ts and reported here.
 import { BUILTIN_BINDINGS, BUILTIN_CLUSTER_ROLES, BUILTIN_ROLES, BuiltinClusterRole } from '../rbac/builtinPolicy';
 import { grantOf, Permission, selectorMatches, SERVICES_STATUS_WRITE } from '../rbac/matching';
 import { LabelSelector, PolicyRule, ReachClass, RoleRef, Subject } from '../rbac/model';
 import { classifySubject, describeSubject } from '../rbac/subjects';
 import { RULES } from '../rules/registry';
 import { EngineOptions, Finding, RelatedLocation, RuleId, Severity } from '../types';
-import { BindingFact, FileFacts, findingKey, Place, RoleFact } from './facts';
+import { BindingFact, FileFacts, findingKey, Place, RoleFact, sameNamespace } from './facts';
 import { bindingScope, BindingOnPath, describeHolder, Grant, Holder, LinkedPath, Located, RoleOnPath, RolePath, ruleText, SubjectPath } from './paths';
+import { ServiceConflicts } from './serviceConflicts';
 
 export interface LinkInput {
   file: string;
@@ -18,7 +20,7 @@ export interface LinkInput {
 
 /** What linking changes in one file's findings. */
 export interface FileLink {
-  /** Findings only the link phase can see (bindings, aggregated grants). */
+  /** Findings only the link phase can see (bindings, aggregated grants, shared externalIPs). */
   added: Finding[];
   /** Local findings whose severity, message or related locations depend on the workspace, by key. */
   updated: Map<string, { severity?: Severity; appendToMessage: string; related: RelatedLocation[] }>;
@@ -96,6 +98,9 @@ export class Linker {
   private readonly grantMemo = new Map<string, Grant[]>();
   private readonly holderMemo = new Map<string, Holder[]>();
   private results = new Map<string, FileLink>();
+  /** The keys of each file's added findings (a file can get many: one per externalIPs entry). */
+  private addedKeys = new Map<string, Set<string>>();
+  private readonly serviceConflicts: ServiceConflicts;
   private readonly optionsByFile = new Map<string, EngineOptions>();
   private readonly suppressionsByFile = new Map<string, FileFacts['suppressions']>();
 
@@ -114,16 +119,19 @@ export class Linker {
     // order files were added or changed in.
     this.inputs = [...inputs].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
     this.index();
+    this.serviceConflicts = new ServiceConflicts(this.inputs);
   }
 
   /** The link of the files `only` names (every file when absent); files with nothing linked are absent. */
   judge(only?: ReadonlySet<string>): Map<string, FileLink> {
     const results = new Map<string, FileLink>();
     this.results = results;
+    this.addedKeys = new Map();
     for (const input of this.inputs) {
       if (only && !only.has(input.file)) continue;
       for (const role of input.facts.roles) this.judgeRole(input.file, role);
       for (const binding of input.facts.bindings) this.judgeBinding(input.file, binding);
+      this.serviceConflicts.report(input.file, (place, documentIndex, text) => this.add(input.file, 'external-ip-conflict', place, documentIndex, undefined, undefined, text));
     }
     return results;
   }
@@ -132,9 +140,11 @@ export class Linker {
    * The files whose link can change when the roles named by `keys` (see `roleKeysOf`) change: files that
    * define or bind them, or any role that aggregates them or that they aggregate, transitively. A role's
    * holders flow down the aggregation (to the roles it collects) and its grants flow up (to the roles
-   * collecting it), so both directions count.
+   * collecting it), so both directions count. Address keys (`addressKeysOf`) name the files whose
+   * Services claim those addresses.
    */
   dependentFiles(keys: Iterable<string>): Set<string> {
+    const files = this.serviceConflicts.dependentFiles(keys);
     const seen = new Set<string>();
     const pending = [...keys];
     while (pending.length > 0) {
@@ -145,7 +155,6 @@ export class Linker {
       if (!node) continue;
       for (const other of [...this.aggregatedInto(node), ...this.aggregatorsOf(node)]) pending.push(roleKey('ClusterRole', other.name));
     }
-    const files = new Set<string>();
     for (const key of seen) for (const file of this.filesByRoleKey.get(key) ?? []) files.add(file);
     return files;
   }
@@ -387,14 +396,17 @@ export class Linker {
     }
   }
 
-  /** Adds a linked finding unless its rule is off or a comment suppresses it, with the path behind it. */
+  /**
+   * Adds a linked finding unless its rule is off or a comment suppresses it, with the path behind it
+   * (RBAC findings). Its severity: the configured one, else `severity`, else the rule's default.
+   */
   private add(
     file: string,
     code: RuleId,
     place: Place,
     documentIndex: number,
-    severity: Severity,
-    path: SubjectPath | RolePath,
+    severity: Severity | undefined,
+    path: SubjectPath | RolePath | undefined,
     text: { message: string; related: RelatedLocation[] },
   ): void {
     const configured = this.optionsByFile.get(file)?.rules[code];
@@ -402,7 +414,10 @@ export class Linker {
     const result = this.resultFor(file);
     if (this.suppressed(file, code, place.range.start.line, result)) return;
     const key = findingKey(code, place.start, place.end);
-    if (result.added.some((finding) => finding.key === key)) return;
+    let keys = this.addedKeys.get(file);
+    if (!keys) this.addedKeys.set(file, (keys = new Set()));
+    if (keys.has(key)) return;
+    keys.add(key);
     result.added.push({
       code,
       severity: configured ?? severity ?? RULES[code].defaultSeverity,
@@ -414,7 +429,7 @@ export class Linker {
       documentIndex,
       ...(text.related.length > 0 ? { related: text.related } : {}),
     });
-    result.paths.push({ ...path, findingKey: key, target: place.range });
+    if (path) result.paths.push({ ...path, findingKey: key, target: place.range });
   }
 
   /** Whether a comment of the file suppresses a linked finding; the comment is then not unused. */
@@ -511,11 +526,6 @@ function clusterRoleNode(name: string, definitions: { file: string; fact: RoleFa
     else for (const rule of builtin.rules) node.ownRules.push(writtenGrant(path, rule));
   }
   return node;
-}
-
-/** A Role and a RoleBinding match when their namespaces are equal or either leaves it to `kubectl apply -n`. */
-function sameNamespace(a: string | undefined, b: string | undefined): boolean {
-  return a === undefined || b === undefined || a === b;
 }
 
 const REACH_RANK: Record<ReachClass, number> = { 'control-plane': 0, workload: 1, broad: 2, people: 3 };

@@ -1,10 +1,12 @@
 // The workspace index the CLI and the language server share: the facts of every file, grouped by the
 // cluster they belong to, and the link phase over each group. A change re-judges only the files that
 // depend on it (those defining or binding the roles the changed file defines or binds, through
-// aggregation both ways); the indexes the judging reads are rebuilt per link, a cheap linear pass.
+// aggregation both ways, and those whose Services claim an externalIP its Services claim); the indexes
+// the judging reads are rebuilt per link, a cheap linear pass.
 import { EngineOptions } from '../types';
 import { FileFacts } from './facts';
 import { FileLink, LinkInput, Linker, roleKeysOf } from './link';
+import { addressKeysOf } from './serviceConflicts';
 
 interface ClusterState {
   inputs: Map<string, LinkInput>;
@@ -111,12 +113,12 @@ export class WorkspaceIndex {
     return result;
   }
 
-  /** The changed files and every file that depended on their roles before the change or does after it. */
+  /** The changed files and every file that depended on their roles or addresses before the change or does after it. */
   private dependentsOfChanges(state: ClusterState, linker: Linker): Set<string> {
     const keys = new Set<string>();
     for (const [file, before] of state.changed) {
-      for (const key of roleKeysOf(before)) keys.add(key);
-      for (const key of roleKeysOf(state.inputs.get(file)?.facts)) keys.add(key);
+      const after = state.inputs.get(file)?.facts;
+      for (const key of [...roleKeysOf(before), ...roleKeysOf(after), ...addressKeysOf(before), ...addressKeysOf(after)]) keys.add(key);
     }
     const affected = new Set(state.changed.keys());
     for (const file of state.linker?.dependentFiles(keys) ?? []) affected.add(file);
