@@ -1,14 +1,15 @@
 // The rule modules are the one list of rules: the rule ids, the editor's settings, the policy file's
-// schema and the pre-check's trigger words must all follow it. Adding a rule and forgetting one of
+// schema, the pre-check's trigger words and the fixes must all follow it. Adding a rule and forgetting one of
 // them fails here.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { analyzeDetailed } from '../../server/src/engine/analyze';
 import { mightHaveFindings } from '../../server/src/engine/prefilter';
-import { RULE_MODULES, RULES, TRIGGER_WORD_SETS } from '../../server/src/engine/rules/registry';
+import { RULE_FIXES, RULE_MODULES, RULES, TRIGGER_WORD_SETS } from '../../server/src/engine/rules/registry';
 import { RULE_IDS } from '../../server/src/engine/types';
-import { REPO_ROOT } from '../support/engine';
+import { loadEvasionCases, REPO_ROOT } from '../support/engine';
 
 const registryIds = RULE_MODULES.flatMap((module) => module.rules.map((rule) => rule.id));
 
@@ -32,6 +33,29 @@ describe('rule registry', () => {
     for (const words of TRIGGER_WORD_SETS) {
       assert.ok(words.length > 0);
       assert.equal(mightHaveFindings(words.join('\n')), true, words.join(' '));
+    }
+  });
+
+  it("builds text fixes for every rule and target kind the checks report, in the rule's own module (evasion fixtures)", () => {
+    // Whether the module of a finding's rule built a candidate for at least one finding of each rule and target kind.
+    const built = new Map<string, boolean>();
+    for (const testCase of loadEvasionCases()) {
+      const text = testCase.text;
+      const analysis = analyzeDetailed(text, { allowedCidrs: testCase.allowedCidrs, rules: {} }, { skipPrefilter: true });
+      for (const finding of analysis.findings) {
+        const target = finding.target;
+        if (!target || finding.reachedThrough) continue;
+        const textFixes = RULE_FIXES.get(finding.code)?.textFixes;
+        const candidates = textFixes ? textFixes({ text, analysis, finding, target }) : [];
+        const seen = `${finding.code} ${target.kind}`;
+        built.set(seen, (built.get(seen) ?? false) || candidates.length > 0);
+      }
+    }
+    assert.deepEqual([...built].filter(([, any]) => !any).map(([seen]) => seen), []);
+    // Every module with a check is exercised here.
+    const rulesSeen = new Set([...built.keys()].map((seen) => seen.split(' ')[0]));
+    for (const module of RULE_MODULES.filter((candidate) => candidate.check)) {
+      assert.ok(module.rules.some((rule) => rulesSeen.has(rule.id)), `no evasion fixture has a finding of ${module.rules[0].id}`);
     }
   });
 

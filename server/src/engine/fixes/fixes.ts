@@ -1,27 +1,16 @@
-// Builds the fixes for a finding from its parsed nodes (never from message text) and offers only
-// those that verify.ts proves safe.
-import { isMap, Pair, YAMLMap } from 'yaml';
+// The fixes of a finding: its rule module's (RuleModule.fixes, built from the finding's parsed nodes,
+// never from message text), plus what every rule shares (suppressing the line, removing an unused
+// suppression). Text fixes are offered only when verify.ts proves them safe.
 import { AnalysedPiece, AnalysisCache, analyzeDetailed, DetailedAnalysis, DetailedFinding } from '../analyze';
 import { shiftKey, shiftRange } from '../workspace/facts';
 import { LineIndex } from '../lineIndex';
 import { applyEdits, OffsetEdit } from '../textEdits';
-import { keyString, mapValues } from '../yamlModel';
-import { ExternalIpTarget, LoadBalancerIngressTarget } from '../rules/ruleTypes';
+import { RULE_FIXES } from '../rules/registry';
 import { DISABLE_NEXT_LINE, findSuppressionComments, SuppressionComment } from '../suppressions';
 import { EngineOptions, Fix, RuleId, TextEdit, TextFix, UNUSED_SUPPRESSION } from '../types';
-import { planServicesStatusFix } from './rbacFix';
-import { IntendedChange, indexPathTo, verifyFix } from './verify';
-import { lineBreakOf, removePair, removeSequenceItems } from './yamlEdits';
-
-interface Candidate {
-  kind: TextFix['kind'];
-  title: string;
-  edits: OffsetEdit[];
-  change: IntendedChange;
-  fixAll: boolean;
-  isPreferred: boolean;
-  addedComments?: string[];
-}
+import { FixCandidate } from './fixTypes';
+import { verifyFix } from './verify';
+import { lineBreakOf } from './yamlEdits';
 
 const MAX_FIX_ALL_STEPS = 500;
 // Fixes are verified against a full parse of the edited text, so they start from one too.
@@ -65,7 +54,7 @@ function fixesInPiece(piece: AnalysedPiece, options: EngineOptions, findingKey: 
   }
   const moved: Fix[] = [];
   for (const fix of fixes) {
-    if (fix.kind === 'allow-external-ip') {
+    if (!isTextFix(fix)) {
       moved.push(fix);
       continue;
     }
@@ -91,7 +80,7 @@ export function fixAll(text: string, options: EngineOptions): { edits: TextEdit[
     for (const finding of analysis.findings) {
       const identity = `${finding.code}\u0000${finding.message}`;
       if (unfixable.has(identity)) continue;
-      const fix = verifiedFixes(current, options, analysis, finding, true).find((candidate): candidate is TextFix => candidate.kind !== 'allow-external-ip');
+      const fix = verifiedFixes(current, options, analysis, finding, true).find(isTextFix);
       if (!fix) {
         unfixable.add(identity);
         continue;
@@ -104,6 +93,11 @@ export function fixAll(text: string, options: EngineOptions): { edits: TextEdit[
     if (!applied) break;
   }
   return { edits: current === text ? [] : [minimalEdit(text, current)], fixedCount, text: current };
+}
+
+/** A fix of the text itself, not of the config file. */
+function isTextFix(fix: Fix): fix is TextFix {
+  return 'edits' in fix;
 }
 
 /** One edit covering only what changed between two texts. */
@@ -119,7 +113,7 @@ function minimalEdit(before: string, after: string): TextEdit {
 
 function verifiedFixes(text: string, options: EngineOptions, analysis: DetailedAnalysis, finding: DetailedFinding, fixAllOnly: boolean): Fix[] {
   const fixes: Fix[] = [];
-  let candidates: Candidate[];
+  let candidates: FixCandidate[];
   try {
     candidates = candidatesFor(text, analysis, finding);
   } catch {
@@ -139,108 +133,24 @@ function verifiedFixes(text: string, options: EngineOptions, analysis: DetailedA
       isPreferred: candidate.isPreferred,
     });
   }
-  if (!fixAllOnly && finding.target?.kind === 'external-ip' && finding.target.allowCidr) {
-    fixes.push({ kind: 'allow-external-ip', title: `Allow ${finding.target.allowCidr} in .kube-mitm-guard.yaml`, cidr: finding.target.allowCidr, fixAll: false, isPreferred: false });
-  }
+  const configFixes = RULE_FIXES.get(finding.code)?.configFixes;
+  if (!fixAllOnly && configFixes && finding.target) fixes.push(...configFixes({ text, analysis, finding, target: finding.target }));
   return fixes;
 }
 
-function candidatesFor(text: string, analysis: DetailedAnalysis, finding: DetailedFinding): Candidate[] {
+/** The text fixes to verify: the rule module's, then suppressing the line. */
+function candidatesFor(text: string, analysis: DetailedAnalysis, finding: DetailedFinding): FixCandidate[] {
   const document = analysis.documents[finding.documentIndex];
   if (!document) return [];
   if (finding.code === UNUSED_SUPPRESSION) return finding.suppression ? removeSuppressionCandidates(text, finding, finding.suppression) : [];
-  const candidates: Candidate[] = [];
+  const candidates: FixCandidate[] = [];
   // An anchored node's finding judged for an object that reaches it through an alias: the target's
   // containers are that object's, and its fixes are offered at the alias's own finding.
-  const target = finding.reachedThrough ? undefined : finding.target;
-  if (target?.kind === 'external-ip') candidates.push(...externalIpCandidates(text, analysis, finding, target));
-  if (target?.kind === 'loadbalancer-ingress') candidates.push(...loadBalancerCandidates(text, analysis, finding, target));
-  if (target?.kind === 'rbac-rule') {
-    const plan = planServicesStatusFix(text, document.document, finding.documentIndex, target);
-    if (plan) {
-      candidates.push({
-        kind: 'remove-services-status-write',
-        title: 'Remove patch/update on services/status from this rule',
-        ...plan,
-        fixAll: true,
-        isPreferred: true,
-      });
-    }
-  }
+  const textFixes = RULE_FIXES.get(finding.code)?.textFixes;
+  if (textFixes && finding.target && !finding.reachedThrough) candidates.push(...textFixes({ text, analysis, finding, target: finding.target }));
   const suppress = suppressCandidate(text, analysis, finding);
   if (suppress) candidates.push(suppress);
   return candidates;
-}
-
-function deletion(analysis: DetailedAnalysis, documentIndex: number, node: unknown): IntendedChange | undefined {
-  const path = indexPathTo(analysis.documents[documentIndex].document, node);
-  return path ? { kind: 'delete', documentIndex, path } : undefined;
-}
-
-/**
- * Removing a key is only the change it says when no other reading of the key exists: with a
- * duplicate or a `<<` merge that also sets it, the decoder would fall back to that other value.
- */
-function isOnlyReadingOf(analysis: DetailedAnalysis, documentIndex: number, map: YAMLMap, pair: Pair): boolean {
-  const document = analysis.documents[documentIndex].document;
-  const key = keyString(document, pair);
-  if (key === undefined) return false;
-  const readings = mapValues(document, { node: map, written: map, shared: false }, key);
-  return readings.length === 1 && readings[0].pair === pair;
-}
-
-function externalIpCandidates(text: string, analysis: DetailedAnalysis, finding: DetailedFinding, target: ExternalIpTarget): Candidate[] {
-  const candidates: Candidate[] = [];
-  const keyIsRemovable = isOnlyReadingOf(analysis, finding.documentIndex, target.spec, target.listPair);
-  const removeKey = keyIsRemovable ? removePair(text, target.spec, target.listPair) : undefined;
-  const keyChange = deletion(analysis, finding.documentIndex, target.listPair);
-  const keyIsShared = target.list?.shared ?? false;
-  if (target.entry && target.list && !target.list.shared) {
-    const index = target.list.node.items.indexOf(target.entry.written as never);
-    const isLast = target.list.node.items.length === 1;
-    const edits = isLast ? (removeKey ? [removeKey] : undefined) : removeSequenceItems(text, target.list.node, new Set([index]));
-    const change = isLast ? keyChange : deletion(analysis, finding.documentIndex, target.entry.written);
-    if (index !== -1 && edits && change) {
-      candidates.push({ kind: 'remove-external-ip', title: 'Remove this external IP', edits, change, fixAll: true, isPreferred: true });
-    }
-  }
-  if (removeKey && keyChange && !keyIsShared) {
-    candidates.push({ kind: 'remove-external-ips-key', title: 'Remove the externalIPs key', edits: [removeKey], change: keyChange, fixAll: false, isPreferred: false });
-  }
-  return candidates;
-}
-
-function loadBalancerCandidates(text: string, analysis: DetailedAnalysis, finding: DetailedFinding, target: LoadBalancerIngressTarget): Candidate[] {
-  if (target.shared) return [];
-  // Remove the highest pair that would be left empty: ingress, then loadBalancer, then status.
-  let container: YAMLMap | undefined;
-  let pair: Pair = target.ingressPair;
-  let removesStatus = false;
-  const loadBalancerMap = target.chain[1].pair.value;
-  container = isMap(loadBalancerMap) ? loadBalancerMap : undefined;
-  if (container && container.items.length === 1) {
-    pair = target.chain[1].pair;
-    container = target.chain[1].map;
-    if (container.items.length === 1) {
-      pair = target.chain[0].pair;
-      container = target.chain[0].map;
-      removesStatus = true;
-    }
-  }
-  if (!container || !isOnlyReadingOf(analysis, finding.documentIndex, container, pair)) return [];
-  const edit = removePair(text, container, pair);
-  const change = deletion(analysis, finding.documentIndex, pair);
-  if (!edit || !change) return [];
-  return [
-    {
-      kind: 'remove-loadbalancer-ingress',
-      title: removesStatus ? 'Remove the status block (it only holds status.loadBalancer.ingress)' : 'Remove status.loadBalancer.ingress',
-      edits: [edit],
-      change,
-      fixAll: true,
-      isPreferred: true,
-    },
-  ];
 }
 
 /** JSON has no comments, so JSON documents get no suppression fix (a Helm template opening with `{{` is not JSON). */
@@ -248,7 +158,7 @@ function isJsonDocument(text: string, start: number, end: number): boolean {
   return /^\s*(?:\{(?!\{)|\[)/.test(text.slice(start, Math.min(end, start + 4096)).replace(/^\uFEFF/, ''));
 }
 
-function suppressCandidate(text: string, analysis: DetailedAnalysis, finding: DetailedFinding): Candidate | undefined {
+function suppressCandidate(text: string, analysis: DetailedAnalysis, finding: DetailedFinding): FixCandidate | undefined {
   const document = analysis.documents[finding.documentIndex];
   if (isJsonDocument(text, document.start, document.end)) return undefined;
   const ruleId = finding.code as RuleId;
@@ -293,7 +203,7 @@ function existingSuppression(text: string, analysis: DetailedAnalysis, line: num
   return comment;
 }
 
-function removeSuppressionCandidates(text: string, finding: DetailedFinding, comment: SuppressionComment): Candidate[] {
+function removeSuppressionCandidates(text: string, finding: DetailedFinding, comment: SuppressionComment): FixCandidate[] {
   const others = comment.rules.filter((mention) => mention.start !== finding.startOffset);
   const oldComment = text.slice(comment.start, comment.end);
   let edit: OffsetEdit;

@@ -5,36 +5,7 @@ import { Document, isMap, isPair, isSeq, Lexer, visit, YAMLMap, YAMLSeq } from '
 import { analyzeDetailed, DetailedFinding } from '../analyze';
 import { EngineOptions } from '../types';
 import { applyOffsetEdits, OffsetEdit } from '../textEdits';
-
-/** A step from a collection to one of its items (a pair of a map, an item of a sequence). */
-export type IndexPath = number[];
-
-/** The data change a fix intends, applied to a clone of the original document to get the expected data. */
-export type IntendedChange =
-  | { kind: 'none' }
-  | { kind: 'delete'; documentIndex: number; path: IndexPath }
-  | { kind: 'replace-items'; documentIndex: number; path: IndexPath; replacements: unknown[] };
-
-const MAX_DEPTH = 200;
-
-/** Index path from the document root to `target` (a Pair of a map or an item of a sequence). */
-export function indexPathTo(document: Document, target: unknown): IndexPath | undefined {
-  const search = (node: unknown, path: IndexPath): IndexPath | undefined => {
-    if (path.length > MAX_DEPTH) return undefined;
-    if (!isMap(node) && !isSeq(node)) return undefined;
-    const items = (node as YAMLMap | YAMLSeq).items as unknown[];
-    for (let index = 0; index < items.length; index++) {
-      const item = items[index];
-      if (item === target) return [...path, index];
-      const child = isPair(item) ? item.value : item;
-      if (child === target && !isPair(item)) return [...path, index];
-      const found = search(child, [...path, index]);
-      if (found) return found;
-    }
-    return undefined;
-  };
-  return search(document.contents, []);
-}
+import { IndexPath, IntendedChange } from './intendedChange';
 
 function containerAt(document: Document, path: IndexPath): YAMLMap | YAMLSeq | undefined {
   let node: unknown = document.contents;

@@ -5,6 +5,7 @@ import { isMap, isScalar, isSeq, YAMLMap, YAMLSeq } from 'yaml';
 import { ADDRESS_PROBLEM_TEXT, cidrContains, checkExternalIP, hostCidr } from '../ipAddresses';
 import { isObjectOf, ManifestObject } from '../manifests';
 import { childMaps, isNonStringPlainScalar, isNullScalar, Located, mapValues, scalarString, sequenceItems } from '../yamlModel';
+import { externalIpFixes } from './externalIpsFix';
 import { RuleModule } from './ruleModule';
 import { placeOf, RuleContext, RuleFinding } from './ruleTypes';
 
@@ -115,4 +116,5 @@ export const externalIpsModule: RuleModule = {
   // The key `externalIPs` in one decoded scalar.
   triggers: [['externalIPs']],
   check: checkExternalIps,
+  fixes: externalIpFixes,
 };

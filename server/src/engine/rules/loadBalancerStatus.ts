@@ -4,6 +4,7 @@
 import { Document, isMap, isSeq, Pair, YAMLMap, YAMLSeq } from 'yaml';
 import { isObjectOf, ManifestObject } from '../manifests';
 import { childMaps, Located, mapValues, scalarValues, sequenceItems } from '../yamlModel';
+import { loadBalancerStatusFixes } from './loadBalancerStatusFix';
 import { RuleModule } from './ruleModule';
 import { placeOf, RuleContext, RuleFinding } from './ruleTypes';
 
@@ -69,4 +70,5 @@ export const loadBalancerStatusModule: RuleModule = {
   // The key `loadBalancer` in one decoded scalar.
   triggers: [['loadBalancer']],
   check: checkLoadBalancerStatus,
+  fixes: loadBalancerStatusFixes,
 };

@@ -7,6 +7,7 @@ import { childMaps, Located, mapValues, scalarString, sequenceItems, stringListV
 import { BUILTIN_CLUSTER_ROLES } from '../rbac/builtinPolicy';
 import { grantOf, SERVICES_STATUS_WRITE } from '../rbac/matching';
 import { RBAC_API_VERSION } from '../workspace/facts';
+import { rbacServicesStatusFixes } from './rbacServicesStatusFix';
 import { RuleModule } from './ruleModule';
 import { placeOf, RuleContext, RuleFinding, ServicesStatusGrant } from './ruleTypes';
 
@@ -140,4 +141,5 @@ export const rbacServicesStatusModule: RuleModule = {
     ...BUILTIN_NAMES_THAT_MATTER.map((name) => ['Role', RBAC_API_VERSION, name]),
   ],
   check: checkRbacServicesStatus,
+  fixes: rbacServicesStatusFixes,
 };

@@ -1,4 +1,5 @@
 // The list of rule modules. Adding a rule: a module in this folder, one line here, docs and tests.
+import { RuleFixes } from '../fixes/fixTypes';
 import { RuleId } from '../types';
 import { externalIpConflictModule } from './externalIpConflict';
 import { externalIpsModule } from './externalIps';
@@ -18,3 +19,8 @@ export const DOCUMENT_CHECKS: readonly Rule[] = RULE_MODULES.flatMap((module) =>
 
 /** Every trigger word set of every module (see RuleModule.triggers). */
 export const TRIGGER_WORD_SETS: readonly (readonly string[])[] = RULE_MODULES.flatMap((module) => module.triggers);
+
+/** The fixes of each rule that has some, from the module that reports it. */
+export const RULE_FIXES: ReadonlyMap<string, RuleFixes> = new Map(
+  RULE_MODULES.flatMap(({ rules, fixes }) => (fixes ? rules.map((rule): [string, RuleFixes] => [rule.id, fixes]) : [])),
+);

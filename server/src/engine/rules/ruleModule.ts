@@ -1,7 +1,8 @@
-// What a rule module exports: everything about its rules in one place. The catalog, the pre-check's
-// trigger words, SARIF descriptors and the rule lists in package.json and the schema derive from the
-// list in registry.ts (test/unit/ruleRegistry.test.ts fails when they drift).
+// What a rule module exports: everything about its rules in one place, its fixes included. The catalog,
+// the pre-check's trigger words, SARIF descriptors and the rule lists in package.json and the schema
+// derive from the list in registry.ts (test/unit/ruleRegistry.test.ts fails when they drift).
 import { RuleId, Severity } from '../types';
+import { RuleFixes } from '../fixes/fixTypes';
 import { Rule } from './ruleTypes';
 
 export interface RuleDescription {
@@ -28,4 +29,9 @@ export interface RuleModule {
   triggers: readonly (readonly string[])[];
   /** Judges one object of one document; absent for rules reported only by the link phase. */
   check?: Rule;
+  /**
+   * The fixes this module offers for the findings of its check, built from their targets (fixes/fixTypes.ts);
+   * absent when it offers none. The fixes common to every rule (suppressing) are fixes.ts's.
+   */
+  fixes?: RuleFixes;
 }

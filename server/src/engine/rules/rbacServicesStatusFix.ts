@@ -1,16 +1,17 @@
-// Narrows an RBAC rule so it no longer grants patch/update on services/status while every other
-// permission stays exactly as it was. RBAC has no deny, so the rule is split into parts that each
-// keep a slice of the original grant:
+// The fix of `rbac-services-status`: narrow the RBAC rule so it no longer grants patch/update on
+// services/status while every other permission stays exactly as it was. RBAC has no deny, so the rule
+// is split into parts that each keep a slice of the original grant:
 //   1. every resource but services/status, with all groups and verbs;
 //   2. services/status in the other API groups, with all verbs;
 //   3. services/status in the core group, with the verbs that are not writes.
 // Wildcards (`*` groups or verbs, `*` or `*/status` resources) cannot be narrowed exactly and get no fix.
 import { Document, isScalar, isSeq, YAMLMap, YAMLSeq } from 'yaml';
-import { RbacRuleTarget } from '../rules/ruleTypes';
+import { RbacRuleTarget } from './ruleTypes';
 import { Located, mapValues, scalarString } from '../yamlModel';
-import { IntendedChange, indexPathTo } from './verify';
+import { FixCandidate, FixContext, RuleFixes } from '../fixes/fixTypes';
+import { IntendedChange, indexPathTo } from '../fixes/intendedChange';
 import { applyOffsetEdits, OffsetEdit } from '../textEdits';
-import { lineBreakOf, lineStartOf, nodeTextSpan, onlySpaceBefore, removeSequenceItems } from './yamlEdits';
+import { lineBreakOf, lineStartOf, nodeTextSpan, onlySpaceBefore, removeSequenceItems } from '../fixes/yamlEdits';
 
 const WRITE_VERBS = new Set(['patch', 'update']);
 const RESOURCE = 'services/status';
@@ -38,12 +39,12 @@ function indicesWhere(list: RuleList, predicate: (value: string) => boolean): Se
   return new Set(list.values.flatMap((value, index) => (predicate(value) ? [index] : [])));
 }
 
-export interface RbacFixPlan {
+interface RbacFixPlan {
   edits: OffsetEdit[];
   change: IntendedChange;
 }
 
-export function planServicesStatusFix(text: string, document: Document, documentIndex: number, target: RbacRuleTarget): RbacFixPlan | undefined {
+function planServicesStatusFix(text: string, document: Document, documentIndex: number, target: RbacRuleTarget): RbacFixPlan | undefined {
   const { rule, rules, grant } = target;
   if (rule.shared || rules.shared) return undefined;
   if (grant.apiGroups.includes('*') || grant.verbs.includes('*') || grant.resources.some((r) => r !== RESOURCE)) return undefined;
@@ -122,3 +123,12 @@ function itemSeparator(text: string, rules: YAMLSeq, ruleStart: number): string 
   if (text[dash] !== '-' || !onlySpaceBefore(text, dash)) return undefined;
   return lineBreakOf(text) + text.slice(lineStartOf(text, dash), ruleStart);
 }
+
+function narrowingFixes({ text, analysis, finding, target }: FixContext): FixCandidate[] {
+  if (target.kind !== 'rbac-rule') return [];
+  const plan = planServicesStatusFix(text, analysis.documents[finding.documentIndex].document, finding.documentIndex, target);
+  if (!plan) return [];
+  return [{ kind: 'remove-services-status-write', title: 'Remove patch/update on services/status from this rule', ...plan, fixAll: true, isPreferred: true }];
+}
+
+export const rbacServicesStatusFixes: RuleFixes = { textFixes: narrowingFixes };

@@ -1,0 +1,37 @@
+// The fixes of `external-ips` and `external-ip-invalid`: remove the entry (or the whole key), or allow
+// the address in the config file.
+import { AllowListFix } from '../types';
+import { FixCandidate, FixContext, RuleFixes } from '../fixes/fixTypes';
+import { deletionOf, isOnlyReadingOf } from '../fixes/intendedChange';
+import { removePair, removeSequenceItems } from '../fixes/yamlEdits';
+
+function removalFixes({ text, analysis, finding, target }: FixContext): FixCandidate[] {
+  if (target.kind !== 'external-ip') return [];
+  const document = analysis.documents[finding.documentIndex].document;
+  const candidates: FixCandidate[] = [];
+  const keyIsRemovable = isOnlyReadingOf(document, target.spec, target.listPair);
+  const removeKey = keyIsRemovable ? removePair(text, target.spec, target.listPair) : undefined;
+  const keyChange = deletionOf(document, finding.documentIndex, target.listPair);
+  const keyIsShared = target.list?.shared ?? false;
+  if (target.entry && target.list && !target.list.shared) {
+    const index = target.list.node.items.indexOf(target.entry.written as never);
+    const isLast = target.list.node.items.length === 1;
+    const edits = isLast ? (removeKey ? [removeKey] : undefined) : removeSequenceItems(text, target.list.node, new Set([index]));
+    const change = isLast ? keyChange : deletionOf(document, finding.documentIndex, target.entry.written);
+    if (index !== -1 && edits && change) {
+      candidates.push({ kind: 'remove-external-ip', title: 'Remove this external IP', edits, change, fixAll: true, isPreferred: true });
+    }
+  }
+  if (removeKey && keyChange && !keyIsShared) {
+    candidates.push({ kind: 'remove-external-ips-key', title: 'Remove the externalIPs key', edits: [removeKey], change: keyChange, fixAll: false, isPreferred: false });
+  }
+  return candidates;
+}
+
+/** Offered wherever the address is found, an alias's finding included: allowing it edits no manifest. */
+function allowFixes({ target }: FixContext): AllowListFix[] {
+  if (target.kind !== 'external-ip' || !target.allowCidr) return [];
+  return [{ kind: 'allow-external-ip', title: `Allow ${target.allowCidr} in .kube-mitm-guard.yaml`, cidr: target.allowCidr, fixAll: false, isPreferred: false }];
+}
+
+export const externalIpFixes: RuleFixes = { textFixes: removalFixes, configFixes: allowFixes };
