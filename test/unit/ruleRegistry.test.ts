@@ -41,7 +41,7 @@ describe('rule registry', () => {
     const built = new Map<string, boolean>();
     for (const testCase of loadEvasionCases()) {
       const text = testCase.text;
-      const analysis = analyzeDetailed(text, { allowedCidrs: testCase.allowedCidrs, rules: {} }, { skipPrefilter: true });
+      const analysis = analyzeDetailed(text, { allowedCidrs: testCase.allowedCidrs, rules: {} });
       for (const finding of analysis.findings) {
         const target = finding.target;
         if (!target || finding.reachedThrough) continue;

@@ -284,16 +284,11 @@ function publicFinding(finding: DetailedFinding): Finding {
   return rest;
 }
 
-export interface AnalysisControls {
-  /** Kept for callers written before the split: `analyzeDetailed` always parses every document. */
-  skipPrefilter?: boolean;
-}
-
 /**
  * Lints one file's text with every document parsed (no pre-check), keeping the parsed documents and
  * the findings' nodes: fixes start from this, and soundness tests compare `analyzeText` with it.
  */
-export function analyzeDetailed(text: string, options: EngineOptions, _controls: AnalysisControls = {}): DetailedAnalysis {
+export function analyzeDetailed(text: string, options: EngineOptions): DetailedAnalysis {
   const { failed: _failed, lenient: _lenient, ...analysis } = analyzeWhole(text, options);
   return analysis;
 }

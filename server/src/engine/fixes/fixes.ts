@@ -13,8 +13,6 @@ import { verifyFix } from './verify';
 import { lineBreakOf } from './yamlEdits';
 
 const MAX_FIX_ALL_STEPS = 500;
-// Fixes are verified against a full parse of the edited text, so they start from one too.
-const FULL_PARSE = { skipPrefilter: true };
 
 /**
  * The verified fixes for the finding with `findingKey` in `text` (empty when it no longer exists). With the
@@ -26,7 +24,7 @@ export function fixesForFinding(text: string, options: EngineOptions, findingKey
   const fromPiece = piece && fixesInPiece(piece, options, findingKey);
   if (fromPiece) return fromPiece;
   try {
-    const analysis = analyzeDetailed(text, options, FULL_PARSE);
+    const analysis = analyzeDetailed(text, options);
     const finding = analysis.findings.find((candidate) => candidate.key === findingKey);
     return finding ? verifiedFixes(text, options, analysis, finding, false) : [];
   } catch {
@@ -42,7 +40,7 @@ export function fixesForFinding(text: string, options: EngineOptions, findingKey
 function fixesInPiece(piece: AnalysedPiece, options: EngineOptions, findingKey: string): Fix[] | undefined {
   let fixes: Fix[];
   try {
-    const analysis = analyzeDetailed(piece.text, options, FULL_PARSE);
+    const analysis = analyzeDetailed(piece.text, options);
     const key = shiftKey(findingKey, -piece.start);
     const finding = analysis.findings.find((candidate) => candidate.key === key);
     // The item's findings are the whole text's there: one the item does not have (a linked finding) has no fixes.
@@ -72,7 +70,7 @@ export function fixAll(text: string, options: EngineOptions): { edits: TextEdit[
   for (let step = 0; step < MAX_FIX_ALL_STEPS; step++) {
     let analysis: DetailedAnalysis;
     try {
-      analysis = analyzeDetailed(current, options, FULL_PARSE);
+      analysis = analyzeDetailed(current, options);
     } catch {
       break;
     }

@@ -114,7 +114,7 @@ export function verifyFix(
   // rendering decides (an `{{- end }}` removed with a block would break the chart).
   if (!sameTemplateActions(text, edited)) return undefined;
   try {
-    const after = analyzeDetailed(edited, options, { skipPrefilter: true });
+    const after = analyzeDetailed(edited, options);
     if (after.documents.length !== before.documents.length) return undefined;
     if (after.documents.some((document, index) => document.parsed !== before.documents[index].parsed)) return undefined;
 
