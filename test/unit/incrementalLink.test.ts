@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { analyzeText, EngineOptions, linkSignature, WorkspaceIndex } from '../../server/src/engine';
 import { yaml } from '../support/engine';
+import { mulberry32 } from '../support/fuzz';
 import { externalIpService } from '../support/serviceFixtures';
 
 const OPTIONS: EngineOptions = { allowedCidrs: [], rules: {} };
@@ -21,18 +22,6 @@ const SERVICE_NAMES = ['{name: web}', '{name: web, namespace: team-a}', '{name: 
 const ADDRESSES = ['10.0.0.1', '10.0.0.2', '2001:db8::1', '"2001:DB8:0::1"'];
 const PORTS = ['{port: 443}', '{port: 443, protocol: UDP}', '{port: 53, protocol: UDP}'];
 const RULES = ['{apiGroups: [""], resources: [services/status], verbs: [patch]}', '{apiGroups: [""], resources: [pods], verbs: [get]}', '{apiGroups: ["*"], resources: ["*"], verbs: ["*"]}'];
-
-/** A small deterministic generator (mulberry32), so a failure names its seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function generator(next: () => number) {
   const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)];
@@ -82,7 +71,7 @@ function linkedSignatures(index: WorkspaceIndex): Map<string, string> {
 describe('incremental link', () => {
   for (let seed = 1; seed <= 12; seed++) {
     it(`equals a full link after every change (seed ${seed})`, () => {
-      const next = random(seed);
+      const next = mulberry32(seed);
       const { pick, file } = generator(next);
       const incremental = new WorkspaceIndex();
       const texts = new Map<string, { text: string; cluster: string }>();
