@@ -42,6 +42,9 @@ export class WorkspaceLinker {
   private readonly links = new Map<string, FileLink>();
   private relinkTimer: NodeJS.Timeout | undefined;
   private lastRelink = 0;
+  /** While a scan holds them, disk changes are linked once, when it ends (see holdRelinks). */
+  private holds = 0;
+  private heldChanges = false;
   /** Links made so far (successful ones). */
   private linkCount = 0;
 
@@ -111,6 +114,10 @@ export class WorkspaceLinker {
   readonly uriOf = (key: string): string => this.files.get(key)?.uri ?? key;
 
   private scheduleRelink(): void {
+    if (this.holds > 0) {
+      this.heldChanges = true;
+      return;
+    }
     if (this.relinkTimer !== undefined) return;
     const interval = Math.max(RELINK_INTERVAL_MS, this.index.stats.lastMs / LINK_SHARE);
     const wait = Math.max(0, this.lastRelink + interval - Date.now());
@@ -120,9 +127,22 @@ export class WorkspaceLinker {
     }, wait);
   }
 
-  /** Links now when a re-link is pending (a scan ended: its findings should be final when it says so). */
-  flush(): void {
-    if (this.cancelScheduledRelink()) this.relink();
+  /**
+   * A scan reads many files: linking as they arrive would re-judge and re-publish the same files again
+   * and again (every copy of a role, each time another binding of it arrives), so their changes are
+   * linked once, when the scan releases the hold. An edit in an open document is still linked at once.
+   */
+  holdRelinks(): void {
+    this.holds++;
+  }
+
+  /** Ends a hold; links now what changed meanwhile, so a scan's findings are final when it reports its end. */
+  releaseRelinks(): void {
+    this.holds = Math.max(0, this.holds - 1);
+    if (this.holds > 0) return;
+    const held = this.heldChanges;
+    this.heldChanges = false;
+    if (this.cancelScheduledRelink() || held) this.relink();
   }
 
   /** Links what changed and re-publishes the files whose linked findings changed; returns their keys. */

@@ -89,6 +89,7 @@ export class WorkspaceScanner {
     if (!analyzer.onMainThread) {
       this.logger.info(`Reading and checking files on ${analyzer.parallelism} worker thread(s)${kept && !analyzer.failed ? ', kept from the last scan' : ''}.`);
     }
+    this.linker.holdRelinks();
     try {
       const listedAfter = this.publisher.sequence;
       const seen = new Set<string>();
@@ -103,8 +104,8 @@ export class WorkspaceScanner {
       this.logger.error(`The workspace scan failed: ${describeError(error)}`);
     } finally {
       this.analyzers.release();
-      // The scan's last facts are linked before it reports its end: what a client sees then is final.
-      this.linker.flush();
+      // The scan's facts are linked once, before it reports its end: what a client sees then is final.
+      this.linker.releaseRelinks();
       progress.done();
       const durationMs = Date.now() - started;
       this.logger.info(
