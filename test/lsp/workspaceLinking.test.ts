@@ -57,6 +57,8 @@ describe('language server: findings across files', () => {
     assert.match(String(role.message), /Held by Group developers through ClusterRoleBinding bind\.$/);
     assert.deepEqual(role.relatedInformation?.map((related) => related.location.uri), [fileUri(bindingPath)]);
     await client.closeDocument(bindingPath);
+    // Closed, the binding is read from disk again (control plane): the next test starts from that link.
+    await client.waitForDiagnostics(rolePath, (list) => list.length === 1 && list[0].severity === 3, 'the role held by the control plane again');
   });
 
   it('an edit that moves the open role publishes it once per version, already linked (no flicker to its unlinked severity)', async () => {
