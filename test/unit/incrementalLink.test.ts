@@ -80,8 +80,12 @@ describe('incremental link', () => {
       for (let step = 0; step < 40; step++) {
         const name = pick(names);
         const action = next();
+        const existing = texts.get(name);
         if (action < 0.15) texts.delete(name);
-        else texts.set(name, { text: action < 0.25 ? texts.get(name)?.text ?? file() : file(), cluster: next() < 0.2 ? 'other' : '' });
+        else if (action < 0.35 && existing) {
+          // Typing that moves only offsets: trailing spaces on the first line (no range changes).
+          texts.set(name, { ...existing, text: existing.text.replace('\n', '   \n') });
+        } else texts.set(name, { text: action < 0.45 ? existing?.text ?? file() : file(), cluster: next() < 0.2 ? 'other' : '' });
         const entry = texts.get(name);
         if (entry) incremental.set(name, analyzeText(entry.text, OPTIONS).facts, OPTIONS, entry.cluster);
         else incremental.delete(name);

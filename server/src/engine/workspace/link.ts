@@ -483,7 +483,12 @@ function roleOnPath(kind: RoleOnPath['kind'], name: string, definitions: Located
 
 /** A rule of `role` as a possible grant, held through `role` itself; a workspace rule also says where it is written. */
 function writtenGrant(role: RoleOnPath, rule: PolicyRule & { place?: Place }, file?: string): Grant {
-  return { role, rule, at: file !== undefined && rule.place !== undefined ? located(file, rule.place) : undefined, through: NOT_AGGREGATED };
+  return { role, rule: policyRule(rule), at: file !== undefined && rule.place !== undefined ? located(file, rule.place) : undefined, through: NOT_AGGREGATED };
+}
+
+/** The rule alone: a path names where it is written by line and character (`at`), never by its file's offsets or keys. */
+function policyRule({ apiGroups, resources, verbs, resourceNames }: PolicyRule): PolicyRule {
+  return { apiGroups, resources, verbs, ...(resourceNames ? { resourceNames } : {}) };
 }
 
 /** Related locations at the holders' subject entries written in the workspace, at most `MAX_RELATED`. */

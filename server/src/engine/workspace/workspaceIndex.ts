@@ -13,8 +13,11 @@ interface ClusterState {
   links: Map<string, FileLink>;
   /** The linker of the inputs as last linked: it knows who depended on what before the change. */
   linker?: Linker;
-  /** Files changed since the last link, with their facts at that link (undefined: not in this cluster then). */
-  changed: Map<string, FileFacts | undefined>;
+  /**
+   * Files changed since the last link, with their facts at that link (undefined: not in this cluster then)
+   * and what other files could see of them then (`outwardSignature`).
+   */
+  changed: Map<string, { facts: FileFacts | undefined; outward: string | undefined }>;
 }
 
 /** How linking went, for the server's status and the benchmark. */
@@ -32,7 +35,7 @@ export interface LinkStats {
 export class WorkspaceIndex {
   private readonly clusters = new Map<string, ClusterState>();
   private readonly clusterOfFile = new Map<string, string>();
-  private readonly signatures = new Map<string, string>();
+  private readonly signatures = new Map<string, { full: string; outward: string }>();
   stats: LinkStats = { lastMs: 0, lastFilesJudged: 0, filesIndexed: 0, links: 0, totalMs: 0 };
 
   /**
@@ -41,13 +44,14 @@ export class WorkspaceIndex {
    */
   set(file: string, facts: FileFacts | undefined, options: EngineOptions, cluster = ''): boolean {
     if (facts === undefined) return this.delete(file);
-    const signature = JSON.stringify([cluster, facts, options]);
-    if (this.signatures.get(file) === signature) return false;
-    this.signatures.set(file, signature);
+    const full = JSON.stringify([cluster, facts, options]);
+    const previous = this.signatures.get(file);
+    if (previous?.full === full) return false;
+    this.signatures.set(file, { full, outward: outwardSignature(cluster, facts, options) });
     const previousCluster = this.clusterOfFile.get(file);
     if (previousCluster !== undefined && previousCluster !== cluster) this.removeFrom(previousCluster, file);
     const state = this.stateOf(cluster);
-    markChanged(state, file);
+    this.markChanged(state, file, previous?.outward);
     state.inputs.set(file, { file, facts, options });
     this.clusterOfFile.set(file, cluster);
     return true;
@@ -113,11 +117,16 @@ export class WorkspaceIndex {
     return result;
   }
 
-  /** The changed files and every file that depended on their roles or addresses before the change or does after it. */
+  /**
+   * The changed files and every file that depended on their roles or addresses before the change or does
+   * after it. A file whose change only moved offsets (typing on a line that holds no fact) changed nothing
+   * other files see: only it is judged again.
+   */
   private dependentsOfChanges(state: ClusterState, linker: Linker): Set<string> {
     const keys = new Set<string>();
-    for (const [file, before] of state.changed) {
+    for (const [file, { facts: before, outward }] of state.changed) {
       const after = state.inputs.get(file)?.facts;
+      if (after && outward !== undefined && outward === this.signatures.get(file)?.outward) continue;
       for (const key of [...roleKeysOf(before), ...roleKeysOf(after), ...addressKeysOf(before), ...addressKeysOf(after)]) keys.add(key);
     }
     const affected = new Set(state.changed.keys());
@@ -129,8 +138,15 @@ export class WorkspaceIndex {
   private removeFrom(cluster: string, file: string): void {
     const state = this.clusters.get(cluster);
     if (!state?.inputs.has(file)) return;
-    markChanged(state, file);
+    this.markChanged(state, file, undefined);
     state.inputs.delete(file);
+  }
+
+  /** Records what `file` was at the last link (its facts, and what other files saw of them), on its first change since. */
+  private markChanged(state: ClusterState, file: string, outwardBefore: string | undefined): void {
+    if (state.changed.has(file)) return;
+    const before = state.inputs.get(file);
+    state.changed.set(file, { facts: before?.facts, outward: before ? outwardBefore : undefined });
   }
 
   private stateOf(cluster: string): ClusterState {
@@ -143,8 +159,17 @@ export class WorkspaceIndex {
   }
 }
 
-function markChanged(state: ClusterState, file: string): void {
-  if (!state.changed.has(file)) state.changed.set(file, state.inputs.get(file)?.facts);
+/**
+ * A file's facts as other files' links can see them: without offsets, finding keys and document indices,
+ * which only the file's own findings use (other files' related locations and paths name lines and
+ * characters).
+ */
+function outwardSignature(cluster: string, facts: FileFacts, options: EngineOptions): string {
+  return JSON.stringify([cluster, facts, options], (key, value: unknown) => {
+    if ((key === 'start' || key === 'end') && typeof value === 'number') return undefined;
+    if (key === 'findingKeys' || key === 'unusedKey' || key === 'documentIndex') return undefined;
+    return value;
+  });
 }
 
 /** A value that changes exactly when a file's linked findings change. */
