@@ -167,6 +167,12 @@ describe('alias bombs stay linear: at most one finding per alias node and rule',
     assert.deepEqual(placed(text, analyzeText(text, OPTIONS).findings), ['external-ips 0:23 1.2.3.4', 'external-ips 33:7 <<: *m30 → 0:23']);
   });
 
+  it('a merge chain two thousand deep is read to its end, as go-yaml reads it (no depth cap to hide behind)', () => {
+    const merges = Array.from({ length: 2000 }, (_, i) => `m${i + 1}: &m${i + 1} {<<: *m${i}}`);
+    const text = yaml('m0: &m0 {externalIPs: [1.2.3.4]}', ...merges, 'apiVersion: v1', 'kind: Service', 'spec: {<<: *m2000}');
+    assert.deepEqual(placed(text, analyzeText(text, OPTIONS).findings), ['external-ips 0:23 1.2.3.4', 'external-ips 2003:7 <<: *m2000 → 0:23']);
+  });
+
   it('an alias to a sequence of aliases used as externalIPs', () => {
     const levels = Array.from({ length: 20 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array(9).fill(`*a${i}`).join(', ')}]`);
     const text = yaml('a0: &a0 [externalIPs]', ...levels, 'apiVersion: v1', 'kind: Service', 'spec: {externalIPs: *a20}');

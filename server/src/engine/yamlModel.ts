@@ -36,7 +36,6 @@ export interface Via {
   merge: boolean;
 }
 
-const MAX_MERGE_DEPTH = 32;
 const MAX_ALIAS_HOPS = 64;
 const BINARY_TAG = 'tag:yaml.org,2002:binary';
 const MERGE_TAG = 'tag:yaml.org,2002:merge';
@@ -155,7 +154,13 @@ export function keyString(document: Document, pair: Pair): string | undefined {
  */
 export function mapValues(document: Document, map: Located<YAMLMap>, key: string): Located[] {
   const found: Located[] = [];
-  collectMapValues(document, map.node, key, { shared: map.shared, via: map.via }, found, 0, new Set());
+  walkMergedPairs(document, map.node, { shared: map.shared, via: map.via }, (item, parent, reach) => {
+    if (keyString(document, item) !== key) return;
+    const written = item.value as AnyNode | null;
+    const node = resolveNode(document, written);
+    if (!node || !written) return;
+    found.push({ node, written, pair: item, parent, shared: reach.shared || isAlias(written), via: reach.via ?? aliasVia(written) });
+  });
   return found;
 }
 
@@ -165,22 +170,39 @@ interface Reach {
   via?: Via;
 }
 
-function collectMapValues(document: Document, map: YAMLMap, key: string, reach: Reach, found: Located[], depth: number, seen: Set<YAMLMap>): void {
-  if (depth > MAX_MERGE_DEPTH || seen.has(map)) return;
-  seen.add(map);
-  for (const item of map.items) {
-    if (!isPairLike(item)) continue;
-    if (isMergeKey(item.key)) {
-      for (const merged of mergeSources(document, item)) {
-        collectMapValues(document, merged.map, key, { shared: true, via: reach.via ?? merged.via }, found, depth + 1, seen);
+/**
+ * Visits the pairs of `map` and, in place of each `<<` entry, the pairs of the maps it merges (recursively),
+ * in document order, each map once. Iterative: go-yaml reads merge chains of any depth, so a deep chain must
+ * neither overflow the stack nor be cut short (that would hide what it merges).
+ */
+function walkMergedPairs(document: Document, map: YAMLMap, reach: Reach, visit: (pair: Pair, parent: YAMLMap, reach: Reach) => void): void {
+  const seen = new Set<YAMLMap>();
+  const stack: { map: YAMLMap; reach: Reach; next: number }[] = [{ map, reach, next: -1 }];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1];
+    if (frame.next === -1) {
+      if (seen.has(frame.map)) {
+        stack.pop();
+        continue;
       }
+      seen.add(frame.map);
+      frame.next = 0;
+    }
+    if (frame.next >= frame.map.items.length) {
+      stack.pop();
       continue;
     }
-    if (keyString(document, item) !== key) continue;
-    const written = item.value as AnyNode | null;
-    const node = resolveNode(document, written);
-    if (!node || !written) continue;
-    found.push({ node, written, pair: item, parent: map, shared: reach.shared || isAlias(written), via: reach.via ?? aliasVia(written) });
+    const item = frame.map.items[frame.next++];
+    if (!isPairLike(item)) continue;
+    if (!isMergeKey(item.key)) {
+      visit(item, frame.map, frame.reach);
+      continue;
+    }
+    // The merged maps are walked before the rest of this one, the first source first.
+    const sources = mergeSources(document, item);
+    for (let index = sources.length - 1; index >= 0; index--) {
+      stack.push({ map: sources[index].map, reach: { shared: true, via: frame.reach.via ?? sources[index].via }, next: -1 });
+    }
   }
 }
 
@@ -271,20 +293,10 @@ export function stringListValues(document: Document, map: Located<YAMLMap>, key:
 /** Every decoded key of `map`, merged keys included (a key written twice is listed once). */
 export function mapKeys(document: Document, map: Located<YAMLMap>): string[] {
   const keys = new Set<string>();
-  collectMapKeys(document, map.node, keys, 0, new Set());
+  walkMergedPairs(document, map.node, { shared: map.shared }, (item) => {
+    const key = keyString(document, item);
+    if (key !== undefined) keys.add(key);
+  });
   return [...keys];
 }
 
-function collectMapKeys(document: Document, map: YAMLMap, keys: Set<string>, depth: number, seen: Set<YAMLMap>): void {
-  if (depth > MAX_MERGE_DEPTH || seen.has(map)) return;
-  seen.add(map);
-  for (const item of map.items) {
-    if (!isPairLike(item)) continue;
-    if (isMergeKey(item.key)) {
-      for (const merged of mergeSources(document, item)) collectMapKeys(document, merged.map, keys, depth + 1, seen);
-      continue;
-    }
-    const key = keyString(document, item);
-    if (key !== undefined) keys.add(key);
-  }
-}
