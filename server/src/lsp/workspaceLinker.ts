@@ -15,7 +15,7 @@ interface CheckedFile {
   origin: DiagnosticOrigin;
   findings: Finding[];
   version?: number;
-  /** Whether the file has roles or bindings (its diagnostics may change when other files change). */
+  /** Whether the file has facts (roles, bindings, Services with externalIPs): other files can change its diagnostics. */
   linked: boolean;
   /** The workspace folder URI the file is linked with ('' outside every folder). */
   cluster: string;

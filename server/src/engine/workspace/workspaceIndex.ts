@@ -67,19 +67,6 @@ export class WorkspaceIndex {
     return true;
   }
 
-  /** Forgets every file the predicate selects (a folder removed from the workspace). */
-  deleteWhere(predicate: (file: string) => boolean): void {
-    for (const file of [...this.clusterOfFile.keys()]) if (predicate(file)) this.delete(file);
-  }
-
-  has(file: string): boolean {
-    return this.clusterOfFile.has(file);
-  }
-
-  get size(): number {
-    return this.clusterOfFile.size;
-  }
-
   /**
    * Links what changed since the last call and returns the link of every file that was judged again:
    * the changed files and their dependents (undefined when nothing is linked to a file any more).
