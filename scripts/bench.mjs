@@ -18,8 +18,8 @@
 // Usage: npm run bench -- [--folder DIR] [--scale N] [--runs K] [--json FILE] [--edits N] [--no-activation]
 //                         [--edit-file PATH] [--server PATH] [--compare FILE] [--keep] [--cpu-prof DIR]
 //                         [--export-objects N] [--no-cluster-export] [--cluster-export-only]
-// --cpu-prof DIR writes the server's V8 CPU profile per run (open in Chrome DevTools or summarize it with
-// `node scripts/bench/profileSummary.mjs FILE`); profiling slows the server, so its figures are not comparable.
+// --cpu-prof DIR writes the server's V8 CPU profiles per run, one per thread (main and scan workers), into
+// DIR/server-run<N>/ (open in Chrome DevTools or summarize with `node scripts/bench/profileSummary.mjs FILE`); profiling slows the server, so its figures are not comparable.
 // No pass/fail exit code: the targets are printed next to the figures (timings are not test assertions).
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -174,7 +174,9 @@ function editPosition(text) {
 
 /** One server session: scan, keystrokes, code actions during a rescan, memory. */
 async function runServer(args, folder, editFile, run) {
-  const nodeArgs = args.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', args.cpuProf, '--cpu-prof-name', `server-run${run}.cpuprofile`] : [];
+  // One folder per run and Node's own file names (they carry the thread id): a name given with
+  // --cpu-prof-name is shared by the scan workers, and the last thread to exit overwrote the others.
+  const nodeArgs = args.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', path.join(args.cpuProf, `server-run${run}`)] : [];
   const client = new BenchClient(args.server, { nodeArgs });
   const result = { run };
   try {
