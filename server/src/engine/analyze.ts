@@ -88,7 +88,8 @@ export function analyzeText(text: string, options: EngineOptions, cache?: Analys
   };
   for (const chunk of chunks) {
     const chunkText = text.slice(chunk.start, chunk.end);
-    const list = mightHaveFindings(chunkText) ? analyzeListItems(chunkText, options, previous) : undefined;
+    const mayHaveFindings = mightHaveFindings(chunkText);
+    const list = mayHaveFindings ? analyzeListItems(chunkText, options, previous) : undefined;
     if (list !== undefined) {
       // One document: every item's findings and facts are in it.
       let itemLineBase = lineBase + list.headLineBreaks;
@@ -103,7 +104,7 @@ export function analyzeText(text: string, options: EngineOptions, cache?: Analys
       continue;
     }
     let analysis = previous?.get(chunkText);
-    if (analysis === undefined) analysis = analyzeChunk(chunkText, options);
+    if (analysis === undefined) analysis = mayHaveFindings ? analyzeChunk(chunkText, options) : unparsedChunk(chunkText);
     next?.set(chunkText, analysis);
     if (analysis.skippedReason !== undefined || analysis.failed) failure ??= analysis;
     add(analysis, chunk.start, lineBase, result.documentCount);
@@ -209,13 +210,15 @@ interface ChunkAnalysis extends AnalysisResult {
   parsedCleanly?: boolean;
 }
 
+/** A chunk the pre-check kept, parsed and analysed. */
 function analyzeChunk(chunkText: string, options: EngineOptions): ChunkAnalysis {
-  const lineBreaks = countLineBreaks(chunkText);
-  if (!mightHaveFindings(chunkText)) {
-    return { findings: [], documentCount: chunkDocumentCount(chunkText), unparsableDocuments: 0, templatedDocuments: 0, lineBreaks };
-  }
   const { findings, documents: _documents, lines: _lines, ...counts } = analyzeWhole(chunkText, options);
-  return { ...counts, findings: findings.map(publicFinding), lineBreaks };
+  return { ...counts, findings: findings.map(publicFinding), lineBreaks: countLineBreaks(chunkText) };
+}
+
+/** A chunk the pre-check let go: nothing to find, so it is only counted, never parsed. */
+function unparsedChunk(chunkText: string): ChunkAnalysis {
+  return { findings: [], documentCount: chunkDocumentCount(chunkText), unparsableDocuments: 0, templatedDocuments: 0, lineBreaks: countLineBreaks(chunkText) };
 }
 
 /**
