@@ -190,6 +190,18 @@ describe('discoverFiles', () => {
     assert.deepEqual(skipped.map(([p, reason]) => [path.basename(p), reason.split(':')[0]]), [['broken.yaml', 'broken symbolic link']]);
   });
 
+  it('reads each folder once when the root itself is reached through a symbolic link', async () => {
+    // Folders reached without a link take their real path from the root's: a link inside the tree to
+    // one of them must still be recognised as the same folder.
+    const tree = makeTree({ 'deep/nested/c.yaml': '', 'z/d.yaml': '' });
+    fs.symlinkSync(path.join(tree, 'deep', 'nested'), path.join(tree, 'z', 'back-to-nested'), 'dir');
+    fs.symlinkSync(tree, path.join(tree, 'z', 'back-to-root'), 'dir');
+    const viaLink = path.join(makeTree({}), 'tree-link');
+    fs.symlinkSync(tree, viaLink, 'dir');
+    const { files } = await discover(viaLink);
+    assert.deepEqual(files, ['deep/nested/c.yaml', 'z/d.yaml']);
+  });
+
   it('skips FIFOs and other special files', async () => {
     const root = makeTree({ 'a.yaml': '' });
     const { execFileSync } = await import('node:child_process');

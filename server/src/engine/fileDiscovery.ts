@@ -66,6 +66,11 @@ interface PendingEntry {
   absolutePath: string;
   relativePath: string;
   kind: 'directory' | 'file' | 'symlink';
+  /**
+   * A directory's real path when it is known without asking the file system: a directory entry that is not
+   * a symbolic link, in a folder whose real path is known, is that real path plus its name.
+   */
+  realPath?: string;
 }
 
 export interface DiscoverOptions {
@@ -125,7 +130,9 @@ export async function* discoverFiles(root: string, options: DiscoverOptions): As
     let realPath: string;
     let names: { name: string; kind: PendingEntry['kind'] | 'other' }[];
     try {
-      realPath = await fs.realpath(entry.absolutePath);
+      // Only the root and what a symbolic link leads to need the file system's answer (one call per folder
+      // was most of the walk's cost on a large tree).
+      realPath = entry.realPath ?? (await fs.realpath(entry.absolutePath));
       if (visitedDirectories.has(realPath)) continue; // a symlink back into the tree
       visitedDirectories.add(realPath);
       const dirents = await fs.readdir(entry.absolutePath, { withFileTypes: true });
@@ -144,7 +151,12 @@ export async function* discoverFiles(root: string, options: DiscoverOptions): As
       const relativePath = entry.relativePath === '' ? name : `${entry.relativePath}/${name}`;
       if (isExcluded(relativePath)) continue;
       if (childKind === 'file' && !isCandidateFileName(name)) continue;
-      pending.push({ absolutePath: path.join(entry.absolutePath, name), relativePath, kind: childKind });
+      pending.push({
+        absolutePath: path.join(entry.absolutePath, name),
+        relativePath,
+        kind: childKind,
+        ...(childKind === 'directory' ? { realPath: path.join(realPath, name) } : {}),
+      });
     }
   }
 }
