@@ -41,6 +41,12 @@ describe('prefilter soundness', () => {
         assert.equal(lint(text).length, 1, text);
       }
     }
+    for (const ingress of ['"\\x69ngress"', '"ingr\\u0065ss"', '!!binary aW5ncmVzcw==', 'ingress']) {
+      for (const status of ['"st\\x61tus"', 'status']) {
+        const text = yaml('apiVersion: v1', 'kind: Service', `${status}: {loadBalancer: {${ingress}: [{ip: 1.2.3.4}]}}`);
+        assert.equal(lint(text).length, 1, text);
+      }
+    }
     for (const resource of ['"services\\x2fstatus"', '"\\x2a"', '"\\x2a/status"', '!!binary c2VydmljZXMvc3RhdHVz']) {
       for (const kind of ['"\\x52ole"', '"Cluster\\x52ole"', 'Role']) {
         const text = yaml('apiVersion: rbac.authorization.k8s.io/v1', `kind: ${kind}`, 'rules:', `- {apiGroups: [""], resources: [${resource}], verbs: [patch]}`);
@@ -59,6 +65,10 @@ describe('prefilter soundness', () => {
       // Not RBAC: a CRD of another group with a kind named Role.
       yaml('apiVersion: example.com/v1', 'kind: Role', 'rules: [{apiGroups: [""], resources: [services/status], verbs: [patch]}]'),
       yaml('apiVersion: v1', 'kind: Service', 'spec: {type: LoadBalancer, ports: [{port: 80}]}'),
+      // A load balancer described elsewhere than in a Service's status.loadBalancer.ingress (Istio's traffic
+      // policies, CRD schemas): no finding can come of it.
+      yaml('apiVersion: networking.istio.io/v1', 'kind: DestinationRule', 'spec: {trafficPolicy: {loadBalancer: {simple: ROUND_ROBIN}}}'),
+      yaml('apiVersion: v1', 'kind: Service', 'status: {loadBalancer: {}}'),
     ]) {
       assert.equal(mightHaveFindings(text), false, text);
     }
@@ -67,7 +77,7 @@ describe('prefilter soundness', () => {
   it('lets every trigger through', () => {
     for (const text of [
       'externalIPs',
-      'status: {loadBalancer: {}}',
+      'kind: Service\nstatus: {loadBalancer: {ingress: []}}',
       '# kube-mitm-guard-disable-file external-ips',
       'apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nresources: [services/status]',
       'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nresources: ["*"]',

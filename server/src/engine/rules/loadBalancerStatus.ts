@@ -67,8 +67,10 @@ export const loadBalancerStatusModule: RuleModule = {
       tags: ['CVE-2020-8554'],
     },
   ],
-  // The key `loadBalancer` in one decoded scalar.
-  triggers: [['loadBalancer']],
+  // A finding needs the kind `Service` and the keys `status`, `loadBalancer` and `ingress`, each a decoded
+  // scalar (keys are compared exactly). `loadBalancer` alone also kept CRDs and ConfigMaps that describe a
+  // load balancer (Istio's traffic policies: 1 MB of the corpus parsed for nothing).
+  triggers: [['loadBalancer', 'ingress', 'status', 'Service']],
   check: checkLoadBalancerStatus,
   fixes: loadBalancerStatusFixes,
 };
