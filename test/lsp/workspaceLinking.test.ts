@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Diagnostic, FileChangeType } from 'vscode-languageserver-protocol/node';
-import { fileUri, LspTestClient } from './lspTestClient';
+import { applyWorkspaceEdit, fileUri, LspTestClient } from './lspTestClient';
 import { clusterRoleBinding, STATUS_WRITER_ROLE } from '../support/rbacFixtures';
 import { externalIpService, FIRST_ENTRY_LINE } from '../support/serviceFixtures';
 import { TempWorkspace } from './workspaceFixtures';
@@ -86,6 +86,23 @@ describe('language server: findings across files', () => {
     workspace.write('rbac/role.yaml', ROLE);
     await client.fileChanged(rolePath, FileChangeType.Created);
     await client.waitForDiagnostics(bindingPath, (list) => list.length === 1, 'the binding finding back');
+  });
+
+  it('offers to suppress a binding finding, which the link phase reported; applied, the finding is gone and the comment counts as used', async () => {
+    workspace.write('rbac/binding.yaml', binding(PEOPLE));
+    await client.fileChanged(bindingPath, FileChangeType.Changed);
+    await client.waitForDiagnostics(bindingPath, (list) => list.length === 1, 'the binding finding from disk');
+    const opened = await client.openDocument(bindingPath, binding(PEOPLE));
+    const ofOpenedVersion = (list: Diagnostic[]) => list.length === 1 && (list[0].data as { version?: number }).version === opened.version;
+    const diagnostics = await client.waitForDiagnostics(bindingPath, ofOpenedVersion, 'the open binding, linked');
+    const actions = await client.codeActions(bindingPath, diagnostics[0].range, diagnostics, ['quickfix']);
+    assert.deepEqual(actions.map((action) => action.title), ['Suppress rbac-services-status-binding for this line']);
+    const uri = fileUri(bindingPath);
+    const fixed = applyWorkspaceEdit(actions[0].edit!, { [uri]: client.document(bindingPath).getText() })[uri];
+    assert.equal(fixed, binding(PEOPLE).replace('- {kind: Group', '# kube-mitm-guard-disable-next-line rbac-services-status-binding\n- {kind: Group'));
+    await client.changeDocument(bindingPath, fixed);
+    await client.waitForDiagnostics(bindingPath, (list) => list.length === 0, 'no finding, no unused suppression');
+    await client.closeDocument(bindingPath);
   });
 });
 

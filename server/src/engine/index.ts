@@ -3,7 +3,7 @@
 // (test/unit/layers.test.ts).
 export * from './types';
 export { AnalysisCache, analyzeText } from './analyze';
-export { fixesForFinding, fixAll } from './fixes/fixes';
+export { fixesForFinding, fixAll, linkedFindingFixes } from './fixes/fixes';
 export { applyEdits } from './textEdits';
 export { WorkspaceIndex, linkSignature } from './workspace/workspaceIndex';
 export type { LinkStats } from './workspace/workspaceIndex';

@@ -13,11 +13,12 @@ import {
   WorkspaceEdit,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { addAllowedCidr, AllowListFix, fixAll, fixesForFinding, TextFix } from '../engine';
+import { addAllowedCidr, AllowListFix, Fix, fixAll, fixesForFinding, linkedFindingFixes, TextFix } from '../engine';
 import { isFindingDiagnosticData } from './diagnostics';
 import { DocumentAnalysis, FileChecker } from './fileChecker';
 import { describeError, Logger } from './logger';
 import { ProjectConfigStore } from './projectConfig';
+import { WorkspaceLinker } from './workspaceLinker';
 import { DIAGNOSTIC_SOURCE, FIX_ALL_CODE_ACTION_KIND } from './protocol';
 
 export interface WorkspaceEditSupport {
@@ -32,6 +33,7 @@ export class CodeActionProvider {
     private readonly documents: TextDocuments<TextDocument>,
     private readonly checker: FileChecker,
     private readonly projectConfigs: ProjectConfigStore,
+    private readonly linker: WorkspaceLinker,
     private readonly editSupport: WorkspaceEditSupport,
     private readonly logger: Logger,
   ) {}
@@ -65,8 +67,9 @@ export class CodeActionProvider {
       if (diagnostic.source !== DIAGNOSTIC_SOURCE || !isFindingDiagnosticData(diagnostic.data)) continue;
       // The diagnostic was computed for another version of the text: its finding key may now point at
       // something else, so refuse rather than risk editing the wrong line.
-      if (diagnostic.data.version !== document.version || !knownKeys.has(diagnostic.data.key)) continue;
-      for (const fix of fixesForFinding(document.getText(), options, diagnostic.data.key)) {
+      if (diagnostic.data.version !== document.version) continue;
+      const fixes = knownKeys.has(diagnostic.data.key) ? fixesForFinding(document.getText(), options, diagnostic.data.key) : this.linkedFixes(analysis, diagnostic.data.key);
+      for (const fix of fixes) {
         const edit = fix.kind === 'allow-external-ip' ? await this.allowListEdit(analysis, fix) : this.textFixEdit(document, fix);
         if (edit === undefined) continue;
         // Several diagnostics on one line share e.g. the same suppress-comment fix: offer it once.
@@ -77,6 +80,12 @@ export class CodeActionProvider {
       }
     }
     return actions;
+  }
+
+  /** A finding of the link phase (only when the last link saw this version of the text) can be suppressed. */
+  private linkedFixes(analysis: DocumentAnalysis, findingKey: string): Fix[] {
+    const finding = this.linker.linkedFinding(analysis.document.uri, analysis.document.version, findingKey);
+    return finding ? linkedFindingFixes(analysis.document.getText(), analysis.options, finding) : [];
   }
 
   private fixAllAction(analysis: DocumentAnalysis): CodeAction | undefined {

@@ -129,6 +129,7 @@ export function startServer(connection: Connection): void {
         documents,
         checker,
         projectConfigs,
+        linker,
         { documentChanges: support.documentChanges, createFiles: support.createFiles },
         logger,
       ),

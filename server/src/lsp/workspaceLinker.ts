@@ -90,6 +90,17 @@ export class WorkspaceLinker {
     return { paths: this.links.get(key)?.paths ?? [], cluster: file.cluster };
   }
 
+  /**
+   * A finding the last link added to a file (a binding's, an aggregation's, a shared externalIP's), under the
+   * same condition as `linkedPaths`: that link saw the facts of the file's text at `version`.
+   */
+  linkedFinding(uri: string, version: number | undefined, findingKey: string): Finding | undefined {
+    const key = canonicalUri(uri);
+    const file = this.files.get(key);
+    if (file === undefined || file.version !== version || file.changedAt >= this.linkCount) return undefined;
+    return this.links.get(key)?.added.find((finding) => finding.key === findingKey);
+  }
+
   /** Clears a file's diagnostics and forgets its facts. */
   clear(uri: string): void {
     this.publisher.clear(uri);

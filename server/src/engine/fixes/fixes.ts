@@ -2,14 +2,14 @@
 // never from message text), plus what every rule shares (suppressing the line, removing an unused
 // suppression). Text fixes are offered only when verify.ts proves them safe.
 import { AnalysedPiece, AnalysisCache, analyzeDetailed, DetailedAnalysis, DetailedFinding } from '../analyze';
-import { shiftKey, shiftRange } from '../workspace/facts';
+import { FileFacts, shiftKey, shiftRange } from '../workspace/facts';
 import { LineIndex } from '../lineIndex';
 import { applyEdits, OffsetEdit } from '../textEdits';
 import { RULE_FIXES } from '../rules/registry';
 import { DISABLE_NEXT_LINE, findSuppressionComments, SuppressionComment } from '../suppressions';
-import { EngineOptions, Fix, RuleId, TextEdit, TextFix, UNUSED_SUPPRESSION } from '../types';
+import { EngineOptions, Finding, Fix, RuleId, TextEdit, TextFix, UNUSED_SUPPRESSION } from '../types';
 import { FixCandidate } from './fixTypes';
-import { verifyFix } from './verify';
+import { verifyEdit, verifyFix } from './verify';
 import { lineBreakOf } from './yamlEdits';
 
 const MAX_FIX_ALL_STEPS = 500;
@@ -60,6 +60,59 @@ function fixesInPiece(piece: AnalysedPiece, options: EngineOptions, findingKey: 
     moved.push({ ...fix, edits: fix.edits.map((edit) => ({ ...edit, range: shiftRange(edit.range, piece.lineBase) })) });
   }
   return moved;
+}
+
+/**
+ * The fixes of a finding the link phase reported (`FileLink.added`: a binding that hands out a grant, an
+ * aggregating role, a shared externalIP). Such a finding has no parsed target, so the only fix is the
+ * suppression comment above its line, proven like every fix (the data and every other comment unchanged)
+ * and, since the link phase judges suppressions, by the comment it adds covering the finding's line for its
+ * rule in the edited text's facts. Locally the new mention looks unused; the link uses it.
+ */
+export function linkedFindingFixes(text: string, options: EngineOptions, finding: Finding): Fix[] {
+  try {
+    const analysis = analyzeDetailed(text, options);
+    if (!analysis.documents[finding.documentIndex]) return [];
+    const candidate = suppressCandidate(text, analysis, finding);
+    if (candidate === undefined) return [];
+    const lineAfterEdit = finding.range.start.line + linesAddedBefore(text, candidate.edits, finding.startOffset);
+    const verified = verifyEdit(text, options, analysis, candidate.edits, candidate.change, candidate.addedComments ?? [], (after) =>
+      onlyNewUnusedSuppression(analysis.findings, after.findings) && suppressesLinked(after.facts, finding.code, lineAfterEdit),
+    );
+    if (verified === undefined) return [];
+    return [
+      {
+        kind: candidate.kind,
+        title: candidate.title,
+        edits: candidate.edits.map((edit) => ({ range: analysis.lines.rangeOf(edit.start, edit.end), newText: edit.newText })),
+        fixAll: false,
+        isPreferred: false,
+      },
+    ];
+  } catch {
+    return [];
+  }
+}
+
+/** Line breaks the edits add before `offset`. */
+function linesAddedBefore(text: string, edits: readonly OffsetEdit[], offset: number): number {
+  const lineBreaks = (value: string) => value.match(/\r\n|\r|\n/g)?.length ?? 0;
+  let added = 0;
+  for (const edit of edits) if (edit.end <= offset) added += lineBreaks(edit.newText) - lineBreaks(text.slice(edit.start, edit.end));
+  return added;
+}
+
+/** No finding is new after the edit but at most one unused-suppression (the mention the fix adds). */
+function onlyNewUnusedSuppression(before: readonly Finding[], after: readonly Finding[]): boolean {
+  const count = (findings: readonly Finding[], unused: boolean) => findings.filter((finding) => (finding.code === UNUSED_SUPPRESSION) === unused).length;
+  return count(after, false) <= count(before, false) && count(after, true) <= count(before, true) + 1;
+}
+
+/** Whether the facts hold a comment that suppresses a linked finding of `ruleId` on `line` (as Linker.suppressed reads them). */
+function suppressesLinked(facts: FileFacts | undefined, ruleId: string, line: number): boolean {
+  return (facts?.suppressions ?? []).some(
+    (comment) => comment.scope === 'next-line' && comment.line === line - 1 && comment.mentions.some((mention) => mention.ruleId === ruleId),
+  );
 }
 
 /** Applies every fix-all fix to `text`, one verified fix at a time; returns minimal edits and the new text. */

@@ -2,7 +2,7 @@
 // new finding appears, the decoded data equals the original with exactly the intended change, and
 // every comment is kept except those on the lines the fix removes.
 import { Document, isMap, isPair, isSeq, Lexer, visit, YAMLMap, YAMLSeq } from 'yaml';
-import { analyzeDetailed, DetailedFinding } from '../analyze';
+import { analyzeDetailed, DetailedAnalysis, DetailedFinding } from '../analyze';
 import { EngineOptions } from '../types';
 import { applyOffsetEdits, OffsetEdit } from '../textEdits';
 import { IndexPath, IntendedChange } from './intendedChange';
@@ -102,11 +102,37 @@ function isDeepEqual(a: unknown, b: unknown): boolean {
 export function verifyFix(
   text: string,
   options: EngineOptions,
-  before: { findings: DetailedFinding[]; documents: { document: Document; parsed: boolean; start: number; end: number }[] },
+  before: AnalysisBefore,
   finding: DetailedFinding,
   edits: readonly OffsetEdit[],
   change: IntendedChange,
   addedComments: readonly string[] = [],
+): string | undefined {
+  return verifyEdit(text, options, before, edits, change, addedComments, (after) => {
+    const beforeCounts = findingCounts(before.findings);
+    const afterCounts = findingCounts(after.findings);
+    for (const [key, count] of afterCounts) if (count > (beforeCounts.get(key) ?? 0)) return false;
+    const targetKey = `${finding.code}\u0000${finding.message}`;
+    return (afterCounts.get(targetKey) ?? 0) < (beforeCounts.get(targetKey) ?? 0);
+  });
+}
+
+/** What verification needs of the analysis of the text before the edit. */
+export type AnalysisBefore = { findings: DetailedFinding[]; documents: { document: Document; parsed: boolean; start: number; end: number }[] };
+
+/**
+ * Returns the edited text when the edits keep every document parsing as before, change the decoded data by
+ * exactly `change`, add no comment but `addedComments` and remove none but what they replace, and the
+ * analysis of the edited text satisfies `findingsAsIntended` (the finding is gone, nothing new appears).
+ */
+export function verifyEdit(
+  text: string,
+  options: EngineOptions,
+  before: AnalysisBefore,
+  edits: readonly OffsetEdit[],
+  change: IntendedChange,
+  addedComments: readonly string[],
+  findingsAsIntended: (after: DetailedAnalysis) => boolean,
 ): string | undefined {
   const edited = applyOffsetEdits(text, edits);
   if (edited === undefined || edited === text) return undefined;
@@ -117,12 +143,7 @@ export function verifyFix(
     const after = analyzeDetailed(edited, options);
     if (after.documents.length !== before.documents.length) return undefined;
     if (after.documents.some((document, index) => document.parsed !== before.documents[index].parsed)) return undefined;
-
-    const beforeCounts = findingCounts(before.findings);
-    const afterCounts = findingCounts(after.findings);
-    for (const [key, count] of afterCounts) if (count > (beforeCounts.get(key) ?? 0)) return undefined;
-    const targetKey = `${finding.code}\u0000${finding.message}`;
-    if ((afterCounts.get(targetKey) ?? 0) >= (beforeCounts.get(targetKey) ?? 0)) return undefined;
+    if (!findingsAsIntended(after)) return undefined;
 
     if (change.kind !== 'none' && changesAliasedNode(before.documents[change.documentIndex].document, change)) return undefined;
 
