@@ -301,7 +301,7 @@ describe('check: flags', () => {
   it('--format rejects unknown formats', () => {
     const bad = runCli(['check', '--format', 'xml'], { cwd: dir.root });
     assert.equal(bad.code, 2);
-    assert.equal(bad.stderr, 'kube-mitm-guard: --format "xml" is not one of text, json, sarif\n');
+    assert.equal(bad.stderr, 'kube-mitm-guard: --format "xml" is not one of text, json, sarif, gitlab\n');
   });
 });
 

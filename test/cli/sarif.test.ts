@@ -7,7 +7,8 @@ import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { ruleDocsUrl } from '../../server/src/engine/rules/catalog';
+import { ruleDocsUrl, RULES } from '../../server/src/engine/rules/catalog';
+import { RULE_IDS, UNUSED_SUPPRESSION } from '../../server/src/engine/types';
 import { packageVersion, REPO_ROOT, runCli, TempDir } from './cliHarness';
 
 interface SarifResult {
@@ -38,7 +39,14 @@ interface SarifLog {
         name: string;
         version: string;
         informationUri: string;
-        rules: { id: string; shortDescription: { text: string }; fullDescription: { text: string }; helpUri: string; defaultConfiguration: { level: string } }[];
+        rules: {
+          id: string;
+          shortDescription: { text: string };
+          fullDescription: { text: string };
+          helpUri: string;
+          defaultConfiguration: { level: string };
+          properties: { tags: string[]; 'security-severity'?: string };
+        }[];
       };
     };
     originalUriBaseIds: Record<string, { uri: string }>;
@@ -141,6 +149,29 @@ describe('check --format sarif', () => {
     assert.deepEqual(run.invocations[0].toolExecutionNotifications.map((notification) => notification.message.text), [
       'binary.yaml was not checked: binary file (contains NUL bytes)',
     ]);
+  });
+
+  it('gives every security rule the security-severity code scanning ranks alerts by, from its default severity', () => {
+    // GitHub's bands: 9.0 and over critical, 7.0 high, 4.0 medium, above 0 low.
+    const band = (score: number) => (score >= 9 ? 'critical' : score >= 7 ? 'high' : score >= 4 ? 'medium' : 'low');
+    const expectedBand = { error: 'high', warning: 'medium', information: 'low', hint: 'low' } as const;
+    const rules = new Map(log.runs[0].tool.driver.rules.map((rule) => [rule.id, rule]));
+    // Every rule of the registry, so a new rule is held to this without touching the test.
+    for (const id of RULE_IDS) {
+      const rule = rules.get(id);
+      assert.ok(rule, id);
+      assert.ok(rule.properties.tags.includes('security'), `${id} is tagged security (code scanning reads security-severity only then)`);
+      const score = rule.properties['security-severity'];
+      assert.match(score ?? '', /^\d{1,2}\.\d$/, `${id} has a security-severity`);
+      assert.ok(Number(score) > 0 && Number(score) <= 10, id);
+      assert.equal(band(Number(score)), expectedBand[RULES[id].defaultSeverity], id);
+    }
+    assert.equal(band(Number(rules.get('external-ips')!.properties['security-severity'])), 'high');
+    assert.equal(band(Number(rules.get('loadbalancer-status')!.properties['security-severity'])), 'medium');
+    // An unused suppression is housekeeping, not a security alert.
+    const unused = rules.get(UNUSED_SUPPRESSION)!;
+    assert.equal(unused.properties['security-severity'], undefined);
+    assert.equal(unused.properties.tags.includes('security'), false);
   });
 
   it('gives each result its rule, level, message and a 1-based region relative to the working folder', () => {

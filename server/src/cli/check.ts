@@ -26,6 +26,7 @@ import {
 import { all, oneOf, parseArgs, positiveWholeNumber, single, UsageError } from './args';
 import { replaceFileAtomically } from './atomicWrite';
 import { ConfigResolver, displayPath, parseFlagSettings, PathSettings } from './configResolver';
+import { formatGitlab } from './formatGitlab';
 import { formatJson } from './formatJson';
 import { formatSarif } from './formatSarif';
 import { formatText } from './formatText';
@@ -60,14 +61,14 @@ Options:
                             statusWriters)
   --fail-on LEVEL           exit 1 when a finding is at least this severe: error, warning (default),
                             information, hint, or never
-  --format FORMAT           text (default), json or sarif
+  --format FORMAT           text (default), json, sarif, or gitlab (a GitLab code quality report)
   --fix                     apply the safe fixes (the editor's "fix all") to the files, in place
   --fix-dry-run             print the fixes as a unified diff instead of applying them
   --color, --no-color       force or turn off colour (default: colour on a terminal unless NO_COLOR is set)
   -h, --help                show this help
 
 Text output: file:line:col severity rule message, with 1-based line and column; the column counts
-UTF-16 code units, as editors do. JSON and SARIF output: see docs/cli.md.
+UTF-16 code units, as editors do. JSON, SARIF and GitLab output: see docs/cli.md.
 
 Exit codes: 0 no finding at or above --fail-on; 1 such findings; 2 usage or configuration error, or
 every file named on the command line (or standard input) was refused and nothing was checked.
@@ -100,8 +101,21 @@ const MAX_INPUT_OPTION = 'max-input-mb';
 
 type FailOn = Severity | 'never';
 const FAIL_ON_VALUES: readonly FailOn[] = ['error', 'warning', 'information', 'hint', 'never'];
-const FORMATS = ['text', 'json', 'sarif'] as const;
+const FORMATS = ['text', 'json', 'sarif', 'gitlab'] as const;
 type Format = (typeof FORMATS)[number];
+type ReportFormat = Exclude<Format, 'text'>;
+
+/** The machine-readable formats print the whole report at once, after any --fix messages (on stderr). */
+function formatReport(format: ReportFormat, report: RunReport, toolVersion: string, cwd: string): string {
+  switch (format) {
+    case 'json':
+      return formatJson(report, toolVersion);
+    case 'sarif':
+      return formatSarif(report, toolVersion, cwd);
+    case 'gitlab':
+      return formatGitlab(report);
+  }
+}
 
 interface Candidate {
   /** Absolute path, or undefined for standard input. */
@@ -123,7 +137,7 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
   const dryRun = args.flags.has('fix-dry-run');
   if (fix && dryRun) throw new UsageError('--fix and --fix-dry-run cannot be used together');
   if (args.flags.has('color') && args.flags.has('no-color')) throw new UsageError('--color and --no-color cannot be used together');
-  if (dryRun && format !== 'text') throw new UsageError('--fix-dry-run prints a diff; it cannot be combined with --format json or sarif');
+  if (dryRun && format !== 'text') throw new UsageError(`--fix-dry-run prints a diff; it cannot be combined with --format ${format}`);
   const color = args.flags.has('color') ? true : args.flags.has('no-color') ? false : colorEnabled(output.stdoutIsTTY, process.env);
   const flags = parseFlagSettings(all(args, 'allow-cidr'), all(args, 'rule'), all(args, 'exclude'), single(args, 'max-file-size-kb'), all(args, 'status-writer'));
   const maxInputOption = single(args, MAX_INPUT_OPTION);
@@ -201,7 +215,7 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
   for (const skipped of report.skipped) output.stderr(`warning: ${skipped.displayPath}: not checked: ${skipped.reason}\n`);
   // A gate that checked nothing must not pass: every input the user named was refused.
   if (refusedInputs.length > 0 && report.filesChecked === 0) {
-    if (format !== 'text' && !dryRun) output.stdout(format === 'json' ? formatJson(report, toolVersion) : formatSarif(report, toolVersion, cwd));
+    if (format !== 'text' && !dryRun) output.stdout(formatReport(format, report, toolVersion, cwd));
     output.stderr(`kube-mitm-guard: nothing was checked: ${refusedInputs.join(', ')} could not be checked (see the warning${report.skipped.length === 1 ? '' : 's'} above)\n`);
     return 2;
   }
@@ -215,7 +229,7 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
       output.stdout(fixLines + formatText(report, color));
     } else {
       output.stderr(fixLines);
-      output.stdout(format === 'json' ? formatJson(report, toolVersion) : formatSarif(report, toolVersion, cwd));
+      output.stdout(formatReport(format, report, toolVersion, cwd));
     }
   }
   if (failOn === 'never') return 0;

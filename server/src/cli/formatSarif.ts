@@ -1,11 +1,10 @@
 // `--format sarif`: SARIF 2.1.0 for GitHub code scanning and other viewers. Regions are 1-based;
 // columns count UTF-16 code units (SARIF's default `columnKind`, stated explicitly in the run).
-// partialFingerprints hash the rule, the file and the finding's normalised line text (never its
-// line number), so code scanning keeps tracking a finding when lines above it move.
-import { createHash } from 'node:crypto';
+// partialFingerprints (fingerprints.ts) let code scanning keep tracking a finding when lines above it move.
 import { pathToFileURL } from 'node:url';
 import * as path from 'node:path';
 import { Finding, FindingCode, Range, RULE_IDS, ruleDocsUrl, RULES, Severity, UNUSED_SUPPRESSION } from '../engine';
+import { findingFingerprints } from './fingerprints';
 import { fileId, FileReport, portablePath, RunReport } from './report';
 
 export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
@@ -17,6 +16,13 @@ type Level = 'error' | 'warning' | 'note';
 
 const LEVEL: Record<Severity, Level> = { error: 'error', warning: 'warning', information: 'note', hint: 'note' };
 
+/**
+ * GitHub code scanning ranks security alerts by the rule's `security-severity`, a score from 0.0 to 10.0
+ * (9.0 and over critical, 7.0 high, 4.0 medium, below that low). It follows the rule's default severity,
+ * so every rule of the registry gets one without a list here to keep up to date.
+ */
+export const SECURITY_SEVERITY: Record<Severity, string> = { error: '8.0', warning: '5.5', information: '3.0', hint: '1.0' };
+
 interface RuleDescriptor {
   id: FindingCode;
   name: string;
@@ -25,7 +31,7 @@ interface RuleDescriptor {
   helpUri: string;
   help: { text: string };
   defaultConfiguration: { level: Level };
-  properties: { tags: string[] };
+  properties: { tags: string[]; 'security-severity'?: string };
 }
 
 function camelName(id: string): string {
@@ -41,7 +47,7 @@ export function sarifRules(): RuleDescriptor[] {
     helpUri: ruleDocsUrl(id),
     help: { text: `${RULES[id].fullDescription} See ${ruleDocsUrl(id)}` },
     defaultConfiguration: { level: LEVEL[RULES[id].defaultSeverity] },
-    properties: { tags: ['security', 'kubernetes', ...RULES[id].tags] },
+    properties: { tags: ['security', 'kubernetes', ...RULES[id].tags], 'security-severity': SECURITY_SEVERITY[RULES[id].defaultSeverity] },
   }));
   rules.push({
     id: UNUSED_SUPPRESSION,
@@ -56,14 +62,6 @@ export function sarifRules(): RuleDescriptor[] {
     properties: { tags: ['maintainability'] },
   });
   return rules;
-}
-
-function lineTexts(text: string): string[] {
-  return text.split(/\r\n|\n|\r/);
-}
-
-function normalise(line: string): string {
-  return line.replace(/^\uFEFF/, '').replace(/\s+/g, ' ').trim();
 }
 
 /** The path behind a workspace finding, as SARIF relatedLocations (ids number them within the result). */
@@ -101,36 +99,24 @@ export function formatSarif(report: RunReport, toolVersion: string, cwd: string 
   const ruleIndex = new Map(rules.map((rule, index) => [rule.id, index]));
   const filesById = new Map(report.files.map((file) => [fileId(file), file]));
   const results = report.files.flatMap((file) => {
-    const lines = lineTexts(file.text);
     const location = artifactUri(file, cwd);
-    const seen = new Map<string, number>();
-    return file.findings.map((finding) => {
-      const { start, end } = finding.range;
-      const snippet = lines.slice(start.line, end.line + 1).map(normalise).join('\n');
-      const hash = createHash('sha256')
-        .update(`${finding.code}\u0000${portablePath(file.displayPath)}\u0000${snippet}`)
-        .digest('hex')
-        .slice(0, 32);
-      // Identical lines in one file (two Services with the same externalIP) stay distinct.
-      const occurrence = (seen.get(hash) ?? 0) + 1;
-      seen.set(hash, occurrence);
-      return {
-        ruleId: finding.code,
-        ruleIndex: ruleIndex.get(finding.code)!,
-        level: LEVEL[finding.severity],
-        message: { text: finding.message },
-        locations: [
-          {
-            physicalLocation: {
-              artifactLocation: location,
-              region: sarifRegion(finding.range),
-            },
+    const fingerprints = findingFingerprints(file);
+    return file.findings.map((finding, index) => ({
+      ruleId: finding.code,
+      ruleIndex: ruleIndex.get(finding.code)!,
+      level: LEVEL[finding.severity],
+      message: { text: finding.message },
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: location,
+            region: sarifRegion(finding.range),
           },
-        ],
-        partialFingerprints: { [FINGERPRINT_KEY]: `${hash}:${occurrence}` },
-        ...relatedLocations(finding, file, filesById, cwd),
-      };
-    });
+        },
+      ],
+      partialFingerprints: { [FINGERPRINT_KEY]: fingerprints[index] },
+      ...relatedLocations(finding, file, filesById, cwd),
+    }));
   });
   const sarif = {
     $schema: SARIF_SCHEMA_URI,
