@@ -154,7 +154,7 @@ describe('check: flags', () => {
     assert.deepEqual(rules(['--rule', 'external-ips=off', '--rule', 'loadbalancer-status=error', 'svc.yaml', 'lb.yaml']), ['lb.yaml:8:9 error loadbalancer-status']);
     const unknown = runCli(['check', '--rule', 'external-ip=off'], { cwd: dir.root });
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /^kube-mitm-guard: --rule: unknown rule "external-ip" \(known rules: external-ips, external-ip-invalid, external-ip-conflict, loadbalancer-status, rbac-services-status, rbac-services-status-binding\)\n$/);
+    assert.match(unknown.stderr, /^kube-mitm-guard: --rule: unknown rule "external-ip" \(known rules: external-ips, external-ip-invalid, external-ip-conflict, loadbalancer-status, rbac-services-status, rbac-services-status-binding, rbac-endpoints-write, rbac-endpoints-write-binding\)\n$/);
     const severity = runCli(['check', '--rule', 'external-ips=fatal'], { cwd: dir.root });
     assert.equal(severity.code, 2);
     assert.match(severity.stderr, /--rule external-ips: "fatal" is not a severity/);
@@ -487,6 +487,40 @@ describe('check --format json', () => {
       assert.match(result.stderr, /broken\.yaml: 1 YAML document could not be parsed/);
     } finally {
       workspace.dispose();
+    }
+  });
+
+  it('reports rbac-endpoints-write by reach across files, with the fix and related locations in JSON', () => {
+    const role = ['apiVersion: rbac.authorization.k8s.io/v1', 'kind: ClusterRole', 'metadata: {name: ep}', 'rules:', '- apiGroups: [""]', '  resources: [endpoints]', '  verbs: [get, create]', ''].join('\n');
+    const binding = (subject: string) =>
+      ['apiVersion: rbac.authorization.k8s.io/v1', 'kind: RoleBinding', 'metadata: {name: b, namespace: team-a}', 'roleRef: {kind: ClusterRole, name: ep}', 'subjects:', `- ${subject}`, ''].join('\n');
+    const dir = new TempDir({ 'role.yaml': role, 'binding.yaml': binding('{kind: ServiceAccount, name: ingress}') });
+    try {
+      // A workload holds it: information on the role, nothing on the binding, and the run passes.
+      const controller = runCli(['check', '--format', 'json'], { cwd: dir.root });
+      assert.equal(controller.code, 0, controller.stderr);
+      const quiet = JSON.parse(controller.stdout) as JsonReport;
+      assert.deepEqual(quiet.findings.map((finding) => [finding.file, finding.rule, finding.severity, finding.line, finding.column]), [['role.yaml', 'rbac-endpoints-write', 'information', 6, 15]]);
+      assert.deepEqual(quiet.findings[0].fixes.map((fix) => [fix.kind, fix.fixAll]), [['remove-endpoints-write', true], ['suppress-line', false]]);
+      assert.deepEqual(quiet.findings[0].related.map((related) => [related.file, related.line, related.message]), [['binding.yaml', 6, 'holds this role: ServiceAccount team-a/ingress through RoleBinding b']]);
+
+      // People hold it: both findings are errors, the subject's with the granting rule as related.
+      dir.write('binding.yaml', binding('{kind: User, name: alice}'));
+      const people = runCli(['check', '--format', 'json'], { cwd: dir.root });
+      assert.equal(people.code, 1);
+      const report = JSON.parse(people.stdout) as JsonReport;
+      assert.deepEqual(report.findings.map((finding) => [finding.file, finding.rule, finding.severity, finding.line]), [
+        ['binding.yaml', 'rbac-endpoints-write-binding', 'error', 6],
+        ['role.yaml', 'rbac-endpoints-write', 'error', 6],
+      ]);
+      const [subject] = report.findings;
+      assert.match(subject.message, /^User alice gets create\/update\/patch on endpoints or endpointslices in namespace team-a through RoleBinding b → ClusterRole ep\./);
+      assert.deepEqual(subject.fixes, []);
+      assert.deepEqual(subject.related.map((related) => [related.file, related.line, related.message]), [
+        ['role.yaml', 5, 'grants it: apiGroups [""], resources ["endpoints"], verbs ["get","create"] in ClusterRole ep'],
+      ]);
+    } finally {
+      dir.dispose();
     }
   });
 

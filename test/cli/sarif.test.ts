@@ -136,6 +136,8 @@ describe('check --format sarif', () => {
         ['loadbalancer-status', 'warning'],
         ['rbac-services-status', 'warning'],
         ['rbac-services-status-binding', 'error'],
+        ['rbac-endpoints-write', 'note'],
+        ['rbac-endpoints-write-binding', 'error'],
         ['unused-suppression', 'note'],
       ],
     );

@@ -5,7 +5,9 @@
 //  - the decoded data (the `yaml` package, merge keys applied) equals the original minus exactly the
 //    removed paths, every removed path lying under the finding's container (spec.externalIPs,
 //    status.loadBalancer.ingress and its parents, or an RBAC object's rules, where the granted
-//    permissions must be the old ones minus patch/update on services/status);
+//    permissions must be the old ones minus, for rbac-services-status, patch/update on services/status
+//    and, for rbac-endpoints-write, create/update/patch on core endpoints and discovery.k8s.io
+//    endpointslices);
 //  - every line the edits do not touch is byte-identical, and every comment survives unless its whole
 //    line was removed.
 // Edits are applied with vscode-languageserver-textdocument, as an editor would, not with the engine.
@@ -44,8 +46,9 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 // ---- RBAC semantics: the permissions a rules list grants, one tuple per (group, resource, verb, names) ----
 
+// A null entry is "" to the API server (JSON null into a Go string), as `apiGroups: [~]` is the core group.
 function strings(value: unknown): string[] {
-  return Array.isArray(value) ? value.map((item) => String(item)) : [];
+  return Array.isArray(value) ? value.map((item) => (item === null ? '' : String(item))) : [];
 }
 
 function grants(rules: unknown): Set<string> {
@@ -62,7 +65,11 @@ function grants(rules: unknown): Set<string> {
   return tuples;
 }
 
-const isServicesStatusWrite = (tuple: string) => /^[^|]*\|services\/status\|(patch|update)\|/.test(tuple);
+// The permissions each RBAC rule's fix may take away, as (group|resource|verb|names) tuples.
+const WRITES_A_FIX_MAY_REMOVE: Readonly<Record<string, RegExp>> = {
+  'rbac-services-status': /^\|services\/status\|(patch|update)\|/,
+  'rbac-endpoints-write': /^(\|endpoints|discovery\.k8s\.io\|endpointslices)\|(create|update|patch)\|/,
+};
 
 // ---- structural diff: `after` must be `before` with subtrees removed ----
 
@@ -70,6 +77,8 @@ interface Removal {
   path: Path;
   /** 'rbac' when an RBAC rules list changed (judged by permissions, not structure). */
   kind: 'removed' | 'rbac';
+  /** For 'rbac': the permission tuples the list no longer grants. */
+  lost?: string[];
 }
 
 class NotAPruning extends Error {}
@@ -81,8 +90,7 @@ function prune(before: unknown, after: unknown, path: Path, removals: Removal[],
     const old = grants(before);
     const now = grants(after);
     for (const tuple of now) if (!old.has(tuple)) throw new NotAPruning(`${show(path)} grants ${tuple}, which it did not before`);
-    for (const tuple of old) if (!now.has(tuple) && !isServicesStatusWrite(tuple)) throw new NotAPruning(`${show(path)} lost ${tuple}, which is not a services/status write`);
-    removals.push({ path, kind: 'rbac' });
+    removals.push({ path, kind: 'rbac', lost: [...old].filter((tuple) => !now.has(tuple)) });
     return;
   }
   if (isObject(before) && isObject(after)) {
@@ -142,8 +150,13 @@ function allowedFor(code: string, removal: Removal, before: unknown[], duplicate
   const isService = duplicateKeys || (text(target?.apiVersion) === 'v1' && text(target?.kind) === 'Service');
   if (code === 'external-ips' || code === 'external-ip-invalid') return isService && removal.kind === 'removed' && (is('spec', 'externalIPs') || is('spec', 'externalIPs', '#'));
   if (code === 'loadbalancer-status') return isService && removal.kind === 'removed' && (is('status') || is('status', 'loadBalancer') || is('status', 'loadBalancer', 'ingress'));
-  if (code === 'rbac-services-status') return removal.kind === 'rbac' && is('rules');
+  if (code in WRITES_A_FIX_MAY_REMOVE) return removal.kind === 'rbac' && is('rules');
   return false;
+}
+
+/** The RBAC permissions a removal took away that no fix of `codes` may remove. */
+function lossesNotAllowed(codes: readonly string[], removal: Removal): string[] {
+  return (removal.lost ?? []).filter((tuple) => !codes.some((code) => WRITES_A_FIX_MAY_REMOVE[code]?.test(tuple)));
 }
 
 // ---- text-level checks ----
@@ -286,9 +299,10 @@ function checkEdit(text: string, options: EngineOptions, before: { findings: Fin
   const dataFix = subject.kind !== 'suppress-line' && subject.kind !== 'remove-suppression';
   if (!dataFix && removals.length > 0) fail(`a comment-only fix changed the data at ${removals.map((removal) => show(removal.path)).join(', ')}`);
   if (dataFix) {
-    const codes = subject.finding ? [subject.finding.code] : ['external-ips', 'loadbalancer-status', 'rbac-services-status'];
+    const codes = subject.finding ? [subject.finding.code] : ['external-ips', 'loadbalancer-status', 'rbac-services-status', 'rbac-endpoints-write'];
     for (const removal of removals) {
       if (!codes.some((code) => allowedFor(code, removal, before.decoded.documents, before.decoded.duplicateKeys))) fail(`removed ${show(removal.path)}, outside the finding's container`);
+      for (const tuple of lossesNotAllowed(codes, removal)) fail(`${show(removal.path)} lost ${tuple}, which the fix of ${codes.join(' or ')} may not remove`);
     }
     if (subject.finding && !before.decoded.duplicateKeys) {
       // One finding, one change: the same container path in every object that reads it (an anchor can

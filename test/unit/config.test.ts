@@ -56,6 +56,8 @@ describe('constants', () => {
       'loadbalancer-status': 'warning',
       'rbac-services-status': 'warning',
       'rbac-services-status-binding': 'error',
+      'rbac-endpoints-write': 'information',
+      'rbac-endpoints-write-binding': 'error',
     });
     assert.deepEqual(Object.keys(DEFAULT_RULE_SEVERITY).sort(), [...RULE_IDS].sort());
     assert.deepEqual([...SETTING_KEYS].sort(), Object.keys(DEFAULT_SETTINGS).sort());

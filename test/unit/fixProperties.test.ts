@@ -35,6 +35,25 @@ describe('fix property: every offered fix and fix-all lose nothing', () => {
     }
   });
 
+  it('the checker holds each RBAC fix to its own permission', () => {
+    const text = ['apiVersion: rbac.authorization.k8s.io/v1', 'kind: Role', 'rules:', '- apiGroups: [""]', '  resources: [endpoints]', '  verbs: [get, create]', ''].join('\n');
+    const options: EngineOptions = { allowedCidrs: [], rules: {} };
+    const [finding] = analyzeText(text, options).findings;
+    assert.equal(finding.code, 'rbac-endpoints-write');
+    const at = (line: number, character: number) => ({ line, character });
+    const keepGet = { range: { start: at(5, 10), end: at(5, 22) }, newText: 'get]' };
+    assert.deepEqual(checkTextFix(text, options, finding, 'remove-endpoints-write', [keepGet]), []);
+    const dropAll = { range: { start: at(5, 10), end: at(5, 22) }, newText: 'list]' };
+    assert.ok(checkTextFix(text, options, finding, 'remove-endpoints-write', [dropAll]).some((problem) => /grants \|endpoints\|list/.test(problem)));
+    const dropGet = { range: { start: at(3, 0), end: at(6, 0) }, newText: '' };
+    assert.ok(checkTextFix(text, options, finding, 'remove-endpoints-write', [dropGet]).some((problem) => /lost \|endpoints\|get\|\*, which the fix of rbac-endpoints-write may not remove/.test(problem)));
+    // The services/status fix may not take an endpoints write away.
+    const both = text.replace('[endpoints]', '[endpoints, services/status]').replace('[get, create]', '[create, patch]');
+    const status = analyzeText(both, options).findings.find((candidate) => candidate.code === 'rbac-services-status')!;
+    const problems = checkTextFix(both, options, status, 'remove-services-status-write', [{ range: { start: at(3, 0), end: at(6, 0) }, newText: '' }]);
+    assert.ok(problems.some((problem) => /lost \|endpoints\|create\|\*, which the fix of rbac-services-status may not remove/.test(problem)), JSON.stringify(problems));
+  });
+
   it('every evasion fixture', () => {
     let fixes = 0;
     let withFindings = 0;

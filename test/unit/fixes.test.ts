@@ -154,6 +154,80 @@ test('RBAC: wildcards cannot be narrowed exactly, so no removal fix is offered',
   }
 });
 
+test('RBAC: endpoints writes are removed as for services/status, keeping delete (the docs\' endpoints-aggregated.yaml)', () => {
+  const text = lines(
+    'apiVersion: rbac.authorization.k8s.io/v1',
+    'kind: ClusterRole',
+    'rules:',
+    '  - apiGroups: [""]',
+    '    resources: ["endpoints"]',
+    '    verbs: ["create", "delete", "deletecollection", "patch", "update"]',
+  );
+  assert.equal(
+    applyFix(text, 'rbac-endpoints-write', 5, 'remove-endpoints-write'),
+    lines('apiVersion: rbac.authorization.k8s.io/v1', 'kind: ClusterRole', 'rules:', '  - apiGroups: [""]', '    resources: ["endpoints"]', '    verbs: ["delete", "deletecollection"]'),
+  );
+});
+
+test('RBAC: a rule granting both endpoints and endpointslices is split once per (group, resource), every other permission kept', () => {
+  const text = lines(
+    'apiVersion: rbac.authorization.k8s.io/v1',
+    'kind: Role',
+    'rules:',
+    '- apiGroups: ["", discovery.k8s.io]',
+    '  resources: [configmaps, endpoints, endpointslices]',
+    '  verbs: [get, update]',
+  );
+  // What remains: configmaps in both groups; endpointslices in the core group and endpoints in
+  // discovery.k8s.io (neither exists, but RBAC grants what it is given); get on the real pairs.
+  assert.equal(
+    applyFix(text, 'rbac-endpoints-write', 5, 'remove-endpoints-write'),
+    lines(
+      'apiVersion: rbac.authorization.k8s.io/v1',
+      'kind: Role',
+      'rules:',
+      '- apiGroups: ["", discovery.k8s.io]',
+      '  resources: [configmaps]',
+      '  verbs: [get, update]',
+      '- apiGroups: [""]',
+      '  resources: [endpointslices]',
+      '  verbs: [get, update]',
+      '- apiGroups: [discovery.k8s.io]',
+      '  resources: [endpointslices]',
+      '  verbs: [get]',
+      '- apiGroups: [discovery.k8s.io]',
+      '  resources: [endpoints]',
+      '  verbs: [get, update]',
+      '- apiGroups: [""]',
+      '  resources: [endpoints]',
+      '  verbs: [get]',
+    ),
+  );
+});
+
+test('RBAC: a rule granting services/status and endpoints write gets each fix for its own finding, and fix-all removes both', () => {
+  const text = input(lines('apiVersion: rbac.authorization.k8s.io/v1', 'kind: Role', 'rules:', '- apiGroups: [""]', '  resources: [services/status, endpoints]', '  verbs: [get, patch]'));
+  const status = applyFix(text, 'rbac-services-status', 5, 'remove-services-status-write');
+  assert.deepEqual(analyzeText(status, options).findings.map((finding) => finding.code), ['rbac-endpoints-write']);
+  const endpoints = applyFix(text, 'rbac-endpoints-write', 5, 'remove-endpoints-write');
+  assert.deepEqual(analyzeText(endpoints, options).findings.map((finding) => finding.code), ['rbac-services-status']);
+  const all = fixAll(text, options);
+  assert.equal(all.fixedCount, 2);
+  // One fix at a time: the first split leaves one rule per resource, each keeping get.
+  assert.equal(
+    all.text,
+    lines('apiVersion: rbac.authorization.k8s.io/v1', 'kind: Role', 'rules:', '- apiGroups: [""]', '  resources: [endpoints]', '  verbs: [get]', '- apiGroups: [""]', '  resources: [services/status]', '  verbs: [get]'),
+  );
+});
+
+test('RBAC: an endpoints grant through a wildcard gets no removal fix', () => {
+  for (const rule of ['{apiGroups: ["*"], resources: [endpoints], verbs: [create]}', '{apiGroups: [discovery.k8s.io], resources: ["*"], verbs: [patch]}', '{apiGroups: [""], resources: [endpoints], verbs: ["*"]}']) {
+    const text = lines('apiVersion: rbac.authorization.k8s.io/v1', 'kind: Role', `rules: [${rule}]`);
+    const kinds = fixesAt(text, 'rbac-endpoints-write', 3).map((fix) => fix.kind);
+    assert.deepEqual(kinds, ['suppress-line'], rule);
+  }
+});
+
 test('suppress fix inserts a comment with the line indentation, and merges into an existing one', () => {
   const text = lines('apiVersion: v1', 'kind: Service', 'spec:', '  externalIPs:', '    - 8.8.8.8');
   const suppressed = applyFix(text, 'external-ips', 5, 'suppress-line');

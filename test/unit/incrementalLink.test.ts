@@ -21,7 +21,12 @@ const SUBJECTS = [
 const SERVICE_NAMES = ['{name: web}', '{name: web, namespace: team-a}', '{name: api, namespace: team-b}', '{name: db}'];
 const ADDRESSES = ['10.0.0.1', '10.0.0.2', '2001:db8::1', '"2001:DB8:0::1"'];
 const PORTS = ['{port: 443}', '{port: 443, protocol: UDP}', '{port: 53, protocol: UDP}'];
-const RULES = ['{apiGroups: [""], resources: [services/status], verbs: [patch]}', '{apiGroups: [""], resources: [pods], verbs: [get]}', '{apiGroups: ["*"], resources: ["*"], verbs: ["*"]}'];
+const RULES = [
+  '{apiGroups: [""], resources: [services/status], verbs: [patch]}',
+  '{apiGroups: [""], resources: [pods], verbs: [get]}',
+  '{apiGroups: ["*"], resources: ["*"], verbs: ["*"]}',
+  '{apiGroups: [discovery.k8s.io], resources: [endpointslices], verbs: [create]}',
+];
 
 function generator(next: () => number) {
   const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)];

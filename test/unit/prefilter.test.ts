@@ -50,7 +50,15 @@ describe('prefilter soundness', () => {
     for (const resource of ['"services\\x2fstatus"', '"\\x2a"', '"\\x2a/status"', '!!binary c2VydmljZXMvc3RhdHVz']) {
       for (const kind of ['"\\x52ole"', '"Cluster\\x52ole"', 'Role']) {
         const text = yaml('apiVersion: rbac.authorization.k8s.io/v1', `kind: ${kind}`, 'rules:', `- {apiGroups: [""], resources: [${resource}], verbs: [patch]}`);
-        assert.equal(lint(text).length, 1, text);
+        // `*` grants patch on endpoints too (rbac-endpoints-write).
+        assert.equal(lint(text).length, resource === '"\\x2a"' ? 2 : 1, text);
+      }
+    }
+    for (const resource of ['"endpoint\\x73"', '"\\x65ndpointslices"', '!!binary ZW5kcG9pbnRz']) {
+      for (const verb of ['"\\x63reate"', '"upd\\x61te"', '!!binary cGF0Y2g=', 'create']) {
+        const group = resource.includes('slices') ? 'discovery.k8s.io' : '""';
+        const text = yaml('apiVersion: rbac.authorization.k8s.io/v1', 'kind: "\\x52ole"', 'rules:', `- {apiGroups: [${group}], resources: [${resource}], verbs: [${verb}]}`);
+        assert.deepEqual(lint(text).map((finding) => finding.code), ['rbac-endpoints-write'], text);
       }
     }
   });
@@ -170,14 +178,22 @@ describe('prefilter soundness', () => {
       key.includes('\n') ? [`${indent}? ${key}`, `${indent}: ${value}`] : [`${indent}${key}: ${value}`];
     let cases = 0;
     for (let round = 0; round < 400; round++) {
-      const which = Math.floor(random() * 3);
+      const which = Math.floor(random() * 4);
       let text: string;
+      let expected = 1;
       if (which === 0) {
         text = yaml('apiVersion: v1', 'kind: Service', 'metadata: {name: "a\\\\b", note: "!= 100%"}', 'spec:', ...entry('  ', spell('externalIPs', '    '), '[1.2.3.4]'));
       } else if (which === 1) {
         text = yaml('apiVersion: v1', 'kind: Service', 'status:', ...entry('  ', spell('loadBalancer', '    '), '{ingress: [{ip: 1.2.3.4}]}'));
+      } else if (which === 3) {
+        const [group, resource] = pick([['""', 'endpoints'], ['discovery.k8s.io', 'endpointslices']]);
+        const verb = pick(['create', 'update', 'patch']);
+        const spelled = [maybe('rbac.authorization.k8s.io/v1'), maybe(resource, '    '), maybe(verb, '    ')];
+        if (!spelled.some((value, i) => value !== ['rbac.authorization.k8s.io/v1', resource, verb][i])) spelled[1] = spell(resource, '    ');
+        text = yaml(`apiVersion: ${spelled[0]}`, 'kind: Role', 'rules:', `- apiGroups: [${group}]`, `  resources: [${spelled[1]}]`, `  verbs: [${spelled[2]}]`);
       } else {
         const resource = pick(['services/status', '*/status', '*']);
+        if (resource === '*') expected = 2;
         const kind = pick(['Role', 'ClusterRole']);
         const spelled = [maybe('rbac.authorization.k8s.io/v1'), maybe(kind), maybe(resource, '    ')];
         // A plain `*` would be an alias.
@@ -186,8 +202,9 @@ describe('prefilter soundness', () => {
         text = yaml(`apiVersion: ${spelled[0]}`, `kind: ${spelled[1]}`, 'rules:', '- apiGroups: [""]', `  resources: [${spelled[2]}]`, '  verbs: [patch]');
         if (!text.includes('rbac') && !text.includes('*')) text += '# description: a * rule\n';
       }
-      // lint compares the pre-checked analysis with the unfiltered one (test/support/engine.ts).
-      assert.equal(lint(text).length, 1, text);
+      // lint compares the pre-checked analysis with the unfiltered one (test/support/engine.ts); `*`
+      // grants patch on endpoints too.
+      assert.equal(lint(text).length, expected, text);
       cases++;
     }
     assert.equal(cases, 400);

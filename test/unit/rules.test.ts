@@ -395,6 +395,82 @@ describe('rbac-services-status', () => {
   });
 });
 
+describe('rbac-endpoints-write', () => {
+  const role = (rules: string[], labels: string[] = []) =>
+    yaml(
+      'apiVersion: rbac.authorization.k8s.io/v1',
+      'kind: ClusterRole',
+      'metadata:',
+      '  name: r',
+      ...(labels.length ? ['  labels:', ...labels.map((label) => `    ${label}`)] : []),
+      'rules:',
+      ...rules,
+    );
+  const rule = (apiGroups: string, resources: string, verbs: string) => [`- apiGroups: ${apiGroups}`, `  resources: ${resources}`, `  verbs: ${verbs}`];
+  const grants = (text: string) => lint(text).filter((f) => f.code === 'rbac-endpoints-write');
+
+  const granting: [string, string, string][] = [
+    ['[""]', '[endpoints]', '[create]'],
+    ['[""]', '[endpoints]', '[update]'],
+    ['[""]', '[endpoints]', '[patch]'],
+    ['[""]', '[endpoints]', '["*"]'],
+    ['["*"]', '[endpoints]', '[create]'],
+    ['[discovery.k8s.io]', '[endpointslices]', '[create]'],
+    ['["*"]', '[endpointslices]', '[patch]'],
+    ['[""]', '["*"]', '[update]'],
+    ['[discovery.k8s.io]', '["*"]', '[update]'],
+    ['[~]', '[endpoints]', '[create]'], // a null group decodes to "" (the core group)
+    ['[apps, ""]', '[pods, endpoints]', '[get, list, update]'],
+  ];
+  for (const [apiGroups, resources, verbs] of granting) {
+    it(`grants with apiGroups ${apiGroups}, resources ${resources}, verbs ${verbs} (information before linking)`, () => {
+      const findings = grants(role(rule(apiGroups, resources, verbs)));
+      assert.equal(findings.length, 1);
+      assert.equal(findings[0].severity, 'information');
+      assert.match(findings[0].message, /\(CVE-2021-25740\)\.$/);
+    });
+  }
+
+  const notGranting: [string, string, string, string][] = [
+    ['[discovery.k8s.io]', '[endpoints]', '[create]', 'endpoints are in the core group'],
+    ['[""]', '[endpointslices]', '[create]', 'endpointslices are in discovery.k8s.io'],
+    ['[apps]', '["*"]', '["*"]', 'another group'],
+    ['[""]', '["*/status"]', '[update]', '*/… never matches a main resource'],
+    ['[""]', '["endpoints/*"]', '[create]', 'endpoints/* is not a wildcard'],
+    ['[""]', '[endpoints/restricted]', '[create]', 'a subresource'],
+    ['[""]', '[Endpoints]', '[create]', 'case-sensitive resource'],
+    ['[""]', '[endpoints]', '[get, list, watch, delete, deletecollection]', 'verbs that do not write'],
+    ['[""]', '[endpoints]', '[Create]', 'case-sensitive verbs'],
+  ];
+  for (const [apiGroups, resources, verbs, why] of notGranting) {
+    it(`does not grant: ${why} (${apiGroups} ${resources} ${verbs})`, () => {
+      assert.deepEqual(grants(role(rule(apiGroups, resources, verbs))), []);
+    });
+  }
+
+  it('matches per rule only: the core group and endpointslices from different rules never combine', () => {
+    assert.deepEqual(grants(role([...rule('[""]', '[pods]', '[create]'), ...rule('[discovery.k8s.io]', '[endpoints]', '[create]'), ...rule('[""]', '[endpointslices]', '[patch]')])), []);
+  });
+
+  it('names what it grants, at the most specific resource entry', () => {
+    const [finding] = grants(role(rule('["", discovery.k8s.io]', '[pods, "*", endpointslices, endpoints]', '[get, create]')));
+    assert.match(finding.message, /^This ClusterRole rule grants "create" on endpoints and endpointslices \(resources "\*", "endpoints", "endpointslices", apiGroups "", "discovery.k8s.io"\)\./);
+    assert.deepEqual(finding.range.start, { line: 6, character: 41 });
+  });
+
+  it('is an error when the ClusterRole aggregates into admin, edit or view', () => {
+    const [finding] = grants(role(rule('[""]', '[endpoints]', '[create]'), ['rbac.authorization.k8s.io/aggregate-to-edit: "true"']));
+    assert.equal(finding.severity, 'error');
+    assert.match(finding.message, /every namespace admin or editor gets this grant/);
+  });
+
+  it('is reported beside rbac-services-status when a rule grants both, each configurable', () => {
+    const text = role(rule('[""]', '["*"]', '[patch]'));
+    assert.deepEqual(lint(text).map((finding) => finding.code).sort(), ['rbac-endpoints-write', 'rbac-services-status']);
+    assert.deepEqual(lint(text, { rules: { 'rbac-endpoints-write': 'off' } }).map((finding) => finding.code), ['rbac-services-status']);
+  });
+});
+
 describe('kinds are matched on apiVersion and kind', () => {
   const withHeader = (apiVersion: string, kind: string) => yaml(`apiVersion: ${apiVersion}`, `kind: ${kind}`, 'spec:', '  externalIPs: [1.2.3.4]');
   it('only a core v1 Service', () => {

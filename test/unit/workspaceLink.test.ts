@@ -71,8 +71,9 @@ describe('link phase: who holds a services/status grant', () => {
 
   it('follows a binding to a built-in role (cluster-admin grants everything)', () => {
     const result = linkFiles({ 'b.yaml': clusterRoleBinding('cluster-admin', '{kind: User, name: bob}', '{kind: Group, name: system:masters}') });
-    assert.deepEqual(summary(result['b.yaml']), ['rbac-services-status-binding error 6']);
-    assert.match(result['b.yaml'][0].message, /ClusterRole cluster-admin \(built-in\)/);
+    // `*` on `*` grants the Endpoints write too.
+    assert.deepEqual(summary(result['b.yaml']), ['rbac-endpoints-write-binding error 6', 'rbac-services-status-binding error 6']);
+    assert.match(result['b.yaml'][1].message, /ClusterRole cluster-admin \(built-in\)/);
     // The built-in view role grants no write: nothing to report.
     assert.deepEqual(linkFiles({ 'b.yaml': clusterRoleBinding('view', '{kind: User, name: bob}') })['b.yaml'], []);
   });
@@ -359,7 +360,119 @@ describe("link phase: Kubernetes' own bootstrap policy", () => {
     );
     const findings = Object.values(linkFiles(files)).flat();
     assert.deepEqual(findings.filter((finding) => finding.severity === 'error' || finding.severity === 'warning').map((finding) => finding.message), []);
-    // The three roles that can write Service status are all held by the control plane only.
-    assert.deepEqual(findings.map((finding) => `${finding.code} ${finding.severity}`), Array(3).fill('rbac-services-status information'));
+    // The three roles that can write Service status, and the five that can write Endpoints (the endpoint,
+    // endpointslice and mirroring controllers, the garbage collector, cluster-admin), are all held by the
+    // control plane only: information.
+    const count = (code: string) => findings.filter((finding) => finding.code === code && finding.severity === 'information').length;
+    assert.equal(findings.length, 8);
+    assert.equal(count('rbac-services-status'), 3);
+    assert.equal(count('rbac-endpoints-write'), 5);
+    for (const finding of findings.filter((each) => each.code === 'rbac-endpoints-write')) assert.match(finding.message, /Held only by the control plane \(/);
+  });
+});
+
+describe('link phase: who holds an endpoints write (CVE-2021-25740)', () => {
+  const writer = (name: string, labels: string[] = []) =>
+    yaml(
+      'apiVersion: rbac.authorization.k8s.io/v1',
+      'kind: ClusterRole',
+      'metadata:',
+      `  name: ${name}`,
+      ...(labels.length > 0 ? ['  labels:', ...labels.map((label) => `    ${label}`)] : []),
+      'rules:',
+      '- apiGroups: [""]',
+      '  resources: [endpoints]',
+      '  verbs: [create, delete]',
+    );
+  const endpointsOnly = (findings: readonly Finding[]) => findings.filter((finding) => finding.code.startsWith('rbac-endpoints-write'));
+
+  it('is information while only workloads or nothing hold it: controllers write Endpoints by design', () => {
+    assert.deepEqual(summary(linkFiles({ 'role.yaml': writer('ep') })['role.yaml']), ['rbac-endpoints-write information 6']);
+    const result = linkFiles({ 'role.yaml': writer('ep'), 'b.yaml': clusterRoleBinding('ep', '{kind: ServiceAccount, name: ingress, namespace: team-a}') });
+    assert.deepEqual(summary(result['role.yaml']), ['rbac-endpoints-write information 6']);
+    assert.match(result['role.yaml'][0].message, /CVE-2021-25740\). Held by ServiceAccount team-a\/ingress through ClusterRoleBinding bind\.$/);
+    // A workload gets no binding finding.
+    assert.deepEqual(result['b.yaml'], []);
+  });
+
+  it('is an error on the role and on each people or broad subject of a binding, with the granting rule as related location', () => {
+    const result = linkFiles({
+      'role.yaml': writer('ep'),
+      'b.yaml': clusterRoleBinding(
+        'ep',
+        '{kind: Group, name: system:authenticated}',
+        '{kind: ServiceAccount, name: app, namespace: team-a}',
+        '{kind: ServiceAccount, name: endpoint-controller, namespace: kube-system}',
+        '{kind: User, name: alice}',
+      ),
+    });
+    assert.deepEqual(summary(result['b.yaml']), ['rbac-endpoints-write-binding error 6', 'rbac-endpoints-write-binding error 9']);
+    const [broad] = result['b.yaml'];
+    assert.equal(
+      broad.message,
+      'Group system:authenticated gets create/update/patch on endpoints or endpointslices in every namespace through ClusterRoleBinding bind → ' +
+        'ClusterRole ep. It can point Services, and the LoadBalancers or Ingresses in front of them, at pods in other namespaces and intercept ' +
+        'their traffic (CVE-2021-25740).',
+    );
+    assert.deepEqual(broad.related?.map((related) => [related.file, related.range.start.line, related.message]), [
+      ['role.yaml', 5, 'grants it: apiGroups [""], resources ["endpoints"], verbs ["create","delete"] in ClusterRole ep'],
+    ]);
+    assert.deepEqual(summary(result['role.yaml']), ['rbac-endpoints-write error 6']);
+    assert.deepEqual(result['role.yaml'][0].related?.map((related) => related.range.start.line), [6, 7, 8, 9]);
+  });
+
+  it('is an error when aggregated into edit (the docs\' endpoints-aggregated.yaml), and reported at an aggregationRule that collects it', () => {
+    const aggregated = linkFiles({ 'role.yaml': writer('custom:aggregate-to-edit:endpoints', ['rbac.authorization.k8s.io/aggregate-to-edit: "true"']) });
+    assert.deepEqual(summary(aggregated['role.yaml']), ['rbac-endpoints-write error 8']);
+    assert.match(aggregated['role.yaml'][0].message, /every namespace admin or editor gets this grant\. Held by every namespace editor \(built-in ClusterRole edit\)/);
+    const collector = yaml(
+      'apiVersion: rbac.authorization.k8s.io/v1',
+      'kind: ClusterRole',
+      'metadata: {name: collector}',
+      'aggregationRule:',
+      '  clusterRoleSelectors: [{matchLabels: {team: net}}]',
+    );
+    const collected = linkFiles({ 'piece.yaml': writer('piece', ['team: net']), 'collector.yaml': collector });
+    assert.deepEqual(summary(collected['collector.yaml']), ['rbac-endpoints-write information 3']);
+    assert.match(collected['collector.yaml'][0].message, /^This ClusterRole aggregates ClusterRole piece, so it grants create\/update\/patch on endpoints or endpointslices;/);
+  });
+
+  it('statusWriters do not vouch for an endpoints writer', () => {
+    const files = { 'role.yaml': writer('ep'), 'b.yaml': clusterRoleBinding('ep', '{kind: Group, name: lb-operators}') };
+    const result = linkFiles(files, { statusWriters: ['lb-operators'] });
+    assert.deepEqual(summary(result['b.yaml']), ['rbac-endpoints-write-binding error 6']);
+    assert.deepEqual(summary(result['role.yaml']), ['rbac-endpoints-write error 6']);
+  });
+
+  it('judges each permission of a rule that grants both on its own', () => {
+    const both = yaml(
+      'apiVersion: rbac.authorization.k8s.io/v1',
+      'kind: ClusterRole',
+      'metadata: {name: both}',
+      'rules:',
+      '- apiGroups: ["", discovery.k8s.io]',
+      '  resources: [services/status, endpointslices]',
+      '  verbs: [patch]',
+    );
+    const result = linkFiles({ 'role.yaml': both, 'b.yaml': clusterRoleBinding('both', '{kind: ServiceAccount, name: app, namespace: team-a}') });
+    // The workload makes the services/status grant a warning and the endpointslices one information.
+    assert.deepEqual(summary(result['role.yaml']), ['rbac-services-status warning 5', 'rbac-endpoints-write information 5']);
+    assert.deepEqual(summary(result['b.yaml']), ['rbac-services-status-binding warning 6']);
+    const off = linkFiles({ 'role.yaml': both, 'b.yaml': clusterRoleBinding('both', '{kind: User, name: bob}') }, { rules: { 'rbac-endpoints-write-binding': 'off' } });
+    assert.deepEqual(summary(off['b.yaml']), ['rbac-services-status-binding error 6']);
+    assert.deepEqual(endpointsOnly(off['role.yaml']).map((finding) => finding.severity), ['error']);
+  });
+
+  it('records the path hovers show, naming the permission', () => {
+    const index = new WorkspaceIndex();
+    const files = { 'role.yaml': writer('ep'), 'b.yaml': clusterRoleBinding('ep', '{kind: User, name: alice}') };
+    for (const [name, text] of Object.entries(files)) index.set(name, analyzeText(text, BASE_OPTIONS).facts, BASE_OPTIONS);
+    const links = index.link();
+    const [subject] = links.get('b.yaml')?.paths ?? [];
+    assert.equal(subject.kind, 'subject');
+    assert.equal(subject.permission, 'create/update/patch on endpoints or endpointslices');
+    assert.ok(subject.findingKey.startsWith('rbac-endpoints-write-binding:'));
+    const [role] = links.get('role.yaml')?.paths ?? [];
+    assert.equal(role.kind === 'role' && role.holders.map((holder) => holder.subject).join(), 'User alice');
   });
 });

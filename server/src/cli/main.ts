@@ -10,7 +10,7 @@ const HELP = `Usage: kube-mitm-guard <command> [options]
 
 Finds the CVE-2020-8554 man-in-the-middle risk in Kubernetes manifests: Service externalIPs outside
 the allowed CIDRs, invalid or ambiguous externalIPs, LoadBalancer status in manifests, and RBAC that
-lets its holder write services/status.
+lets its holder write services/status, or endpoints and endpointslices (CVE-2021-25740).
 
 Commands:
   check [paths...]   lint files and folders (default: the current folder); see check --help

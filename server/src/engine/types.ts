@@ -12,6 +12,8 @@ export const RULE_IDS = [
   'loadbalancer-status',
   'rbac-services-status',
   'rbac-services-status-binding',
+  'rbac-endpoints-write',
+  'rbac-endpoints-write-binding',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 
@@ -45,6 +47,7 @@ export type FixKind =
   | 'allow-external-ip'
   | 'remove-loadbalancer-ingress'
   | 'remove-services-status-write'
+  | 'remove-endpoints-write'
   | 'suppress-line'
   | 'remove-suppression';
 

@@ -3,22 +3,13 @@
 // and groups of different rules never combine.
 import { LabelSelector, PolicyRule } from './model';
 
-/** A request shape to look for: one resource (`services/status`) in one group, any of `verbs`. */
-export interface Permission {
+/** A request shape to look for: one resource (`services/status`) in one API group, any of `verbs`. */
+export interface ResourceAccess {
   group: string;
   /** `resource` or `resource/subresource`. */
   resource: string;
   verbs: readonly string[];
-  /** How messages name it, e.g. `patch/update on services/status`. */
-  description: string;
 }
-
-export const SERVICES_STATUS_WRITE: Permission = {
-  group: '',
-  resource: 'services/status',
-  verbs: ['patch', 'update'],
-  description: 'patch/update on services/status',
-};
 
 /** The entries of each list of `rule` that grant `permission`, or undefined when the rule does not grant it. */
 export interface Grant {
@@ -27,12 +18,30 @@ export interface Grant {
   verbs: string[];
 }
 
-export function grantOf(rule: PolicyRule, permission: Permission): Grant | undefined {
-  const apiGroups = unique(rule.apiGroups.filter((group) => group === '*' || group === permission.group));
+/**
+ * What `rule` grants of any of `accesses`: the entries of each list that grant one of them (each access
+ * matched within the rule on its own, as the authorizer matches one request), or undefined when it
+ * grants none.
+ */
+export function grantOf(rule: PolicyRule, accesses: readonly ResourceAccess[]): Grant | undefined {
+  let merged: Grant | undefined;
+  for (const access of accesses) {
+    const grant = accessGrant(rule, access);
+    if (!grant) continue;
+    merged = merged
+      ? { apiGroups: unique([...merged.apiGroups, ...grant.apiGroups]), resources: unique([...merged.resources, ...grant.resources]), verbs: unique([...merged.verbs, ...grant.verbs]) }
+      : grant;
+  }
+  return merged;
+}
+
+/** The entries of each list of `rule` that grant `access`, or undefined when the rule does not grant it. */
+export function accessGrant(rule: PolicyRule, access: ResourceAccess): Grant | undefined {
+  const apiGroups = unique(rule.apiGroups.filter((group) => group === '*' || group === access.group));
   if (apiGroups.length === 0) return undefined;
-  const resources = unique(rule.resources.filter((resource) => resourceMatches(resource, permission.resource)));
+  const resources = unique(rule.resources.filter((resource) => resourceMatches(resource, access.resource)));
   if (resources.length === 0) return undefined;
-  const verbs = unique(rule.verbs.filter((verb) => verb === '*' || permission.verbs.includes(verb)));
+  const verbs = unique(rule.verbs.filter((verb) => verb === '*' || access.verbs.includes(verb)));
   if (verbs.length === 0) return undefined;
   return { apiGroups, resources, verbs };
 }

@@ -4,11 +4,18 @@ import { RuleId } from '../types';
 import { externalIpConflictModule } from './externalIpConflict';
 import { externalIpsModule } from './externalIps';
 import { loadBalancerStatusModule } from './loadBalancerStatus';
+import { rbacEndpointsWriteModule } from './rbacEndpointsWrite';
 import { rbacServicesStatusModule } from './rbacServicesStatus';
 import { RuleDescription, RuleModule } from './ruleModule';
 import { Rule } from './ruleTypes';
 
-export const RULE_MODULES: readonly RuleModule[] = [externalIpsModule, externalIpConflictModule, loadBalancerStatusModule, rbacServicesStatusModule];
+export const RULE_MODULES: readonly RuleModule[] = [
+  externalIpsModule,
+  externalIpConflictModule,
+  loadBalancerStatusModule,
+  rbacServicesStatusModule,
+  rbacEndpointsWriteModule,
+];
 
 export const RULES: Readonly<Record<RuleId, RuleDescription>> = Object.fromEntries(
   RULE_MODULES.flatMap((module) => module.rules.map((rule) => [rule.id, rule])),
@@ -17,8 +24,10 @@ export const RULES: Readonly<Record<RuleId, RuleDescription>> = Object.fromEntri
 /** The per-document checks, in registry order. */
 export const DOCUMENT_CHECKS: readonly Rule[] = RULE_MODULES.flatMap((module) => (module.check ? [module.check] : []));
 
-/** Every trigger word set of every module (see RuleModule.triggers). */
-export const TRIGGER_WORD_SETS: readonly (readonly string[])[] = RULE_MODULES.flatMap((module) => module.triggers);
+/** Every trigger word set of every module (see RuleModule.triggers), each once: the RBAC modules share their binding and role sets. */
+export const TRIGGER_WORD_SETS: readonly (readonly string[])[] = [
+  ...new Map(RULE_MODULES.flatMap((module) => module.triggers).map((words) => [words.join('\n'), words])).values(),
+];
 
 /** The fixes of each rule that has some, from the module that reports it. */
 export const RULE_FIXES: ReadonlyMap<string, RuleFixes> = new Map(

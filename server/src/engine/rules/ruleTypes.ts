@@ -3,6 +3,7 @@
 import { Document, Pair, YAMLMap, YAMLSeq } from 'yaml';
 import { ParsedCidr } from '../ipAddresses';
 import { Grant } from '../rbac/matching';
+import { Permission } from '../rbac/permissions';
 import { ManifestObject } from '../manifests';
 import { Located, nodeSpan, Via } from '../yamlModel';
 import { RuleId, Severity } from '../types';
@@ -37,11 +38,10 @@ export interface RbacRuleTarget {
   kind: 'rbac-rule';
   rule: Located<YAMLMap>;
   rules: Located<YAMLSeq>;
-  grant: ServicesStatusGrant;
+  /** The permission the rule grants, and the entries of each of its lists that grant it. */
+  permission: Permission;
+  grant: Grant;
 }
-
-/** Why an RBAC rule grants writes on services/status: the entries that match in each list. */
-export type ServicesStatusGrant = Grant;
 
 export type FindingTarget = ExternalIpTarget | LoadBalancerIngressTarget | RbacRuleTarget;
 

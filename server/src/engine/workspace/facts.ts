@@ -15,8 +15,9 @@ export interface Place {
 export interface RuleFact extends PolicyRule {
   place: Place;
   /**
-   * The keys of this rule's `rbac-services-status` findings, when the file reports any (not off, not
-   * suppressed): at the rule's granting entry, and at the alias or merge key through which the role
+   * The keys of this rule's findings of the RBAC permission rules (`rbac-services-status`,
+   * `rbac-endpoints-write`: each key starts with its rule id, `findingKeyCode`), when the file reports
+   * any (not off, not suppressed): at the rule's granting entry, and at the alias or merge key through which the role
    * reaches it when that entry is written under an anchor (the entry's own finding then goes with the
    * first role that reaches it), and at an alias that applies the whole role again in a List.
    */
@@ -172,6 +173,11 @@ export function shiftRange(range: Range, lineDelta: number): Range {
     start: { line: range.start.line + lineDelta, character: range.start.character },
     end: { line: range.end.line + lineDelta, character: range.end.character },
   };
+}
+
+/** The rule id (or other finding code) a finding key (`findingKey`) is of. */
+export function findingKeyCode(key: string): string {
+  return key.slice(0, key.indexOf(':'));
 }
 
 /** A finding key (`findingKey`) for the same finding `offsetDelta` further on in the text. */

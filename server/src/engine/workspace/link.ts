@@ -1,14 +1,16 @@
 // The link phase: resolves what crosses documents and files, from the facts of every file of one
 // cluster and Kubernetes' built-in policy. It answers who holds each role (bindings, aggregation,
-// reconciled built-ins) and reports through which path a subject can write services/status; Services
-// that share an externalIP are found by serviceConflicts.ts and reported here.
+// reconciled built-ins) and reports, for each permission of rbac/permissions.ts (services/status write,
+// endpoints write), through which path a subject gets it; Services that share an externalIP are found by
+// serviceConflicts.ts and reported here.
 import { BUILTIN_BINDINGS, BUILTIN_CLUSTER_ROLES, BUILTIN_ROLES, BuiltinClusterRole } from '../rbac/builtinPolicy';
-import { grantOf, Permission, selectorMatches, SERVICES_STATUS_WRITE } from '../rbac/matching';
+import { grantOf, selectorMatches } from '../rbac/matching';
+import { Permission, RBAC_PERMISSIONS } from '../rbac/permissions';
 import { LabelSelector, PolicyRule, ReachClass, RoleRef, Subject } from '../rbac/model';
 import { classifySubject, describeSubject } from '../rbac/subjects';
 import { RULES } from '../rules/registry';
 import { EngineOptions, Finding, RelatedLocation, RuleId, Severity } from '../types';
-import { BindingFact, FileFacts, findingKey, Place, RoleFact, sameNamespace } from './facts';
+import { BindingFact, FileFacts, findingKey, findingKeyCode, Place, RoleFact, sameNamespace } from './facts';
 import { bindingScope, BindingOnPath, describeHolder, Grant, Holder, LinkedPath, Located, RoleOnPath, RolePath, ruleText, SubjectPath } from './paths';
 import { ServiceConflicts } from './serviceConflicts';
 
@@ -95,8 +97,9 @@ export class Linker {
   private readonly bindingsByRole = new Map<string, LinkedBinding[]>();
   private readonly aggregatedMemo = new Map<ClusterRoleNode, ClusterRoleNode[]>();
   private aggregators?: Map<ClusterRoleNode, ClusterRoleNode[]>;
-  private readonly grantMemo = new Map<string, Grant[]>();
-  private readonly holderMemo = new Map<string, Holder[]>();
+  /** Per permission: the granting rules reached from each ClusterRole, and who holds each ClusterRole. */
+  private readonly grantMemo = new Map<Permission, Map<string, Grant[]>>();
+  private readonly holderMemo = new Map<Permission, Map<string, Holder[]>>();
   private results = new Map<string, FileLink>();
   /** The keys of each file's added findings (a file can get many: one per externalIPs entry). */
   private addedKeys = new Map<string, Set<string>>();
@@ -113,7 +116,7 @@ export class Linker {
 
   constructor(
     inputs: readonly LinkInput[],
-    private readonly permission: Permission = SERVICES_STATUS_WRITE,
+    private readonly permissions: readonly Permission[] = RBAC_PERMISSIONS,
   ) {
     // In file order, so a file's link (the order of its related locations) does not depend on the
     // order files were added or changed in.
@@ -129,8 +132,10 @@ export class Linker {
     this.addedKeys = new Map();
     for (const input of this.inputs) {
       if (only && !only.has(input.file)) continue;
-      for (const role of input.facts.roles) this.judgeRole(input.file, role);
-      for (const binding of input.facts.bindings) this.judgeBinding(input.file, binding);
+      for (const permission of this.permissions) {
+        for (const role of input.facts.roles) this.judgeRole(input.file, role, permission);
+        for (const binding of input.facts.bindings) this.judgeBinding(input.file, binding, permission);
+      }
       this.serviceConflicts.report(input.file, (place, documentIndex, text) => this.add(input.file, 'external-ip-conflict', place, documentIndex, undefined, undefined, text));
     }
     return results;
@@ -198,13 +203,14 @@ export class Linker {
 
   // ----- what a role grants -------------------------------------------------------------------
 
-  /** The rules that grant the permission to whoever holds ClusterRole `name`, aggregation included. */
-  private clusterRoleGrants(name: string): Grant[] {
-    let found = this.grantMemo.get(name);
+  /** The rules that grant `permission` to whoever holds ClusterRole `name`, aggregation included. */
+  private clusterRoleGrants(name: string, permission: Permission): Grant[] {
+    const memo = memoFor(this.grantMemo, permission);
+    let found = memo.get(name);
     if (!found) {
       const node = this.clusterRoles.get(name);
-      found = node ? this.grantsReachedFrom([node]) : [];
-      this.grantMemo.set(name, found);
+      found = node ? this.grantsReachedFrom(permission, [node]) : [];
+      memo.set(name, found);
     }
     return found;
   }
@@ -214,13 +220,13 @@ export class Linker {
    * cycle of roles that select each other ends, and no partial result is ever kept). `through` is the
    * aggregation above `start`, outermost first; each grant gets the one it was first reached by.
    */
-  private grantsReachedFrom(start: readonly ClusterRoleNode[], through: RoleOnPath[] = []): Grant[] {
+  private grantsReachedFrom(permission: Permission, start: readonly ClusterRoleNode[], through: RoleOnPath[] = []): Grant[] {
     const found: Grant[] = [];
     const visited = new Set<ClusterRoleNode>();
     const visit = (node: ClusterRoleNode, above: RoleOnPath[]): void => {
       if (visited.has(node)) return;
       visited.add(node);
-      for (const grant of node.ownRules) if (this.grants(grant.rule)) found.push(above.length > 0 ? { ...grant, through: above } : grant);
+      for (const grant of node.ownRules) if (grants(grant.rule, permission)) found.push(above.length > 0 ? { ...grant, through: above } : grant);
       const selected = this.aggregatedInto(node);
       if (selected.length === 0) return;
       const below = [...above, node.path];
@@ -263,11 +269,16 @@ export class Linker {
     return this.aggregators.get(node) ?? [];
   }
 
-  /** The role a binding refers to and the rules that grant the permission through it (none when it does not resolve). */
-  private boundRole(roleRef: RoleRef, bindingKind: BindingFact['kind'], namespace: string | undefined): { role: RoleOnPath; grants: Grant[] } | undefined {
+  /** The role a binding refers to and the rules that grant `permission` through it (none when it does not resolve). */
+  private boundRole(
+    roleRef: RoleRef,
+    bindingKind: BindingFact['kind'],
+    namespace: string | undefined,
+    permission: Permission,
+  ): { role: RoleOnPath; grants: Grant[] } | undefined {
     if (roleRef.kind === 'ClusterRole') {
       const node = this.clusterRoles.get(roleRef.name);
-      return node && { role: node.path, grants: this.clusterRoleGrants(roleRef.name) };
+      return node && { role: node.path, grants: this.clusterRoleGrants(roleRef.name, permission) };
     }
     // A ClusterRoleBinding can only refer to a ClusterRole; a RoleBinding's Role is in its own namespace.
     if (roleRef.kind !== 'Role' || bindingKind !== 'RoleBinding') return undefined;
@@ -277,11 +288,7 @@ export class Linker {
       roles.length === 1
         ? roles[0].path
         : roleOnPath('Role', roleRef.name, roles.flatMap((each) => each.path.definitions), roles.some((each) => each.path.builtin));
-    return { role, grants: roles.flatMap((each) => each.rules.filter((rule) => this.grants(rule.rule))) };
-  }
-
-  private grants(rule: PolicyRule): boolean {
-    return grantOf(rule, this.permission) !== undefined;
+    return { role, grants: roles.flatMap((each) => each.rules.filter((rule) => grants(rule.rule, permission))) };
   }
 
   // ----- who holds a role ---------------------------------------------------------------------
@@ -290,9 +297,10 @@ export class Linker {
    * Everyone who holds ClusterRole `name`: its bindings, and the holders of every role aggregating it,
    * transitively (each role once, so a cycle ends and no partial result is ever kept).
    */
-  private clusterRoleHolders(name: string): Holder[] {
-    const memo = this.holderMemo.get(name);
-    if (memo) return memo;
+  private clusterRoleHolders(name: string, permission: Permission): Holder[] {
+    const memo = memoFor(this.holderMemo, permission);
+    const known = memo.get(name);
+    if (known) return known;
     const holders: Holder[] = [];
     const visited = new Set<string>();
     // `through` names the aggregating roles between a holder's role and `name`, outermost first.
@@ -303,28 +311,28 @@ export class Linker {
         holders.push({ reach: 'people', subject: `every namespace ${USER_FACING_ROLES_HOLDERS[roleName]} (built-in ClusterRole ${roleName})`, through });
       }
       for (const binding of this.bindingsByRole.get(`ClusterRole/${roleName}`) ?? []) {
-        for (const holder of this.bindingHolders(binding)) holders.push(through.length > 0 ? { ...holder, through } : holder);
+        for (const holder of this.bindingHolders(binding, permission)) holders.push(through.length > 0 ? { ...holder, through } : holder);
       }
       for (const aggregator of node ? this.aggregatorsOf(node) : []) {
         if (!visited.has(aggregator.name)) visit(aggregator.name, [aggregator.path, ...through]);
       }
     };
     visit(name, []);
-    this.holderMemo.set(name, holders);
+    memo.set(name, holders);
     return holders;
   }
 
-  private roleHolders(name: string, namespace: string | undefined): Holder[] {
+  private roleHolders(name: string, namespace: string | undefined, permission: Permission): Holder[] {
     const holders: Holder[] = [];
     for (const binding of this.bindingsByRole.get(`Role/${name}`) ?? []) {
-      if (binding.fact.kind === 'RoleBinding' && sameNamespace(binding.fact.namespace, namespace)) holders.push(...this.bindingHolders(binding));
+      if (binding.fact.kind === 'RoleBinding' && sameNamespace(binding.fact.namespace, namespace)) holders.push(...this.bindingHolders(binding, permission));
     }
     return holders;
   }
 
-  private bindingHolders(binding: LinkedBinding): Holder[] {
+  private bindingHolders(binding: LinkedBinding, permission: Permission): Holder[] {
     const { fact, file } = binding;
-    const writers = this.statusWritersOf(file);
+    const writers = this.trustedWritersOf(file, permission);
     return fact.subjects.map((subject) => ({
       reach: classifySubject(subject, fact.namespace, fact.kind, writers),
       subject: describeSubject(subject, fact.namespace, fact.kind),
@@ -334,29 +342,34 @@ export class Linker {
     }));
   }
 
-  /** The trusted status writers of the file a binding is in (none for built-in bindings). */
-  private statusWritersOf(file: string | undefined): readonly string[] {
-    return (file === undefined ? undefined : this.optionsByFile.get(file)?.statusWriters) ?? [];
+  /** The subjects the file a binding is in trusts with `permission`: its status writers, for services/status (none for built-in bindings). */
+  private trustedWritersOf(file: string | undefined, permission: Permission): readonly string[] {
+    if (!permission.trustsStatusWriters || file === undefined) return [];
+    return this.optionsByFile.get(file)?.statusWriters ?? [];
   }
 
   // ----- findings -----------------------------------------------------------------------------
 
-  private judgeRole(file: string, role: RoleFact): void {
-    const reported = role.rules.filter((rule) => (rule.findingKeys?.length ?? 0) > 0);
+  private judgeRole(file: string, role: RoleFact, permission: Permission): void {
+    // The keys of this permission's local findings on each rule (a rule may grant several permissions).
+    const reported = role.rules.flatMap((rule) => {
+      const keys = rule.findingKeys?.filter((key) => findingKeyCode(key) === permission.ruleId) ?? [];
+      return keys.length > 0 ? [{ rule, keys }] : [];
+    });
     const node = role.kind === 'ClusterRole' ? this.clusterRoles.get(role.name) : undefined;
-    const aggregated = node && role.aggregation ? this.grantsReachedFrom(this.aggregatedInto(node), [node.path]) : [];
+    const aggregated = node && role.aggregation ? this.grantsReachedFrom(permission, this.aggregatedInto(node), [node.path]) : [];
     // Most roles grant nothing of interest: who holds them is not worth working out.
     if (reported.length === 0 && aggregated.length === 0) return;
-    const holders = role.kind === 'ClusterRole' ? this.clusterRoleHolders(role.name) : this.roleHolders(role.name, role.namespace);
+    const holders = role.kind === 'ClusterRole' ? this.clusterRoleHolders(role.name, permission) : this.roleHolders(role.name, role.namespace, permission);
     const rolePath = node?.path ?? roleOnPath(role.kind, role.name, [located(file, role.place)], false);
-    const reach = reachSummary(holders);
+    const reach = reachSummary(holders, permission);
     const related = holdersRelated(holders);
-    const configured = this.optionsByFile.get(file)?.rules['rbac-services-status'];
+    const configured = this.optionsByFile.get(file)?.rules[permission.ruleId];
     const result = this.resultFor(file);
-    for (const rule of reported) {
-      const path: RolePath = { kind: 'role', permission: this.permission.description, role: rolePath, on: 'rule', grants: [writtenGrant(rolePath, rule, file)], holders };
+    for (const { rule, keys } of reported) {
+      const path: RolePath = { kind: 'role', permission: permission.description, role: rolePath, on: 'rule', grants: [writtenGrant(rolePath, rule, file)], holders };
       // A rule reached through an alias has a finding at the alias too (one key per place).
-      for (const key of rule.findingKeys ?? []) {
+      for (const key of keys) {
         result.updated.set(key, {
           severity: configured ? undefined : reach.severity,
           appendToMessage: reach.text,
@@ -367,30 +380,32 @@ export class Linker {
     }
     // A ClusterRole that gets the grant through aggregation is reported at its aggregationRule.
     if (role.aggregation && aggregated.length > 0) {
-      const path: RolePath = { kind: 'role', permission: this.permission.description, role: rolePath, on: 'aggregationRule', grants: aggregated, holders };
-      this.add(file, 'rbac-services-status', role.aggregation.place, role.documentIndex, reach.severity, path, {
+      const path: RolePath = { kind: 'role', permission: permission.description, role: rolePath, on: 'aggregationRule', grants: aggregated, holders };
+      this.add(file, permission.ruleId, role.aggregation.place, role.documentIndex, reach.severity, path, {
         message:
-          `This ClusterRole aggregates ${describeSources(aggregated)}, so it grants ${this.permission.description}; whoever holds it can write ` +
-          `status.loadBalancer.ingress of Services and intercept their traffic (CVE-2020-8554).${reach.text}`,
+          `This ClusterRole aggregates ${describeSources(aggregated)}, so it grants ${permission.description}; whoever holds it can ` +
+          `${permission.consequence}.${reach.text}`,
         related: [...grantsRelated(aggregated), ...related].slice(0, MAX_RELATED),
       });
     }
   }
 
-  private judgeBinding(file: string, binding: BindingFact): void {
+  private judgeBinding(file: string, binding: BindingFact, permission: Permission): void {
     if (!ROLE_REF_KINDS.has(binding.roleRef.kind)) return;
-    const bound = this.boundRole(binding.roleRef, binding.kind, binding.namespace);
+    const bound = this.boundRole(binding.roleRef, binding.kind, binding.namespace, permission);
     if (bound === undefined || bound.grants.length === 0) return;
-    const writers = this.statusWritersOf(file);
+    const writers = this.trustedWritersOf(file, permission);
     const bindingPath: BindingOnPath = { kind: binding.kind, name: binding.name, namespace: binding.namespace, at: located(file, binding.place) };
     const related = grantsRelated(bound.grants).slice(0, MAX_RELATED);
     for (const subject of binding.subjects) {
       const reach = classifySubject(subject, binding.namespace, binding.kind, writers);
-      if (reach === 'control-plane') continue;
+      // Subjects the permission does not report on its bindings (the control plane; workloads for endpoints).
+      const severity = permission.bindingSeverity[reach];
+      if (severity === undefined) continue;
       const holder = { reach, subject: describeSubject(subject, binding.namespace, binding.kind), at: located(file, subject.place), binding: bindingPath, through: NOT_AGGREGATED };
-      const path: SubjectPath = { kind: 'subject', permission: this.permission.description, holder, role: bound.role, grants: bound.grants };
-      this.add(file, 'rbac-services-status-binding', subject.place, binding.documentIndex, reach === 'workload' ? 'warning' : 'error', path, {
-        message: subjectMessage(path),
+      const path: SubjectPath = { kind: 'subject', permission: permission.description, holder, role: bound.role, grants: bound.grants };
+      this.add(file, permission.bindingRuleId, subject.place, binding.documentIndex, severity, path, {
+        message: subjectMessage(path, permission),
         related,
       });
     }
@@ -455,6 +470,16 @@ export class Linker {
     }
     return result;
   }
+}
+
+function grants(rule: PolicyRule, permission: Permission): boolean {
+  return grantOf(rule, permission.accesses) !== undefined;
+}
+
+function memoFor<V>(memos: Map<Permission, Map<string, V>>, permission: Permission): Map<string, V> {
+  let memo = memos.get(permission);
+  if (!memo) memos.set(permission, (memo = new Map()));
+  return memo;
 }
 
 function pushToSet<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
@@ -535,9 +560,10 @@ function clusterRoleNode(name: string, definitions: { file: string; fact: RoleFa
 
 const REACH_RANK: Record<ReachClass, number> = { 'control-plane': 0, workload: 1, broad: 2, people: 3 };
 
-/** The severity a role's grant gets from its widest reach, and a sentence naming it. */
-function reachSummary(holders: readonly Holder[]): { severity: Severity; text: string } {
-  if (holders.length === 0) return { severity: 'warning', text: ' Nothing in the workspace binds this role, so who holds it is unknown.' };
+/** The severity a role's grant of `permission` gets from its widest reach, and a sentence naming it. */
+function reachSummary(holders: readonly Holder[], permission: Permission): { severity: Severity; text: string } {
+  const { roleSeverity } = permission;
+  if (holders.length === 0) return { severity: roleSeverity.unbound, text: ' Nothing in the workspace binds this role, so who holds it is unknown.' };
   const widest = holders.reduce((best, holder) => (REACH_RANK[holder.reach] > REACH_RANK[best.reach] ? holder : best));
   const others = holders.length - 1;
   const more = others > 0 ? ` and ${others} other holder${others === 1 ? '' : 's'}` : '';
@@ -545,11 +571,12 @@ function reachSummary(holders: readonly Holder[]): { severity: Severity; text: s
   switch (widest.reach) {
     case 'people':
     case 'broad':
-      return { severity: 'error', text: ` Held by ${description}${more}.` };
     case 'workload':
-      return { severity: 'warning', text: ` Held by ${description}${more}.` };
-    case 'control-plane':
-      return { severity: 'information', text: ` Held only by the control plane or trusted status writers (${description}${more}).` };
+      return { severity: roleSeverity[widest.reach], text: ` Held by ${description}${more}.` };
+    case 'control-plane': {
+      const trusted = permission.trustsStatusWriters ? ' or trusted status writers' : '';
+      return { severity: roleSeverity['control-plane'], text: ` Held only by the control plane${trusted} (${description}${more}).` };
+    }
   }
 }
 
@@ -563,12 +590,12 @@ function describeSources(grants: readonly Grant[]): string {
   return roles.length > 3 ? `${shown} and ${roles.length - 3} more` : shown;
 }
 
-function subjectMessage({ holder, permission, role, grants }: SubjectPath): string {
+function subjectMessage({ holder, role, grants }: SubjectPath, permission: Permission): string {
   const { binding } = holder;
   return (
-    `${holder.subject} gets ${permission} ${bindingScope(binding)} through ${binding.kind} ${binding.name} → ${role.kind} ${role.name}` +
-    `${viaOtherRoles(role, grants)}. It can write status.loadBalancer.ingress of Services and intercept their traffic (CVE-2020-8554)` +
-    (holder.reach === 'workload' ? '; if it is a load-balancer controller you trust, add it to statusWriters.' : '.')
+    `${holder.subject} gets ${permission.description} ${bindingScope(binding)} through ${binding.kind} ${binding.name} → ${role.kind} ${role.name}` +
+    `${viaOtherRoles(role, grants)}. It can ${permission.consequence}` +
+    (holder.reach === 'workload' && permission.trustsStatusWriters ? '; if it is a load-balancer controller you trust, add it to statusWriters.' : '.')
   );
 }
 

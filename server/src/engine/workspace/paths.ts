@@ -51,7 +51,7 @@ export interface Holder {
   through: readonly RoleOnPath[];
 }
 
-/** The path of an `rbac-services-status-binding` finding: one subject's way to the granting rules. */
+/** The path of a binding finding (`rbac-services-status-binding`, `rbac-endpoints-write-binding`): one subject's way to the granting rules. */
 export interface SubjectPath {
   kind: 'subject';
   /** What is granted, e.g. `patch/update on services/status`. */
@@ -63,7 +63,7 @@ export interface SubjectPath {
 }
 
 /**
- * The path of an `rbac-services-status` finding: the role, the rules that grant (the finding's own rule,
+ * The path of a role's finding (`rbac-services-status`, `rbac-endpoints-write`): the role, the rules that grant (the finding's own rule,
  * or what an aggregationRule collects) and everyone who holds the role (none: not bound in the workspace).
  */
 export interface RolePath {
