@@ -128,6 +128,8 @@ describe('check --format sarif', () => {
         ['loadbalancer-status', 'warning'],
         ['rbac-services-status', 'warning'],
         ['rbac-services-status-binding', 'error'],
+        ['mitigation-not-enforced', 'warning'],
+        ['mitigation-allowlist', 'warning'],
         ['unused-suppression', 'note'],
       ],
     );

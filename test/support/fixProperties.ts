@@ -5,7 +5,8 @@
 //  - the decoded data (the `yaml` package, merge keys applied) equals the original minus exactly the
 //    removed paths, every removed path lying under the finding's container (spec.externalIPs,
 //    status.loadBalancer.ingress and its parents, or an RBAC object's rules, where the granted
-//    permissions must be the old ones minus patch/update on services/status);
+//    permissions must be the old ones minus patch/update on services/status), or, for a mitigation
+//    that does not block, exactly its one setting switched to the value that blocks;
 //  - every line the edits do not touch is byte-identical, and every comment survives unless its whole
 //    line was removed.
 // Edits are applied with vscode-languageserver-textdocument, as an editor would, not with the engine.
@@ -68,9 +69,15 @@ const isServicesStatusWrite = (tuple: string) => /^[^|]*\|services\/status\|(pat
 
 interface Removal {
   path: Path;
-  /** 'rbac' when an RBAC rules list changed (judged by permissions, not structure). */
-  kind: 'removed' | 'rbac';
+  /**
+   * 'rbac' when an RBAC rules list changed (judged by permissions, not structure); 'switched' when a
+   * mitigation's setting took its blocking value (ENFORCING_VALUES).
+   */
+  kind: 'removed' | 'rbac' | 'switched';
 }
+
+/** The settings that decide whether a mitigation blocks, and the one value a fix may give each. */
+const ENFORCING_VALUES: Readonly<Record<string, string>> = { validationFailureAction: 'Enforce', failureAction: 'Enforce', enforcementAction: 'deny', failurePolicy: 'Fail' };
 
 class NotAPruning extends Error {}
 
@@ -108,6 +115,11 @@ function prune(before: unknown, after: unknown, path: Path, removals: Removal[],
     if (next !== after.length) throw new NotAPruning(`${show(path)} changed items instead of removing them`);
     return;
   }
+  const key = path[path.length - 1];
+  if (typeof key === 'string' && typeof before === 'string' && ENFORCING_VALUES[key] === after) {
+    removals.push({ path, kind: 'switched' });
+    return;
+  }
   throw new NotAPruning(`${show(path)} changed from ${JSON.stringify(before)?.slice(0, 80)} to ${JSON.stringify(after)?.slice(0, 80)}`);
 }
 
@@ -143,6 +155,13 @@ function allowedFor(code: string, removal: Removal, before: unknown[], duplicate
   if (code === 'external-ips' || code === 'external-ip-invalid') return isService && removal.kind === 'removed' && (is('spec', 'externalIPs') || is('spec', 'externalIPs', '#'));
   if (code === 'loadbalancer-status') return isService && removal.kind === 'removed' && (is('status') || is('status', 'loadBalancer') || is('status', 'loadBalancer', 'ingress'));
   if (code === 'rbac-services-status') return removal.kind === 'rbac' && is('rules');
+  if (code === 'mitigation-not-enforced') {
+    const of = (group: string, ...kinds: string[]) => duplicateKeys || (String(text(target?.apiVersion)).startsWith(`${group}/`) && kinds.includes(String(text(target?.kind))));
+    if (removal.kind !== 'switched') return false;
+    if (of('kyverno.io', 'ClusterPolicy', 'Policy')) return is('spec', 'validationFailureAction') || is('spec', 'rules', '#', 'validate', 'failureAction');
+    if (of('constraints.gatekeeper.sh', 'K8sExternalIPs')) return is('spec', 'enforcementAction');
+    if (of('admissionregistration.k8s.io', 'ValidatingWebhookConfiguration')) return is('webhooks', '#', 'failurePolicy');
+  }
   return false;
 }
 
@@ -286,9 +305,10 @@ function checkEdit(text: string, options: EngineOptions, before: { findings: Fin
   const dataFix = subject.kind !== 'suppress-line' && subject.kind !== 'remove-suppression';
   if (!dataFix && removals.length > 0) fail(`a comment-only fix changed the data at ${removals.map((removal) => show(removal.path)).join(', ')}`);
   if (dataFix) {
-    const codes = subject.finding ? [subject.finding.code] : ['external-ips', 'loadbalancer-status', 'rbac-services-status'];
+    const codes = subject.finding ? [subject.finding.code] : ['external-ips', 'loadbalancer-status', 'rbac-services-status', 'mitigation-not-enforced'];
     for (const removal of removals) {
-      if (!codes.some((code) => allowedFor(code, removal, before.decoded.documents, before.decoded.duplicateKeys))) fail(`removed ${show(removal.path)}, outside the finding's container`);
+      if (codes.some((code) => allowedFor(code, removal, before.decoded.documents, before.decoded.duplicateKeys))) continue;
+      fail(removal.kind === 'switched' ? `switched ${show(removal.path)}, which is not the finding's setting` : `removed ${show(removal.path)}, outside the finding's container`);
     }
     if (subject.finding && !before.decoded.duplicateKeys) {
       // One finding, one change: the same container path in every object that reads it (an anchor can

@@ -12,6 +12,8 @@ export const RULE_IDS = [
   'loadbalancer-status',
   'rbac-services-status',
   'rbac-services-status-binding',
+  'mitigation-not-enforced',
+  'mitigation-allowlist',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 
@@ -46,7 +48,8 @@ export type FixKind =
   | 'remove-loadbalancer-ingress'
   | 'remove-services-status-write'
   | 'suppress-line'
-  | 'remove-suppression';
+  | 'remove-suppression'
+  | 'enforce-mitigation';
 
 /** A fix whose edits apply to the analysed text itself. */
 export interface TextFix {

@@ -4,11 +4,18 @@ import { RuleId } from '../types';
 import { externalIpConflictModule } from './externalIpConflict';
 import { externalIpsModule } from './externalIps';
 import { loadBalancerStatusModule } from './loadBalancerStatus';
+import { mitigationsModule } from './mitigations';
 import { rbacServicesStatusModule } from './rbacServicesStatus';
 import { RuleDescription, RuleModule } from './ruleModule';
 import { Rule } from './ruleTypes';
 
-export const RULE_MODULES: readonly RuleModule[] = [externalIpsModule, externalIpConflictModule, loadBalancerStatusModule, rbacServicesStatusModule];
+export const RULE_MODULES: readonly RuleModule[] = [
+  externalIpsModule,
+  externalIpConflictModule,
+  loadBalancerStatusModule,
+  rbacServicesStatusModule,
+  mitigationsModule,
+];
 
 export const RULES: Readonly<Record<RuleId, RuleDescription>> = Object.fromEntries(
   RULE_MODULES.flatMap((module) => module.rules.map((rule) => [rule.id, rule])),
