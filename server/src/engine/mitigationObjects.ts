@@ -25,8 +25,8 @@ const MAX_NODES_WALKED = 100_000;
 
 /**
  * Whether a key or a string anywhere under `node` mentions Service externalIPs (a Kyverno pattern key
- * `X(externalIPs)`, a CEL expression `object.spec.externalIPs`, a JMESPath `request.object.spec.externalIPs`).
- * Aliases are followed, each node once.
+ * `X(externalIPs)`, a CEL expression `object.spec.externalIPs`, a JMESPath `request.object.spec.externalIPs`),
+ * `message` texts aside (what a policy says is not what it checks). Aliases are followed, each node once.
  */
 export function mentionsExternalIps(document: Document, node: unknown): boolean {
   const seen = new Set<unknown>();
@@ -39,8 +39,9 @@ export function mentionsExternalIps(document: Document, node: unknown): boolean 
       if (scalarString(current)?.includes(EXTERNAL_IPS_WORD)) return true;
     } else if (isMap(current)) {
       for (const pair of current.items) {
-        if (keyString(document, pair)?.includes(EXTERNAL_IPS_WORD)) return true;
-        pending.push(pair.value);
+        const key = keyString(document, pair);
+        if (key?.includes(EXTERNAL_IPS_WORD)) return true;
+        if (key !== 'message') pending.push(pair.value);
       }
     } else if (isSeq(current)) {
       for (const item of current.items) pending.push(item);
