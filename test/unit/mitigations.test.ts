@@ -98,6 +98,30 @@ describe('mitigation-not-enforced: Kyverno', () => {
   });
 });
 
+const validatingPolicy = (...specLines: string[]) =>
+  yaml(
+    'apiVersion: policies.kyverno.io/v1',
+    'kind: ValidatingPolicy',
+    'metadata:',
+    '  name: restrict-external-ips',
+    'spec:',
+    ...specLines,
+    '  matchConstraints:',
+    '    resourceRules: [{apiGroups: [""], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [services]}]',
+    '  validations: [{expression: "!has(object.spec.externalIPs)"}]',
+  );
+
+describe('mitigation-not-enforced: Kyverno ValidatingPolicy', () => {
+  it('reports validationActions without Deny and admission turned off; the default (Deny) blocks', () => {
+    assert.deepEqual(mitigationFindings(validatingPolicy()), []);
+    assert.deepEqual(mitigationFindings(validatingPolicy('  validationActions: [Deny]')), []);
+    assert.deepEqual(mitigationFindings(validatingPolicy('  validationActions: [Audit, Warn]')), ['mitigation-not-enforced 6:2 validationActions']);
+    assert.deepEqual(mitigationFindings(validatingPolicy('  evaluation: {admission: {enabled: false}}')), ['mitigation-not-enforced 6:36 false']);
+    const updateOnly = validatingPolicy().replace('operations: [CREATE, UPDATE]', 'operations: [UPDATE]');
+    assert.deepEqual(mitigationFindings(updateOnly), ['mitigation-not-enforced 6:2 matchConstraints']);
+  });
+});
+
 const constraint = (...specLines: string[]) =>
   yaml('apiVersion: constraints.gatekeeper.sh/v1beta1', 'kind: K8sExternalIPs', 'metadata:', '  name: external-ips', 'spec:', '  match: {kinds: [{apiGroups: [""], kinds: [Service]}]}', ...specLines);
 

@@ -44,7 +44,7 @@ export function checkAdmissionPolicy(context: RuleContext, object: ManifestObjec
 }
 
 /** CREATE and UPDATE unless some resourceRule matches them on core-group services (`*` operations, resources and groups included). */
-function missingOperations(document: Document, constraints: Located<YAMLMap>): string[] {
+export function missingOperations(document: Document, constraints: Located<YAMLMap>): string[] {
   const operations = new Set<string>();
   for (const rule of listItems(document, constraints, 'resourceRules')) {
     if (!isMap(rule.node)) continue;

@@ -4,10 +4,14 @@
 // default); only `Enforce` and the deprecated `enforce` block (ValidationFailureAction.Enforce()).
 // Namespace overrides (the rule's validate.failureActionOverrides when set, else the policy's
 // validationFailureActionOverrides) that switch to Audit leave those namespaces unprotected.
+// Kyverno's CEL ValidatingPolicy (policies.kyverno.io, the successor of ClusterPolicy) about externalIPs
+// blocks unless its validationActions (Deny when empty) lack Deny, admission evaluation is turned off, or
+// its matchConstraints leave out CREATE or UPDATE of services.
 import { Document, isMap, isSeq, YAMLMap, YAMLSeq } from 'yaml';
 import { ManifestObject } from '../manifests';
 import { isObjectOfGroup, mentionsExternalIps } from '../mitigationObjects';
 import { childMaps, listItems, Located, mapValues, scalarString, scalarValues, sequenceItems, stringListValues } from '../yamlModel';
+import { missingOperations } from './mitigationAdmissionPolicy';
 import { describeObject, keyPlace, reportOnly, settingFinding, shown } from './mitigationFindings';
 import { RuleContext, RuleFinding } from './ruleTypes';
 
@@ -61,6 +65,42 @@ export function checkKyvernoPolicy(context: RuleContext, object: ManifestObject)
       if (enforces(action)) continue;
       findings.push(
         settingFinding(spec, action, ENFORCE, `${policy} validates Service externalIPs (${inheriting.join(', ')}) with validationFailureAction ${shown(action.node)}: ${AUDIT_ONLY}. Set it to Enforce.`),
+      );
+    }
+  }
+  return findings;
+}
+
+export function checkKyvernoValidatingPolicy(context: RuleContext, object: ManifestObject): RuleFinding[] {
+  if (!isObjectOfGroup(object, 'policies.kyverno.io', ['ValidatingPolicy', 'NamespacedValidatingPolicy'])) return [];
+  const { document } = context;
+  const policy = describeObject(document, object, object.kinds.includes('ValidatingPolicy') ? 'ValidatingPolicy' : 'NamespacedValidatingPolicy');
+  const findings: RuleFinding[] = [];
+  for (const spec of childMaps(document, object.map, 'spec')) {
+    if (!mentionsExternalIps(document, spec.node)) continue;
+    for (const actions of mapValues(document, spec, 'validationActions')) {
+      if (!isSeq(actions.node)) continue;
+      const listed = sequenceItems(document, actions as Located<YAMLSeq>).flatMap((item) => scalarString(item.node) ?? []);
+      if (listed.length === 0 || listed.includes('Deny')) continue;
+      findings.push(reportOnly('mitigation-not-enforced', keyPlace(actions), `${policy} is about Service externalIPs, but its validationActions (${listed.join(', ')}) lack Deny: ${AUDIT_ONLY}. Add Deny.`));
+    }
+    for (const evaluation of childMaps(document, spec, 'evaluation')) {
+      for (const admission of childMaps(document, evaluation, 'admission')) {
+        for (const enabled of mapValues(document, admission, 'enabled')) {
+          if (scalarString(enabled.node) !== 'false') continue;
+          findings.push(reportOnly('mitigation-not-enforced', enabled, `${policy} is about Service externalIPs, but evaluation.admission.enabled is false: it only scans in the background and admits every Service (CVE-2020-8554).`));
+        }
+      }
+    }
+    for (const constraints of childMaps(document, spec, 'matchConstraints')) {
+      const missing = missingOperations(document, constraints);
+      if (missing.length === 0) continue;
+      findings.push(
+        reportOnly(
+          'mitigation-not-enforced',
+          keyPlace(constraints),
+          `${policy} is about Service externalIPs, but its matchConstraints do not match ${missing.join(' or ')} of services (core group): such requests are never validated (CVE-2020-8554). Add ${missing.join(' and ')} to its operations.`,
+        ),
       );
     }
   }

@@ -8,13 +8,13 @@ import { ManifestObject } from '../manifests';
 import { ADMISSION_POLICY_BINDING_KIND, ADMISSION_POLICY_KIND, EXTERNAL_IPS_WORD } from '../mitigationObjects';
 import { checkAdmissionPolicy } from './mitigationAdmissionPolicy';
 import { checkGatekeeperConstraint } from './mitigationGatekeeper';
-import { checkKyvernoPolicy } from './mitigationKyverno';
+import { checkKyvernoPolicy, checkKyvernoValidatingPolicy } from './mitigationKyverno';
 import { mitigationFixes } from './mitigationsFix';
 import { checkExternalIpWebhookFlags, checkWebhookConfiguration } from './mitigationWebhook';
 import { RuleModule } from './ruleModule';
 import { RuleContext, RuleFinding } from './ruleTypes';
 
-const CHECKS = [checkKyvernoPolicy, checkGatekeeperConstraint, checkWebhookConfiguration, checkExternalIpWebhookFlags, checkAdmissionPolicy];
+const CHECKS = [checkKyvernoPolicy, checkKyvernoValidatingPolicy, checkGatekeeperConstraint, checkWebhookConfiguration, checkExternalIpWebhookFlags, checkAdmissionPolicy];
 
 export function checkMitigations(context: RuleContext, object: ManifestObject): RuleFinding[] {
   return CHECKS.flatMap((check) => check(context, object));
@@ -44,7 +44,7 @@ export const mitigationsModule: RuleModule = {
       tags: ['CVE-2020-8554'],
     },
   ],
-  // Kyverno policies and admission policies about externalIPs, Gatekeeper's constraint kind, webhook
+  // Kyverno policies (kyverno.io and policies.kyverno.io) and admission policies about externalIPs, Gatekeeper's constraint kind, webhook
   // configurations that name services, the externalip-webhook's containers, and every admission policy
   // binding (the link phase matches them to policies by name).
   triggers: [
