@@ -17,6 +17,7 @@ const REQUIRED_OPERATIONS = ['CREATE', 'UPDATE'];
 const CIDRS_FLAG = 'allowed-external-ip-cidrs';
 const EXEMPTING_FLAGS = ['allowed-usernames', 'allowed-groups'];
 const WEBHOOK_IMAGE = 'externalip-webhook';
+const MAX_NAMED = 10;
 const FLAG_PATTERN = /^--?(allowed-external-ip-cidrs|allowed-usernames|allowed-groups)(?:=(.*))?$/s;
 
 export function checkWebhookConfiguration(context: RuleContext, object: ManifestObject): RuleFinding[] {
@@ -129,7 +130,8 @@ function checkFlag(context: RuleContext, flag: Flag): RuleFinding[] {
     offset += part.length + 1;
   }
   if (EXEMPTING_FLAGS.includes(flag.name)) {
-    const who = entries.map((entry) => entry.text.trim()).filter((text) => text !== '');
+    const named = entries.map((entry) => entry.text.trim()).filter((text) => text !== '');
+    const who = named.length > MAX_NAMED ? [...named.slice(0, MAX_NAMED), `${named.length - MAX_NAMED} more`] : named;
     const kind = flag.name === 'allowed-usernames' ? 'users' : 'groups';
     return [
       reportOnly(
