@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
+import { POLICY_FORMATS } from '../../server/src/cli/policy';
 import { runCli, TempDir } from './cliHarness';
 
 interface Validation {
@@ -113,6 +114,34 @@ describe('policy', () => {
       const lint = runCli(['check', '--fail-on', 'hint', '-'], { cwd: dir.root, stdin: policy });
       assert.equal(lint.code, 0, lint.stdout);
       assert.equal(lint.stderr, '');
+    }
+  });
+
+  it('writes, in every format, objects the mitigation rules find enforcing and within the allowlist', () => {
+    for (const format of POLICY_FORMATS) {
+      const workspace = new TempDir({ '.kube-mitm-guard.yaml': 'allowedExternalIPCidrs: [203.0.113.0/28, "2001:db8::/126"]\n' });
+      try {
+        const generated = runCli(['policy', '--format', format], { cwd: workspace.root });
+        assert.equal(generated.code, 0, generated.stderr);
+        workspace.write('policy.yaml', generated.stdout);
+        const clean = runCli(['check', '--format', 'json', '--fail-on', 'hint', '.'], { cwd: workspace.root });
+        assert.equal(clean.code, 0, `${format}: ${clean.stdout}`);
+        assert.deepEqual(JSON.parse(clean.stdout).findings, [], format);
+
+        // The rules do read this output: allowing more than the config file, or not blocking, is reported.
+        const wider = runCli(['policy', '--format', format, '--allow-cidr', '198.51.100.0/30'], { cwd: workspace.root });
+        workspace.write('policy.yaml', wider.stdout);
+        const widened = JSON.parse(runCli(['check', '--format', 'json', '.'], { cwd: workspace.root }).stdout).findings as { rule: string }[];
+        assert.ok(widened.length > 0 && widened.every((finding) => finding.rule === 'mitigation-allowlist'), `${format}: ${JSON.stringify(widened)}`);
+        const weakened =
+          format === 'vap' ? generated.stdout.replace('validationActions:\n    - Deny', 'validationActions:\n    - Audit') : generated.stdout.replace('spec:\n', 'spec:\n  enforcementAction: dryrun\n');
+        assert.notEqual(weakened, generated.stdout, `${format}: the output changed shape`);
+        workspace.write('policy.yaml', weakened);
+        const notEnforced = JSON.parse(runCli(['check', '--format', 'json', '.'], { cwd: workspace.root }).stdout).findings as { rule: string }[];
+        assert.deepEqual(notEnforced.map((finding) => finding.rule), ['mitigation-not-enforced'], format);
+      } finally {
+        workspace.dispose();
+      }
     }
   });
 

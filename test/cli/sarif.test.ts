@@ -138,6 +138,8 @@ describe('check --format sarif', () => {
         ['rbac-services-status-binding', 'error'],
         ['rbac-endpoints-write', 'note'],
         ['rbac-endpoints-write-binding', 'error'],
+        ['mitigation-not-enforced', 'warning'],
+        ['mitigation-allowlist', 'warning'],
         ['unused-suppression', 'note'],
       ],
     );

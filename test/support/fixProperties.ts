@@ -7,7 +7,8 @@
 //    status.loadBalancer.ingress and its parents, or an RBAC object's rules, where the granted
 //    permissions must be the old ones minus, for rbac-services-status, patch/update on services/status
 //    and, for rbac-endpoints-write, create/update/patch on core endpoints and discovery.k8s.io
-//    endpointslices);
+//    endpointslices), or, for a mitigation that does not block, exactly its one setting switched to the
+//    value that blocks;
 //  - every line the edits do not touch is byte-identical, and every comment survives unless its whole
 //    line was removed.
 // Edits are applied with vscode-languageserver-textdocument, as an editor would, not with the engine.
@@ -75,11 +76,17 @@ const WRITES_A_FIX_MAY_REMOVE: Readonly<Record<string, RegExp>> = {
 
 interface Removal {
   path: Path;
-  /** 'rbac' when an RBAC rules list changed (judged by permissions, not structure). */
-  kind: 'removed' | 'rbac';
+  /**
+   * 'rbac' when an RBAC rules list changed (judged by permissions, not structure); 'switched' when a
+   * mitigation's setting took its blocking value (ENFORCING_VALUES).
+   */
+  kind: 'removed' | 'rbac' | 'switched';
   /** For 'rbac': the permission tuples the list no longer grants. */
   lost?: string[];
 }
+
+/** The settings that decide whether a mitigation blocks, and the one value a fix may give each. */
+const ENFORCING_VALUES: Readonly<Record<string, string>> = { validationFailureAction: 'Enforce', failureAction: 'Enforce', enforcementAction: 'deny', failurePolicy: 'Fail' };
 
 class NotAPruning extends Error {}
 
@@ -114,6 +121,11 @@ function prune(before: unknown, after: unknown, path: Path, removals: Removal[],
       else removals.push({ path: [...path, index], kind: 'removed' });
     }
     if (next !== after.length) throw new NotAPruning(`${show(path)} changed items instead of removing them`);
+    return;
+  }
+  const key = path[path.length - 1];
+  if (typeof key === 'string' && typeof before === 'string' && ENFORCING_VALUES[key] === after) {
+    removals.push({ path, kind: 'switched' });
     return;
   }
   throw new NotAPruning(`${show(path)} changed from ${JSON.stringify(before)?.slice(0, 80)} to ${JSON.stringify(after)?.slice(0, 80)}`);
@@ -151,6 +163,13 @@ function allowedFor(code: string, removal: Removal, before: unknown[], duplicate
   if (code === 'external-ips' || code === 'external-ip-invalid') return isService && removal.kind === 'removed' && (is('spec', 'externalIPs') || is('spec', 'externalIPs', '#'));
   if (code === 'loadbalancer-status') return isService && removal.kind === 'removed' && (is('status') || is('status', 'loadBalancer') || is('status', 'loadBalancer', 'ingress'));
   if (code in WRITES_A_FIX_MAY_REMOVE) return removal.kind === 'rbac' && is('rules');
+  if (code === 'mitigation-not-enforced') {
+    const of = (group: string, ...kinds: string[]) => duplicateKeys || (String(text(target?.apiVersion)).startsWith(`${group}/`) && kinds.includes(String(text(target?.kind))));
+    if (removal.kind !== 'switched') return false;
+    if (of('kyverno.io', 'ClusterPolicy', 'Policy')) return is('spec', 'validationFailureAction') || is('spec', 'rules', '#', 'validate', 'failureAction');
+    if (of('constraints.gatekeeper.sh', 'K8sExternalIPs')) return is('spec', 'enforcementAction');
+    if (of('admissionregistration.k8s.io', 'ValidatingWebhookConfiguration')) return is('webhooks', '#', 'failurePolicy');
+  }
   return false;
 }
 
@@ -299,9 +318,11 @@ function checkEdit(text: string, options: EngineOptions, before: { findings: Fin
   const dataFix = subject.kind !== 'suppress-line' && subject.kind !== 'remove-suppression';
   if (!dataFix && removals.length > 0) fail(`a comment-only fix changed the data at ${removals.map((removal) => show(removal.path)).join(', ')}`);
   if (dataFix) {
-    const codes = subject.finding ? [subject.finding.code] : ['external-ips', 'loadbalancer-status', 'rbac-services-status', 'rbac-endpoints-write'];
+    const codes = subject.finding ? [subject.finding.code] : ['external-ips', 'loadbalancer-status', 'rbac-services-status', 'rbac-endpoints-write', 'mitigation-not-enforced'];
     for (const removal of removals) {
-      if (!codes.some((code) => allowedFor(code, removal, before.decoded.documents, before.decoded.duplicateKeys))) fail(`removed ${show(removal.path)}, outside the finding's container`);
+      if (!codes.some((code) => allowedFor(code, removal, before.decoded.documents, before.decoded.duplicateKeys))) {
+        fail(removal.kind === 'switched' ? `switched ${show(removal.path)}, which is not the finding's setting` : `removed ${show(removal.path)}, outside the finding's container`);
+      }
       for (const tuple of lossesNotAllowed(codes, removal)) fail(`${show(removal.path)} lost ${tuple}, which the fix of ${codes.join(' or ')} may not remove`);
     }
     if (subject.finding && !before.decoded.duplicateKeys) {

@@ -58,6 +58,8 @@ describe('constants', () => {
       'rbac-services-status-binding': 'error',
       'rbac-endpoints-write': 'information',
       'rbac-endpoints-write-binding': 'error',
+      'mitigation-not-enforced': 'warning',
+      'mitigation-allowlist': 'warning',
     });
     assert.deepEqual(Object.keys(DEFAULT_RULE_SEVERITY).sort(), [...RULE_IDS].sort());
     assert.deepEqual([...SETTING_KEYS].sort(), Object.keys(DEFAULT_SETTINGS).sort());

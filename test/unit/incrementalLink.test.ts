@@ -1,5 +1,6 @@
 // Re-linking only what depends on a change must give exactly what linking everything again gives. Random
-// workspaces of roles, aggregating roles, bindings and Services with externalIPs (a small pool of names,
+// workspaces of roles, aggregating roles, bindings, Services with externalIPs, admission policies about
+// externalIPs and their bindings (a small pool of names,
 // labels, addresses and ports, so they refer to or collide with each other, built-ins included) go through random edits, deletions, additions and moves between
 // clusters; after each step the incremental index is compared with a fresh one built from the same files.
 import assert from 'node:assert/strict';
@@ -21,6 +22,8 @@ const SUBJECTS = [
 const SERVICE_NAMES = ['{name: web}', '{name: web, namespace: team-a}', '{name: api, namespace: team-b}', '{name: db}'];
 const ADDRESSES = ['10.0.0.1', '10.0.0.2', '2001:db8::1', '"2001:DB8:0::1"'];
 const PORTS = ['{port: 443}', '{port: 443, protocol: UDP}', '{port: 53, protocol: UDP}'];
+const POLICY_NAMES = ['external-ips', 'other-policy'];
+const VALIDATION_ACTIONS = ['Deny', 'Audit', 'Warn, Audit'];
 const RULES = [
   '{apiGroups: [""], resources: [services/status], verbs: [patch]}',
   '{apiGroups: [""], resources: [pods], verbs: [get]}',
@@ -61,9 +64,25 @@ function generator(next: () => number) {
   };
   const service = (): string =>
     yaml('apiVersion: v1', 'kind: Service', `metadata: ${pick(SERVICE_NAMES)}`, 'spec:', `  ports: [${pick(PORTS)}]`, `  externalIPs: [${pick(ADDRESSES)}, ${pick(ADDRESSES)}]`);
+  const admissionPolicy = (): string =>
+    yaml(
+      'apiVersion: admissionregistration.k8s.io/v1',
+      'kind: ValidatingAdmissionPolicy',
+      `metadata: {name: ${pick(POLICY_NAMES)}}`,
+      'spec:',
+      '  matchConstraints: {resourceRules: [{apiGroups: [""], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [services]}]}',
+      '  validations: [{expression: "!has(object.spec.externalIPs)"}]',
+    );
+  const admissionBinding = (): string =>
+    yaml(
+      'apiVersion: admissionregistration.k8s.io/v1',
+      'kind: ValidatingAdmissionPolicyBinding',
+      `metadata: {name: ${pick(['a', 'b'])}}`,
+      `spec: {policyName: ${pick(POLICY_NAMES)}, validationActions: [${pick(VALIDATION_ACTIONS)}]}`,
+    );
   const file = (): string => {
     const documents = 1 + Math.floor(next() * 3);
-    return Array.from({ length: documents }, () => pick([clusterRole, clusterRole, role, binding, binding, service, service])()).join('---\n');
+    return Array.from({ length: documents }, () => pick([clusterRole, clusterRole, role, binding, binding, service, service, admissionPolicy, admissionBinding])()).join('---\n');
   };
   return { pick, file };
 }
@@ -121,6 +140,27 @@ describe('incremental link', () => {
     assert.deepEqual([...index.relink().keys()].sort(), ['a-binding.yaml', 'a-role.yaml']);
     assert.equal(put('b-binding.yaml', binding('b')), false, 'the same facts again change nothing');
     assert.equal(index.relink().size, 0);
+  });
+
+  it('re-judges the files that define or bind the admission policy the edited file binds', () => {
+    const index = new WorkspaceIndex();
+    const policy = (name: string) =>
+      yaml('apiVersion: admissionregistration.k8s.io/v1', 'kind: ValidatingAdmissionPolicy', `metadata: {name: ${name}}`, 'spec:', '  validations: [{expression: "!has(object.spec.externalIPs)"}]');
+    const binding = (name: string, actions: string) =>
+      yaml('apiVersion: admissionregistration.k8s.io/v1', 'kind: ValidatingAdmissionPolicyBinding', 'metadata: {name: b}', `spec: {policyName: ${name}, validationActions: [${actions}]}`);
+    const put = (file: string, text: string) => index.set(file, analyzeText(text, OPTIONS).facts, OPTIONS);
+    put('a-policy.yaml', policy('a'));
+    put('a-binding.yaml', binding('a', 'Deny'));
+    put('b-policy.yaml', policy('b'));
+    assert.equal(index.relink().get('a-policy.yaml'), undefined);
+    // The binding turns to Audit: the policy it binds is judged again and reported, b's files are not touched.
+    put('a-binding.yaml', binding('a', 'Audit'));
+    const judged = index.relink();
+    assert.deepEqual([...judged.keys()].sort(), ['a-binding.yaml', 'a-policy.yaml']);
+    assert.deepEqual(judged.get('a-policy.yaml')?.added.map((finding) => finding.code), ['mitigation-not-enforced']);
+    // The binding moves to b: a loses its binding (still reported, now as unbound), b gets one that only audits.
+    put('a-binding.yaml', binding('b', 'Audit'));
+    assert.deepEqual([...index.relink().keys()].sort(), ['a-binding.yaml', 'a-policy.yaml', 'b-policy.yaml']);
   });
 
   it('re-judges the files whose Services claimed or claim the addresses of the edited Service', () => {

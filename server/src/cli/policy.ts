@@ -36,6 +36,8 @@ const POLICY_OPTIONS = {
 } as const;
 
 export const POLICY_NAME = 'kube-mitm-guard-external-ips';
+/** Every format `--format` takes (the tests check the output of each with the linter's own rules). */
+export const POLICY_FORMATS = ['vap', 'gatekeeper'] as const;
 export const MAX_EXPANDED_ADDRESSES = 256;
 
 export async function runPolicy(argv: readonly string[], output: Output, toolVersion: string): Promise<number> {
@@ -45,7 +47,7 @@ export async function runPolicy(argv: readonly string[], output: Output, toolVer
     return 0;
   }
   if (args.positionals.length > 0) throw new UsageError(`policy takes no paths (got ${JSON.stringify(args.positionals[0])})`);
-  const format = oneOf(single(args, 'format'), ['vap', 'gatekeeper'] as const, 'format') ?? 'vap';
+  const format = oneOf(single(args, 'format'), POLICY_FORMATS, 'format') ?? 'vap';
   const flags = parseFlagSettings(all(args, 'allow-cidr'), [], [], undefined);
   const resolver = new ConfigResolver(flags, single(args, 'config'), (line) => output.stderr(`${line}\n`));
   const { configFile, effective } = await resolver.forDirectory(process.cwd());

@@ -84,6 +84,8 @@ export function analyzeText(text: string, options: EngineOptions, cache?: Analys
       for (const binding of shifted.bindings) facts.bindings.push(binding);
       for (const service of shifted.services) facts.services.push(service);
       for (const comment of shifted.suppressions) facts.suppressions.push(comment);
+      for (const policy of shifted.admissionPolicies) facts.admissionPolicies.push(policy);
+      for (const binding of shifted.admissionBindings) facts.admissionBindings.push(binding);
     }
   };
   for (const chunk of chunks) {
@@ -343,7 +345,7 @@ function analyzeWhole(text: string, options: EngineOptions): DetailedAnalysis & 
       suppressionComments.filter((comment) => comment.start >= source.start && comment.start < source.end),
       source.document,
     );
-    const context: RuleContext = { document: source.document, allowedCidrs: options.allowedCidrs };
+    const context: RuleContext = { text, document: source.document, allowedCidrs: options.allowedCidrs };
     const ruleNodes = new Map<unknown, RuleFact>();
     const extractor = new FactExtractor(text, lines, {
       document: source.document,

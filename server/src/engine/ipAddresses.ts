@@ -178,3 +178,8 @@ function samePrefix(a: readonly number[], b: readonly number[], bits: number): b
 export function hostCidr(address: ipaddr.IPv4 | ipaddr.IPv6): string {
   return address.kind() === 'ipv4' ? `${address.toString()}/32` : `${address.toString()}/128`;
 }
+
+/** Whether every address of `inner` lies in `outer` (same family, a prefix at least as long, inside it). */
+export function cidrWithin(inner: ParsedCidr, outer: ParsedCidr): boolean {
+  return inner.family === outer.family && inner.prefixLength >= outer.prefixLength && samePrefix(inner.networkBytes, outer.networkBytes, outer.prefixLength);
+}

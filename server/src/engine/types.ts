@@ -14,6 +14,8 @@ export const RULE_IDS = [
   'rbac-services-status-binding',
   'rbac-endpoints-write',
   'rbac-endpoints-write-binding',
+  'mitigation-not-enforced',
+  'mitigation-allowlist',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 
@@ -49,7 +51,8 @@ export type FixKind =
   | 'remove-services-status-write'
   | 'remove-endpoints-write'
   | 'suppress-line'
-  | 'remove-suppression';
+  | 'remove-suppression'
+  | 'enforce-mitigation';
 
 /** A fix whose edits apply to the analysed text itself. */
 export interface TextFix {

@@ -10,7 +10,9 @@ export type IndexPath = number[];
 export type IntendedChange =
   | { kind: 'none' }
   | { kind: 'delete'; documentIndex: number; path: IndexPath }
-  | { kind: 'replace-items'; documentIndex: number; path: IndexPath; replacements: unknown[] };
+  | { kind: 'replace-items'; documentIndex: number; path: IndexPath; replacements: unknown[] }
+  /** The pair at `path` gets `value` (a scalar setting switched, the key kept). */
+  | { kind: 'set-value'; documentIndex: number; path: IndexPath; value: unknown };
 
 const MAX_DEPTH = 200;
 
@@ -37,6 +39,12 @@ export function indexPathTo(document: Document, target: unknown): IndexPath | un
 export function deletionOf(document: Document, documentIndex: number, node: unknown): IntendedChange | undefined {
   const path = indexPathTo(document, node);
   return path ? { kind: 'delete', documentIndex, path } : undefined;
+}
+
+/** Setting the value of `pair` (a map's pair) in document `documentIndex` to `value`. */
+export function valueChangeOf(document: Document, documentIndex: number, pair: Pair, value: unknown): IntendedChange | undefined {
+  const path = indexPathTo(document, pair);
+  return path ? { kind: 'set-value', documentIndex, path, value } : undefined;
 }
 
 /**

@@ -25,7 +25,11 @@ function expectedData(original: Document, change: IntendedChange): unknown {
   if (!parent) throw new Error('intended change does not match the document');
   const items = parent.items as unknown[];
   if (change.kind === 'delete') items.splice(index, 1);
-  else items.splice(index, 1, ...change.replacements.map((value) => clone.createNode(value)));
+  else if (change.kind === 'set-value') {
+    const pair = items[index];
+    if (!isPair(pair)) throw new Error('intended change does not match the document');
+    pair.value = clone.createNode(change.value);
+  } else items.splice(index, 1, ...change.replacements.map((value) => clone.createNode(value)));
   return clone.toJS({ maxAliasCount: 10_000 });
 }
 

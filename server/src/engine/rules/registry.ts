@@ -5,6 +5,7 @@ import { externalIpConflictModule } from './externalIpConflict';
 import { externalIpsModule } from './externalIps';
 import { loadBalancerStatusModule } from './loadBalancerStatus';
 import { rbacEndpointsWriteModule } from './rbacEndpointsWrite';
+import { mitigationsModule } from './mitigations';
 import { rbacServicesStatusModule } from './rbacServicesStatus';
 import { RuleDescription, RuleModule } from './ruleModule';
 import { Rule } from './ruleTypes';
@@ -15,6 +16,7 @@ export const RULE_MODULES: readonly RuleModule[] = [
   loadBalancerStatusModule,
   rbacServicesStatusModule,
   rbacEndpointsWriteModule,
+  mitigationsModule,
 ];
 
 export const RULES: Readonly<Record<RuleId, RuleDescription>> = Object.fromEntries(

@@ -9,6 +9,8 @@ import { Located, nodeSpan, Via } from '../yamlModel';
 import { RuleId, Severity } from '../types';
 
 export interface RuleContext {
+  /** The analysed text, where findings about part of a scalar are placed. */
+  text: string;
   document: Document;
   allowedCidrs: readonly ParsedCidr[];
 }
@@ -43,7 +45,25 @@ export interface RbacRuleTarget {
   grant: Grant;
 }
 
-export type FindingTarget = ExternalIpTarget | LoadBalancerIngressTarget | RbacRuleTarget;
+/**
+ * A mitigation's setting that decides whether it blocks (Kyverno's failure action, Gatekeeper's
+ * enforcementAction, a webhook's failurePolicy), written as a scalar, and the value that makes it block.
+ */
+export interface EnforcementSettingTarget {
+  kind: 'enforcement-setting';
+  map: YAMLMap;
+  pair: Pair;
+  value: Located;
+  /** What the fix writes instead (`Enforce`, `deny`, `Fail`). */
+  enforcing: string;
+}
+
+/** A finding no edit of the manifest resolves safely: what the mitigation should block is the author's decision. */
+export interface ReportOnlyTarget {
+  kind: 'report-only';
+}
+
+export type FindingTarget = ExternalIpTarget | LoadBalancerIngressTarget | RbacRuleTarget | EnforcementSettingTarget | ReportOnlyTarget;
 
 export interface RuleFinding {
   ruleId: RuleId;

@@ -7,6 +7,7 @@ import { Document, isMap, isScalar, isSeq, Scalar, YAMLMap, YAMLSeq } from 'yaml
 import { checkExternalIP } from '../ipAddresses';
 import { LineIndex } from '../lineIndex';
 import { isObjectOf, ManifestObject } from '../manifests';
+import { ADMISSION_POLICY_BINDING_KIND, ADMISSION_POLICY_KIND, isAdmissionObject, mentionsExternalIps } from '../mitigationObjects';
 import { AUTOUPDATE_ANNOTATION, LabelSelector, LabelSelectorRequirement, SelectorOperator } from '../rbac/model';
 import {
   childMaps,
@@ -23,7 +24,7 @@ import {
   stringListValues,
   ValueNode,
 } from '../yamlModel';
-import { BindingFact, ExternalIpFact, FileFacts, Place, RBAC_API_VERSION, RoleFact, RuleFact, ServiceFact, ServicePortFact, ServiceProtocol, SubjectFact } from './facts';
+import { AdmissionBindingFact, AdmissionPolicyFact, BindingFact, ExternalIpFact, FileFacts, Place, RBAC_API_VERSION, RoleFact, RuleFact, ServiceFact, ServicePortFact, ServiceProtocol, SubjectFact } from './facts';
 
 const OPERATORS: readonly SelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
 const PROTOCOLS: readonly ServiceProtocol[] = ['TCP', 'UDP', 'SCTP'];
@@ -66,7 +67,31 @@ export class FactExtractor {
       if (binding) facts.bindings.push(binding);
     } else if (isObjectOf(object, 'v1', ['Service'])) {
       for (const service of this.services(document, object, documentIndex)) facts.services.push(service);
+    } else if (isAdmissionObject(object, [ADMISSION_POLICY_KIND])) {
+      const policy = this.admissionPolicy(document, object, documentIndex);
+      if (policy) facts.admissionPolicies.push(policy);
+    } else if (isAdmissionObject(object, [ADMISSION_POLICY_BINDING_KIND])) {
+      const binding = this.admissionBinding(document, object);
+      if (binding) facts.admissionBindings.push(binding);
     }
+  }
+
+  /** A policy about Service externalIPs with a name known before rendering; the mitigation rule judges the others locally. */
+  private admissionPolicy(document: Document, object: ManifestObject, documentIndex: number): AdmissionPolicyFact | undefined {
+    if (!childMaps(document, object.map, 'spec').some((spec) => mentionsExternalIps(document, spec.node))) return undefined;
+    const metadata = childMaps(document, object.map, 'metadata')[0];
+    const name = this.known(document, metadata, 'name');
+    return name === undefined ? undefined : { name, place: this.namePlace(document, object, metadata), documentIndex };
+  }
+
+  /** A binding whose policyName is known before rendering; `validationActions` from every reading of the spec. */
+  private admissionBinding(document: Document, object: ManifestObject): AdmissionBindingFact | undefined {
+    const specs = childMaps(document, object.map, 'spec');
+    const policyName = specs.map((spec) => this.reading(document, spec, 'policyName')).find((reading) => reading.value !== undefined || reading.renderedOnly);
+    if (policyName?.value === undefined) return undefined;
+    const metadata = childMaps(document, object.map, 'metadata')[0];
+    const actions = specs.flatMap((spec) => stringListValues(document, spec, 'validationActions'));
+    return { name: this.known(document, metadata, 'name') ?? '', policyName: policyName.value, actions, place: this.namePlace(document, object, metadata) };
   }
 
   private reading(document: Document, map: Located<YAMLMap> | undefined, key: string): Reading {

@@ -86,6 +86,26 @@ export interface ServiceFact {
   documentIndex: number;
 }
 
+/**
+ * A ValidatingAdmissionPolicy about Service externalIPs (mitigation-not-enforced): only a binding that
+ * denies puts it to work, and bindings are often in other files.
+ */
+export interface AdmissionPolicyFact {
+  name: string;
+  /** The policy's name. */
+  place: Place;
+  documentIndex: number;
+}
+
+/** A ValidatingAdmissionPolicyBinding: the policy it binds (`spec.policyName`) and its `validationActions`. */
+export interface AdmissionBindingFact {
+  name: string;
+  policyName: string;
+  actions: string[];
+  /** The binding's name. */
+  place: Place;
+}
+
 /** A suppression comment, for findings the link phase reports. */
 export interface SuppressionFact {
   scope: 'next-line' | 'file';
@@ -102,20 +122,24 @@ export interface FileFacts {
   bindings: BindingFact[];
   services: ServiceFact[];
   suppressions: SuppressionFact[];
+  admissionPolicies: AdmissionPolicyFact[];
+  admissionBindings: AdmissionBindingFact[];
 }
 
 export function emptyFacts(): FileFacts {
-  return { roles: [], bindings: [], services: [], suppressions: [] };
+  return { roles: [], bindings: [], services: [], suppressions: [], admissionPolicies: [], admissionBindings: [] };
 }
 
 /**
- * Whether the link phase needs the text's facts at all. Linked findings sit on roles, bindings and
- * Services with externalIPs, and a suppression comment only reaches its own document, so a text with
+ * Whether the link phase needs the text's facts at all. Linked findings sit on roles, bindings,
+ * Services with externalIPs and admission policies (whose bindings count too), and a suppression comment only reaches its own document, so a text with
  * none of them has nothing to link: its comments alone are not kept (a file whose suppressed findings
  * are all local is never re-linked).
  */
 export function hasFacts(facts: FileFacts): boolean {
-  return facts.roles.length > 0 || facts.bindings.length > 0 || facts.services.length > 0;
+  return (
+    facts.roles.length > 0 || facts.bindings.length > 0 || facts.services.length > 0 || facts.admissionPolicies.length > 0 || facts.admissionBindings.length > 0
+  );
 }
 
 /**
@@ -158,6 +182,8 @@ export function shiftFacts(facts: FileFacts, offsetDelta: number, lineDelta: num
       documentIndex: service.documentIndex + documentDelta,
       externalIPs: service.externalIPs.map((entry) => ({ ...entry, place: place(entry.place) })),
     })),
+    admissionPolicies: facts.admissionPolicies.map((policy) => ({ ...policy, place: place(policy.place), documentIndex: policy.documentIndex + documentDelta })),
+    admissionBindings: facts.admissionBindings.map((binding) => ({ ...binding, place: place(binding.place) })),
     suppressions: facts.suppressions.map((comment) => ({
       ...comment,
       line: comment.line + lineDelta,

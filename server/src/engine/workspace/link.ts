@@ -12,6 +12,7 @@ import { RULES } from '../rules/registry';
 import { EngineOptions, Finding, RelatedLocation, RuleId, Severity } from '../types';
 import { BindingFact, FileFacts, findingKey, findingKeyCode, Place, RoleFact, sameNamespace } from './facts';
 import { bindingScope, BindingOnPath, describeHolder, Grant, Holder, LinkedPath, Located, RoleOnPath, RolePath, ruleText, SubjectPath } from './paths';
+import { AdmissionPolicies } from './admissionPolicies';
 import { ServiceConflicts } from './serviceConflicts';
 
 export interface LinkInput {
@@ -104,6 +105,7 @@ export class Linker {
   /** The keys of each file's added findings (a file can get many: one per externalIPs entry). */
   private addedKeys = new Map<string, Set<string>>();
   private readonly serviceConflicts: ServiceConflicts;
+  private readonly admissionPolicies: AdmissionPolicies;
   private readonly optionsByFile = new Map<string, EngineOptions>();
   private readonly suppressionsByFile = new Map<string, FileFacts['suppressions']>();
 
@@ -123,6 +125,7 @@ export class Linker {
     this.inputs = [...inputs].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
     this.index();
     this.serviceConflicts = new ServiceConflicts(this.inputs);
+    this.admissionPolicies = new AdmissionPolicies(this.inputs);
   }
 
   /** The link of the files `only` names (every file when absent); files with nothing linked are absent. */
@@ -137,6 +140,7 @@ export class Linker {
         for (const binding of input.facts.bindings) this.judgeBinding(input.file, binding, permission);
       }
       this.serviceConflicts.report(input.file, (place, documentIndex, text) => this.add(input.file, 'external-ip-conflict', place, documentIndex, undefined, undefined, text));
+      this.admissionPolicies.report(input.facts, (place, documentIndex, text) => this.add(input.file, 'mitigation-not-enforced', place, documentIndex, undefined, undefined, text));
     }
     return results;
   }
@@ -146,10 +150,12 @@ export class Linker {
    * define or bind them, or any role that aggregates them or that they aggregate, transitively. A role's
    * holders flow down the aggregation (to the roles it collects) and its grants flow up (to the roles
    * collecting it), so both directions count. Address keys (`addressKeysOf`) name the files whose
-   * Services claim those addresses.
+   * Services claim those addresses, policy keys (`admissionPolicyKeysOf`) the files that define or bind
+   * those admission policies.
    */
   dependentFiles(keys: Iterable<string>): Set<string> {
     const files = this.serviceConflicts.dependentFiles(keys);
+    for (const file of this.admissionPolicies.dependentFiles(keys)) files.add(file);
     const seen = new Set<string>();
     const pending = [...keys];
     while (pending.length > 0) {
