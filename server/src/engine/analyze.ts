@@ -16,6 +16,9 @@ import { parseDocumentVariant, parseSourceDocuments, SourceDocument } from './ya
 import { FactExtractor } from './workspace/extract';
 import { emptyFacts, findingKey, hasFacts, RuleFact, shiftFacts, shiftRange, SuppressionFact } from './workspace/facts';
 import { listItemText, splitListItems } from './listSplit';
+import { addHelmFacts, emptyHelmFacts } from './helm/helmFacts';
+import { templateRenders } from './helm/templateRenders';
+import { valuesFileFacts } from './helm/valuesTree';
 // Far beyond real manifests (the deepest in the shared corpus indents 72 columns), far below the
 // ~1,000 levels at which the parser's recursion overflows the stack.
 const MANIFEST_NESTING_LIMITS = { maxFlowDepth: 256, maxLinePrefix: 512 };
@@ -49,7 +52,26 @@ export interface DetailedAnalysis extends AnalysisResult {
  * With a `cache`, chunks whose text (and options) did not change since the cache's last text are not
  * analysed again: a keystroke re-analyses only the document it edits.
  */
-export function analyzeText(text: string, options: EngineOptions, cache?: AnalysisCache): AnalysisResult {
+export function analyzeText(text: string, options: EngineOptions, cache?: AnalysisCache, file: FileContext = {}): AnalysisResult {
+  const result = analyzeTextAlone(text, options, cache);
+  return file.helmValues && result.skippedReason === undefined ? withValuesFileFacts(text, result) : result;
+}
+
+/** What the caller knows of the analysed text from where it is written. */
+export interface FileContext {
+  /** The text is a values file of a Helm chart (`helm/chartFiles.ts isHelmValuesFile`): its values are facts, traced through the chart's templates. */
+  helmValues?: boolean;
+}
+
+/** A values file's result with its values among its facts (so it is linked even when it holds nothing to trace). */
+function withValuesFileFacts(text: string, result: AnalysisResult): AnalysisResult {
+  const facts = result.facts ?? emptyFacts();
+  const helm = facts.helm ?? emptyHelmFacts();
+  helm.valuesFile = valuesFileFacts(text, new LineIndex(text), MANIFEST_NESTING_LIMITS);
+  return { ...result, facts: { ...facts, helm } };
+}
+
+function analyzeTextAlone(text: string, options: EngineOptions, cache?: AnalysisCache): AnalysisResult {
   const chunks = splitDocuments(text, cache?.splitMemo);
   if (chunks === undefined) {
     const { findings, documents: _documents, lines: _lines, failed: _failed, lenient: _lenient, ...counts } = analyzeWhole(text, options);
@@ -84,6 +106,7 @@ export function analyzeText(text: string, options: EngineOptions, cache?: Analys
       for (const binding of shifted.bindings) facts.bindings.push(binding);
       for (const service of shifted.services) facts.services.push(service);
       for (const comment of shifted.suppressions) facts.suppressions.push(comment);
+      if (shifted.helm) addHelmFacts((facts.helm ??= emptyHelmFacts()), shifted.helm);
     }
   };
   for (const chunk of chunks) {
@@ -321,6 +344,11 @@ function analyzeWhole(text: string, options: EngineOptions): DetailedAnalysis & 
     let source = documents[index];
     const documentText = text.slice(source.start, source.end);
     const hasTemplates = documentText.includes('{{');
+    if (hasTemplates) {
+      // Read from the text as written, whether or not its variant reads as YAML.
+      const renders = templateRenders(text, source.start, source.end, lines, source.index);
+      if (renders.length > 0) (facts.helm ??= emptyHelmFacts()).renders.push(...renders);
+    }
     let templateSpans: [number, number][];
     if (!source.parsed) {
       // A Helm template that is not YAML as it stands is read through its same-length variant with

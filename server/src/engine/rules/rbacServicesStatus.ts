@@ -139,6 +139,8 @@ export const rbacServicesStatusModule: RuleModule = {
     ['Role', RBAC_API_VERSION, 'aggregationRule'],
     ['Role', RBAC_API_VERSION, 'autoupdate'],
     ...BUILTIN_NAMES_THAT_MATTER.map((name) => ['Role', RBAC_API_VERSION, name]),
+    // A Helm template of a role may render rules from values (helm/templateRenders.ts).
+    ['Role', RBAC_API_VERSION, '.Values'],
   ],
   check: checkRbacServicesStatus,
   fixes: rbacServicesStatusFixes,

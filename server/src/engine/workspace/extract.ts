@@ -23,6 +23,8 @@ import {
   stringListValues,
   ValueNode,
 } from '../yamlModel';
+import { emptyHelmFacts } from '../helm/helmFacts';
+import { releaseFacts } from '../helm/releases';
 import { BindingFact, ExternalIpFact, FileFacts, Place, RBAC_API_VERSION, RoleFact, RuleFact, ServiceFact, ServicePortFact, ServiceProtocol, SubjectFact } from './facts';
 
 const OPERATORS: readonly SelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
@@ -66,6 +68,9 @@ export class FactExtractor {
       if (binding) facts.bindings.push(binding);
     } else if (isObjectOf(object, 'v1', ['Service'])) {
       for (const service of this.services(document, object, documentIndex)) facts.services.push(service);
+    } else {
+      const releases = releaseFacts(document, object, (span) => this.spanPlace(span), documentIndex);
+      if (releases.length > 0) (facts.helm ??= emptyHelmFacts()).releases.push(...releases);
     }
   }
 

@@ -2,6 +2,7 @@
 // workers too) and kept as plain data, so files are linked without being parsed again.
 import { LabelSelector, PolicyRule, RoleRef, Subject } from '../rbac/model';
 import { Range } from '../types';
+import { HelmFacts, shiftHelmFacts } from '../helm/helmFacts';
 
 export const RBAC_API_VERSION = 'rbac.authorization.k8s.io/v1';
 
@@ -101,6 +102,8 @@ export interface FileFacts {
   bindings: BindingFact[];
   services: ServiceFact[];
   suppressions: SuppressionFact[];
+  /** Helm: what a chart's templates render from `.Values`, and values to trace through them (helm/helmFacts.ts). */
+  helm?: HelmFacts;
 }
 
 export function emptyFacts(): FileFacts {
@@ -114,7 +117,7 @@ export function emptyFacts(): FileFacts {
  * are all local is never re-linked).
  */
 export function hasFacts(facts: FileFacts): boolean {
-  return facts.roles.length > 0 || facts.bindings.length > 0 || facts.services.length > 0;
+  return facts.roles.length > 0 || facts.bindings.length > 0 || facts.services.length > 0 || facts.helm !== undefined;
 }
 
 /**
@@ -164,6 +167,7 @@ export function shiftFacts(facts: FileFacts, offsetDelta: number, lineDelta: num
       lastLine: comment.lastLine + lineDelta,
       mentions: comment.mentions.map((mention) => ({ ...mention, unusedKey: shiftKey(mention.unusedKey, offsetDelta) })),
     })),
+    ...(facts.helm ? { helm: shiftHelmFacts(facts.helm, place, documentDelta) } : {}),
   };
 }
 

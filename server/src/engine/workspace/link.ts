@@ -11,6 +11,7 @@ import { EngineOptions, Finding, RelatedLocation, RuleId, Severity } from '../ty
 import { BindingFact, FileFacts, findingKey, Place, RoleFact, sameNamespace } from './facts';
 import { bindingScope, BindingOnPath, describeHolder, Grant, Holder, LinkedPath, Located, RoleOnPath, RolePath, ruleText, SubjectPath } from './paths';
 import { ServiceConflicts } from './serviceConflicts';
+import { HelmValues } from './helmValues';
 
 export interface LinkInput {
   file: string;
@@ -101,6 +102,7 @@ export class Linker {
   /** The keys of each file's added findings (a file can get many: one per externalIPs entry). */
   private addedKeys = new Map<string, Set<string>>();
   private readonly serviceConflicts: ServiceConflicts;
+  private readonly helmValues: HelmValues;
   private readonly optionsByFile = new Map<string, EngineOptions>();
   private readonly suppressionsByFile = new Map<string, FileFacts['suppressions']>();
 
@@ -120,6 +122,7 @@ export class Linker {
     this.inputs = [...inputs].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
     this.index();
     this.serviceConflicts = new ServiceConflicts(this.inputs);
+    this.helmValues = new HelmValues(this.inputs);
   }
 
   /** The link of the files `only` names (every file when absent); files with nothing linked are absent. */
@@ -132,6 +135,9 @@ export class Linker {
       for (const role of input.facts.roles) this.judgeRole(input.file, role);
       for (const binding of input.facts.bindings) this.judgeBinding(input.file, binding);
       this.serviceConflicts.report(input.file, (place, documentIndex, text) => this.add(input.file, 'external-ip-conflict', place, documentIndex, undefined, undefined, text));
+      this.helmValues.report(input.file, input.options, (code, place, documentIndex, text, severity) =>
+        this.add(input.file, code, place, documentIndex, severity?.severity, undefined, text, severity?.forced),
+      );
     }
     return results;
   }
@@ -145,6 +151,7 @@ export class Linker {
    */
   dependentFiles(keys: Iterable<string>): Set<string> {
     const files = this.serviceConflicts.dependentFiles(keys);
+    for (const file of this.helmValues.dependentFiles(keys)) files.add(file);
     const seen = new Set<string>();
     const pending = [...keys];
     while (pending.length > 0) {
@@ -398,7 +405,8 @@ export class Linker {
 
   /**
    * Adds a linked finding unless its rule is off or a comment suppresses it, with the path behind it
-   * (RBAC findings). Its severity: the configured one, else `severity`, else the rule's default.
+   * (RBAC findings). Its severity: the configured one, else `severity`, else the rule's default;
+   * `forced`: `severity` even over the configured one (a rule that is off stays off).
    */
   private add(
     file: string,
@@ -408,6 +416,7 @@ export class Linker {
     severity: Severity | undefined,
     path: SubjectPath | RolePath | undefined,
     text: { message: string; related: RelatedLocation[] },
+    forced = false,
   ): void {
     const configured = this.optionsByFile.get(file)?.rules[code];
     if (configured === 'off') return;
@@ -420,7 +429,7 @@ export class Linker {
     keys.add(key);
     result.added.push({
       code,
-      severity: configured ?? severity ?? RULES[code].defaultSeverity,
+      severity: (forced ? severity : undefined) ?? configured ?? severity ?? RULES[code].defaultSeverity,
       message: text.message,
       range: place.range,
       startOffset: place.start,

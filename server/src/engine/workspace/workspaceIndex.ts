@@ -7,6 +7,7 @@ import { EngineOptions } from '../types';
 import { FileFacts } from './facts';
 import { FileLink, LinkInput, Linker, roleKeysOf } from './link';
 import { addressKeysOf } from './serviceConflicts';
+import { helmKeysOf } from './helmValues';
 
 interface ClusterState {
   inputs: Map<string, LinkInput>;
@@ -114,7 +115,9 @@ export class WorkspaceIndex {
     for (const [file, { facts: before, outward }] of state.changed) {
       const after = state.inputs.get(file)?.facts;
       if (after && outward !== undefined && outward === this.signatures.get(file)?.outward) continue;
-      for (const key of [...roleKeysOf(before), ...roleKeysOf(after), ...addressKeysOf(before), ...addressKeysOf(after)]) keys.add(key);
+      for (const key of [...roleKeysOf(before), ...roleKeysOf(after), ...addressKeysOf(before), ...addressKeysOf(after), ...helmKeysOf(file, before), ...helmKeysOf(file, after)]) {
+        keys.add(key);
+      }
     }
     const affected = new Set(state.changed.keys());
     for (const file of state.linker?.dependentFiles(keys) ?? []) affected.add(file);
