@@ -16,9 +16,9 @@ import { parseDocumentVariant, parseSourceDocuments, SourceDocument } from './ya
 import { FactExtractor } from './workspace/extract';
 import { emptyFacts, findingKey, hasFacts, RuleFact, shiftFacts, shiftRange, SuppressionFact } from './workspace/facts';
 import { listItemText, splitListItems } from './listSplit';
-import { addHelmFacts, emptyHelmFacts } from './helm/helmFacts';
+import { addHelmFacts, emptyHelmFacts, HelmFacts } from './helm/helmFacts';
 import { templateRenders } from './helm/templateRenders';
-import { valuesFileFacts } from './helm/valuesTree';
+import { valuesDocumentFacts } from './helm/valuesTree';
 // Far beyond real manifests (the deepest in the shared corpus indents 72 columns), far below the
 // ~1,000 levels at which the parser's recursion overflows the stack.
 const MANIFEST_NESTING_LIMITS = { maxFlowDepth: 256, maxLinePrefix: 512 };
@@ -63,12 +63,33 @@ export interface FileContext {
   helmValues?: boolean;
 }
 
-/** A values file's result with its values among its facts (so it is linked even when it holds nothing to trace). */
+/**
+ * A values file's result with its values among its facts (so it is linked even when it holds nothing to
+ * trace), and its suppression comments, which the link's findings on its values follow.
+ */
 function withValuesFileFacts(text: string, result: AnalysisResult): AnalysisResult {
+  const lines = new LineIndex(text);
+  let documents: SourceDocument[];
+  try {
+    documents = parseSourceDocuments(text, MANIFEST_NESTING_LIMITS);
+  } catch {
+    return result;
+  }
+  const placeOf = (span: { start: number; end: number }) => {
+    const end = trimTrailingSpace(text, span.start, span.end);
+    return { start: span.start, end, range: lines.rangeOf(span.start, end) };
+  };
+  const comments = findSuppressionComments(text, lines);
+  const values: NonNullable<HelmFacts['valuesFile']> = [];
+  const suppressions: SuppressionFact[] = [];
+  for (const source of documents) {
+    for (const fact of valuesDocumentFacts(source, placeOf)) values.push(fact);
+    if (!source.parsed) continue;
+    const own = keepRealComments(comments.filter((comment) => comment.start >= source.start && comment.start < source.end), source.document);
+    for (const comment of own) suppressions.push(suppressionFact(comment, lines, source));
+  }
   const facts = result.facts ?? emptyFacts();
-  const helm = facts.helm ?? emptyHelmFacts();
-  helm.valuesFile = valuesFileFacts(text, new LineIndex(text), MANIFEST_NESTING_LIMITS);
-  return { ...result, facts: { ...facts, helm } };
+  return { ...result, facts: { ...facts, suppressions, helm: { ...(facts.helm ?? emptyHelmFacts()), valuesFile: values } } };
 }
 
 function analyzeTextAlone(text: string, options: EngineOptions, cache?: AnalysisCache): AnalysisResult {

@@ -5,9 +5,7 @@
 import { Document, isMap, isScalar, isSeq, YAMLMap, YAMLSeq } from 'yaml';
 import { isNonStringPlainScalar, Located, mapKeys, mapValues, nodeSpan, scalarString, sequenceItems, stringListValues } from '../yamlModel';
 import type { Place } from '../workspace/facts';
-import { LineIndex } from '../lineIndex';
-import { NestingLimits } from '../nestingGuard';
-import { parseSourceDocuments } from '../yamlParse';
+import { SourceDocument } from '../yamlParse';
 import { HelmValueFact, ValueItemFact } from './helmFacts';
 
 // Values trees of real charts nest a dozen levels and hold a few hundred lists; these only bound hostile input.
@@ -67,28 +65,9 @@ function itemFact(document: Document, item: Located, placeOf: (span: { start: nu
   return fact;
 }
 
-/**
- * The facts of a values file: the values tree of each document that parses to a map (a document that
- * does not parse, or nests beyond `limits`, gives none).
- */
-export function valuesFileFacts(text: string, lines: LineIndex, limits: NestingLimits): HelmValueFact[] {
-  let documents;
-  try {
-    documents = parseSourceDocuments(text, limits);
-  } catch {
-    return [];
-  }
-  const placeOf = (span: { start: number; end: number }): Place => {
-    let end = span.end;
-    while (end > span.start && /\s/.test(text[end - 1])) end--;
-    return { start: span.start, end, range: lines.rangeOf(span.start, end) };
-  };
-  const facts: HelmValueFact[] = [];
-  for (const source of documents) {
-    const root = source.document.contents;
-    if (!source.parsed || !isMap(root)) continue;
-    const located: Located<YAMLMap> = { node: root, written: root, shared: false };
-    for (const fact of valuesTreeFacts(source.document, located, placeOf, source.index)) facts.push(fact);
-  }
-  return facts;
+/** The facts of one document of a values file (none unless it parsed to a map); `placeOf` turns a span into a place. */
+export function valuesDocumentFacts(source: SourceDocument, placeOf: (span: { start: number; end: number }) => Place): HelmValueFact[] {
+  const root = source.document.contents;
+  if (!source.parsed || !isMap(root)) return [];
+  return valuesTreeFacts(source.document, { node: root, written: root, shared: false }, placeOf, source.index);
 }

@@ -112,8 +112,9 @@ export const externalIpsModule: RuleModule = {
       tags: ['CVE-2020-8554'],
     },
   ],
-  // The key `externalIPs` in one decoded scalar.
-  triggers: [['externalIPs']],
+  // The key `externalIPs` in one decoded scalar; a Flux HelmRelease's or an Argo CD Application's inline
+  // values, which the link traces through a local chart (helm/releases.ts).
+  triggers: [['externalIPs'], ['HelmRelease', 'values'], ['Application', 'valuesObject']],
   check: checkExternalIps,
   fixes: externalIpFixes,
 };
