@@ -198,6 +198,39 @@ describe('HelmRelease and Application values', () => {
     assert.deepEqual(at(findings['repo/argo/app.yaml']), ['external-ips 12:12']);
   });
 
+  const argoStringApplication = (valuesLines: string[]) =>
+    yaml(
+      'apiVersion: argoproj.io/v1alpha1',
+      'kind: Application',
+      'metadata: {name: app}',
+      'spec:',
+      '  source:',
+      '    repoURL: https://example.invalid/repo.git',
+      '    path: ./charts/app/',
+      '    helm:',
+      ...valuesLines,
+    );
+
+  it('traces an Argo CD Application helm.values string to the characters that write the value (block scalars, LF and CRLF)', () => {
+    const literal = argoStringApplication(['      values: |', '        service:', '          ips:', '          - 8.8.8.8', '          - "10.0.0.1"']);
+    const folded = argoStringApplication(['      values: >-', '        service:', '', '          ips: [8.8.8.8]']);
+    const findings = checkTree({ ...chart, 'repo/argo/literal.yaml': literal, 'repo/argo/crlf.yaml': literal.replace(/\n/g, '\r\n'), 'repo/argo/folded.yaml': folded });
+    assert.deepEqual(at(findings['repo/argo/literal.yaml']), ['external-ips 12:12', 'external-ips 13:12']);
+    assert.deepEqual(at(findings['repo/argo/crlf.yaml']), ['external-ips 12:12', 'external-ips 13:12']);
+    assert.deepEqual(at(findings['repo/argo/folded.yaml']), ['external-ips 12:16']);
+    const quoted = findings['repo/argo/literal.yaml'][1];
+    assert.equal(literal.slice(quoted.startOffset, quoted.endOffset), '"10.0.0.1"');
+  });
+
+  it('places a value in a double-quoted helm.values string on its characters, and an unparsable string gives nothing', () => {
+    const quoted = argoStringApplication(['      values: "service:\\n  ips: [8.8.8.8]\\n"']);
+    const broken = argoStringApplication(['      values: "service: [8.8.8.8"']);
+    const findings = checkTree({ ...chart, 'repo/argo/quoted.yaml': quoted, 'repo/argo/broken.yaml': broken });
+    const [finding] = findings['repo/argo/quoted.yaml'];
+    assert.equal(quoted.slice(finding.startOffset, finding.endOffset), '8.8.8.8');
+    assert.deepEqual(at(findings['repo/argo/broken.yaml']), []);
+  });
+
   it('reports a literal externalIPs key at information severity when the chart is not in the workspace, and nothing allowlisted', () => {
     const findings = checkTree(
       {

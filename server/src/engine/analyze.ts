@@ -3,7 +3,7 @@
 import { LineIndex } from './lineIndex';
 import { AliasFindingGroups, FindingsBehindObjects } from './aliasFindings';
 import { manifestObjects } from './manifests';
-import { ExcessiveNestingError } from './nestingGuard';
+import { ExcessiveNestingError, MANIFEST_NESTING_LIMITS } from './nestingGuard';
 import { chunkDocumentCount, SplitMemo, splitDocuments } from './documentSplit';
 import { mightHaveFindings } from './prefilter';
 import { DOCUMENT_CHECKS, RULES } from './rules/registry';
@@ -19,9 +19,6 @@ import { listItemText, splitListItems } from './listSplit';
 import { addHelmFacts, emptyHelmFacts, HelmFacts } from './helm/helmFacts';
 import { templateRenders } from './helm/templateRenders';
 import { valuesDocumentFacts } from './helm/valuesTree';
-// Far beyond real manifests (the deepest in the shared corpus indents 72 columns), far below the
-// ~1,000 levels at which the parser's recursion overflows the stack.
-const MANIFEST_NESTING_LIMITS = { maxFlowDepth: 256, maxLinePrefix: 512 };
 const TEMPLATE_PATTERN = /\{\{[\s\S]*?\}\}/g;
 
 /** A finding with the parsed nodes its fixes need. */

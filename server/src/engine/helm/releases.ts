@@ -1,15 +1,20 @@
 // Reads the inline values of a Flux HelmRelease (`spec.values`, chart `spec.chart.spec.chart`) and of an
-// Argo CD Application (`spec.source` or each `spec.sources` entry: `helm.valuesObject`, chart
-// `path` unless it names a repository `chart`). A chart given as a path is local (relative to the
-// repository root); a chart name comes from a Helm repository and cannot be traced. The
-// `helm.values` string form is not read (its offsets inside the block scalar are not mapped yet).
-import { Document, isMap, isSeq, YAMLMap, YAMLSeq } from 'yaml';
+// Argo CD Application (`spec.source` or each `spec.sources` entry: `helm.valuesObject`, or the YAML
+// text of the `helm.values` string, chart `path` unless it names a repository `chart`). A chart given
+// as a path is local (relative to the repository root); a chart name comes from a Helm repository and
+// cannot be traced. Places inside a `helm.values` string are the file characters that write the value
+// (embeddedText.ts), or the whole string where that mapping is not proven.
+import { Document, isMap, isScalar, isSeq, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import { embeddedTextOf } from '../embeddedText';
+import { MANIFEST_NESTING_LIMITS } from '../nestingGuard';
+import { parseSourceDocuments } from '../yamlParse';
 import { ManifestObject } from '../manifests';
 import { childMaps, Located, mapValues, scalarValues, sequenceItems } from '../yamlModel';
 import type { Place } from '../workspace/facts';
 import { normaliseChartPath } from './chartFiles';
 import { HelmReleaseFact } from './helmFacts';
-import { valuesTreeFacts } from './valuesTree';
+import { HelmValueFact } from './helmFacts';
+import { valuesDocumentFacts, valuesTreeFacts } from './valuesTree';
 
 const FLUX_HELM_GROUP = 'helm.toolkit.fluxcd.io/';
 const ARGO_API_VERSION = 'argoproj.io/v1alpha1';
@@ -18,6 +23,7 @@ const ARGO_API_VERSION = 'argoproj.io/v1alpha1';
 export function releaseFacts(
   document: Document,
   object: ManifestObject,
+  text: string,
   placeOf: (span: { start: number; end: number }) => Place,
   documentIndex: number,
 ): HelmReleaseFact[] {
@@ -45,9 +51,42 @@ export function releaseFacts(
           for (const values of childMaps(document, helm, 'valuesObject')) {
             releases.push({ kind: 'Application', ...(chartPath ? { chartPath } : {}), values: valuesTreeFacts(document, values, placeOf, documentIndex), documentIndex });
           }
+          for (const values of mapValues(document, helm, 'values')) {
+            if (!isScalar(values.node)) continue;
+            const facts = embeddedValuesFacts(text, values.node, placeOf, documentIndex);
+            releases.push({ kind: 'Application', ...(chartPath ? { chartPath } : {}), values: facts, documentIndex });
+          }
         }
       }
     }
   }
   return releases.filter((release) => release.values.length > 0);
+}
+
+/**
+ * The values tree written as YAML text in a string scalar (Argo CD `helm.values`), placed at the file
+ * characters that write each value; none when the string is no YAML map.
+ */
+function embeddedValuesFacts(
+  text: string,
+  scalar: Scalar,
+  placeOf: (span: { start: number; end: number }) => Place,
+  documentIndex: number,
+): HelmValueFact[] {
+  const embedded = embeddedTextOf(text, scalar);
+  if (embedded === undefined) return [];
+  let documents;
+  try {
+    documents = parseSourceDocuments(embedded.text, MANIFEST_NESTING_LIMITS);
+  } catch {
+    return [];
+  }
+  const inFile = (span: { start: number; end: number }): Place => {
+    let end = span.end;
+    // A value's span runs to the next line in block context; the place ends at its last visible character.
+    while (end > span.start && /\s/.test(embedded.text[end - 1])) end--;
+    const range = embedded.fileRange(span.start, end);
+    return placeOf({ start: range.start, end: range.end });
+  };
+  return documents.flatMap((source) => valuesDocumentFacts(source, inFile)).map((fact) => ({ ...fact, documentIndex }));
 }

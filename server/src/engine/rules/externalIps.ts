@@ -114,7 +114,7 @@ export const externalIpsModule: RuleModule = {
   ],
   // The key `externalIPs` in one decoded scalar; a Flux HelmRelease's or an Argo CD Application's inline
   // values, which the link traces through a local chart (helm/releases.ts).
-  triggers: [['externalIPs'], ['HelmRelease', 'values'], ['Application', 'valuesObject']],
+  triggers: [['externalIPs'], ['HelmRelease', 'values'], ['Application', 'argoproj.io', 'values']],
   check: checkExternalIps,
   fixes: externalIpFixes,
 };

@@ -69,7 +69,7 @@ export class FactExtractor {
     } else if (isObjectOf(object, 'v1', ['Service'])) {
       for (const service of this.services(document, object, documentIndex)) facts.services.push(service);
     } else {
-      const releases = releaseFacts(document, object, (span) => this.spanPlace(span), documentIndex);
+      const releases = releaseFacts(document, object, this.text, (span) => this.spanPlace(span), documentIndex);
       if (releases.length > 0) (facts.helm ??= emptyHelmFacts()).releases.push(...releases);
     }
   }
