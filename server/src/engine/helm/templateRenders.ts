@@ -84,16 +84,20 @@ export function templateRenders(text: string, start: number, end: number, lines:
   const model = lineModel(documentText, actions);
   const scopes = scopesOf(actions);
   const renders: HelmRenderFact[] = [];
+  const ancestors = new Ancestors();
   for (let index = 0; index < model.length; index++) {
-    const key = model[index].key;
-    if (!key) continue;
-    const field = fields.find((candidate) => candidate.key === key.name && !key.dashed && sameList(parentKeys(model, index, key.column), candidate.parents));
-    if (!field) continue;
+    const line = model[index];
+    if (line.literal === -1 || line.comment) continue;
+    ancestors.popTo(line.literal - line.start);
+    const key = line.key;
+    const field = key && !key.dashed ? fields.find((candidate) => candidate.key === key.name && sameList(ancestors.names(), candidate.parents)) : undefined;
+    ancestors.push(line.literal - line.start, key);
+    if (!key || !field) continue;
     const regionEnd = valueRegionEnd(documentText, model, index, key.column);
     const itemColumn = firstItemColumn(documentText, model, index, regionEnd);
-    for (let at = 0; at < actions.length; at++) {
+    for (let at = firstActionFrom(actions, key.colonEnd); at < actions.length && actions[at].start < regionEnd; at++) {
       const action = actions[at];
-      if (action.start < key.colonEnd || action.start >= regionEnd || !writesOutput(action)) continue;
+      if (!writesOutput(action)) continue;
       const line = model[lineOf(model, action.start)];
       const onKeyLine = line === model[index];
       const column = outputColumn(action, line);
@@ -148,20 +152,44 @@ function lineModel(documentText: string, actions: readonly TemplateAction[]): Li
   return model;
 }
 
-/** The literal keys above the key at line `index`, column `column`, innermost first (stops at a `- ` item or a non-key line). */
-function parentKeys(model: readonly Line[], index: number, column: number): string[] {
-  const parents: string[] = [];
-  let current = column;
-  for (let at = index - 1; at >= 0 && current > 0; at--) {
-    const line = model[at];
-    if (line.literal === -1 || line.comment) continue;
-    const indent = line.literal - line.start;
-    if (indent >= current) continue;
-    if (!line.key || line.key.dashed) return [...parents, '-'];
-    parents.push(line.key.name);
-    current = indent;
+/**
+ * The literal keys above each literal line, innermost first, kept as a stack by indentation in one pass
+ * over the lines (a `- ` item stands as `-`: a key below an item is not a field of the object).
+ */
+class Ancestors {
+  private readonly stack: { indent: number; name: string }[] = [];
+
+  /** Leaves the keys a literal line at `indent` is not below. */
+  popTo(indent: number): void {
+    while (this.stack.length > 0 && this.stack[this.stack.length - 1].indent >= indent) this.stack.pop();
   }
-  return parents;
+
+  /** The keys above the current line, innermost first. */
+  names(): string[] {
+    return this.stack.map((entry) => entry.name).reverse();
+  }
+
+  /** The line's own key (or item) joins the stack. */
+  push(indent: number, key: Line['key']): void {
+    if (key?.dashed) {
+      this.stack.push({ indent, name: '-' });
+      this.stack.push({ indent: key.column, name: key.name });
+    } else {
+      this.stack.push({ indent, name: key ? key.name : '-' });
+    }
+  }
+}
+
+/** The index of the first action that starts at or after `offset` (actions are in text order). */
+function firstActionFrom(actions: readonly TemplateAction[], offset: number): number {
+  let low = 0;
+  let high = actions.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (actions[middle].start < offset) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 /** Where the value of the key at line `index` ends: before the first literal line at its column (not a `- ` item) or left of it. */
