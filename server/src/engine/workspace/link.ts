@@ -147,7 +147,7 @@ export class Linker {
    * define or bind them, or any role that aggregates them or that they aggregate, transitively. A role's
    * holders flow down the aggregation (to the roles it collects) and its grants flow up (to the roles
    * collecting it), so both directions count. Address keys (`addressKeysOf`) name the files whose
-   * Services claim those addresses.
+   * Services claim those addresses; chart keys (`helmKeysOf`) the values files and releases of those charts.
    */
   dependentFiles(keys: Iterable<string>): Set<string> {
     const files = this.serviceConflicts.dependentFiles(keys);

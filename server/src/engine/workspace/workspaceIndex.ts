@@ -1,7 +1,8 @@
 // The workspace index the CLI and the language server share: the facts of every file, grouped by the
 // cluster they belong to, and the link phase over each group. A change re-judges only the files that
 // depend on it (those defining or binding the roles the changed file defines or binds, through
-// aggregation both ways, and those whose Services claim an externalIP its Services claim); the indexes
+// aggregation both ways, those whose Services claim an externalIP its Services claim, and the values files
+// and releases of the Helm charts its templates or values belong to); the indexes
 // the judging reads are rebuilt per link, a cheap linear pass.
 import { EngineOptions } from '../types';
 import { FileFacts } from './facts';
