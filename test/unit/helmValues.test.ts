@@ -231,6 +231,16 @@ describe('HelmRelease and Application values', () => {
     assert.deepEqual(at(findings['repo/argo/broken.yaml']), []);
   });
 
+  it('resolves a chart path to the chart nearest the root that ends in it', () => {
+    const vendored = {
+      'repo/vendor/charts/app/Chart.yaml': CHART_YAML,
+      'repo/vendor/charts/app/templates/svc.yaml': yaml(...SERVICE_HEAD, '  externalIPs: {{ toYaml .Values.other | nindent 4 }}'),
+      'repo/vendor/charts/app/values.yaml': yaml('other: []'),
+    };
+    const findings = checkTree({ ...chart, ...vendored, 'repo/clusters/prod/app.yaml': fluxRelease('charts/app', ['service:', '  ips: [8.8.8.8]', 'other: [9.9.9.9]']) });
+    assert.deepEqual(at(findings['repo/clusters/prod/app.yaml']), ['external-ips 11:12']);
+  });
+
   it('reports a literal externalIPs key at information severity when the chart is not in the workspace, and nothing allowlisted', () => {
     const findings = checkTree(
       {
@@ -243,7 +253,7 @@ describe('HelmRelease and Application values', () => {
       findings['repo/releases/remote.yaml'].map((finding) => `${finding.code} ${finding.severity} ${finding.range.start.line + 1}:${finding.range.start.character}`),
       ['external-ips information 11:20'],
     );
-    assert.match(findings['repo/releases/remote.yaml'][0].message, /not traced through the chart \(it comes from a chart repository\)/);
+    assert.match(findings['repo/releases/remote.yaml'][0].message, /not traced through the chart \(its chart is no path in the repository\)/);
     assert.deepEqual(at(findings['repo/releases/missing.yaml']), ['external-ips 10:18']);
     assert.match(findings['repo/releases/missing.yaml'][0].message, /charts\/gone is not in the workspace/);
   });

@@ -183,7 +183,7 @@ export class HelmValues {
           value.documentIndex,
           {
             message:
-              `.${value.path.join('.')} in this ${release.kind}'s values, not traced through the chart (${release.chartPath === undefined ? 'it comes from a chart repository' : `${release.chartPath} is not in the workspace`}): ` +
+              `.${value.path.join('.')} in this ${release.kind}'s values, not traced through the chart (${release.chartPath === undefined ? 'its chart is no path in the repository' : `${release.chartPath} is not in the workspace`}): ` +
               `if the chart renders it into a Service's spec.externalIPs, ${verdict.message.charAt(0).toLowerCase()}${verdict.message.slice(1)}`,
             related: [],
           },
