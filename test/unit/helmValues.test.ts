@@ -68,7 +68,7 @@ describe('Helm values traced through a chart', () => {
     assert.deepEqual(at(findings['chart/templates/controller-service.yaml']), []);
   });
 
-  it('reads with/toYaml ., $.Values, range variables and quoted items', () => {
+  it('reads with/toYaml ., $.Values, range variables, quoted items and Bitnami\'s tplvalues.render', () => {
     const template = yaml(
       ...SERVICE_HEAD,
       '  {{- with .Values.a.ips }}',
@@ -83,13 +83,18 @@ describe('Helm values traced through a chart', () => {
       '  {{- end }}',
       '  - {{ .Values.c.ip | quote }}',
       '  - "{{ .Values.d.ip }}"',
+      '---',
+      ...SERVICE_HEAD,
+      '  {{- if .Values.f.externalIPs }}',
+      '  externalIPs: {{- include "common.tplvalues.render" (dict "value" .Values.f.externalIPs "context" $) | nindent 4 }}',
+      '  {{- end }}',
     );
     const findings = checkTree({
       'chart/Chart.yaml': CHART_YAML,
       'chart/templates/svc.yaml': template,
-      'chart/values.yaml': yaml('a:', '  ips: [1.1.1.1]', 'b:', '  ips:', '  - 2.2.2.2', 'c:', '  ip: 3.3.3.3', 'd:', '  ip: 4.4.4.4', 'e:', '  ip: 5.5.5.5'),
+      'chart/values.yaml': yaml('a:', '  ips: [1.1.1.1]', 'b:', '  ips:', '  - 2.2.2.2', 'c:', '  ip: 3.3.3.3', 'd:', '  ip: 4.4.4.4', 'e:', '  ip: 5.5.5.5', 'f:', '  externalIPs: [6.6.6.6]'),
     });
-    assert.deepEqual(at(findings['chart/values.yaml']), ['external-ips 2:8', 'external-ips 5:4', 'external-ips 7:6', 'external-ips 9:6']);
+    assert.deepEqual(at(findings['chart/values.yaml']), ['external-ips 2:8', 'external-ips 5:4', 'external-ips 7:6', 'external-ips 9:6', 'external-ips 13:16']);
   });
 
   it('reports nothing for values no template renders into a Service, allowlisted values, and values files outside a chart', () => {

@@ -9,8 +9,9 @@
 // (by indentation), the field's value from the lines that follow the key (indented deeper, action-only
 // lines, or `- ` items at the key's own column), and the values path from the action's pipeline: a
 // `.Values.a.b` / `$.Values.a.b` it names, or `.` and range variables, resolved through the enclosing
-// `with` and `range`. Only `toYaml`/`toJson` output, range elements and `- ` items count: other output
-// (`{{ .Values.ips }}` prints a Go slice) is not a list of the values' items.
+// `with` and `range`. Only `toYaml`/`toJson` output (and Bitnami's `common.tplvalues.render`), range
+// elements and `- ` items count: other output (`{{ .Values.ips }}` prints a Go slice) is not a list of the
+// values' items. An `{{ else }}` branch of a `with` is read as if `.` were still the with's value.
 import { LineIndex } from '../lineIndex';
 import { TemplateAction, templateActions, writesOutput } from '../helmTemplates';
 import { HelmRenderFact, RenderedField } from './helmFacts';
@@ -290,7 +291,8 @@ function dotScope(scopes: readonly Scope[]): { scope: Scope } | undefined {
 /** The values an output action renders into the field, each as a path and a shape. */
 function valuesRendered(action: TemplateAction, scopes: readonly Scope[], line: Line, documentText: string): { path: string[]; shape: HelmRenderFact['shape'] }[] {
   const body = action.body;
-  const serialises = /\b(toYaml|toJson|toPrettyJson)\b/.test(body);
+  // Bitnami's `common.tplvalues.render` helper writes a value through toYaml (and tpl).
+  const serialises = /\b(toYaml|toJson|toPrettyJson)\b/.test(body) || /\binclude\s+"[^"]*\btplvalues\.render"/.test(body);
   const isItem = /^-[ \t]/.test(documentText.slice(line.literal, action.start)) && line.literal !== -1 && line.literal < action.start;
   const found: { path: string[]; shape: HelmRenderFact['shape'] }[] = [];
   for (const match of body.matchAll(VALUES_REFERENCE)) {
