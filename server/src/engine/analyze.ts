@@ -47,7 +47,8 @@ export interface DetailedAnalysis extends AnalysisResult {
  * analysed on its own as if it were a file; its findings are then moved to the chunk's place (offsets,
  * lines, document index). A text the split does not model (`...` markers, directives) is parsed whole.
  * With a `cache`, chunks whose text (and options) did not change since the cache's last text are not
- * analysed again: a keystroke re-analyses only the document it edits.
+ * analysed again: a keystroke re-analyses only the document it edits. `file` says what the text is by
+ * where it is written: a Helm chart's values file is read whole into values facts (helm/valuesTree.ts).
  */
 export function analyzeText(text: string, options: EngineOptions, cache?: AnalysisCache, file: FileContext = {}): AnalysisResult {
   const result = analyzeTextAlone(text, options, cache);

@@ -12,8 +12,7 @@ import { ManifestObject } from '../manifests';
 import { childMaps, Located, mapValues, scalarValues, sequenceItems } from '../yamlModel';
 import type { Place } from '../workspace/facts';
 import { normaliseChartPath } from './chartFiles';
-import { HelmReleaseFact } from './helmFacts';
-import { HelmValueFact } from './helmFacts';
+import { HelmReleaseFact, HelmValueFact } from './helmFacts';
 import { valuesDocumentFacts, valuesTreeFacts } from './valuesTree';
 
 const FLUX_HELM_GROUP = 'helm.toolkit.fluxcd.io/';
