@@ -1,6 +1,6 @@
 // Re-linking only what depends on a change must give exactly what linking everything again gives. Random
 // workspaces of roles, aggregating roles, bindings, Services with externalIPs, admission policies about
-// externalIPs and their bindings (a small pool of names,
+// externalIPs and their bindings, and Helm chart templates, values files and HelmReleases (a small pool of names,
 // labels, addresses and ports, so they refer to or collide with each other, built-ins included) go through random edits, deletions, additions and moves between
 // clusters; after each step the incremental index is compared with a fresh one built from the same files.
 import assert from 'node:assert/strict';
@@ -84,7 +84,29 @@ function generator(next: () => number) {
     const documents = 1 + Math.floor(next() * 3);
     return Array.from({ length: documents }, () => pick([clusterRole, clusterRole, role, binding, binding, service, service, admissionPolicy, admissionBinding])()).join('---\n');
   };
-  return { pick, file };
+  // Helm: templates rendering a values path into externalIPs, values files and HelmReleases of two charts (or of none).
+  const helmTemplate = (): string =>
+    yaml('apiVersion: v1', 'kind: Service', 'metadata: {name: web}', 'spec:', `  externalIPs: {{ toYaml .Values.${pick(VALUES_PATHS)} | nindent 4 }}`);
+  const valuesFile = (): string => yaml(...(next() < 0.2 ? ['# padding'] : []), 'svc:', `  ips: [${pick(ADDRESSES)}]`, `  other: [${pick(ADDRESSES)}]`);
+  const release = (): string =>
+    yaml(
+      'apiVersion: helm.toolkit.fluxcd.io/v2',
+      'kind: HelmRelease',
+      'metadata: {name: app}',
+      `spec: {chart: {spec: {chart: ${pick(['./c1', './c2', 'remote'])}}}, values: {svc: {ips: [${pick(ADDRESSES)}], externalIPs: [${pick(ADDRESSES)}]}}}`,
+    );
+  /** A text for the file `name`: Helm files by their place in a chart. */
+  const fileFor = (name: string): string =>
+    name.includes('/templates/') ? helmTemplate() : name.endsWith('values.yaml') ? valuesFile() : name.startsWith('release') ? release() : file();
+  return { pick, fileFor };
+}
+
+const VALUES_PATHS = ['svc.ips', 'svc.other', 'none'];
+const HELM_NAMES = ['c1/templates/svc.yaml', 'c1/values.yaml', 'c2/templates/svc.yaml', 'c2/values.yaml', 'release-a.yaml', 'release-b.yaml'];
+
+/** The facts of `name` as the CLI and the server analyse it (a values file by its place in a chart: here, its name). */
+function factsOf(name: string, text: string) {
+  return analyzeText(text, OPTIONS, undefined, { helmValues: name.endsWith('values.yaml') }).facts;
 }
 
 /** Each file's linked findings, and the paths behind them (what hovers show must be as fresh). */
@@ -92,14 +114,16 @@ function linkedSignatures(index: WorkspaceIndex): Map<string, string> {
   return new Map([...index.link()].map(([file, link]) => [file, linkSignature(link) + JSON.stringify(link.paths)]));
 }
 
+let helmFindingsSeen = 0;
+
 describe('incremental link', () => {
   for (let seed = 1; seed <= 12; seed++) {
     it(`equals a full link after every change (seed ${seed})`, () => {
       const next = mulberry32(seed);
-      const { pick, file } = generator(next);
+      const { pick, fileFor } = generator(next);
       const incremental = new WorkspaceIndex();
       const texts = new Map<string, { text: string; cluster: string }>();
-      const names = Array.from({ length: 8 }, (_, i) => `f${i}.yaml`);
+      const names = [...Array.from({ length: 8 }, (_, i) => `f${i}.yaml`), ...HELM_NAMES];
       let judgedFewer = 0;
       for (let step = 0; step < 40; step++) {
         const name = pick(names);
@@ -109,20 +133,26 @@ describe('incremental link', () => {
         else if (action < 0.35 && existing) {
           // Typing that moves only offsets: trailing spaces on the first line (no range changes).
           texts.set(name, { ...existing, text: existing.text.replace('\n', '   \n') });
-        } else texts.set(name, { text: action < 0.45 ? existing?.text ?? file() : file(), cluster: next() < 0.2 ? 'other' : '' });
+        } else texts.set(name, { text: action < 0.45 ? existing?.text ?? fileFor(name) : fileFor(name), cluster: next() < 0.2 ? 'other' : '' });
         const entry = texts.get(name);
-        if (entry) incremental.set(name, analyzeText(entry.text, OPTIONS).facts, OPTIONS, entry.cluster);
+        if (entry) incremental.set(name, factsOf(name, entry.text), OPTIONS, entry.cluster);
         else incremental.delete(name);
 
         const full = new WorkspaceIndex();
-        for (const [file, { text, cluster }] of texts) full.set(file, analyzeText(text, OPTIONS).facts, OPTIONS, cluster);
-        assert.deepEqual(linkedSignatures(incremental), linkedSignatures(full), `seed ${seed}, step ${step}`);
+        for (const [file, { text, cluster }] of texts) full.set(file, factsOf(file, text), OPTIONS, cluster);
+        const signatures = linkedSignatures(incremental);
+        assert.deepEqual(signatures, linkedSignatures(full), `seed ${seed}, step ${step}`);
+        for (const helmFile of HELM_NAMES) if (signatures.get(helmFile)?.includes('external-ip')) helmFindingsSeen++;
         if (incremental.stats.lastFilesJudged < full.stats.lastFilesJudged) judgedFewer++;
       }
       // Not a correctness condition, but the point of the exercise: some steps re-judged fewer files.
       assert.ok(judgedFewer > 0, 'no step re-judged fewer files than a full link');
     });
   }
+
+  it('saw Helm values traced (or untraced) into findings in the random workspaces', () => {
+    assert.ok(helmFindingsSeen > 0);
+  });
 
   it('re-judges only the files that depend on the edited role', () => {
     const index = new WorkspaceIndex();

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import {
   AnalysisCache,
   analyzeText,
+  isHelmValuesFile,
   applyLink,
   clusterKey,
   clusterNameOf,
@@ -325,7 +326,8 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
     // JSON lists each finding's fixes: they start from the List item the analysis found it in, not the whole text.
     const analysed = format === 'json' ? new AnalysisCache() : undefined;
     try {
-      const result = analyzeText(text, options, analysed);
+      const helmValues = candidate.absolutePath !== undefined && isHelmValuesFile(candidate.absolutePath);
+      const result = analyzeText(text, options, analysed, { helmValues });
       findings = result.findings;
       facts = result.facts;
       unparsable = result.unparsableDocuments;

@@ -3,7 +3,7 @@
 import { LineIndex } from './lineIndex';
 import { AliasFindingGroups, FindingsBehindObjects } from './aliasFindings';
 import { manifestObjects } from './manifests';
-import { ExcessiveNestingError } from './nestingGuard';
+import { ExcessiveNestingError, MANIFEST_NESTING_LIMITS } from './nestingGuard';
 import { chunkDocumentCount, SplitMemo, splitDocuments } from './documentSplit';
 import { mightHaveFindings } from './prefilter';
 import { DOCUMENT_CHECKS, RULES } from './rules/registry';
@@ -16,9 +16,9 @@ import { parseDocumentVariant, parseSourceDocuments, SourceDocument } from './ya
 import { FactExtractor } from './workspace/extract';
 import { emptyFacts, findingKey, hasFacts, RuleFact, shiftFacts, shiftRange, SuppressionFact } from './workspace/facts';
 import { listItemText, splitListItems } from './listSplit';
-// Far beyond real manifests (the deepest in the shared corpus indents 72 columns), far below the
-// ~1,000 levels at which the parser's recursion overflows the stack.
-const MANIFEST_NESTING_LIMITS = { maxFlowDepth: 256, maxLinePrefix: 512 };
+import { addHelmFacts, emptyHelmFacts, HelmFacts } from './helm/helmFacts';
+import { templateRenders } from './helm/templateRenders';
+import { valuesDocumentFacts } from './helm/valuesTree';
 const TEMPLATE_PATTERN = /\{\{[\s\S]*?\}\}/g;
 
 /** A finding with the parsed nodes its fixes need. */
@@ -47,9 +47,50 @@ export interface DetailedAnalysis extends AnalysisResult {
  * analysed on its own as if it were a file; its findings are then moved to the chunk's place (offsets,
  * lines, document index). A text the split does not model (`...` markers, directives) is parsed whole.
  * With a `cache`, chunks whose text (and options) did not change since the cache's last text are not
- * analysed again: a keystroke re-analyses only the document it edits.
+ * analysed again: a keystroke re-analyses only the document it edits. `file` says what the text is by
+ * where it is written: a Helm chart's values file is read whole into values facts (helm/valuesTree.ts).
  */
-export function analyzeText(text: string, options: EngineOptions, cache?: AnalysisCache): AnalysisResult {
+export function analyzeText(text: string, options: EngineOptions, cache?: AnalysisCache, file: FileContext = {}): AnalysisResult {
+  const result = analyzeTextAlone(text, options, cache);
+  return file.helmValues && result.skippedReason === undefined ? withValuesFileFacts(text, result) : result;
+}
+
+/** What the caller knows of the analysed text from where it is written. */
+export interface FileContext {
+  /** The text is a values file of a Helm chart (`helm/chartFiles.ts isHelmValuesFile`): its values are facts, traced through the chart's templates. */
+  helmValues?: boolean;
+}
+
+/**
+ * A values file's result with its values among its facts (so it is linked even when it holds nothing to
+ * trace), and its suppression comments, which the link's findings on its values follow.
+ */
+function withValuesFileFacts(text: string, result: AnalysisResult): AnalysisResult {
+  const lines = new LineIndex(text);
+  let documents: SourceDocument[];
+  try {
+    documents = parseSourceDocuments(text, MANIFEST_NESTING_LIMITS);
+  } catch {
+    return result;
+  }
+  const placeOf = (span: { start: number; end: number }) => {
+    const end = trimTrailingSpace(text, span.start, span.end);
+    return { start: span.start, end, range: lines.rangeOf(span.start, end) };
+  };
+  const comments = findSuppressionComments(text, lines);
+  const values: NonNullable<HelmFacts['valuesFile']> = [];
+  const suppressions: SuppressionFact[] = [];
+  for (const source of documents) {
+    for (const fact of valuesDocumentFacts(source, placeOf)) values.push(fact);
+    if (!source.parsed) continue;
+    const own = keepRealComments(comments.filter((comment) => comment.start >= source.start && comment.start < source.end), source.document);
+    for (const comment of own) suppressions.push(suppressionFact(comment, lines, source));
+  }
+  const facts = result.facts ?? emptyFacts();
+  return { ...result, facts: { ...facts, suppressions, helm: { ...(facts.helm ?? emptyHelmFacts()), valuesFile: values } } };
+}
+
+function analyzeTextAlone(text: string, options: EngineOptions, cache?: AnalysisCache): AnalysisResult {
   const chunks = splitDocuments(text, cache?.splitMemo);
   if (chunks === undefined) {
     const { findings, documents: _documents, lines: _lines, failed: _failed, lenient: _lenient, ...counts } = analyzeWhole(text, options);
@@ -86,6 +127,7 @@ export function analyzeText(text: string, options: EngineOptions, cache?: Analys
       for (const comment of shifted.suppressions) facts.suppressions.push(comment);
       for (const policy of shifted.admissionPolicies) facts.admissionPolicies.push(policy);
       for (const binding of shifted.admissionBindings) facts.admissionBindings.push(binding);
+      if (shifted.helm) addHelmFacts((facts.helm ??= emptyHelmFacts()), shifted.helm);
     }
   };
   for (const chunk of chunks) {
@@ -326,6 +368,11 @@ function analyzeWhole(text: string, options: EngineOptions): DetailedAnalysis & 
     let source = documents[index];
     const documentText = text.slice(source.start, source.end);
     const hasTemplates = documentText.includes('{{');
+    if (hasTemplates) {
+      // Read from the text as written, whether or not its variant reads as YAML.
+      const renders = templateRenders(text, source.start, source.end, lines, source.index);
+      if (renders.length > 0) (facts.helm ??= emptyHelmFacts()).renders.push(...renders);
+    }
     let templateSpans: [number, number][];
     if (!source.parsed) {
       // A Helm template that is not YAML as it stands is read through its same-length variant with

@@ -3,6 +3,8 @@
 // (test/unit/layers.test.ts).
 export * from './types';
 export { AnalysisCache, analyzeText } from './analyze';
+export type { FileContext } from './analyze';
+export { isHelmValuesFile } from './helm/chartFiles';
 export { fixesForFinding, fixAll, linkedFindingFixes } from './fixes/fixes';
 export { applyEdits } from './textEdits';
 export { WorkspaceIndex, linkSignature } from './workspace/workspaceIndex';

@@ -7,6 +7,10 @@ export interface NestingLimits {
   maxLinePrefix: number;
 }
 
+// Far beyond real manifests (the deepest in the shared corpus indents 72 columns), far below the
+// ~1,000 levels at which the parser's recursion overflows the stack.
+export const MANIFEST_NESTING_LIMITS: NestingLimits = { maxFlowDepth: 256, maxLinePrefix: 512 };
+
 export interface NestingProblem {
   offset: number;
   message: string;

@@ -13,6 +13,7 @@ import {
   clusterNameOf,
   CONFIG_FILE_NAME,
   EngineOptions,
+  isHelmValuesFile,
   LOSSY_READS,
 } from '../engine';
 import { FileFilter } from './fileFilter';
@@ -99,7 +100,8 @@ export class FileChecker {
       cached = { chunks: new AnalysisCache() };
       this.cache.set(key, cached);
     }
-    const result = analyzeText(text, options, cached.chunks);
+    const fsPath = uriToFsPath(document.uri);
+    const result = analyzeText(text, options, cached.chunks, { helmValues: fsPath !== undefined && isHelmValuesFile(fsPath) });
     cached.last = { version: document.version, generation: resolved.generation, result };
     return { document, resolved, options, result };
   }

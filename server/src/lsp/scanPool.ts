@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import {
   analyzeText,
   EngineOptions,
+  isHelmValuesFile,
   FileFacts,
   Finding,
   LossyReason,
@@ -40,19 +41,19 @@ export const IN_PROCESS_ANALYZER: FileAnalyzer = {
   parallelism: 1,
   onMainThread: true,
   async analyze(fsPath, maxBytes, options) {
-    return analyzeRead(await readManifestFile(fsPath, maxBytes), options);
+    return analyzeRead(await readManifestFile(fsPath, maxBytes), options, fsPath);
   },
   dispose() {},
 };
 
 /** Reads and analyses blocking the calling thread: what a scan worker does with each job. */
 export function analyzeDiskFileSync(fsPath: string, maxBytes: number, options: EngineOptions): DiskFileAnalysis {
-  return analyzeRead(readManifestFileSync(fsPath, maxBytes), options);
+  return analyzeRead(readManifestFileSync(fsPath, maxBytes), options, fsPath);
 }
 
-function analyzeRead(read: ManifestRead, options: EngineOptions): DiskFileAnalysis {
+function analyzeRead(read: ManifestRead, options: EngineOptions, fsPath: string): DiskFileAnalysis {
   if ('skipped' in read) return read;
-  const { findings, facts } = analyzeText(read.text, options);
+  const { findings, facts } = analyzeText(read.text, options, undefined, { helmValues: isHelmValuesFile(fsPath) });
   return { findings, ...(facts ? { facts } : {}), ...(read.lossy ? { lossy: read.lossy } : {}) };
 }
 

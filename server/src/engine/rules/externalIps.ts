@@ -2,7 +2,7 @@
 // unambiguous, non-special address inside the allowlist (CVE-2020-8554: an externalIP lets the
 // Service owner intercept traffic to that address from every pod and node).
 import { isMap, isScalar, isSeq, YAMLMap, YAMLSeq } from 'yaml';
-import { ADDRESS_PROBLEM_TEXT, cidrContains, checkExternalIP, hostCidr } from '../ipAddresses';
+import { ADDRESS_PROBLEM_TEXT, cidrContains, checkExternalIP, hostCidr, ParsedCidr } from '../ipAddresses';
 import { isObjectOf, ManifestObject } from '../manifests';
 import { childMaps, isNonStringPlainScalar, isNullScalar, Located, mapValues, scalarString, sequenceItems } from '../yamlModel';
 import { externalIpFixes } from './externalIpsFix';
@@ -41,46 +41,45 @@ function checkEntry(
   listPair: NonNullable<Located['pair']>,
   spec: YAMLMap,
 ): RuleFinding[] {
-  const base = placeOf(entry);
   const target = { kind: 'external-ip' as const, entry, list, listPair, spec };
-  const text = scalarString(entry.node);
-  if (text === undefined || (isScalar(entry.node) && isNonStringPlainScalar(entry.node)) || isMap(entry.node)) {
-    return [
-      {
-        ...base,
-        ruleId: 'external-ip-invalid',
-        message: 'This externalIPs entry is not a string IP address; the API server rejects it.',
-        target,
-      },
-    ];
+  const text = isMap(entry.node) ? undefined : scalarString(entry.node);
+  const verdict = judgeExternalIp(text, isScalar(entry.node) && isNonStringPlainScalar(entry.node), context.allowedCidrs, 'this Service');
+  if (verdict === undefined) return [];
+  return [{ ...placeOf(entry), ruleId: verdict.ruleId, message: verdict.message, target: verdict.allowCidr ? { ...target, allowCidr: verdict.allowCidr } : target }];
+}
+
+/** What the rules say of one externalIPs entry. */
+export interface ExternalIpVerdict {
+  ruleId: 'external-ips' | 'external-ip-invalid';
+  message: string;
+  /** The /32 or /128 to allow (external-ips). */
+  allowCidr?: string;
+}
+
+/**
+ * Judges one externalIPs entry: `text` is its decoded string (undefined for a map, a list or null),
+ * `nonString` a plain scalar that decodes to no string. `subject` names who would intercept (messages).
+ * Undefined when the entry is a valid address inside the allowlist.
+ */
+export function judgeExternalIp(text: string | undefined, nonString: boolean, allowedCidrs: readonly ParsedCidr[], subject: string): ExternalIpVerdict | undefined {
+  if (text === undefined || nonString) {
+    return { ruleId: 'external-ip-invalid', message: 'This externalIPs entry is not a string IP address; the API server rejects it.' };
   }
   const check = checkExternalIP(text);
   if (!check.ok) {
-    return [
-      {
-        ...base,
-        ruleId: 'external-ip-invalid',
-        message: `externalIP "${printable(text)}" ${ADDRESS_PROBLEM_TEXT[check.problem]}.`,
-        target,
-      },
-    ];
+    return { ruleId: 'external-ip-invalid', message: `externalIP "${printable(text)}" ${ADDRESS_PROBLEM_TEXT[check.problem]}.` };
   }
-  if (context.allowedCidrs.some((cidr) => cidrContains(cidr, check.address))) return [];
+  if (allowedCidrs.some((cidr) => cidrContains(cidr, check.address))) return undefined;
   const cidr = hostCidr(check.address);
   const allowHint =
-    context.allowedCidrs.length === 0
-      ? 'No externalIP CIDRs are allowed'
-      : `It is outside the allowed CIDRs (${context.allowedCidrs.map((c) => c.text).join(', ')})`;
-  return [
-    {
-      ...base,
-      ruleId: 'external-ips',
-      message:
-        `externalIP ${text} lets this Service intercept traffic to ${text} from every pod and node (CVE-2020-8554). ` +
-        `${allowHint}; if this address is yours, add ${cidr} to allowedExternalIPCidrs in .kube-mitm-guard.yaml.`,
-      target: { ...target, allowCidr: cidr },
-    },
-  ];
+    allowedCidrs.length === 0 ? 'No externalIP CIDRs are allowed' : `It is outside the allowed CIDRs (${allowedCidrs.map((c) => c.text).join(', ')})`;
+  return {
+    ruleId: 'external-ips',
+    message:
+      `externalIP ${text} lets ${subject} intercept traffic to ${text} from every pod and node (CVE-2020-8554). ` +
+      `${allowHint}; if this address is yours, add ${cidr} to allowedExternalIPCidrs in .kube-mitm-guard.yaml.`,
+    allowCidr: cidr,
+  };
 }
 
 /** Shows control characters and odd whitespace so a message cannot hide what the entry holds. */
@@ -113,8 +112,9 @@ export const externalIpsModule: RuleModule = {
       tags: ['CVE-2020-8554'],
     },
   ],
-  // The key `externalIPs` in one decoded scalar.
-  triggers: [['externalIPs']],
+  // The key `externalIPs` in one decoded scalar; a Flux HelmRelease's or an Argo CD Application's inline
+  // values, which the link traces through a local chart (helm/releases.ts).
+  triggers: [['externalIPs'], ['HelmRelease', 'values'], ['Application', 'argoproj.io', 'values']],
   check: checkExternalIps,
   fixes: externalIpFixes,
 };

@@ -2,6 +2,7 @@
 // services/status (CVE-2020-8554); `rbac-services-status-binding` is reported by the link phase
 // (workspace/link.ts) on the binding subjects that get it. The check is rbacPermission.ts's.
 import { SERVICES_STATUS_WRITE } from '../rbac/permissions';
+import { RBAC_API_VERSION } from '../workspace/facts';
 import { rbacNarrowingFixes } from './rbacNarrowingFix';
 import { rbacPermissionCheck, rbacTriggers } from './rbacPermission';
 import { RuleModule } from './ruleModule';
@@ -31,8 +32,9 @@ export const rbacServicesStatusModule: RuleModule = {
       tags: ['CVE-2020-8554', 'rbac'],
     },
   ],
-  // A rule grants the write only through a resource `services/status`, `*/status` or `*`.
-  triggers: rbacTriggers(SERVICES_STATUS_WRITE, [['services/status']]),
+  // A rule grants the write only through a resource `services/status`, `*/status` or `*`. A Helm template of a
+  // role may also render rules from values (helm/templateRenders.ts).
+  triggers: [...rbacTriggers(SERVICES_STATUS_WRITE, [['services/status']]), ['Role', RBAC_API_VERSION, '.Values']],
   check: rbacPermissionCheck(SERVICES_STATUS_WRITE),
   fixes: rbacNarrowingFixes,
 };

@@ -24,6 +24,8 @@ import {
   stringListValues,
   ValueNode,
 } from '../yamlModel';
+import { emptyHelmFacts } from '../helm/helmFacts';
+import { releaseFacts } from '../helm/releases';
 import { AdmissionBindingFact, AdmissionPolicyFact, BindingFact, ExternalIpFact, FileFacts, Place, RBAC_API_VERSION, RoleFact, RuleFact, ServiceFact, ServicePortFact, ServiceProtocol, SubjectFact } from './facts';
 
 const OPERATORS: readonly SelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
@@ -73,6 +75,9 @@ export class FactExtractor {
     } else if (isAdmissionObject(object, [ADMISSION_POLICY_BINDING_KIND])) {
       const binding = this.admissionBinding(document, object);
       if (binding) facts.admissionBindings.push(binding);
+    } else {
+      const releases = releaseFacts(document, object, this.text, (span) => this.spanPlace(span), documentIndex);
+      if (releases.length > 0) (facts.helm ??= emptyHelmFacts()).releases.push(...releases);
     }
   }
 

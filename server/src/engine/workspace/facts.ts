@@ -2,6 +2,7 @@
 // workers too) and kept as plain data, so files are linked without being parsed again.
 import { LabelSelector, PolicyRule, RoleRef, Subject } from '../rbac/model';
 import { Range } from '../types';
+import { HelmFacts, shiftHelmFacts } from '../helm/helmFacts';
 
 export const RBAC_API_VERSION = 'rbac.authorization.k8s.io/v1';
 
@@ -124,6 +125,8 @@ export interface FileFacts {
   suppressions: SuppressionFact[];
   admissionPolicies: AdmissionPolicyFact[];
   admissionBindings: AdmissionBindingFact[];
+  /** Helm: what a chart's templates render from `.Values`, and values to trace through them (helm/helmFacts.ts). */
+  helm?: HelmFacts;
 }
 
 export function emptyFacts(): FileFacts {
@@ -138,7 +141,12 @@ export function emptyFacts(): FileFacts {
  */
 export function hasFacts(facts: FileFacts): boolean {
   return (
-    facts.roles.length > 0 || facts.bindings.length > 0 || facts.services.length > 0 || facts.admissionPolicies.length > 0 || facts.admissionBindings.length > 0
+    facts.roles.length > 0 ||
+    facts.bindings.length > 0 ||
+    facts.services.length > 0 ||
+    facts.admissionPolicies.length > 0 ||
+    facts.admissionBindings.length > 0 ||
+    facts.helm !== undefined
   );
 }
 
@@ -191,6 +199,7 @@ export function shiftFacts(facts: FileFacts, offsetDelta: number, lineDelta: num
       lastLine: comment.lastLine + lineDelta,
       mentions: comment.mentions.map((mention) => ({ ...mention, unusedKey: shiftKey(mention.unusedKey, offsetDelta) })),
     })),
+    ...(facts.helm ? { helm: shiftHelmFacts(facts.helm, place, documentDelta) } : {}),
   };
 }
 

@@ -14,6 +14,7 @@ import { BindingFact, FileFacts, findingKey, findingKeyCode, Place, RoleFact, sa
 import { bindingScope, BindingOnPath, describeHolder, Grant, Holder, LinkedPath, Located, RoleOnPath, RolePath, ruleText, SubjectPath } from './paths';
 import { AdmissionPolicies } from './admissionPolicies';
 import { ServiceConflicts } from './serviceConflicts';
+import { HelmValues } from './helmValues';
 
 export interface LinkInput {
   file: string;
@@ -106,6 +107,7 @@ export class Linker {
   private addedKeys = new Map<string, Set<string>>();
   private readonly serviceConflicts: ServiceConflicts;
   private readonly admissionPolicies: AdmissionPolicies;
+  private readonly helmValues: HelmValues;
   private readonly optionsByFile = new Map<string, EngineOptions>();
   private readonly suppressionsByFile = new Map<string, FileFacts['suppressions']>();
 
@@ -126,6 +128,7 @@ export class Linker {
     this.index();
     this.serviceConflicts = new ServiceConflicts(this.inputs);
     this.admissionPolicies = new AdmissionPolicies(this.inputs);
+    this.helmValues = new HelmValues(this.inputs);
   }
 
   /** The link of the files `only` names (every file when absent); files with nothing linked are absent. */
@@ -141,6 +144,9 @@ export class Linker {
       }
       this.serviceConflicts.report(input.file, (place, documentIndex, text) => this.add(input.file, 'external-ip-conflict', place, documentIndex, undefined, undefined, text));
       this.admissionPolicies.report(input.facts, (place, documentIndex, text) => this.add(input.file, 'mitigation-not-enforced', place, documentIndex, undefined, undefined, text));
+      this.helmValues.report(input.file, input.options, (code, place, documentIndex, text, severity) =>
+        this.add(input.file, code, place, documentIndex, severity?.severity, undefined, text, severity?.forced),
+      );
     }
     return results;
   }
@@ -151,11 +157,12 @@ export class Linker {
    * holders flow down the aggregation (to the roles it collects) and its grants flow up (to the roles
    * collecting it), so both directions count. Address keys (`addressKeysOf`) name the files whose
    * Services claim those addresses, policy keys (`admissionPolicyKeysOf`) the files that define or bind
-   * those admission policies.
+   * those admission policies, chart keys (`helmKeysOf`) the values files and releases of those charts.
    */
   dependentFiles(keys: Iterable<string>): Set<string> {
     const files = this.serviceConflicts.dependentFiles(keys);
     for (const file of this.admissionPolicies.dependentFiles(keys)) files.add(file);
+    for (const file of this.helmValues.dependentFiles(keys)) files.add(file);
     const seen = new Set<string>();
     const pending = [...keys];
     while (pending.length > 0) {
@@ -419,7 +426,8 @@ export class Linker {
 
   /**
    * Adds a linked finding unless its rule is off or a comment suppresses it, with the path behind it
-   * (RBAC findings). Its severity: the configured one, else `severity`, else the rule's default.
+   * (RBAC findings). Its severity: the configured one, else `severity`, else the rule's default;
+   * `forced`: `severity` even over the configured one (a rule that is off stays off).
    */
   private add(
     file: string,
@@ -429,6 +437,7 @@ export class Linker {
     severity: Severity | undefined,
     path: SubjectPath | RolePath | undefined,
     text: { message: string; related: RelatedLocation[] },
+    forced = false,
   ): void {
     const configured = this.optionsByFile.get(file)?.rules[code];
     if (configured === 'off') return;
@@ -441,7 +450,7 @@ export class Linker {
     keys.add(key);
     result.added.push({
       code,
-      severity: configured ?? severity ?? RULES[code].defaultSeverity,
+      severity: (forced ? severity : undefined) ?? configured ?? severity ?? RULES[code].defaultSeverity,
       message: text.message,
       range: place.range,
       startOffset: place.start,
