@@ -2,7 +2,7 @@
 // unambiguous, non-special address inside the allowlist (CVE-2020-8554: an externalIP lets the
 // Service owner intercept traffic to that address from every pod and node).
 import { isMap, isScalar, isSeq, YAMLMap, YAMLSeq } from 'yaml';
-import { ADDRESS_PROBLEM_TEXT, cidrContains, checkExternalIP, hostCidr } from '../ipAddresses';
+import { ADDRESS_PROBLEM_TEXT, cidrContains, checkExternalIP, hostCidr, ParsedCidr } from '../ipAddresses';
 import { isObjectOf, ManifestObject } from '../manifests';
 import { childMaps, isNonStringPlainScalar, isNullScalar, Located, mapValues, scalarString, sequenceItems } from '../yamlModel';
 import { externalIpFixes } from './externalIpsFix';
@@ -54,37 +54,43 @@ function checkEntry(
       },
     ];
   }
+  const verdict = externalIpVerdict(text, context.allowedCidrs);
+  if (verdict === undefined) return [];
+  if (verdict.ruleId === 'external-ip-invalid') return [{ ...base, ruleId: verdict.ruleId, message: verdict.message, target }];
+  return [{ ...base, ruleId: verdict.ruleId, message: verdict.message, target: { ...target, allowCidr: verdict.allowCidr } }];
+}
+
+/** Why one externalIPs entry (a string) is reported, or undefined when it is a clean address inside the allowlist. */
+export type ExternalIpVerdict =
+  | { ruleId: 'external-ip-invalid'; message: string; /** Why, after the address: `is not a valid IP address`. */ reason: string }
+  | { ruleId: 'external-ips'; message: string; reason: string; /** The single-address CIDR that would allow it. */ allowCidr: string };
+
+/**
+ * The judgement of `external-ips` and `external-ip-invalid` on one entry's text, shared with the audit-log
+ * reader (engine/audit/) so a manifest and a request that writes the same address get the same verdict.
+ */
+export function externalIpVerdict(text: string, allowedCidrs: readonly ParsedCidr[]): ExternalIpVerdict | undefined {
   const check = checkExternalIP(text);
   if (!check.ok) {
-    return [
-      {
-        ...base,
-        ruleId: 'external-ip-invalid',
-        message: `externalIP "${printable(text)}" ${ADDRESS_PROBLEM_TEXT[check.problem]}.`,
-        target,
-      },
-    ];
+    const reason = ADDRESS_PROBLEM_TEXT[check.problem];
+    return { ruleId: 'external-ip-invalid', message: `externalIP "${printable(text)}" ${reason}.`, reason };
   }
-  if (context.allowedCidrs.some((cidr) => cidrContains(cidr, check.address))) return [];
+  if (allowedCidrs.some((cidr) => cidrContains(cidr, check.address))) return undefined;
   const cidr = hostCidr(check.address);
   const allowHint =
-    context.allowedCidrs.length === 0
-      ? 'No externalIP CIDRs are allowed'
-      : `It is outside the allowed CIDRs (${context.allowedCidrs.map((c) => c.text).join(', ')})`;
-  return [
-    {
-      ...base,
-      ruleId: 'external-ips',
-      message:
-        `externalIP ${text} lets this Service intercept traffic to ${text} from every pod and node (CVE-2020-8554). ` +
-        `${allowHint}; if this address is yours, add ${cidr} to allowedExternalIPCidrs in .kube-mitm-guard.yaml.`,
-      target: { ...target, allowCidr: cidr },
-    },
-  ];
+    allowedCidrs.length === 0 ? 'No externalIP CIDRs are allowed' : `It is outside the allowed CIDRs (${allowedCidrs.map((c) => c.text).join(', ')})`;
+  return {
+    ruleId: 'external-ips',
+    message:
+      `externalIP ${text} lets this Service intercept traffic to ${text} from every pod and node (CVE-2020-8554). ` +
+      `${allowHint}; if this address is yours, add ${cidr} to allowedExternalIPCidrs in .kube-mitm-guard.yaml.`,
+    reason: allowedCidrs.length === 0 ? 'is not allowed: no externalIP CIDRs are allowed' : `is outside the allowed CIDRs (${allowedCidrs.map((c) => c.text).join(', ')})`,
+    allowCidr: cidr,
+  };
 }
 
 /** Shows control characters and odd whitespace so a message cannot hide what the entry holds. */
-function printable(text: string): string {
+export function printable(text: string): string {
   const escaped = JSON.stringify(text);
   const shown = escaped.slice(1, -1);
   return shown.length > 80 ? `${shown.slice(0, 77)}...` : shown;
