@@ -135,8 +135,12 @@ export class AuditJudge {
     const body = bodyOf(request);
     let written: string;
     if (body === undefined) {
-      this.summary.serviceWritesWithoutBody++;
-      written = 'The body was not logged (level Metadata), so the ingress IPs written are unknown.';
+      if (bodyLevelMissing(request)) {
+        this.summary.serviceWritesWithoutBody++;
+        written = 'The body was not logged (level Metadata), so the ingress IPs written are unknown.';
+      } else {
+        written = outcome === 'refused' ? 'It was refused before its body was read.' : 'No body was logged.';
+      }
     } else {
       const entries = writtenEntries(body.value, body.kind, INGRESS_PATH, request.responseObject);
       const ips = entries.entries.map((entry) => (isObject(entry) ? (entry.ip ?? entry.hostname) : entry)).filter((ip) => ip !== undefined);
@@ -157,7 +161,8 @@ export class AuditJudge {
     const outcome = outcomeOf(request);
     const body = bodyOf(request);
     if (body === undefined) {
-      this.summary.serviceWritesWithoutBody++;
+      // A request refused before its body was read (authorization) logs none at any level.
+      if (bodyLevelMissing(request)) this.summary.serviceWritesWithoutBody++;
       return [];
     }
     const written = writtenEntries(body.value, body.kind, EXTERNAL_IPS_PATH, request.responseObject);
@@ -307,6 +312,11 @@ function judgedUser(request: AuditEvent): AuditUser {
 function bodyOf(request: AuditEvent): { value: unknown; kind: BodyKind } | undefined {
   if (request.requestObject === undefined) return undefined;
   return { value: request.requestObject, kind: request.verb === 'patch' ? 'patch' : 'object' };
+}
+
+/** Whether the body is missing because of the level the event was logged at (Metadata, or no level). */
+function bodyLevelMissing(request: AuditEvent): boolean {
+  return request.level !== 'Request' && request.level !== 'RequestResponse';
 }
 
 /** objectRef.name, else the name in the logged object (a create's objectRef may have none). */

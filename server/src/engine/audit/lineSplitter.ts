@@ -71,6 +71,10 @@ export class LineSplitter {
   }
 
   private emit(bytes: Buffer, start: number, end: number): void {
+    if (end - start > this.maxLineBytes) {
+      this.onOverlong(this.line++);
+      return;
+    }
     if (end > start && bytes[end - 1] === CARRIAGE_RETURN) end--;
     this.onLine(bytes, start, end, this.line++);
   }

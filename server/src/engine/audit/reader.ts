@@ -4,6 +4,7 @@
 // last stage are held. Each request (auditID) is judged once, at its ResponseComplete or Panic event.
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { formatSize } from '../fileDiscovery';
 import { isObject, readEvent } from './event';
 import { itemLines } from './eventList';
 import { AuditFinding, AuditJudge, AuditRequest, AuditSummary, isJudgedRequest, JudgeOptions } from './judge';
@@ -118,7 +119,7 @@ export class AuditLogReader {
         }
         this.readLine(file, line, text.toString('utf8'));
       },
-      (line) => this.unreadable(file, line, `longer than ${Math.round(this.options.maxLineBytes / 1024 / 1024)} MB`),
+      (line) => this.unreadable(file, line, `longer than the limit of ${formatSize(this.options.maxLineBytes)} for one line`),
     );
     try {
       for await (const chunk of decompressed(input)) splitter.push(chunk);
@@ -130,7 +131,7 @@ export class AuditLogReader {
     if (documentTooLarge) {
       this.inputProblems.push({
         file,
-        reason: `is a JSON document over the limit of ${Math.round(this.options.maxDocumentBytes / 1024 / 1024)} MB for an EventList read whole (--max-document-mb); write the log one event per line instead`,
+        reason: `is a JSON document over the limit of ${formatSize(this.options.maxDocumentBytes)} for an EventList read whole (--max-document-mb); write the log one event per line instead`,
       });
       return;
     }
