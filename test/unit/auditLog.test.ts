@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { mergeSettings, parseProjectConfig } from '../../server/src/engine/config';
 import { AuditLogReader, AuditReport, UnreadableLine } from '../../server/src/engine/audit/reader';
 import { itemLines } from '../../server/src/engine/audit/eventList';
-import { mustParse } from '../../server/src/engine/audit/precheck';
+import { mustParse, mustParseLine } from '../../server/src/engine/audit/precheck';
 import { LineSplitter } from '../../server/src/engine/audit/lineSplitter';
 import { auditEvents, auditLog, binding, clusterRole, RequestSpec, service, STATUS_WRITE_RULE } from '../support/auditEvents';
 import { REPO_ROOT } from '../support/engine';
@@ -351,18 +351,38 @@ describe('audit-log: reading', () => {
 });
 
 describe('audit-log: the pre-check', () => {
-  it('parses every line naming a judged resource anywhere, so user content cannot hide a request', async () => {
-    const [event] = auditEvents({ verb: 'create', resource: 'subjectaccessreviews', apiGroup: 'authorization.k8s.io', level: 'Request', requestObject: { spec: { resourceAttributes: { resource: 'services', subresource: 'status' } } } });
-    assert.equal(mustParse(Buffer.from(JSON.stringify(event))), true);
-    const [pod] = auditEvents({ verb: 'get', resource: 'pods', namespace: 'shop', name: 'p', level: 'Metadata' });
-    assert.equal(mustParse(Buffer.from(JSON.stringify(pod))), false);
-    // A writer that escapes letters: `\u0073ervices` spells services without the word.
-    const escaped = JSON.stringify(auditEvents({ verb: 'patch', resource: 'services', subresource: 'status', namespace: 'a', name: 'b' })[0]).replace('"resource":"services"', '"resource":"\\u0073ervices"');
-    assert.equal(mustParse(Buffer.from(escaped)), true);
-    const result = await read(escaped);
-    assert.deepEqual(rules(result), ['audit-services-status-write error audit.log:1']);
+  const line = (text: string) => mustParseLine(Buffer.from(text), 0, Buffer.byteLength(text));
+
+  it("reads the API server's own form by its first objectRef, which user content cannot forge", async () => {
+    const [pod] = auditEvents({ verb: 'get', resource: 'pods', namespace: 'shop', name: 'p', level: 'Metadata', userAgent: 'x "objectRef":{"resource":"services"' });
+    assert.ok(JSON.stringify(pod).startsWith('{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":'));
+    assert.equal(line(JSON.stringify(pod)), false, 'an escaped quote in a user agent is no objectRef');
+    const [review] = auditEvents({ verb: 'create', resource: 'subjectaccessreviews', apiGroup: 'authorization.k8s.io', level: 'Request', requestObject: { spec: { resourceAttributes: { resource: 'services', subresource: 'status' } }, objectRef: { resource: 'services' } } });
+    assert.equal(line(JSON.stringify(review)), false, "a body comes after the real objectRef");
+    const [status] = auditEvents({ verb: 'patch', resource: 'services', subresource: 'status', namespace: 'a', name: 'b' });
+    assert.equal(line(JSON.stringify(status)), true);
+    // A request without objectRef (a non-resource URL) whose body fakes one is parsed, and judged by the real (absent) one.
+    const healthz: Record<string, unknown> = { ...review, requestObject: { objectRef: { resource: 'services' } } };
+    delete healthz.objectRef;
+    assert.equal(line(JSON.stringify(healthz)), true);
+    assert.deepEqual(rules(await read(JSON.stringify(healthz))), []);
     // Not one JSON object: always parsed, so it can be named.
-    assert.equal(mustParse(Buffer.from('{"kind":"Event"')), true);
+    assert.equal(line(JSON.stringify(status).slice(0, -1)), true);
+  });
+
+  it("in any other form, parses every line naming a judged resource anywhere, and passes over only Event-shaped lines", async () => {
+    const reorder = (event: Record<string, unknown>) => JSON.stringify(Object.fromEntries(Object.entries(event).reverse()));
+    const [review] = auditEvents({ verb: 'create', resource: 'subjectaccessreviews', apiGroup: 'authorization.k8s.io', level: 'Request', requestObject: { spec: { resourceAttributes: { resource: 'services' } } } });
+    assert.equal(line(reorder(review)), true);
+    const [pod] = auditEvents({ verb: 'get', resource: 'pods', namespace: 'shop', name: 'p', level: 'Metadata' });
+    assert.equal(line(reorder(pod)), false);
+    assert.equal(line(JSON.stringify(pod, null, 1).replace(/\n/g, '')), false);
+    assert.equal(line('{"kind":"Status","apiVersion":"v1"}'), true, 'no Event keys: parsed, and named');
+    // A writer that escapes letters: `\u0073ervices` spells services without the word.
+    const escaped = reorder(auditEvents({ verb: 'patch', resource: 'services', subresource: 'status', namespace: 'a', name: 'b' })[0]).replace('"resource":"services"', '"resource":"\\u0073ervices"');
+    assert.equal(line(escaped), true);
+    assert.deepEqual(rules(await read(escaped)), ['audit-services-status-write error audit.log:1']);
+    assert.equal(mustParse(Buffer.from(escaped)), true);
   });
 
   it('passes over only lines whose events are not judged (random mixes, checked against a full parse)', async () => {
