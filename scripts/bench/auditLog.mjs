@@ -16,7 +16,7 @@ import { gzipSync } from 'node:zlib';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
-const { auditEvents, service } = require(path.join(repoRoot, 'out', 'test', 'support', 'auditEvents.js'));
+const { auditEvents, goJson, service } = require(path.join(repoRoot, 'out', 'test', 'support', 'auditEvents.js'));
 const PEAK_RSS_PRELOAD = path.join(repoRoot, 'scripts', 'bench', 'peakRss.cjs');
 const FLOOR = path.join(repoRoot, 'scripts', 'bench', 'auditFloor.mjs');
 const CLI = path.join(repoRoot, 'dist', 'cli.js');
@@ -51,7 +51,7 @@ function batch(i) {
   specs.push({ ...SERVICE_CONTROLLER, verb: 'update', resource: 'services', subresource: 'status', namespace: ns, name: 'web', level: 'Request', requestObject: service('web', ns, undefined, ['192.0.2.10']) });
   if (i % 50 === 0) specs.push({ verb: 'patch', resource: 'services', subresource: 'status', namespace: ns, name: 'web', username: 'mallory', requestObject: { status: { loadBalancer: { ingress: [{ ip: '203.0.113.66' }] } } } });
   if (i % 50 === 25) specs.push({ verb: 'create', resource: 'services', namespace: ns, name: `svc-${i}`, level: 'Request', requestObject: service(`svc-${i}`, ns, ['198.51.100.23']) });
-  return specs.flatMap((spec) => auditEvents({ username: spec.username, groups: spec.groups, userAgent: spec.userAgent, sourceIP: spec.sourceIP, ...spec })).map((event) => `${JSON.stringify(event)}\n`).join('');
+  return specs.flatMap((spec) => auditEvents({ username: spec.username, groups: spec.groups, userAgent: spec.userAgent, sourceIP: spec.sourceIP, ...spec })).map((event) => `${goJson(event)}\n`).join('');
 }
 
 function generate(file, bytes) {

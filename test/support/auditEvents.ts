@@ -106,9 +106,18 @@ function responseStatus(spec: RequestSpec, code: number): Record<string, unknown
   };
 }
 
+/**
+ * One event as Go's encoding/json writes it: compact, and with `<`, `>`, `&`, U+2028 and U+2029 escaped in
+ * strings (`\u0026` in every requestURI with a query), which JSON.stringify leaves as they are. Outside
+ * strings JSON has none of these characters, so replacing them everywhere is exact.
+ */
+export function goJson(event: unknown): string {
+  return JSON.stringify(event).replace(/[<>&\u2028\u2029]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** The log backend's lines: one JSON object per line, each ending with a newline. */
 export function auditLog(events: readonly Record<string, unknown>[]): string {
-  return events.map((event) => `${JSON.stringify(event)}\n`).join('');
+  return events.map((event) => `${goJson(event)}\n`).join('');
 }
 
 /** A Service as the API server returns it, with the given externalIPs and ingress IPs. */
