@@ -20,7 +20,7 @@ interface AuditJson {
   version: number;
   tool: { name: string };
   summary: Record<string, unknown> & { errors: number; warnings: number; linesRead: number; requestsJudged: number; unreadableLines: number; externalIPs: { namespace: string; name: string; addresses: { address: string; requests: number }[] }[]; statusWriters: { user: string; class: string; succeeded: number; refused: number }[] };
-  findings: { file: string; rule: string; severity: string; message: string; range: { start: { line: number; character: number } }; line: number; user: string; auditID: string; outcome: string }[];
+  findings: { file: string; rule: string; severity: string; message: string; range: { start: { line: number; character: number } }; line: number; user: string; auditID: string; outcome: string; dryRun: boolean; impersonatedBy?: string }[];
   skipped: { file: string; reason: string }[];
 }
 
@@ -71,6 +71,42 @@ describe('audit-log (CLI)', () => {
     assert.equal(fromStdin.findings[0].file, '<stdin>');
     assert.equal(fromStdin.summary.requestsJudged, 1);
     assert.equal(runCli(['audit-log'], { cwd: work.root, stdin: auditLog(auditEvents(statusPatch())) }).code, 1, 'no file: standard input');
+  });
+
+  it('judges outcomes, dry runs, impersonation and the three patch types from a log on disk', () => {
+    const patch = (requestObject: unknown, responseIPs: string[]): RequestSpec => ({
+      verb: 'patch', resource: 'services', namespace: 'shop', name: 'web', requestObject, responseObject: service('web', 'shop', responseIPs),
+    });
+    const work = dir({
+      'audit.log': auditLog(
+        [
+          statusPatch(),
+          statusPatch({ forbidden: true }),
+          statusPatch({ dryRun: true }),
+          statusPatch({ username: 'kubernetes-admin', groups: ['system:masters'], impersonate: { username: 'bob', groups: ['dev'] } }),
+          patch([{ op: 'add', path: '/spec/externalIPs/-', value: '203.0.113.31' }], ['203.0.113.1', '203.0.113.31']),
+          patch([{ op: 'copy', from: '/metadata/annotations/next', path: '/spec/externalIPs/1' }], ['203.0.113.1', '203.0.113.32']),
+          patch({ spec: { externalIPs: ['203.0.113.33'] } }, ['203.0.113.33']),
+          patch({ spec: { '$setElementOrder/externalIPs': ['203.0.113.1'], '$deleteFromPrimitiveList/externalIPs': ['203.0.113.2'] } }, ['203.0.113.1']),
+          statusPatch({ requestObject: { status: { loadBalancer: { ingress: [{ $patch: 'delete', ip: '203.0.113.80' }] } } } }),
+        ].flatMap(auditEvents),
+      ),
+    });
+    const report = JSON.parse(runCli(['audit-log', '--format', 'json', 'audit.log'], { cwd: work.root }).stdout) as AuditJson;
+    const seen = report.findings.map((finding) => `${finding.line} ${finding.rule} ${finding.severity} ${finding.outcome}${finding.dryRun ? ' dry-run' : ''}${finding.impersonatedBy ? ` ${finding.user} by ${finding.impersonatedBy}` : ''}`);
+    assert.deepEqual(seen, [
+      '1 audit-services-status-write error succeeded',
+      '2 audit-services-status-write warning refused',
+      '3 audit-services-status-write information succeeded dry-run',
+      '4 audit-services-status-write error succeeded bob by kubernetes-admin',
+      '5 audit-external-ips error succeeded',
+      '6 audit-external-ips error succeeded',
+      '7 audit-external-ips error succeeded',
+      '9 audit-services-status-write error succeeded',
+    ]);
+    const addresses = report.findings.slice(4, 7).map((finding) => [...finding.message.matchAll(/"(203\.0\.113\.\d+)"/g)].map((match) => match[1]));
+    assert.deepEqual(addresses, [['203.0.113.31'], ['203.0.113.32'], ['203.0.113.33']], 'only what each request writes, a copy resolved in the response');
+    assert.match(report.findings[7].message, /It writes no ingress address\./);
   });
 
   it('names truncated and garbage lines on standard error as file:line, and reads the rest', () => {
