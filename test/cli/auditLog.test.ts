@@ -156,6 +156,10 @@ describe('audit-log (CLI)', () => {
     const broken = runCli(['audit-log', 'broken.gz'], { cwd: work.root });
     assert.equal(broken.code, 2);
     assert.match(broken.stderr, /warning: broken\.gz: could not be read to its end/);
+    work.write('garbage.log', 'no events here\n{"kind":"Status"}\n');
+    assert.equal(runCli(['audit-log', 'garbage.log'], { cwd: work.root }).code, 2, 'only unreadable lines');
+    work.write('empty.log', '');
+    assert.equal(runCli(['audit-log', 'empty.log'], { cwd: work.root }).code, 0, 'an empty log is no failure');
   });
 });
 

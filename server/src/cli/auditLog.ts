@@ -37,7 +37,7 @@ A succeeded request is an error, a refused one a warning, a dry run (dryRun=All)
 Lines that are not audit Events are named on standard error (file:line) and skipped.
 
 Exit codes: 0 no finding at or above --fail-on; 1 such findings; 2 usage or configuration error, or no
-input could be read.
+input held a readable audit event (only unreadable lines, or inputs that could not be read).
 `;
 
 const AUDIT_LOG_OPTIONS = {
@@ -128,9 +128,10 @@ export async function runAuditLog(argv: readonly string[], output: Output, toolV
     );
   }
   output.stdout(format === 'json' ? formatAuditJson(run, toolVersion) : formatAuditText(run));
-  // As check: a run that read nothing must not pass.
-  if (report.counts.linesRead === 0 && report.inputProblems.length > 0) {
-    output.stderr('kube-mitm-guard: nothing was read: no input could be read (see the warnings above)\n');
+  // As check: a run that read nothing must not pass (input that is empty is no failure).
+  const { linesRead, unreadableLines } = report.counts;
+  if (linesRead - unreadableLines <= 0 && (unreadableLines > 0 || report.inputProblems.length > 0)) {
+    output.stderr('kube-mitm-guard: nothing was read: no input held a readable audit event (see the warnings above)\n');
     return 2;
   }
   return exitCodeFor(findings.map((finding) => finding.severity), failOn);
