@@ -125,20 +125,19 @@ export class AuditLogReader {
       },
       (line) => this.unreadable(file, line, `longer than the limit of ${formatSize(this.options.maxLineBytes)} for one line`),
     );
-    const push = (chunk: Buffer) => splitter.push(chunk);
     try {
       if (isIterable(input)) {
         // Blocking reads (a file): no wait between chunks; gzip still goes through zlib's stream.
         const iterator = input[Symbol.iterator]();
         const first = iterator.next();
         if (!first.done && isGzip(first.value)) {
-          for await (const chunk of gunzipped(Readable.from(chained(first.value, iterator)))) push(chunk);
+          for await (const chunk of gunzipped(Readable.from(chained(first.value, iterator)))) splitter.push(chunk);
         } else if (!first.done) {
-          push(first.value);
-          for (let next = iterator.next(); !next.done; next = iterator.next()) push(next.value);
+          splitter.push(first.value);
+          for (let next = iterator.next(); !next.done; next = iterator.next()) splitter.push(next.value);
         }
       } else {
-        for await (const chunk of decompressed(input)) push(chunk);
+        for await (const chunk of decompressed(input)) splitter.push(chunk);
       }
     } catch (error) {
       this.inputProblems.push({ file, reason: `could not be read to its end (${describeError(error)}); the lines before were read` });
