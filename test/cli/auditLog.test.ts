@@ -3,11 +3,12 @@
 // rules, matched as the API server matches them, log what audit-log needs.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { parse, parseDocument } from 'yaml';
 import { auditEvents, auditLog, Level, RequestSpec, service } from '../support/auditEvents';
-import { runCli, TempDir } from './cliHarness';
+import { REPO_ROOT, runCli, TempDir } from './cliHarness';
 
 const statusPatch = (extra: Partial<RequestSpec> = {}): RequestSpec => ({
   verb: 'patch', resource: 'services', subresource: 'status', namespace: 'shop', name: 'web', requestObject: { status: { loadBalancer: { ingress: [{ ip: '203.0.113.80' }] } } }, ...extra,
@@ -47,6 +48,16 @@ describe('audit-log (CLI)', () => {
     assert.ok(result.stdout.includes('services/status writers (patch, update):\n  alice (people): 1 succeeded'), result.stdout);
     assert.match(lines.at(-2)!, /^2 problems \(2 errors\) in 2 requests judged \(2 files, 4 event lines read, 1 passed over by the pre-check, 0 unreadable\)\.$/);
     assert.equal(result.stderr, '');
+  });
+
+  it('reads the real events of ../shared/corpus/audit-samples with no finding and nothing named', () => {
+    const corpus = path.join(REPO_ROOT, '..', 'shared', 'corpus', 'audit-samples');
+    const files = fs.readdirSync(corpus).filter((name) => name.endsWith('.json')).map((name) => path.join(corpus, name));
+    const result = runCli(['audit-log', '--format', 'json', ...files], { cwd: dir().root });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.equal(result.stderr, '');
+    const report = JSON.parse(result.stdout) as AuditJson;
+    assert.deepEqual([report.findings.length, report.summary.unreadableLines, report.summary.requestsJudged], [0, 0, files.length]);
   });
 
   it('reads standard input and an EventList, and prints check-shaped JSON', () => {
