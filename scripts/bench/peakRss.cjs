@@ -1,5 +1,6 @@
 // Preloaded (`node --require`) into a process the benchmark measures: at exit, writes the process's peak RSS
-// (VmHWM, as parseFloor.mjs reads its own) to stderr as `KMG_PEAK_RSS_KB=<n>`.
+// (VmHWM, as parseFloor.mjs reads its own) to stderr as `KMG_PEAK_RSS_KB=<n>`, and its CPU time (user +
+// system) as `KMG_CPU_MS=<n>`.
 const fs = require('node:fs');
 
 process.on('exit', () => {
@@ -9,5 +10,6 @@ process.on('exit', () => {
   } catch {
     kilobytes = process.resourceUsage().maxRSS;
   }
-  fs.writeSync(2, `\nKMG_PEAK_RSS_KB=${kilobytes}\n`);
+  const usage = process.resourceUsage();
+  fs.writeSync(2, `\nKMG_PEAK_RSS_KB=${kilobytes}\nKMG_CPU_MS=${Math.round((usage.userCPUTime + usage.systemCPUTime) / 1000)}\n`);
 });

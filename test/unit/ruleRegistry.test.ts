@@ -9,6 +9,7 @@ import { analyzeDetailed } from '../../server/src/engine/analyze';
 import { mightHaveFindings } from '../../server/src/engine/prefilter';
 import { RULE_FIXES, RULE_MODULES, RULES, TRIGGER_WORD_SETS } from '../../server/src/engine/rules/registry';
 import { RULE_IDS } from '../../server/src/engine/types';
+import { AUDIT_RULE_IDS, AUDIT_RULES } from '../../server/src/engine/audit/auditRules';
 import { loadEvasionCases, REPO_ROOT } from '../support/engine';
 
 const registryIds = RULE_MODULES.flatMap((module) => module.rules.map((rule) => rule.id));
@@ -63,5 +64,17 @@ describe('rule registry', () => {
   it('documents every rule in the README under its anchor', () => {
     const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
     for (const id of RULE_IDS) assert.ok(readme.includes(`<a id="rule-${id}"></a>`), `README has no section for ${id}`);
+  });
+
+  it('keeps the audit-log rules apart from the manifest rules (no settings, no fixes), each documented in the README', () => {
+    const manifestIds: readonly string[] = RULE_IDS;
+    assert.equal(new Set(AUDIT_RULE_IDS).size, AUDIT_RULE_IDS.length);
+    for (const id of AUDIT_RULE_IDS) {
+      assert.ok(!manifestIds.includes(id), `${id} is a manifest rule id too`);
+      assert.equal(AUDIT_RULES[id].id, id);
+    }
+    assert.deepEqual(Object.keys(AUDIT_RULES), [...AUDIT_RULE_IDS]);
+    const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    for (const id of AUDIT_RULE_IDS) assert.ok(readme.includes(`<a id="rule-${id}"></a>`), `README has no section for ${id}`);
   });
 });

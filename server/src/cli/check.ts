@@ -21,7 +21,6 @@ import {
   LOSSY_READS,
   ManifestText,
   readManifestFileSync,
-  Severity,
   WorkspaceIndex,
 } from '../engine';
 import { all, oneOf, parseArgs, positiveWholeNumber, single, UsageError } from './args';
@@ -33,7 +32,7 @@ import { formatSarif } from './formatSarif';
 import { formatText } from './formatText';
 import { colorEnabled, Output } from './output';
 import { Progress } from './progress';
-import { compareFindings, fileId, FileReport, FixSummary, RunReport, SEVERITY_RANK } from './report';
+import { compareFindings, DEFAULT_FAIL_ON, exitCodeFor, FAIL_ON_VALUES, FailOn, fileId, FileReport, FixSummary, RunReport } from './report';
 import { unifiedDiff } from './unifiedDiff';
 
 export const CHECK_HELP = `Usage: kube-mitm-guard check [options] [paths...]
@@ -100,8 +99,6 @@ const CHECK_OPTIONS = {
 const DEFAULT_MAX_INPUT_MB = 256;
 const MAX_INPUT_OPTION = 'max-input-mb';
 
-type FailOn = Severity | 'never';
-const FAIL_ON_VALUES: readonly FailOn[] = ['error', 'warning', 'information', 'hint', 'never'];
 const FORMATS = ['text', 'json', 'sarif', 'gitlab'] as const;
 type Format = (typeof FORMATS)[number];
 type ReportFormat = Exclude<Format, 'text'>;
@@ -133,7 +130,7 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
     return 0;
   }
   const format: Format = oneOf(single(args, 'format'), FORMATS, 'format') ?? 'text';
-  const failOn: FailOn = oneOf(single(args, 'fail-on'), FAIL_ON_VALUES, 'fail-on') ?? 'warning';
+  const failOn: FailOn = oneOf(single(args, 'fail-on'), FAIL_ON_VALUES, 'fail-on') ?? DEFAULT_FAIL_ON;
   const fix = args.flags.has('fix');
   const dryRun = args.flags.has('fix-dry-run');
   if (fix && dryRun) throw new UsageError('--fix and --fix-dry-run cannot be used together');
@@ -233,10 +230,10 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
       output.stdout(formatReport(format, report, toolVersion, cwd));
     }
   }
-  if (failOn === 'never') return 0;
-  const threshold = SEVERITY_RANK[failOn];
-  const failing = report.files.some((file) => file.findings.some((finding) => SEVERITY_RANK[finding.severity] >= threshold));
-  return failing ? 1 : 0;
+  return exitCodeFor(
+    report.files.flatMap((file) => file.findings.map((finding) => finding.severity)),
+    failOn,
+  );
 
   /** Runs the check of a named input and remembers it when it was refused. */
   async function noteRefusal(shown: string, check: () => Promise<void>): Promise<void> {

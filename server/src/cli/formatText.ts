@@ -33,7 +33,7 @@ export function formatText(report: RunReport, color: boolean): string {
   return out.join('\n') + '\n';
 }
 
-function plural(count: number, word: string, pluralWord = `${word}s`): string {
+export function plural(count: number, word: string, pluralWord = `${word}s`): string {
   return `${count} ${count === 1 ? word : pluralWord}`;
 }
 

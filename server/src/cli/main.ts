@@ -1,5 +1,7 @@
 // Entry point of dist/cli.js, the package's `kube-mitm-guard` command.
 import { UsageError } from './args';
+import { runAuditLog } from './auditLog';
+import { runAuditPolicy } from './auditPolicy';
 import { runCheck } from './check';
 import { runLsp } from './lsp';
 import { processOutput } from './output';
@@ -15,6 +17,8 @@ lets its holder write services/status, or endpoints and endpointslices (CVE-2021
 Commands:
   check [paths...]   lint files and folders (default: the current folder); see check --help
   policy             print a ValidatingAdmissionPolicy (or Gatekeeper constraint) enforcing the allowlist
+  audit-log [files]  find CVE-2020-8554 activity in kube-apiserver audit logs; see audit-log --help
+  audit-policy       print the audit Policy rules audit-log needs (--merge FILE: into your policy)
   lsp --stdio        run the language server for any LSP client
 
 Options:
@@ -41,10 +45,14 @@ async function main(argv: string[]): Promise<number | 'running'> {
         return await runCheck(rest, output, toolVersion());
       case 'policy':
         return await runPolicy(rest, output, toolVersion());
+      case 'audit-log':
+        return await runAuditLog(rest, output, toolVersion());
+      case 'audit-policy':
+        return await runAuditPolicy(rest, output, toolVersion());
       case 'lsp':
         return await runLsp(rest, output.stdout);
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)} (commands: check, policy, lsp; see kube-mitm-guard --help)`);
+        throw new UsageError(`unknown command ${JSON.stringify(command)} (commands: check, policy, audit-log, audit-policy, lsp; see kube-mitm-guard --help)`);
     }
   } catch (error) {
     if (error instanceof UsageError) {

@@ -43,6 +43,19 @@ export function fileId(file: Pick<FileReport, 'absolutePath' | 'displayPath'>): 
 }
 
 export const SEVERITY_RANK: Record<Severity, number> = { error: 4, warning: 3, information: 2, hint: 1 };
+
+/** `--fail-on`: the least severe finding that fails the run (exit 1), or never. */
+export type FailOn = Severity | 'never';
+export const FAIL_ON_VALUES: readonly FailOn[] = ['error', 'warning', 'information', 'hint', 'never'];
+export const DEFAULT_FAIL_ON: FailOn = 'warning';
+
+/** The exit code for findings of these severities: 1 when one is at least as severe as `failOn`, else 0. */
+export function exitCodeFor(severities: Iterable<Severity>, failOn: FailOn): 0 | 1 {
+  if (failOn === 'never') return 0;
+  const threshold = SEVERITY_RANK[failOn];
+  for (const severity of severities) if (SEVERITY_RANK[severity] >= threshold) return 1;
+  return 0;
+}
 export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'information', 'hint'];
 
 export function countBySeverity(report: RunReport): Record<Severity, number> {

@@ -29,3 +29,10 @@ export {
 export type { LossyReason, ManifestRead, ManifestText } from './fileDiscovery';
 export { RULES, ruleDocsUrl } from './rules/catalog';
 export { checkExternalIP } from './ipAddresses';
+export { AUDIT_RULE_IDS, AUDIT_RULES } from './audit/auditRules';
+export type { AuditRuleDescription, AuditRuleId } from './audit/auditRules';
+export { AuditLogReader, DEFAULT_MAX_LINE_BYTES } from './audit/reader';
+export type { AuditCounts, AuditReadOptions, AuditReport, UnreadableLine } from './audit/reader';
+export type { AuditFinding, AuditSummary, Outcome, StatusWriterCount } from './audit/judge';
+export { AUDIT_POLICY_RULES, auditPolicyText, mergeAuditPolicy } from './audit/auditPolicy';
+export type { MergeResult } from './audit/auditPolicy';

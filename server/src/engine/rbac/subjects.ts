@@ -105,3 +105,15 @@ export function describeSubject(subject: Subject, bindingNamespace: string | und
   }
   return `${subject.kind || 'subject'} ${subject.name}`;
 }
+
+/**
+ * The class of the user who made an API request (an audit event's `user`, or its `impersonatedUser`): the
+ * class of its user name as a User subject, or control plane when one of its groups is. The same table as
+ * for binding subjects, so the audit-log reader and the editor trust the same status writers.
+ */
+export function classifyRequestUser(username: string, groups: readonly string[], statusWriters: readonly string[]): ReachClass {
+  const asUser = classifySubject({ kind: 'User', name: username }, undefined, 'ClusterRoleBinding', statusWriters);
+  if (asUser === 'control-plane') return asUser;
+  const viaGroup = groups.some((group) => classifySubject({ kind: 'Group', name: group }, undefined, 'ClusterRoleBinding', statusWriters) === 'control-plane');
+  return viaGroup ? 'control-plane' : asUser;
+}

@@ -52,6 +52,8 @@ function checkEntry(
 export interface ExternalIpVerdict {
   ruleId: 'external-ips' | 'external-ip-invalid';
   message: string;
+  /** Why, said after the address (`is not a valid IP address`), for messages that show the address their own way. */
+  reason: string;
   /** The /32 or /128 to allow (external-ips). */
   allowCidr?: string;
 }
@@ -59,15 +61,17 @@ export interface ExternalIpVerdict {
 /**
  * Judges one externalIPs entry: `text` is its decoded string (undefined for a map, a list or null),
  * `nonString` a plain scalar that decodes to no string. `subject` names who would intercept (messages).
- * Undefined when the entry is a valid address inside the allowlist.
+ * Undefined when the entry is a valid address inside the allowlist. Shared by the manifest rules, Helm values
+ * and the audit-log reader (engine/audit/), so every place that writes an address gets the same verdict.
  */
 export function judgeExternalIp(text: string | undefined, nonString: boolean, allowedCidrs: readonly ParsedCidr[], subject: string): ExternalIpVerdict | undefined {
   if (text === undefined || nonString) {
-    return { ruleId: 'external-ip-invalid', message: 'This externalIPs entry is not a string IP address; the API server rejects it.' };
+    return { ruleId: 'external-ip-invalid', message: 'This externalIPs entry is not a string IP address; the API server rejects it.', reason: 'is not a string IP address' };
   }
   const check = checkExternalIP(text);
   if (!check.ok) {
-    return { ruleId: 'external-ip-invalid', message: `externalIP "${printable(text)}" ${ADDRESS_PROBLEM_TEXT[check.problem]}.` };
+    const reason = ADDRESS_PROBLEM_TEXT[check.problem];
+    return { ruleId: 'external-ip-invalid', message: `externalIP "${printable(text)}" ${reason}.`, reason };
   }
   if (allowedCidrs.some((cidr) => cidrContains(cidr, check.address))) return undefined;
   const cidr = hostCidr(check.address);
@@ -78,12 +82,13 @@ export function judgeExternalIp(text: string | undefined, nonString: boolean, al
     message:
       `externalIP ${text} lets ${subject} intercept traffic to ${text} from every pod and node (CVE-2020-8554). ` +
       `${allowHint}; if this address is yours, add ${cidr} to allowedExternalIPCidrs in .kube-mitm-guard.yaml.`,
+    reason: allowedCidrs.length === 0 ? 'is not allowed: no externalIP CIDRs are allowed' : `is outside the allowed CIDRs (${allowedCidrs.map((c) => c.text).join(', ')})`,
     allowCidr: cidr,
   };
 }
 
 /** Shows control characters and odd whitespace so a message cannot hide what the entry holds. */
-function printable(text: string): string {
+export function printable(text: string): string {
   const escaped = JSON.stringify(text);
   const shown = escaped.slice(1, -1);
   return shown.length > 80 ? `${shown.slice(0, 77)}...` : shown;
