@@ -99,16 +99,32 @@ function prune(before: unknown, after: unknown, path: Path, removals: Removal[],
       return;
     }
     if (after.length > before.length) throw new NotAPruning(`${show(path)} gained items`);
-    // A subsequence: some items removed, the rest identical and in order.
+    // A subsequence: some items removed, the rest identical, or pruned themselves (a JSON patch operation
+    // whose value lost an entry while another operation was removed), and in order.
     let next = 0;
     for (let index = 0; index < before.length; index++) {
       if (next < after.length && isDeepStrictEqual(before[index], after[next])) next++;
+      else if (next < after.length && !before.slice(index + 1).some((later) => isDeepStrictEqual(later, after[next])) && prunesTo(before[index], after[next], [...path, index], removals)) next++;
       else removals.push({ path: [...path, index], kind: 'removed' });
     }
     if (next !== after.length) throw new NotAPruning(`${show(path)} changed items instead of removing them`);
     return;
   }
   throw new NotAPruning(`${show(path)} changed from ${JSON.stringify(before)?.slice(0, 80)} to ${JSON.stringify(after)?.slice(0, 80)}`);
+}
+
+/** Whether `after` is `before` pruned (its removals then added to `removals`). */
+function prunesTo(before: unknown, after: unknown, path: Path, removals: Removal[]): boolean {
+  if (!isObject(before) || !isObject(after)) return false;
+  const found: Removal[] = [];
+  try {
+    prune(before, after, path, found);
+  } catch (error) {
+    if (error instanceof NotAPruning) return false;
+    throw error;
+  }
+  removals.push(...found);
+  return true;
 }
 
 function show(path: Path): string {
@@ -139,10 +155,34 @@ function allowedFor(code: string, removal: Removal, before: unknown[], duplicate
   const is = (...expected: Path) => inside.length === expected.length && expected.every((step, index) => step === inside[index] || (step === '#' && typeof inside[index] === 'number'));
   // `!!binary` scalars decode to bytes; with duplicate keys the reading that makes it a Service may not be the last.
   const text = (value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : value);
-  const isService = duplicateKeys || (text(target?.apiVersion) === 'v1' && text(target?.kind) === 'Service');
+  const root = before[documentIndex];
+  if (Array.isArray(root) && object === '' && typeof inside[0] === 'number') return allowedInPatchOperation(code, removal, root[inside[0]], inside.slice(1));
+  // A kind-less document is a patch body; only a partial Service has findings there.
+  const isKindless = target !== undefined && !('apiVersion' in target) && !('kind' in target);
+  const isService = duplicateKeys || isKindless || (text(target?.apiVersion) === 'v1' && text(target?.kind) === 'Service');
   if (code === 'external-ips' || code === 'external-ip-invalid') return isService && removal.kind === 'removed' && (is('spec', 'externalIPs') || is('spec', 'externalIPs', '#'));
   if (code === 'loadbalancer-status') return isService && removal.kind === 'removed' && (is('status') || is('status', 'loadBalancer') || is('status', 'loadBalancer', 'ingress'));
   if (code === 'rbac-services-status') return removal.kind === 'rbac' && is('rules');
+  return false;
+}
+
+/**
+ * Whether a fix for `code` may remove `inside` of a JSON 6902 operation: the whole operation, when its path
+ * writes the finding's field (RFC 6901 escapes decoded), or an entry of the externalIPs list it writes.
+ */
+function allowedInPatchOperation(code: string, removal: Removal, op: unknown, inside: Path): boolean {
+  if (!isObject(op) || typeof op.path !== 'string' || removal.kind !== 'removed') return false;
+  const pointer = op.path.split('/').slice(1).map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~')).join('/');
+  const isIpsPath = /^spec\/externalIPs(\/(\d+|-))?$/.test(pointer);
+  const isIngressPath = /^status(\/loadBalancer(\/ingress(\/(\d+|-))?)?)?$/.test(pointer);
+  const isRulesPath = /^rules(\/(\d+|-))?$/.test(pointer);
+  const is = (...expected: Path) => inside.length === expected.length && expected.every((step, index) => step === inside[index] || (step === '#' && typeof inside[index] === 'number'));
+  if (code === 'external-ips' || code === 'external-ip-invalid') {
+    if (isIpsPath) return is() || (pointer === 'spec/externalIPs' && is('value', '#'));
+    return pointer === 'spec' && (is('value', 'externalIPs') || is('value', 'externalIPs', '#'));
+  }
+  if (code === 'loadbalancer-status') return isIngressPath && is();
+  if (code === 'rbac-services-status') return isRulesPath && is();
   return false;
 }
 

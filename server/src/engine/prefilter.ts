@@ -32,7 +32,10 @@ const SUPPRESSION_WORD = 'kube-mitm-guard-disable';
 export function mightHaveFindings(text: string): boolean {
   if (mayHaveBinaryTag(text)) return true;
   const decoded = text.includes('\\') ? decodeEscapes(text) : undefined;
-  const has = (word: string): boolean => text.includes(word) || (decoded !== undefined && decoded.includes(word));
+  // Text embedded in a double-quoted string (a Kustomize inline patch in JSON) is decoded twice: once as
+  // the string, once as the embedded document's own double-quoted scalars.
+  const twice = decoded !== undefined && decoded.includes('\\') ? decodeEscapes(decoded) : undefined;
+  const has = (word: string): boolean => text.includes(word) || (decoded !== undefined && decoded.includes(word)) || (twice !== undefined && twice.includes(word));
   if (has(SUPPRESSION_WORD)) return true;
   return TRIGGER_WORD_SETS.some((words) => words.every(has));
 }

@@ -46,7 +46,8 @@ export type FixKind =
   | 'remove-loadbalancer-ingress'
   | 'remove-services-status-write'
   | 'suppress-line'
-  | 'remove-suppression';
+  | 'remove-suppression'
+  | 'remove-patch-operation';
 
 /** A fix whose edits apply to the analysed text itself. */
 export interface TextFix {

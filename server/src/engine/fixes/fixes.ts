@@ -145,7 +145,8 @@ function candidatesFor(text: string, analysis: DetailedAnalysis, finding: Detail
   // An anchored node's finding judged for an object that reaches it through an alias: the target's
   // containers are that object's, and its fixes are offered at the alias's own finding.
   const textFixes = RULE_FIXES.get(finding.code)?.textFixes;
-  if (textFixes && finding.target && !finding.reachedThrough) candidates.push(...textFixes({ text, analysis, finding, target: finding.target }));
+  // In embedded text (an inline patch) the target's nodes are the embedded text's: no text fix is built from them.
+  if (textFixes && finding.target && !finding.reachedThrough && !finding.inEmbeddedText) candidates.push(...textFixes({ text, analysis, finding, target: finding.target }));
   const suppress = suppressCandidate(text, analysis, finding);
   if (suppress) candidates.push(suppress);
   return candidates;

@@ -9,7 +9,7 @@ import { grantOf, SERVICES_STATUS_WRITE } from '../rbac/matching';
 import { RBAC_API_VERSION } from '../workspace/facts';
 import { rbacServicesStatusFixes } from './rbacServicesStatusFix';
 import { RuleModule } from './ruleModule';
-import { placeOf, RuleContext, RuleFinding, ServicesStatusGrant } from './ruleTypes';
+import { FindingTarget, placeOf, RuleContext, RuleFinding, ServicesStatusGrant } from './ruleTypes';
 
 // Built-in ClusterRoles that grant the write or aggregate other roles (see the module's triggers).
 const BUILTIN_NAMES_THAT_MATTER = BUILTIN_CLUSTER_ROLES.filter(
@@ -33,28 +33,47 @@ export function checkRbacServicesStatus(context: RuleContext, object: ManifestOb
     if (!isSeq(rules.node)) continue;
     for (const rule of sequenceItems(document, rules as Located<YAMLSeq>)) {
       if (!isMap(rule.node)) continue;
-      const located = rule as Located<YAMLMap>;
-      const grant = servicesStatusGrant(context, located);
-      if (!grant) continue;
-      const place = placeOf(grantingEntry(context, located, grant) ?? rule);
       const kindName = object.kinds.includes('ClusterRole') ? 'ClusterRole' : 'Role';
-      const aggregation = aggregatedTo.length
-        ? ` This ClusterRole is labelled ${aggregatedTo.join(' and ')}, so the built-in admin/edit/view roles aggregate it and every namespace admin or editor gets this grant.`
-        : '';
-      findings.push({
-        ruleId: 'rbac-services-status',
-        message:
-          `This ${kindName} rule grants ${grant.verbs.map(quote).join(', ')} on services/status ` +
-          `(resources ${grant.resources.map(quote).join(', ')}, apiGroups ${grant.apiGroups.map(quote).join(', ')}). ` +
-          'Whoever holds it can write status.loadBalancer.ingress of Services and intercept their traffic (CVE-2020-8554).' +
-          aggregation,
-        ...place,
-        defaultSeverity: aggregatedTo.length ? 'error' : undefined,
-        target: { kind: 'rbac-rule', rule: located, rules: rules as Located<YAMLSeq>, grant },
-      });
+      const finding = checkRbacRule(context, rule as Located<YAMLMap>, kindName, aggregatedTo, (grant) => ({
+        kind: 'rbac-rule',
+        rule: rule as Located<YAMLMap>,
+        rules: rules as Located<YAMLSeq>,
+        grant,
+      }));
+      if (finding) findings.push(finding);
     }
   }
   return findings;
+}
+
+/**
+ * The finding of one RBAC rule map of a `kindName` (a role's rule, or one a patch adds to a role), when it
+ * grants the write; `targetOf` gives the fix's target.
+ */
+export function checkRbacRule(
+  context: RuleContext,
+  rule: Located<YAMLMap>,
+  kindName: string,
+  aggregatedTo: readonly string[],
+  targetOf: (grant: ServicesStatusGrant) => FindingTarget,
+): RuleFinding | undefined {
+  const grant = servicesStatusGrant(context, rule);
+  if (!grant) return undefined;
+  const place = placeOf(grantingEntry(context, rule, grant) ?? rule);
+  const aggregation = aggregatedTo.length
+    ? ` This ClusterRole is labelled ${aggregatedTo.join(' and ')}, so the built-in admin/edit/view roles aggregate it and every namespace admin or editor gets this grant.`
+    : '';
+  return {
+    ruleId: 'rbac-services-status',
+    message:
+      `This ${kindName} rule grants ${grant.verbs.map(quote).join(', ')} on services/status ` +
+      `(resources ${grant.resources.map(quote).join(', ')}, apiGroups ${grant.apiGroups.map(quote).join(', ')}). ` +
+      'Whoever holds it can write status.loadBalancer.ingress of Services and intercept their traffic (CVE-2020-8554).' +
+      aggregation,
+    ...place,
+    defaultSeverity: aggregatedTo.length ? 'error' : undefined,
+    target: targetOf(grant),
+  };
 }
 
 /** The matching entries of one rule (every reading of each list), or undefined when it does not grant the write. */
@@ -139,6 +158,9 @@ export const rbacServicesStatusModule: RuleModule = {
     ['Role', RBAC_API_VERSION, 'aggregationRule'],
     ['Role', RBAC_API_VERSION, 'autoupdate'],
     ...BUILTIN_NAMES_THAT_MATTER.map((name) => ['Role', RBAC_API_VERSION, name]),
+    // A kustomization's JSON patch that adds a granting rule to a role (patches/jsonPatch.ts).
+    ['patches', 'services/status'],
+    ['patches', '*'],
   ],
   check: checkRbacServicesStatus,
   fixes: rbacServicesStatusFixes,

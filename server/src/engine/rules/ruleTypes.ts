@@ -23,6 +23,23 @@ export interface ExternalIpTarget {
   spec: YAMLMap;
   /** The /32 or /128 to allow, when the entry is a valid address. */
   allowCidr?: string;
+  /**
+   * When a JSON patch operation writes the list (`/spec/externalIPs`) or the entry (`/spec/externalIPs/-`) as
+   * its `value` (`listPair`, in the operation's map `spec`): the operation, which a fix removes rather than
+   * its `value` key (an operation without its value is invalid).
+   */
+  patchOp?: PatchOperation;
+}
+
+/** One operation of a JSON 6902 patch (an item of the operation list). */
+export interface PatchOperation {
+  op: Located<YAMLMap>;
+  ops: Located<YAMLSeq>;
+}
+
+/** A finding about what a JSON patch operation writes as a whole: its fix removes the operation. */
+export interface PatchOperationTarget extends PatchOperation {
+  kind: 'patch-op';
 }
 
 export interface LoadBalancerIngressTarget {
@@ -43,7 +60,7 @@ export interface RbacRuleTarget {
 /** Why an RBAC rule grants writes on services/status: the entries that match in each list. */
 export type ServicesStatusGrant = Grant;
 
-export type FindingTarget = ExternalIpTarget | LoadBalancerIngressTarget | RbacRuleTarget;
+export type FindingTarget = ExternalIpTarget | LoadBalancerIngressTarget | RbacRuleTarget | PatchOperationTarget;
 
 export interface RuleFinding {
   ruleId: RuleId;
@@ -56,6 +73,8 @@ export interface RuleFinding {
   /** A severity this finding has when the user did not configure the rule (e.g. aggregated ClusterRoles). */
   defaultSeverity?: Severity;
   target: FindingTarget;
+  /** Set when start/end were mapped from text embedded in a string scalar: the target's nodes are not the file's. */
+  inEmbeddedText?: true;
 }
 
 export type Rule = (context: RuleContext, object: ManifestObject) => RuleFinding[];
