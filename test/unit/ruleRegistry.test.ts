@@ -44,7 +44,8 @@ describe('rule registry', () => {
       const analysis = analyzeDetailed(text, { allowedCidrs: testCase.allowedCidrs, rules: {} });
       for (const finding of analysis.findings) {
         const target = finding.target;
-        if (!target || finding.reachedThrough) continue;
+        // As fixes.ts: no text fix from a target reached through an alias or in embedded text (an inline patch).
+        if (!target || finding.reachedThrough || finding.inEmbeddedText) continue;
         const textFixes = RULE_FIXES.get(finding.code)?.textFixes;
         const candidates = textFixes ? textFixes({ text, analysis, finding, target }) : [];
         const seen = `${finding.code} ${target.kind}`;
