@@ -39,6 +39,7 @@ describe('check: Kustomize inline patches', () => {
     const report = check(dir, 'overlay');
     assert.deepEqual(about(dir, report), [
       'external-ips: 1.1.1.1',
+      'external-ips: 3.3.3.3',
       'external-ips: 4.4.4.4',
       'external-ips: 8.8.8.8',
       'external-ips: 9.9.9.9',

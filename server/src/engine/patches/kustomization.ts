@@ -2,7 +2,7 @@
 // `patchesStrategicMerge:` strings and `patchesJson6902:` entries' `patch:`): the patch text is parsed
 // from the string (embeddedText.ts maps it back to the file), judged as the kind its target (else its own
 // kind) names, and each finding is placed on the characters of the file that write it.
-import { Document, isMap, isScalar, Scalar, YAMLMap } from 'yaml';
+import { Document, isMap, isScalar, isSeq, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { embeddedTextOf } from '../embeddedText';
 import { ManifestObject, manifestObjects } from '../manifests';
 import { DOCUMENT_CHECKS } from '../rules/registry';
@@ -53,16 +53,14 @@ export function kustomizationPatchFindings(context: RuleContext, text: string, o
     for (const patch of mapValues(document, entry, 'patch')) judge(patch, targetOf(document, entry, 'target'), 'patchesJson6902');
   }
   for (const list of mapValues(document, object.map, 'patchesStrategicMerge')) {
-    if (list.node && 'items' in list.node && !isMap(list.node)) {
-      for (const item of sequenceItems(document, list as Located<never>)) judge(item, undefined, 'patchesStrategicMerge');
-    }
+    if (isSeq(list.node)) for (const item of sequenceItems(document, list as Located<YAMLSeq>)) judge(item, undefined, 'patchesStrategicMerge');
   }
   return findings;
 }
 
 function listEntries(document: Document, map: Located<YAMLMap>, key: string): Located<YAMLMap>[] {
   return mapValues(document, map, key).flatMap((list) =>
-    list.node && 'items' in list.node && !isMap(list.node) ? sequenceItems(document, list as Located<never>).filter((item): item is Located<YAMLMap> => isMap(item.node)) : [],
+    isSeq(list.node) ? sequenceItems(document, list as Located<YAMLSeq>).filter((item): item is Located<YAMLMap> => isMap(item.node)) : [],
   );
 }
 
