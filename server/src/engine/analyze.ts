@@ -17,7 +17,8 @@ import { parseDocumentVariant, parseSourceDocuments, SourceDocument } from './ya
 import { FactExtractor } from './workspace/extract';
 import { emptyFacts, findingKey, hasFacts, RuleFact, shiftFacts, shiftRange, SuppressionFact } from './workspace/facts';
 import { listItemText, splitListItems } from './listSplit';
-import { documentPatchFindings, judgedAsPatch } from './patches/patchBodies';
+import { documentPatchFindings } from './patches/documentPatches';
+import { judgedAsPatch } from './patches/servicePatchShape';
 // Far beyond real manifests (the deepest in the shared corpus indents 72 columns), far below the
 // ~1,000 levels at which the parser's recursion overflows the stack.
 const MANIFEST_NESTING_LIMITS = { maxFlowDepth: 256, maxLinePrefix: 512 };

@@ -11,7 +11,7 @@ import { RBAC_API_VERSION } from '../workspace/facts';
 import { Located, mapKeys, mapValues, resolveNode, scalarValues, sequenceItems } from '../yamlModel';
 import { parseSourceDocuments } from '../yamlParse';
 import { checkJsonPatch, jsonPatchOperations, PATCHED_BY_PATHS, PatchedKinds } from './jsonPatch';
-import { judgedAsPatch } from './patchBodies';
+import { judgedAsPatch } from './servicePatchShape';
 
 const PATCH_FIELDS = ['patches', 'patchesStrategicMerge', 'patchesJson6902'];
 // As deep as a manifest may nest (analyze.ts), for a patch inside a string.

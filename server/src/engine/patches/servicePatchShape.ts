@@ -3,6 +3,7 @@
 // shape counts (every key a Service's, spec.externalIPs or status.loadBalancer.ingress present), so that
 // Helm values files and other kind-less YAML with a `spec:` are not mistaken for one.
 import { Document, isMap, YAMLMap } from 'yaml';
+import { ManifestObject } from '../manifests';
 import { childMaps, Located, mapKeys, mapValues } from '../yamlModel';
 
 // core/v1 ServiceSpec's fields (ipFamily and topologyKeys: older releases').
@@ -43,4 +44,11 @@ export function servicePatchShape(document: Document, map: Located<YAMLMap>): { 
   }
   const externalIps = specs.some((spec) => mapValues(document, spec as Located<YAMLMap>, 'externalIPs').length > 0);
   return externalIps || loadBalancerIngress ? { externalIps, loadBalancerIngress } : undefined;
+}
+
+/** The object as the rules judge it: a kind-less partial Service as a core v1 Service, any other as written. */
+export function judgedAsPatch(document: Document, object: ManifestObject): ManifestObject {
+  if (object.kinds.length > 0 || object.apiVersions.length > 0) return object;
+  if (!servicePatchShape(document, object.map)) return object;
+  return { ...object, apiVersions: ['v1'], kinds: ['Service'], patch: 'kind-less' };
 }
