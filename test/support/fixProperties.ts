@@ -70,6 +70,27 @@ interface Removal {
   path: Path;
   /** 'rbac' when an RBAC rules list changed (judged by permissions, not structure). */
   kind: 'removed' | 'rbac';
+  /**
+   * Set when the removal is inside a patch written as a string (a Kustomize inline patch): the patch's decoded
+   * data, and where in `path` its own path starts.
+   */
+  embedded?: { root: unknown; at: number };
+}
+
+/** The step that goes from a patch string into its decoded data in a removal's path. */
+const INTO_PATCH = '(patch text)';
+
+/** A Kustomize inline patch string's decoded data (one document), or undefined. */
+function patchData(text: string): unknown {
+  const documents = parseAllDocuments(text, { merge: true, uniqueKeys: false, prettyErrors: false, logLevel: 'error' });
+  if (!Array.isArray(documents) || documents.length !== 1 || documents[0].errors.length > 0) return undefined;
+  return documents[0].toJS({ maxAliasCount: 10_000 });
+}
+
+/** Whether `path` holds a kustomization's patch string: `patches[n].patch`, `patchesJson6902[n].patch`, `patchesStrategicMerge[n]`. */
+function isPatchString(path: Path): boolean {
+  const [field, index, key] = path.slice(-3);
+  return (key === 'patch' && typeof index === 'number' && (field === 'patches' || field === 'patchesJson6902')) || (path[path.length - 2] === 'patchesStrategicMerge' && typeof path[path.length - 1] === 'number');
 }
 
 class NotAPruning extends Error {}
@@ -110,6 +131,16 @@ function prune(before: unknown, after: unknown, path: Path, removals: Removal[],
     if (next !== after.length) throw new NotAPruning(`${show(path)} changed items instead of removing them`);
     return;
   }
+  if (typeof before === 'string' && typeof after === 'string' && isPatchString(path)) {
+    // An inline patch edited: its decoded data must be the old one's pruned.
+    const [old, now] = [patchData(before), patchData(after)];
+    if (old !== undefined && now !== undefined) {
+      const inside: Removal[] = [];
+      prune(old, now, [...path, INTO_PATCH], inside);
+      for (const removal of inside) removals.push({ ...removal, embedded: { root: old, at: path.length + 1 } });
+      return;
+    }
+  }
   throw new NotAPruning(`${show(path)} changed from ${JSON.stringify(before)?.slice(0, 80)} to ${JSON.stringify(after)?.slice(0, 80)}`);
 }
 
@@ -149,6 +180,7 @@ function objectAt(document: unknown, path: Path): Record<string, unknown> | unde
  * rule applies to (a core v1 Service, an RBAC Role or ClusterRole).
  */
 function allowedFor(code: string, removal: Removal, before: unknown[], duplicateKeys: boolean): boolean {
+  if (removal.embedded) return allowedInPatchText(code, removal, removal.embedded.root, removal.path.slice(removal.embedded.at));
   const documentIndex = removal.path[0] as number;
   const { object, inside } = objectPath(removal.path.slice(1));
   const target = objectAt(before[documentIndex], object === '' ? [] : object.split('.').map((step) => (/^\d+$/.test(step) ? Number(step) : step)));
@@ -164,6 +196,12 @@ function allowedFor(code: string, removal: Removal, before: unknown[], duplicate
   if (code === 'loadbalancer-status') return isService && removal.kind === 'removed' && (is('status') || is('status', 'loadBalancer') || is('status', 'loadBalancer', 'ingress'));
   if (code === 'rbac-services-status') return removal.kind === 'rbac' && is('rules');
   return false;
+}
+
+/** Inside a Kustomize inline patch: an operation list as a file of operations, a strategic merge patch as the object it patches. */
+function allowedInPatchText(code: string, removal: Removal, root: unknown, inside: Path): boolean {
+  if (Array.isArray(root)) return typeof inside[0] === 'number' && allowedInPatchOperation(code, removal, root[inside[0]], inside.slice(1));
+  return allowedFor(code, { ...removal, path: [0, ...inside], embedded: undefined }, [root], false);
 }
 
 /**

@@ -162,9 +162,31 @@ describe('Kustomize inline patches', () => {
     ]);
     const findings = lint(text);
     assert.match(findings[0].message, /inline patches patch \(target: Service, name web\.\*\)/);
-    // Inside a string, text fixes are not offered (the config fix and suppression still may be).
-    for (const finding of findings) assert.deepEqual(fixesOf(text, finding).filter((fix) => fix.kind !== 'suppress-line'), []);
-    assertFixesHold('kustomization', text);
+    // Fixes inside the strings: built on the patch text, moved to the file only where proven.
+    assert.ok(assertFixesHold('kustomization', text) >= 3);
+    const removal = (finding: Finding) => fixesOf(text, finding).find((fix) => fix.kind !== 'suppress-line');
+    // The only operation of its patch: kustomize rejects an empty list, so it is not removed.
+    assert.equal(removal(findings[0]), undefined);
+    // The strategic merge patch's only address: its key goes, as in a manifest (the spec left empty).
+    assert.equal(applyEdits(text, removal(findings[1])!.edits), text.replace('      externalIPs: [9.9.9.9]\n', '      {}\n'));
+  });
+
+  it('removes an entry from an operation value list inside a block scalar, with CRLF, and the fixes hold', () => {
+    for (const eol of ['\n', '\r\n']) {
+      const text = ['patches:', '- target: {kind: Service}', '  patch: |', '    - op: add', '      path: /spec/externalIPs', '      value:', '      - 8.8.8.8', '      - 10.0.0.1', '    - op: remove', '      path: /spec/selector', ''].join(eol);
+      const options = { allowedCidrs: cidrs('10.0.0.0/8'), rules: {} };
+      const [finding] = lint(text, options);
+      const fix = fixesForFinding(text, options, finding.key).find((candidate) => candidate.kind === 'remove-external-ip');
+      assert.ok(fix && 'edits' in fix, JSON.stringify(eol));
+      assert.equal(applyEdits(text, fix.edits), text.replace(`      - 8.8.8.8${eol}`, ''));
+      assert.deepEqual(checkFixProperties('inline', text, options).violations, []);
+      // Removing the operation, as fix-all does when the last address goes.
+      const alone = text.replace(`      - 10.0.0.1${eol}`, '');
+      const [op] = lint(alone, options);
+      const removeOp = fixesForFinding(alone, options, op.key).find((candidate) => candidate.kind === 'remove-patch-operation');
+      assert.ok(removeOp && 'edits' in removeOp);
+      assert.equal(applyEdits(alone, removeOp.edits), ['patches:', '- target: {kind: Service}', '  patch: |', '    - op: remove', '      path: /spec/selector', ''].join(eol));
+    }
   });
 
   it('maps CRLF, indentation indicators and kind-less kustomizations exactly', () => {

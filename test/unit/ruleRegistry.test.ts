@@ -45,7 +45,7 @@ describe('rule registry', () => {
       for (const finding of analysis.findings) {
         const target = finding.target;
         // As fixes.ts: no text fix from a target reached through an alias or in embedded text (an inline patch).
-        if (!target || finding.reachedThrough || finding.inEmbeddedText) continue;
+        if (!target || finding.reachedThrough || finding.embedded) continue;
         const textFixes = RULE_FIXES.get(finding.code)?.textFixes;
         const candidates = textFixes ? textFixes({ text, analysis, finding, target }) : [];
         const seen = `${finding.code} ${target.kind}`;

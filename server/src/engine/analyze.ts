@@ -8,7 +8,7 @@ import { ExcessiveNestingError } from './nestingGuard';
 import { chunkDocumentCount, SplitMemo, splitDocuments } from './documentSplit';
 import { mightHaveFindings } from './prefilter';
 import { DOCUMENT_CHECKS, RULES } from './rules/registry';
-import { FindingTarget, RuleContext, RuleFinding } from './rules/ruleTypes';
+import { EmbeddedSource, FindingTarget, RuleContext, RuleFinding } from './rules/ruleTypes';
 import { findSuppressionComments, isSuppressed, keepRealComments, SuppressionComment } from './suppressions';
 import { AnalysisResult, EngineOptions, Finding, RelatedLocation, RULE_IDS, RuleId, Severity, UNUSED_SUPPRESSION } from './types';
 import { resolveNode, Via } from './yamlModel';
@@ -36,9 +36,9 @@ export interface DetailedFinding extends Finding {
   suppression?: SuppressionComment;
   /**
    * Set when the finding is in text embedded in a string scalar (a Kustomize inline patch): the target's
-   * nodes are the embedded text's, so no text fix is built from them.
+   * nodes are the embedded text's, whose fixes are built there and mapped (patches/embeddedFixes.ts).
    */
-  inEmbeddedText?: boolean;
+  embedded?: EmbeddedSource;
 }
 
 export interface DetailedAnalysis extends AnalysisResult {
@@ -288,7 +288,7 @@ function countLineBreaks(text: string): number {
 }
 
 function publicFinding(finding: DetailedFinding): Finding {
-  const { target: _target, suppression: _suppression, reachedThrough: _reachedThrough, inEmbeddedText: _inEmbeddedText, ...rest } = finding;
+  const { target: _target, suppression: _suppression, reachedThrough: _reachedThrough, embedded: _embedded, ...rest } = finding;
   return rest;
 }
 
@@ -406,7 +406,7 @@ function reportDocumentFindings(report: DocumentReport, context: RuleContext, ex
     const severity = severityOf(raw, options);
     if (severity === 'off') return false;
     const keys: string[] = [];
-    const extra = { ...(raw.via ? { reachedThrough: raw.via } : {}), ...(raw.inEmbeddedText ? { inEmbeddedText: true } : {}) };
+    const extra = { ...(raw.via ? { reachedThrough: raw.via } : {}), ...(raw.embedded ? { embedded: raw.embedded } : {}) };
     const nodeKey = reportFinding(report, raw, severity, { start: raw.start, end: raw.end, message: raw.message }, extra);
     if (nodeKey) keys.push(nodeKey);
     const aliasKey = raw.via && addAtAlias(raw.via, raw);
@@ -472,7 +472,7 @@ function reportFinding(
   raw: RuleFinding,
   severity: Severity,
   place: { start: number; end: number; message: string; related?: RelatedLocation[] },
-  extra: Pick<DetailedFinding, 'reachedThrough' | 'inEmbeddedText'> = {},
+  extra: Pick<DetailedFinding, 'reachedThrough' | 'embedded'> = {},
 ): string | undefined {
   const key = findingKey(raw.ruleId, place.start, place.end);
   if (report.seenKeys.has(key)) return undefined;

@@ -44,7 +44,7 @@ export function kustomizationPatchFindings(context: RuleContext, text: string, o
   const findings: RuleFinding[] = [];
   const judge = (patch: Located, target: PatchTarget | undefined, field: string) => {
     if (!isScalar(patch.node) || patch.shared) return;
-    for (const finding of inlinePatchFindings(context, text, patch.node, target, field)) findings.push(finding);
+    for (const finding of inlinePatchFindings(context, text, patch.node, patch.pair ?? patch.written, target, field)) findings.push(finding);
   };
   for (const entry of listEntries(document, object.map, 'patches')) {
     for (const patch of mapValues(document, entry, 'patch')) judge(patch, targetOf(document, entry, 'target'), 'patches');
@@ -93,7 +93,7 @@ function describeTarget(target: PatchTarget | undefined): string {
   return ` (target: ${parts.filter(Boolean).join(', ')})`;
 }
 
-function inlinePatchFindings(context: RuleContext, text: string, scalar: Scalar, target: PatchTarget | undefined, field: string): RuleFinding[] {
+function inlinePatchFindings(context: RuleContext, text: string, scalar: Scalar, holder: unknown, target: PatchTarget | undefined, field: string): RuleFinding[] {
   const embedded = embeddedTextOf(text, scalar);
   if (!embedded) return [];
   let documents;
@@ -102,27 +102,28 @@ function inlinePatchFindings(context: RuleContext, text: string, scalar: Scalar,
   } catch {
     return [];
   }
-  const found: RuleFinding[] = [];
+  const found: { finding: RuleFinding; documentIndex: number }[] = [];
   for (const source of documents) {
     if (!source.parsed) continue;
+    const add = (finding: RuleFinding) => found.push({ finding, documentIndex: source.index });
     const patchContext: RuleContext = { document: source.document, allowedCidrs: context.allowedCidrs };
     const root = resolveNode(source.document, source.document.contents);
     const ops = root && jsonPatchOperations(source.document, { node: root, written: root, shared: false });
     if (ops) {
-      for (const finding of checkJsonPatch(patchContext, ops, patchedKinds(target))) found.push(finding);
+      for (const finding of checkJsonPatch(patchContext, ops, patchedKinds(target))) add(finding);
       continue;
     }
     const [object] = manifestObjects(source.document).objects;
     if (!object) continue;
     const judged = judgedObject(source.document, object, target);
     if (!judged) continue;
-    for (const check of DOCUMENT_CHECKS) for (const finding of check(patchContext, judged)) found.push(finding);
+    for (const check of DOCUMENT_CHECKS) for (const finding of check(patchContext, judged)) add(finding);
   }
   const where = ` It is written in this kustomization's inline ${field} patch${describeTarget(target)}.`;
-  return found.map((finding) => {
+  return found.map(({ finding, documentIndex }) => {
     const range = embedded.fileRange(finding.start, finding.end);
     const { via: _via, ...rest } = finding;
-    return { ...rest, start: range.start, end: range.end, message: finding.message + where, inEmbeddedText: true };
+    return { ...rest, start: range.start, end: range.end, message: finding.message + where, embedded: { text: embedded, documents, documentIndex, holder } };
   });
 }
 

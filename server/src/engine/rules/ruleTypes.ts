@@ -6,6 +6,8 @@ import { Grant } from '../rbac/matching';
 import { ManifestObject } from '../manifests';
 import { Located, nodeSpan, Via } from '../yamlModel';
 import { RuleId, Severity } from '../types';
+import type { EmbeddedText } from '../embeddedText';
+import type { SourceDocument } from '../yamlParse';
 
 export interface RuleContext {
   document: Document;
@@ -73,8 +75,18 @@ export interface RuleFinding {
   /** A severity this finding has when the user did not configure the rule (e.g. aggregated ClusterRoles). */
   defaultSeverity?: Severity;
   target: FindingTarget;
-  /** Set when start/end were mapped from text embedded in a string scalar: the target's nodes are not the file's. */
-  inEmbeddedText?: true;
+  /** Set when start/end were mapped from text embedded in a string scalar: the target's nodes are that text's. */
+  embedded?: EmbeddedSource;
+}
+
+/** The text a finding was found in when it is embedded in a string scalar (a Kustomize inline patch). */
+export interface EmbeddedSource {
+  text: EmbeddedText;
+  /** The embedded text parsed, and the index of the finding's document in it. */
+  documents: SourceDocument[];
+  documentIndex: number;
+  /** What holds the string in the file: the pair (`patch: …`) or the sequence item (a `patchesStrategicMerge` entry). */
+  holder: unknown;
 }
 
 export type Rule = (context: RuleContext, object: ManifestObject) => RuleFinding[];
