@@ -158,9 +158,9 @@ export const rbacServicesStatusModule: RuleModule = {
     ['Role', RBAC_API_VERSION, 'aggregationRule'],
     ['Role', RBAC_API_VERSION, 'autoupdate'],
     ...BUILTIN_NAMES_THAT_MATTER.map((name) => ['Role', RBAC_API_VERSION, name]),
-    // A kustomization's JSON patch that adds a granting rule to a role (patches/jsonPatch.ts).
-    ['patches', 'services/status'],
-    ['patches', '*'],
+    // A kustomization's patch that writes a granting rule into a role (a `/rules…` operation or a `rules:` key).
+    ['patches', 'rules', 'services/status'],
+    ['patches', 'rules', '*'],
   ],
   check: checkRbacServicesStatus,
   fixes: rbacServicesStatusFixes,
