@@ -83,6 +83,27 @@ interface Removal {
   kind: 'removed' | 'rbac' | 'switched';
   /** For 'rbac': the permission tuples the list no longer grants. */
   lost?: string[];
+  /**
+   * Set when the removal is inside a patch written as a string (a Kustomize inline patch): the patch's decoded
+   * data, and where in `path` its own path starts.
+   */
+  embedded?: { root: unknown; at: number };
+}
+
+/** The step that goes from a patch string into its decoded data in a removal's path. */
+const INTO_PATCH = '(patch text)';
+
+/** A Kustomize inline patch string's decoded data (one document), or undefined. */
+function patchData(text: string): unknown {
+  const documents = parseAllDocuments(text, { merge: true, uniqueKeys: false, prettyErrors: false, logLevel: 'error' });
+  if (!Array.isArray(documents) || documents.length !== 1 || documents[0].errors.length > 0) return undefined;
+  return documents[0].toJS({ maxAliasCount: 10_000 });
+}
+
+/** Whether `path` holds a kustomization's patch string: `patches[n].patch`, `patchesJson6902[n].patch`, `patchesStrategicMerge[n]`. */
+function isPatchString(path: Path): boolean {
+  const [field, index, key] = path.slice(-3);
+  return (key === 'patch' && typeof index === 'number' && (field === 'patches' || field === 'patchesJson6902')) || (path[path.length - 2] === 'patchesStrategicMerge' && typeof path[path.length - 1] === 'number');
 }
 
 /** The settings that decide whether a mitigation blocks, and the one value a fix may give each. */
@@ -114,14 +135,26 @@ function prune(before: unknown, after: unknown, path: Path, removals: Removal[],
       return;
     }
     if (after.length > before.length) throw new NotAPruning(`${show(path)} gained items`);
-    // A subsequence: some items removed, the rest identical and in order.
+    // A subsequence: some items removed, the rest identical, or pruned themselves (a JSON patch operation
+    // whose value lost an entry while another operation was removed), and in order.
     let next = 0;
     for (let index = 0; index < before.length; index++) {
       if (next < after.length && isDeepStrictEqual(before[index], after[next])) next++;
+      else if (next < after.length && !before.slice(index + 1).some((later) => isDeepStrictEqual(later, after[next])) && prunesTo(before[index], after[next], [...path, index], removals)) next++;
       else removals.push({ path: [...path, index], kind: 'removed' });
     }
     if (next !== after.length) throw new NotAPruning(`${show(path)} changed items instead of removing them`);
     return;
+  }
+  if (typeof before === 'string' && typeof after === 'string' && isPatchString(path)) {
+    // An inline patch edited: its decoded data must be the old one's pruned.
+    const [old, now] = [patchData(before), patchData(after)];
+    if (old !== undefined && now !== undefined) {
+      const inside: Removal[] = [];
+      prune(old, now, [...path, INTO_PATCH], inside);
+      for (const removal of inside) removals.push({ ...removal, embedded: { root: old, at: path.length + 1 } });
+      return;
+    }
   }
   const key = path[path.length - 1];
   if (typeof key === 'string' && typeof before === 'string' && ENFORCING_VALUES[key] === after) {
@@ -129,6 +162,20 @@ function prune(before: unknown, after: unknown, path: Path, removals: Removal[],
     return;
   }
   throw new NotAPruning(`${show(path)} changed from ${JSON.stringify(before)?.slice(0, 80)} to ${JSON.stringify(after)?.slice(0, 80)}`);
+}
+
+/** Whether `after` is `before` pruned (its removals then added to `removals`). */
+function prunesTo(before: unknown, after: unknown, path: Path, removals: Removal[]): boolean {
+  if (!isObject(before) || !isObject(after)) return false;
+  const found: Removal[] = [];
+  try {
+    prune(before, after, path, found);
+  } catch (error) {
+    if (error instanceof NotAPruning) return false;
+    throw error;
+  }
+  removals.push(...found);
+  return true;
 }
 
 function show(path: Path): string {
@@ -153,13 +200,18 @@ function objectAt(document: unknown, path: Path): Record<string, unknown> | unde
  * rule applies to (a core v1 Service, an RBAC Role or ClusterRole).
  */
 function allowedFor(code: string, removal: Removal, before: unknown[], duplicateKeys: boolean): boolean {
+  if (removal.embedded) return allowedInPatchText(code, removal, removal.embedded.root, removal.path.slice(removal.embedded.at));
   const documentIndex = removal.path[0] as number;
   const { object, inside } = objectPath(removal.path.slice(1));
   const target = objectAt(before[documentIndex], object === '' ? [] : object.split('.').map((step) => (/^\d+$/.test(step) ? Number(step) : step)));
   const is = (...expected: Path) => inside.length === expected.length && expected.every((step, index) => step === inside[index] || (step === '#' && typeof inside[index] === 'number'));
   // `!!binary` scalars decode to bytes; with duplicate keys the reading that makes it a Service may not be the last.
   const text = (value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : value);
-  const isService = duplicateKeys || (text(target?.apiVersion) === 'v1' && text(target?.kind) === 'Service');
+  const root = before[documentIndex];
+  if (Array.isArray(root) && object === '' && typeof inside[0] === 'number') return allowedInPatchOperation(code, removal, root[inside[0]], inside.slice(1));
+  // A kind-less document is a patch body; only a partial Service has findings there.
+  const isKindless = target !== undefined && !('apiVersion' in target) && !('kind' in target);
+  const isService = duplicateKeys || isKindless || (text(target?.apiVersion) === 'v1' && text(target?.kind) === 'Service');
   if (code === 'external-ips' || code === 'external-ip-invalid') return isService && removal.kind === 'removed' && (is('spec', 'externalIPs') || is('spec', 'externalIPs', '#'));
   if (code === 'loadbalancer-status') return isService && removal.kind === 'removed' && (is('status') || is('status', 'loadBalancer') || is('status', 'loadBalancer', 'ingress'));
   if (code in WRITES_A_FIX_MAY_REMOVE) return removal.kind === 'rbac' && is('rules');
@@ -176,6 +228,32 @@ function allowedFor(code: string, removal: Removal, before: unknown[], duplicate
 /** The RBAC permissions a removal took away that no fix of `codes` may remove. */
 function lossesNotAllowed(codes: readonly string[], removal: Removal): string[] {
   return (removal.lost ?? []).filter((tuple) => !codes.some((code) => WRITES_A_FIX_MAY_REMOVE[code]?.test(tuple)));
+}
+
+/** Inside a Kustomize inline patch: an operation list as a file of operations, a strategic merge patch as the object it patches. */
+function allowedInPatchText(code: string, removal: Removal, root: unknown, inside: Path): boolean {
+  if (Array.isArray(root)) return typeof inside[0] === 'number' && allowedInPatchOperation(code, removal, root[inside[0]], inside.slice(1));
+  return allowedFor(code, { ...removal, path: [0, ...inside], embedded: undefined }, [root], false);
+}
+
+/**
+ * Whether a fix for `code` may remove `inside` of a JSON 6902 operation: the whole operation, when its path
+ * writes the finding's field (RFC 6901 escapes decoded), or an entry of the externalIPs list it writes.
+ */
+function allowedInPatchOperation(code: string, removal: Removal, op: unknown, inside: Path): boolean {
+  if (!isObject(op) || typeof op.path !== 'string' || removal.kind !== 'removed') return false;
+  const pointer = op.path.split('/').slice(1).map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~')).join('/');
+  const isIpsPath = /^spec\/externalIPs(\/(\d+|-))?$/.test(pointer);
+  const isIngressPath = /^status(\/loadBalancer(\/ingress(\/(\d+|-))?)?)?$/.test(pointer);
+  const isRulesPath = /^rules(\/(\d+|-))?$/.test(pointer);
+  const is = (...expected: Path) => inside.length === expected.length && expected.every((step, index) => step === inside[index] || (step === '#' && typeof inside[index] === 'number'));
+  if (code === 'external-ips' || code === 'external-ip-invalid') {
+    if (isIpsPath) return is() || (pointer === 'spec/externalIPs' && is('value', '#'));
+    return pointer === 'spec' && (is('value', 'externalIPs') || is('value', 'externalIPs', '#'));
+  }
+  if (code === 'loadbalancer-status') return isIngressPath && is();
+  if (code === 'rbac-services-status') return isRulesPath && is();
+  return false;
 }
 
 // ---- text-level checks ----

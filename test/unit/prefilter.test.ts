@@ -85,7 +85,7 @@ describe('prefilter soundness', () => {
   it('lets every trigger through', () => {
     for (const text of [
       'externalIPs',
-      'kind: Service\nstatus: {loadBalancer: {ingress: []}}',
+      'status: {loadBalancer: {ingress: []}}',
       '# kube-mitm-guard-disable-file external-ips',
       'apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nresources: [services/status]',
       'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nresources: ["*"]',

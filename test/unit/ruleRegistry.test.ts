@@ -45,8 +45,9 @@ describe('rule registry', () => {
       const analysis = analyzeDetailed(text, { allowedCidrs: testCase.allowedCidrs, rules: {} });
       for (const finding of analysis.findings) {
         const target = finding.target;
-        // A report-only target is a finding no edit resolves safely (its module offers no fix for it by design).
-        if (!target || finding.reachedThrough || target.kind === 'report-only') continue;
+        // A report-only target is a finding no edit resolves safely (its module offers no fix for it by design);
+        // as fixes.ts, no text fix from a target reached through an alias or in embedded text (an inline patch).
+        if (!target || finding.reachedThrough || finding.embedded || target.kind === 'report-only') continue;
         const textFixes = RULE_FIXES.get(finding.code)?.textFixes;
         const candidates = textFixes ? textFixes({ text, analysis, finding, target }) : [];
         const seen = `${finding.code} ${target.kind}`;

@@ -1,5 +1,6 @@
 // Runs the rules over every object of every document of one file and turns rule findings into
 // positioned, severity-resolved, suppression-aware findings.
+import { isMap } from 'yaml';
 import { LineIndex } from './lineIndex';
 import { AliasFindingGroups, FindingsBehindObjects } from './aliasFindings';
 import { manifestObjects } from './manifests';
@@ -7,10 +8,10 @@ import { ExcessiveNestingError, MANIFEST_NESTING_LIMITS } from './nestingGuard';
 import { chunkDocumentCount, SplitMemo, splitDocuments } from './documentSplit';
 import { mightHaveFindings } from './prefilter';
 import { DOCUMENT_CHECKS, RULES } from './rules/registry';
-import { FindingTarget, RuleContext, RuleFinding } from './rules/ruleTypes';
+import { EmbeddedSource, FindingTarget, RuleContext, RuleFinding } from './rules/ruleTypes';
 import { findSuppressionComments, isSuppressed, keepRealComments, SuppressionComment } from './suppressions';
 import { AnalysisResult, EngineOptions, Finding, RelatedLocation, RULE_IDS, RuleId, Severity, UNUSED_SUPPRESSION } from './types';
-import { Via } from './yamlModel';
+import { resolveNode, Via } from './yamlModel';
 import { neutralizeTemplates } from './helmTemplates';
 import { parseDocumentVariant, parseSourceDocuments, SourceDocument } from './yamlParse';
 import { FactExtractor } from './workspace/extract';
@@ -19,6 +20,8 @@ import { listItemText, splitListItems } from './listSplit';
 import { addHelmFacts, emptyHelmFacts, HelmFacts } from './helm/helmFacts';
 import { templateRenders } from './helm/templateRenders';
 import { valuesDocumentFacts } from './helm/valuesTree';
+import { documentPatchFindings } from './patches/documentPatches';
+import { judgedAsPatch } from './patches/servicePatchShape';
 const TEMPLATE_PATTERN = /\{\{[\s\S]*?\}\}/g;
 
 /** A finding with the parsed nodes its fixes need. */
@@ -31,6 +34,11 @@ export interface DetailedFinding extends Finding {
   reachedThrough?: Via;
   /** For unused-suppression findings: the comment. */
   suppression?: SuppressionComment;
+  /**
+   * Set when the finding is in text embedded in a string scalar (a Kustomize inline patch): the target's
+   * nodes are the embedded text's, whose fixes are built there and mapped (patches/embeddedFixes.ts).
+   */
+  embedded?: EmbeddedSource;
 }
 
 export interface DetailedAnalysis extends AnalysisResult {
@@ -327,7 +335,7 @@ function countLineBreaks(text: string): number {
 }
 
 function publicFinding(finding: DetailedFinding): Finding {
-  const { target: _target, suppression: _suppression, reachedThrough: _reachedThrough, ...rest } = finding;
+  const { target: _target, suppression: _suppression, reachedThrough: _reachedThrough, embedded: _embedded, ...rest } = finding;
   return rest;
 }
 
@@ -443,33 +451,42 @@ function reportDocumentFindings(report: DocumentReport, context: RuleContext, ex
     if (isSuppressed(comments, raw.ruleId, lines.positionAt(trimmed.start).line)) return undefined;
     return findingKey(raw.ruleId, trimmed.start, trimmed.end);
   };
+  /** Reports one finding of a check at its node (and its alias); false when it is not reported. */
+  const reportRaw = (raw: RuleFinding): boolean => {
+    raw.end = trimTrailingSpace(text, raw.start, raw.end);
+    if (overlapsSpan(templateSpans, raw.start, raw.end)) return false;
+    const severity = severityOf(raw, options);
+    if (severity === 'off') return false;
+    const keys: string[] = [];
+    const extra = { ...(raw.via ? { reachedThrough: raw.via } : {}), ...(raw.embedded ? { embedded: raw.embedded } : {}) };
+    const nodeKey = reportFinding(report, raw, severity, { start: raw.start, end: raw.end, message: raw.message }, extra);
+    if (nodeKey) keys.push(nodeKey);
+    const aliasKey = raw.via && addAtAlias(raw.via, raw);
+    if (aliasKey) keys.push(aliasKey);
+    // The link phase judges these findings' severity by who holds the role.
+    const ruleFact = raw.target.kind === 'rbac-rule' ? ruleNodes.get(raw.target.rule.node) : undefined;
+    if (ruleFact) {
+      factOf.set(raw, ruleFact);
+      addFindingKeys(ruleFact, keys);
+    }
+    return true;
+  };
   for (const object of objects) {
     // Rule nodes map to this object's facts: a rule written once under an anchor is in several roles.
     ruleNodes.clear();
     extractor.extract(object);
     const reported: RuleFinding[] = [];
+    // Facts are of objects as written; a patch body is judged as the kind it patches.
+    const judged = judgedAsPatch(context.document, object);
     for (const check of DOCUMENT_CHECKS) {
-      for (const raw of check(context, object)) {
-        raw.end = trimTrailingSpace(text, raw.start, raw.end);
-        if (overlapsSpan(templateSpans, raw.start, raw.end)) continue;
-        const severity = severityOf(raw, options);
-        if (severity === 'off') continue;
-        reported.push(raw);
-        const keys: string[] = [];
-        const nodeKey = reportFinding(report, raw, severity, { start: raw.start, end: raw.end, message: raw.message }, raw.via && { reachedThrough: raw.via });
-        if (nodeKey) keys.push(nodeKey);
-        const aliasKey = raw.via && addAtAlias(raw.via, raw);
-        if (aliasKey) keys.push(aliasKey);
-        // The link phase judges these findings' severity by who holds the role.
-        const ruleFact = raw.target.kind === 'rbac-rule' ? ruleNodes.get(raw.target.rule.node) : undefined;
-        if (ruleFact) {
-          factOf.set(raw, ruleFact);
-          addFindingKeys(ruleFact, keys);
-        }
-      }
+      for (const raw of check(context, judged)) if (reportRaw(raw)) reported.push(raw);
     }
     behindObjects.addObject(object, reported);
   }
+  ruleNodes.clear();
+  // The root object is first (manifests.ts); a kustomization is judged only there.
+  const root = isMap(resolveNode(context.document, context.document.contents)) ? objects[0] : undefined;
+  for (const raw of documentPatchFindings(context, text, root)) reportRaw(raw);
   for (const items of aliasedItems) {
     // An alias to one role is that role applied again: its finding goes with the role. Behind an alias
     // to several objects (a List's items), it belongs to no single role and keeps its own severity.
@@ -507,7 +524,7 @@ function reportFinding(
   raw: RuleFinding,
   severity: Severity,
   place: { start: number; end: number; message: string; related?: RelatedLocation[] },
-  extra: Pick<DetailedFinding, 'reachedThrough'> = {},
+  extra: Pick<DetailedFinding, 'reachedThrough' | 'embedded'> = {},
 ): string | undefined {
   const key = findingKey(raw.ruleId, place.start, place.end);
   if (report.seenKeys.has(key)) return undefined;

@@ -9,6 +9,11 @@ export interface ManifestObject {
   kinds: string[];
   /** A List's `items` sequences (every reading); empty for other kinds. */
   itemLists: YAMLSeq[];
+  /**
+   * Set when the object is judged as a patch of the kinds in `kinds` rather than as written: `kind-less` for a
+   * document without apiVersion/kind shaped as a partial Service (patches/servicePatchShape.ts).
+   */
+  patch?: 'kind-less';
 }
 
 /**

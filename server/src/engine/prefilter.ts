@@ -45,7 +45,10 @@ const ABSENT = 2;
 export function mightHaveFindings(text: string): boolean {
   if (mayHaveBinaryTag(text)) return true;
   const decoded = text.includes('\\') ? decodeEscapes(text) : undefined;
-  const has = (word: string): boolean => text.includes(word) || (decoded !== undefined && decoded.includes(word));
+  // Text embedded in a double-quoted string (a Kustomize inline patch in JSON) is decoded twice: once as
+  // the string, once as the embedded document's own double-quoted scalars.
+  const twice = decoded !== undefined && decoded.includes('\\') ? decodeEscapes(decoded) : undefined;
+  const has = (word: string): boolean => text.includes(word) || (decoded !== undefined && decoded.includes(word)) || (twice !== undefined && twice.includes(word));
   if (has(SUPPRESSION_WORD)) return true;
   const seen = new Uint8Array(TRIGGER_WORDS.length);
   const hasWord = (index: number): boolean => {

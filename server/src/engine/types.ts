@@ -52,7 +52,8 @@ export type FixKind =
   | 'remove-endpoints-write'
   | 'suppress-line'
   | 'remove-suppression'
-  | 'enforce-mitigation';
+  | 'enforce-mitigation'
+  | 'remove-patch-operation';
 
 /** A fix whose edits apply to the analysed text itself. */
 export interface TextFix {

@@ -10,6 +10,7 @@ import { DISABLE_NEXT_LINE, findSuppressionComments, SuppressionComment } from '
 import { EngineOptions, Finding, Fix, RuleId, TextEdit, TextFix, UNUSED_SUPPRESSION } from '../types';
 import { FixCandidate } from './fixTypes';
 import { verifyEdit, verifyFix } from './verify';
+import { embeddedTextFixes } from '../patches/embeddedFixes';
 import { lineBreakOf } from './yamlEdits';
 
 const MAX_FIX_ALL_STEPS = 500;
@@ -198,7 +199,10 @@ function candidatesFor(text: string, analysis: DetailedAnalysis, finding: Detail
   // An anchored node's finding judged for an object that reaches it through an alias: the target's
   // containers are that object's, and its fixes are offered at the alias's own finding.
   const textFixes = RULE_FIXES.get(finding.code)?.textFixes;
-  if (textFixes && finding.target && !finding.reachedThrough) candidates.push(...textFixes({ text, analysis, finding, target: finding.target }));
+  // In embedded text (an inline patch) the target's nodes are the embedded text's: its fixes are built there.
+  if (textFixes && finding.target && !finding.reachedThrough) {
+    candidates.push(...(finding.embedded ? embeddedTextFixes(document.document, finding, finding.embedded, finding.target, textFixes) : textFixes({ text, analysis, finding, target: finding.target })));
+  }
   const suppress = suppressCandidate(text, analysis, finding);
   if (suppress) candidates.push(suppress);
   return candidates;

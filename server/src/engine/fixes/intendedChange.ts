@@ -11,8 +11,11 @@ export type IntendedChange =
   | { kind: 'none' }
   | { kind: 'delete'; documentIndex: number; path: IndexPath }
   | { kind: 'replace-items'; documentIndex: number; path: IndexPath; replacements: unknown[] }
-  /** The pair at `path` gets `value` (a scalar setting switched, the key kept). */
-  | { kind: 'set-value'; documentIndex: number; path: IndexPath; value: unknown };
+  /**
+   * The value of the pair (or the sequence item) at `path` becomes `value`: a mitigation's setting switched
+   * (the key kept), a string holding a patch edited.
+   */
+  | { kind: 'replace-value'; documentIndex: number; path: IndexPath; value: unknown };
 
 const MAX_DEPTH = 200;
 
@@ -44,7 +47,7 @@ export function deletionOf(document: Document, documentIndex: number, node: unkn
 /** Setting the value of `pair` (a map's pair) in document `documentIndex` to `value`. */
 export function valueChangeOf(document: Document, documentIndex: number, pair: Pair, value: unknown): IntendedChange | undefined {
   const path = indexPathTo(document, pair);
-  return path ? { kind: 'set-value', documentIndex, path, value } : undefined;
+  return path ? { kind: 'replace-value', documentIndex, path, value } : undefined;
 }
 
 /**

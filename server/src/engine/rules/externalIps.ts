@@ -7,41 +7,55 @@ import { isObjectOf, ManifestObject } from '../manifests';
 import { childMaps, isNonStringPlainScalar, isNullScalar, Located, mapValues, scalarString, sequenceItems } from '../yamlModel';
 import { externalIpFixes } from './externalIpsFix';
 import { RuleModule } from './ruleModule';
-import { placeOf, RuleContext, RuleFinding } from './ruleTypes';
+import { PatchOperation, placeOf, RuleContext, RuleFinding } from './ruleTypes';
 
 export function checkExternalIps(context: RuleContext, object: ManifestObject): RuleFinding[] {
   if (!isObjectOf(object, 'v1', ['Service'])) return [];
   const findings: RuleFinding[] = [];
-  for (const spec of childMaps(context.document, object.map, 'spec')) {
-    for (const value of mapValues(context.document, spec, 'externalIPs')) {
-      if (!value.pair) continue;
-      if (isNullScalar(value.node)) continue;
-      if (!isSeq(value.node)) {
-        findings.push({
-          ruleId: 'external-ip-invalid',
-          message: 'spec.externalIPs must be a list of IP addresses; the API server rejects this value.',
-          ...placeOf(value),
-          target: { kind: 'external-ip', listPair: value.pair, spec: spec.node },
-        });
-        continue;
-      }
-      const list = value as Located<YAMLSeq>;
-      for (const entry of sequenceItems(context.document, list)) {
-        findings.push(...checkEntry(context, entry, list, value.pair, spec.node));
-      }
-    }
+  // One at a time: spreading a very long array into push() overflows the stack.
+  for (const spec of childMaps(context.document, object.map, 'spec')) for (const finding of checkExternalIpsInSpec(context, spec)) findings.push(finding);
+  return findings;
+}
+
+/** The findings of a Service spec's `externalIPs` (a spec map, or the value a patch writes at `/spec`). */
+export function checkExternalIpsInSpec(context: RuleContext, spec: Located<YAMLMap>): RuleFinding[] {
+  const findings: RuleFinding[] = [];
+  for (const value of mapValues(context.document, spec, 'externalIPs')) {
+    if (value.pair) for (const finding of checkExternalIpsValue(context, value, spec.node)) findings.push(finding);
   }
   return findings;
 }
 
-function checkEntry(
+/**
+ * The findings of a value written as spec.externalIPs: `value.pair` holds it in `container` (the spec, or a
+ * JSON patch operation whose `value` it is, then `patchOp` is that operation).
+ */
+export function checkExternalIpsValue(context: RuleContext, value: Located, container: YAMLMap, patchOp?: PatchOperation): RuleFinding[] {
+  if (!value.pair || isNullScalar(value.node)) return [];
+  if (!isSeq(value.node)) {
+    return [
+      {
+        ruleId: 'external-ip-invalid',
+        message: 'spec.externalIPs must be a list of IP addresses; the API server rejects this value.',
+        ...placeOf(value),
+        target: { kind: 'external-ip', listPair: value.pair, spec: container, ...(patchOp ? { patchOp } : {}) },
+      },
+    ];
+  }
+  const list = value as Located<YAMLSeq>;
+  return sequenceItems(context.document, list).flatMap((entry) => checkExternalIpEntry(context, entry, value.pair!, container, list, patchOp));
+}
+
+/** The findings of one externalIPs entry; `list` absent for an entry a JSON patch operation writes alone (`/spec/externalIPs/-`). */
+export function checkExternalIpEntry(
   context: RuleContext,
   entry: Located,
-  list: Located<YAMLSeq>,
   listPair: NonNullable<Located['pair']>,
   spec: YAMLMap,
+  list?: Located<YAMLSeq>,
+  patchOp?: PatchOperation,
 ): RuleFinding[] {
-  const target = { kind: 'external-ip' as const, entry, list, listPair, spec };
+  const target = { kind: 'external-ip' as const, entry, listPair, spec, ...(list ? { list } : {}), ...(patchOp ? { patchOp } : {}) };
   const text = isMap(entry.node) ? undefined : scalarString(entry.node);
   const verdict = judgeExternalIp(text, isScalar(entry.node) && isNonStringPlainScalar(entry.node), context.allowedCidrs, 'this Service');
   if (verdict === undefined) return [];

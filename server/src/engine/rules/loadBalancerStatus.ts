@@ -27,10 +27,7 @@ export function checkLoadBalancerStatus(context: RuleContext, object: ManifestOb
         for (const entry of sequenceItems(document, ingress as Located<YAMLSeq>)) {
           findings.push({
             ruleId: 'loadbalancer-status',
-            message:
-              `This Service manifest sets status.loadBalancer.ingress${describeIngress(context, entry)}. ` +
-              'The API server ignores status here; it only takes effect when written through the services/status ' +
-              'subresource, which is the CVE-2020-8554 path to intercept traffic for that address. Manifests should not carry it.',
+            message: object.patch === 'kind-less' ? kindlessPatchMessage(context, entry) : manifestMessage(context, entry),
             ...placeOf(entry),
             target: { kind: 'loadbalancer-ingress', chain: chain as { map: YAMLMap; pair: Pair }[], ingressPair: ingress.pair, shared },
           });
@@ -41,12 +38,29 @@ export function checkLoadBalancerStatus(context: RuleContext, object: ManifestOb
   return findings;
 }
 
+function manifestMessage(context: RuleContext, entry: Located): string {
+  return (
+    `This Service manifest sets status.loadBalancer.ingress${describeIngress(context, entry)}. ` +
+    'The API server ignores status here; it only takes effect when written through the services/status ' +
+    'subresource, which is the CVE-2020-8554 path to intercept traffic for that address. Manifests should not carry it.'
+  );
+}
+
+function kindlessPatchMessage(context: RuleContext, entry: Located): string {
+  return (
+    `This patch body without apiVersion/kind sets status.loadBalancer.ingress${describeIngress(context, entry)}; it is judged as a ` +
+    'Service patch (`kubectl patch --subresource=status`), the CVE-2020-8554 path to intercept traffic for that address. ' +
+    'It could also target an Ingress, whose status DNS controllers publish as its address.'
+  );
+}
+
 /** An object the API server returned carries `metadata.uid` or `metadata.resourceVersion`. */
 function isReadFromCluster(document: Document, object: ManifestObject): boolean {
   return childMaps(document, object.map, 'metadata').some((metadata) => mapValues(document, metadata, 'uid').length > 0 || mapValues(document, metadata, 'resourceVersion').length > 0);
 }
 
-function describeIngress(context: RuleContext, entry: Located): string {
+/** ` (<ip or hostname>)` of a status.loadBalancer.ingress entry, or nothing. */
+export function describeIngress(context: RuleContext, entry: Located): string {
   if (!isMap(entry.node)) return '';
   const map = entry as Located<YAMLMap>;
   const ip = scalarValues(context.document, map, 'ip')[0];
@@ -67,10 +81,11 @@ export const loadBalancerStatusModule: RuleModule = {
       tags: ['CVE-2020-8554'],
     },
   ],
-  // A finding needs the kind `Service` and the keys `status`, `loadBalancer` and `ingress`, each a decoded
-  // scalar (keys are compared exactly). `loadBalancer` alone also kept CRDs and ConfigMaps that describe a
-  // load balancer (Istio's traffic policies: 1 MB of the corpus parsed for nothing).
-  triggers: [['loadBalancer', 'ingress', 'status', 'Service']],
+  // A finding needs the keys `status`, `loadBalancer` and `ingress` (keys are compared exactly), or a JSON patch
+  // path that names all three (`/status/loadBalancer/ingress`); a Service patch may have no kind (kubectl patch
+  // bodies). `loadBalancer` alone also kept CRDs and ConfigMaps that describe a load balancer (Istio's traffic
+  // policies: 1 MB of the corpus parsed for nothing).
+  triggers: [['loadBalancer', 'ingress', 'status']],
   check: checkLoadBalancerStatus,
   fixes: loadBalancerStatusFixes,
 };

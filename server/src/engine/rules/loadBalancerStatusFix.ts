@@ -3,8 +3,11 @@ import { isMap, Pair, YAMLMap } from 'yaml';
 import { FixCandidate, FixContext, RuleFixes } from '../fixes/fixTypes';
 import { deletionOf, isOnlyReadingOf } from '../fixes/intendedChange';
 import { removePair } from '../fixes/yamlEdits';
+import { removePatchOperation } from '../patches/patchOperationFix';
 
-function removalFixes({ text, analysis, finding, target }: FixContext): FixCandidate[] {
+function removalFixes(context: FixContext): FixCandidate[] {
+  const { text, analysis, finding, target } = context;
+  if (target.kind === 'patch-op') return removePatchOperation(context, target);
   if (target.kind !== 'loadbalancer-ingress' || target.shared) return [];
   const document = analysis.documents[finding.documentIndex].document;
   // Remove the highest pair that would be left empty: ingress, then loadBalancer, then status.

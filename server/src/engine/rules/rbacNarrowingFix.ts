@@ -13,6 +13,7 @@ import { ResourceAccess } from '../rbac/matching';
 import { RbacRuleTarget } from './ruleTypes';
 import { Located, mapValues, scalarString } from '../yamlModel';
 import { FixCandidate, FixContext, RuleFixes } from '../fixes/fixTypes';
+import { removePatchOperation } from '../patches/patchOperationFix';
 import { IntendedChange, indexPathTo } from '../fixes/intendedChange';
 import { applyOffsetEdits, OffsetEdit } from '../textEdits';
 import { lineBreakOf, lineStartOf, nodeTextSpan, onlySpaceBefore, removeSequenceItems } from '../fixes/yamlEdits';
@@ -133,7 +134,10 @@ function itemSeparator(text: string, rules: YAMLSeq, ruleStart: number): string 
   return lineBreakOf(text) + text.slice(lineStartOf(text, dash), ruleStart);
 }
 
-function narrowingFixes({ text, analysis, finding, target }: FixContext): FixCandidate[] {
+function narrowingFixes(context: FixContext): FixCandidate[] {
+  const { text, analysis, finding, target } = context;
+  // A rule a JSON patch operation adds: the fix removes the operation (or its entry).
+  if (target.kind === 'patch-op') return removePatchOperation(context, target);
   if (target.kind !== 'rbac-rule') return [];
   const plan = planNarrowingFix(text, analysis.documents[finding.documentIndex].document, finding.documentIndex, target);
   if (!plan) return [];

@@ -6,11 +6,11 @@ import { isMap, isSeq, YAMLMap, YAMLSeq } from 'yaml';
 import { isObjectOf, ManifestObject } from '../manifests';
 import { childMaps, Located, mapValues, scalarString, sequenceItems, stringListValues } from '../yamlModel';
 import { BUILTIN_CLUSTER_ROLES } from '../rbac/builtinPolicy';
-import { accessGrant, grantOf } from '../rbac/matching';
+import { accessGrant, Grant, grantOf } from '../rbac/matching';
 import { PolicyRule } from '../rbac/model';
 import { Permission } from '../rbac/permissions';
 import { RBAC_API_VERSION } from '../workspace/facts';
-import { placeOf, Rule, RuleContext, RuleFinding } from './ruleTypes';
+import { FindingTarget, placeOf, Rule, RuleContext, RuleFinding } from './ruleTypes';
 
 // The built-in admin, edit and view aggregate these labels; view carries aggregate-to-edit and edit
 // carries aggregate-to-admin, so each of them reaches every namespace admin.
@@ -35,28 +35,50 @@ function checkRoleRules(context: RuleContext, object: ManifestObject, permission
     for (const rule of sequenceItems(document, rules as Located<YAMLSeq>)) {
       if (!isMap(rule.node)) continue;
       const located = rule as Located<YAMLMap>;
-      const policyRule = readRule(context, located);
-      const grant = grantOf(policyRule, permission.accesses);
-      if (!grant) continue;
-      const place = placeOf(grantingEntry(context, located, policyRule, permission) ?? rule);
       const kindName = object.kinds.includes('ClusterRole') ? 'ClusterRole' : 'Role';
-      const aggregation = aggregatedTo.length
-        ? ` This ClusterRole is labelled ${aggregatedTo.join(' and ')}, so the built-in admin/edit/view roles aggregate it and every namespace admin or editor gets this grant.`
-        : '';
-      findings.push({
-        ruleId: permission.ruleId,
-        message:
-          `This ${kindName} rule grants ${grant.verbs.map(quote).join(', ')} on ${grantedResources(policyRule, permission).join(' and ')} ` +
-          `(resources ${grant.resources.map(quote).join(', ')}, apiGroups ${grant.apiGroups.map(quote).join(', ')}). ` +
-          `Whoever holds it can ${permission.consequence}.` +
-          aggregation,
-        ...place,
-        defaultSeverity: aggregatedTo.length ? 'error' : undefined,
-        target: { kind: 'rbac-rule', rule: located, rules: rules as Located<YAMLSeq>, permission, grant },
-      });
+      const finding = checkRbacRule(context, located, kindName, aggregatedTo, permission, (grant) => ({
+        kind: 'rbac-rule',
+        rule: located,
+        rules: rules as Located<YAMLSeq>,
+        permission,
+        grant,
+      }));
+      if (finding) findings.push(finding);
     }
   }
   return findings;
+}
+
+/**
+ * The finding of one RBAC rule map of a `kindName` (a role's rule, or one a patch adds to a role) when it
+ * grants `permission`; `targetOf` gives the fix's target.
+ */
+export function checkRbacRule(
+  context: RuleContext,
+  rule: Located<YAMLMap>,
+  kindName: string,
+  aggregatedTo: readonly string[],
+  permission: Permission,
+  targetOf: (grant: Grant) => FindingTarget,
+): RuleFinding | undefined {
+  const policyRule = readRule(context, rule);
+  const grant = grantOf(policyRule, permission.accesses);
+  if (!grant) return undefined;
+  const place = placeOf(grantingEntry(context, rule, policyRule, permission) ?? rule);
+  const aggregation = aggregatedTo.length
+    ? ` This ClusterRole is labelled ${aggregatedTo.join(' and ')}, so the built-in admin/edit/view roles aggregate it and every namespace admin or editor gets this grant.`
+    : '';
+  return {
+    ruleId: permission.ruleId,
+    message:
+      `This ${kindName} rule grants ${grant.verbs.map(quote).join(', ')} on ${grantedResources(policyRule, permission).join(' and ')} ` +
+      `(resources ${grant.resources.map(quote).join(', ')}, apiGroups ${grant.apiGroups.map(quote).join(', ')}). ` +
+      `Whoever holds it can ${permission.consequence}.` +
+      aggregation,
+    ...place,
+    defaultSeverity: aggregatedTo.length ? 'error' : undefined,
+    target: targetOf(grant),
+  };
 }
 
 /** The rule's lists, every reading of each (as the link phase's facts read them). */

@@ -33,8 +33,14 @@ export const rbacServicesStatusModule: RuleModule = {
     },
   ],
   // A rule grants the write only through a resource `services/status`, `*/status` or `*`. A Helm template of a
-  // role may also render rules from values (helm/templateRenders.ts).
-  triggers: [...rbacTriggers(SERVICES_STATUS_WRITE, [['services/status']]), ['Role', RBAC_API_VERSION, '.Values']],
+  // role may also render rules from values (helm/templateRenders.ts), and a kustomization's patch may write a
+  // granting rule into a role (a `/rules…` operation or a `rules:` key).
+  triggers: [
+    ...rbacTriggers(SERVICES_STATUS_WRITE, [['services/status']]),
+    ['Role', RBAC_API_VERSION, '.Values'],
+    ['patches', 'rules', 'services/status'],
+    ['patches', 'rules', '*'],
+  ],
   check: rbacPermissionCheck(SERVICES_STATUS_WRITE),
   fixes: rbacNarrowingFixes,
 };

@@ -7,6 +7,8 @@ import { Permission } from '../rbac/permissions';
 import { ManifestObject } from '../manifests';
 import { Located, nodeSpan, Via } from '../yamlModel';
 import { RuleId, Severity } from '../types';
+import type { EmbeddedText } from '../embeddedText';
+import type { SourceDocument } from '../yamlParse';
 
 export interface RuleContext {
   /** The analysed text, where findings about part of a scalar are placed. */
@@ -26,6 +28,23 @@ export interface ExternalIpTarget {
   spec: YAMLMap;
   /** The /32 or /128 to allow, when the entry is a valid address. */
   allowCidr?: string;
+  /**
+   * When a JSON patch operation writes the list (`/spec/externalIPs`) or the entry (`/spec/externalIPs/-`) as
+   * its `value` (`listPair`, in the operation's map `spec`): the operation, which a fix removes rather than
+   * its `value` key (an operation without its value is invalid).
+   */
+  patchOp?: PatchOperation;
+}
+
+/** One operation of a JSON 6902 patch (an item of the operation list). */
+export interface PatchOperation {
+  op: Located<YAMLMap>;
+  ops: Located<YAMLSeq>;
+}
+
+/** A finding about what a JSON patch operation writes as a whole: its fix removes the operation. */
+export interface PatchOperationTarget extends PatchOperation {
+  kind: 'patch-op';
 }
 
 export interface LoadBalancerIngressTarget {
@@ -63,7 +82,13 @@ export interface ReportOnlyTarget {
   kind: 'report-only';
 }
 
-export type FindingTarget = ExternalIpTarget | LoadBalancerIngressTarget | RbacRuleTarget | EnforcementSettingTarget | ReportOnlyTarget;
+export type FindingTarget =
+  | ExternalIpTarget
+  | LoadBalancerIngressTarget
+  | RbacRuleTarget
+  | EnforcementSettingTarget
+  | ReportOnlyTarget
+  | PatchOperationTarget;
 
 export interface RuleFinding {
   ruleId: RuleId;
@@ -76,6 +101,18 @@ export interface RuleFinding {
   /** A severity this finding has when the user did not configure the rule (e.g. aggregated ClusterRoles). */
   defaultSeverity?: Severity;
   target: FindingTarget;
+  /** Set when start/end were mapped from text embedded in a string scalar: the target's nodes are that text's. */
+  embedded?: EmbeddedSource;
+}
+
+/** The text a finding was found in when it is embedded in a string scalar (a Kustomize inline patch). */
+export interface EmbeddedSource {
+  text: EmbeddedText;
+  /** The embedded text parsed, and the index of the finding's document in it. */
+  documents: SourceDocument[];
+  documentIndex: number;
+  /** What holds the string in the file: the pair (`patch: …`) or the sequence item (a `patchesStrategicMerge` entry). */
+  holder: unknown;
 }
 
 export type Rule = (context: RuleContext, object: ManifestObject) => RuleFinding[];
