@@ -132,8 +132,9 @@ export const externalIpsModule: RuleModule = {
     },
   ],
   // The key `externalIPs` in one decoded scalar; a Flux HelmRelease's or an Argo CD Application's inline
-  // values, which the link traces through a local chart (helm/releases.ts).
-  triggers: [['externalIPs'], ['HelmRelease', 'values'], ['Application', 'argoproj.io', 'values']],
+  // values, which the link traces through a local chart (helm/releases.ts), with the apiVersion that
+  // releases.ts requires (its group alone, `argoproj.io`, also let Argo CD's CRDs through: 13 MB of the corpus).
+  triggers: [['externalIPs'], ['HelmRelease', 'helm.toolkit.fluxcd.io/', 'values'], ['Application', 'argoproj.io/v1alpha1', 'values']],
   check: checkExternalIps,
   fixes: externalIpFixes,
 };
