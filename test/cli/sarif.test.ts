@@ -128,6 +128,7 @@ describe('check --format sarif', () => {
         ['loadbalancer-status', 'warning'],
         ['rbac-services-status', 'warning'],
         ['rbac-services-status-binding', 'error'],
+        ['external-ips-deprecated', 'note'],
         ['unused-suppression', 'note'],
       ],
     );

@@ -141,6 +141,8 @@ function allowedFor(code: string, removal: Removal, before: unknown[], duplicate
   const text = (value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : value);
   const isService = duplicateKeys || (text(target?.apiVersion) === 'v1' && text(target?.kind) === 'Service');
   if (code === 'external-ips' || code === 'external-ip-invalid') return isService && removal.kind === 'removed' && (is('spec', 'externalIPs') || is('spec', 'externalIPs', '#'));
+  // The deprecation's only fix removes the whole key.
+  if (code === 'external-ips-deprecated') return isService && removal.kind === 'removed' && is('spec', 'externalIPs');
   if (code === 'loadbalancer-status') return isService && removal.kind === 'removed' && (is('status') || is('status', 'loadBalancer') || is('status', 'loadBalancer', 'ingress'));
   if (code === 'rbac-services-status') return removal.kind === 'rbac' && is('rules');
   return false;

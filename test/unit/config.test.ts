@@ -54,6 +54,7 @@ describe('constants', () => {
       'loadbalancer-status': 'warning',
       'rbac-services-status': 'warning',
       'rbac-services-status-binding': 'error',
+      'external-ips-deprecated': 'hint',
     });
     assert.deepEqual(Object.keys(DEFAULT_RULE_SEVERITY).sort(), [...RULE_IDS].sort());
     assert.deepEqual([...SETTING_KEYS].sort(), Object.keys(DEFAULT_SETTINGS).sort());

@@ -42,7 +42,7 @@ export function fileId(file: Pick<FileReport, 'absolutePath' | 'displayPath'>): 
   return file.absolutePath ?? file.displayPath;
 }
 
-export const SEVERITY_RANK: Record<Severity, number> = { error: 4, warning: 3, information: 2, hint: 1 };
+export { SEVERITY_RANK } from '../engine';
 export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'information', 'hint'];
 
 export function countBySeverity(report: RunReport): Record<Severity, number> {

@@ -4,6 +4,7 @@
 import { isMap, isScalar, isSeq, YAMLMap, YAMLSeq } from 'yaml';
 import { ADDRESS_PROBLEM_TEXT, cidrContains, checkExternalIP, hostCidr } from '../ipAddresses';
 import { isObjectOf, ManifestObject } from '../manifests';
+import { ExternalIpsIgnoredReason, externalIpsIgnoredReason, IGNORED_EXTERNAL_IPS_WARNING } from '../serviceSpec';
 import { childMaps, isNonStringPlainScalar, isNullScalar, Located, mapValues, scalarString, sequenceItems } from '../yamlModel';
 import { externalIpFixes } from './externalIpsFix';
 import { RuleModule } from './ruleModule';
@@ -26,8 +27,9 @@ export function checkExternalIps(context: RuleContext, object: ManifestObject): 
         continue;
       }
       const list = value as Located<YAMLSeq>;
+      const ignored = externalIpsIgnoredReason(context.document, spec);
       for (const entry of sequenceItems(context.document, list)) {
-        findings.push(...checkEntry(context, entry, list, value.pair, spec.node));
+        findings.push(...checkEntry(context, entry, list, value.pair, spec.node, ignored));
       }
     }
   }
@@ -40,6 +42,7 @@ function checkEntry(
   list: Located<YAMLSeq>,
   listPair: NonNullable<Located['pair']>,
   spec: YAMLMap,
+  ignored: ExternalIpsIgnoredReason | undefined,
 ): RuleFinding[] {
   const base = placeOf(entry);
   const target = { kind: 'external-ip' as const, entry, list, listPair, spec };
@@ -67,6 +70,20 @@ function checkEntry(
   }
   if (context.allowedCidrs.some((cidr) => cidrContains(cidr, check.address))) return [];
   const cidr = hostCidr(check.address);
+  if (ignored) {
+    return [
+      {
+        ...base,
+        ruleId: 'external-ips',
+        message:
+          `externalIP ${text} is outside the allowed CIDRs but intercepts nothing: kube-proxy ignores the externalIPs of ` +
+          `${ignored === 'headless' ? 'a headless Service' : 'an ExternalName Service'} (the API server warns "${IGNORED_EXTERNAL_IPS_WARNING[ignored]}"). ` +
+          'Remove it: it does nothing here, and the same spec in a Service of another type would intercept that traffic.',
+        severityCap: 'information',
+        target: { ...target, allowCidr: cidr },
+      },
+    ];
+  }
   const allowHint =
     context.allowedCidrs.length === 0
       ? 'No externalIP CIDRs are allowed'

@@ -3,12 +3,19 @@ import { RuleFixes } from '../fixes/fixTypes';
 import { RuleId } from '../types';
 import { externalIpConflictModule } from './externalIpConflict';
 import { externalIpsModule } from './externalIps';
+import { externalIpsDeprecatedModule } from './externalIpsDeprecated';
 import { loadBalancerStatusModule } from './loadBalancerStatus';
 import { rbacServicesStatusModule } from './rbacServicesStatus';
 import { RuleDescription, RuleModule } from './ruleModule';
 import { Rule } from './ruleTypes';
 
-export const RULE_MODULES: readonly RuleModule[] = [externalIpsModule, externalIpConflictModule, loadBalancerStatusModule, rbacServicesStatusModule];
+export const RULE_MODULES: readonly RuleModule[] = [
+  externalIpsModule,
+  externalIpConflictModule,
+  loadBalancerStatusModule,
+  rbacServicesStatusModule,
+  externalIpsDeprecatedModule,
+];
 
 export const RULES: Readonly<Record<RuleId, RuleDescription>> = Object.fromEntries(
   RULE_MODULES.flatMap((module) => module.rules.map((rule) => [rule.id, rule])),
