@@ -143,7 +143,8 @@ describe('CLI and language server parity', () => {
         });
       }
     }
-    const result = runCli(['check', '--format', 'json'], { cwd: workspace.root });
+    // The editor reports the deprecation hint too: the run names the rule so the harness keeps it.
+    const result = runCli(['check', '--format', 'json', '--rule', 'external-ips-deprecated=hint'], { cwd: workspace.root });
     const report = JSON.parse(result.stdout) as JsonReport;
     const fromCli: Comparable[] = report.findings.map((finding) => ({
       file: finding.file,
@@ -158,7 +159,7 @@ describe('CLI and language server parity', () => {
     // The comparison means something only if the fixture exercises every rule and both sides found them.
     assert.deepEqual(
       [...new Set(fromCli.map((item) => item.rule))].sort(),
-      ['external-ip-conflict', 'external-ip-invalid', 'external-ips', 'loadbalancer-status', 'rbac-services-status', 'rbac-services-status-binding', 'unused-suppression'],
+      ['external-ip-conflict', 'external-ip-invalid', 'external-ips', 'external-ips-deprecated', 'loadbalancer-status', 'rbac-services-status', 'rbac-services-status-binding', 'unused-suppression'],
     );
     assert.ok(fromCli.some((item) => item.file === 'crlf-bom.yaml'));
     // Findings across files, with their paths: the binding in one file, the aggregated role in another.

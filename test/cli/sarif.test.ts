@@ -140,6 +140,7 @@ describe('check --format sarif', () => {
         ['rbac-endpoints-write-binding', 'error'],
         ['mitigation-not-enforced', 'warning'],
         ['mitigation-allowlist', 'warning'],
+        ['external-ips-deprecated', 'note'],
         ['unused-suppression', 'note'],
       ],
     );

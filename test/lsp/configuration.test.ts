@@ -170,7 +170,7 @@ describe('language server: configuration', () => {
     const server = await start({
       folders: [folder.root],
       capabilities: {},
-      initializationOptions: { settings: { kubeMitmGuard: { allowedExternalIPCidrs: ['1.2.3.4'] } } },
+      initializationOptions: { settings: { kubeMitmGuard: { allowedExternalIPCidrs: ['1.2.3.4'], rules: { 'external-ips-deprecated': 'off' } } } },
     });
     // No progress capability: wait for the status the scan ends with instead.
     await server.waitFor('a finished scan', () => server.statuses.find((status) => status.lastScanTime !== null));
@@ -178,7 +178,7 @@ describe('language server: configuration', () => {
     assert.equal(server.diagnostics.get(fileUri(folder.path('svc.yaml'))), undefined);
     assert.equal(server.diagnostics.get(fileUri(folder.path('lb.yaml')))?.length, 1);
 
-    await server.pushSettings({ kubeMitmGuard: { allowedExternalIPCidrs: [], rules: { 'loadbalancer-status': 'off' } } });
+    await server.pushSettings({ kubeMitmGuard: { allowedExternalIPCidrs: [], rules: { 'loadbalancer-status': 'off', 'external-ips-deprecated': 'off' } } });
     await server.waitForDiagnostics(folder.path('svc.yaml'), (list) => list.length === 1, 'pushed allowlist applies');
     await server.waitForDiagnostics(folder.path('lb.yaml'), (list) => list.length === 0, 'pushed rule severity applies');
   });

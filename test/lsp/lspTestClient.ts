@@ -62,6 +62,8 @@ export interface StartOptions {
   /** Replaces the default (VS Code-like) capabilities, e.g. to act as a minimal editor. */
   capabilities?: ClientCapabilities;
   initializationOptions?: unknown;
+  /** Leave `external-ips-deprecated` at its default (see withDeprecationHintSetting). */
+  deprecationHint?: boolean;
   /** Extra environment variables for the server process. */
   env?: Record<string, string>;
 }
@@ -105,6 +107,7 @@ export class LspTestClient {
   readonly configurationRequests: { scopeUri?: string; section?: string }[] = [];
   settings: Settings;
   folderSettings: Record<string, Settings>;
+  private readonly deprecationHint: boolean;
   initializeResult: InitializeResult | undefined;
 
   private readonly documents = new Map<string, TextDocument>();
@@ -120,6 +123,7 @@ export class LspTestClient {
   ) {
     this.settings = options.settings ?? {};
     this.folderSettings = options.folderSettings ?? {};
+    this.deprecationHint = options.deprecationHint ?? false;
     this.exited = new Promise((resolve) => {
       process.on('exit', (code) => {
         this.exitCode = code;
@@ -363,10 +367,21 @@ export class LspTestClient {
     if (scopeUri !== undefined) {
       const scopePath = fileURLToPath(scopeUri);
       for (const [folder, overrides] of Object.entries(this.folderSettings)) {
-        if (scopePath === folder || scopePath.startsWith(folder + path.sep)) return { ...this.settings, ...overrides };
+        if (scopePath === folder || scopePath.startsWith(folder + path.sep)) return this.withDeprecationHintSetting({ ...this.settings, ...overrides });
       }
     }
-    return this.settings;
+    return this.withDeprecationHintSetting(this.settings);
+  }
+
+  /**
+   * `external-ips-deprecated` comes once with every Service that uses externalIPs: the client turns it off
+   * unless the test starts it with `deprecationHint` or sets the rule itself, so the tests about the other
+   * rules keep their exact diagnostics (the hint has tests of its own).
+   */
+  private withDeprecationHintSetting(settings: Settings): Settings {
+    const rules = (settings.rules ?? {}) as Record<string, unknown>;
+    if (this.deprecationHint || 'external-ips-deprecated' in rules || (settings.rules !== undefined && typeof settings.rules !== 'object')) return settings;
+    return { ...settings, rules: { 'external-ips-deprecated': 'off', ...rules } };
   }
 
   private changed(): void {

@@ -110,8 +110,9 @@ describe('the CI recipes in docs/ci.md', () => {
       }[];
     };
     assert.equal(sarif.version, '2.1.0');
-    const [result] = sarif.runs[0].results;
-    assert.equal(result.ruleId, 'external-ips');
+    // The Service's externalIPs are also deprecated (a hint, which code scanning shows as a note).
+    assert.deepEqual(sarif.runs[0].results.map((candidate) => candidate.ruleId), ['external-ips-deprecated', 'external-ips']);
+    const result = sarif.runs[0].results[1];
     assert.equal(result.locations[0].physicalLocation.artifactLocation.uri, 'deploy/svc.yaml');
     assert.match(result.partialFingerprints['kubeMitmGuard/v1'], /^[0-9a-f]{32}:1$/);
     const rule = sarif.runs[0].tool.driver.rules.find((candidate) => candidate.id === result.ruleId)!;
@@ -126,11 +127,13 @@ describe('the CI recipes in docs/ci.md', () => {
     assert.equal(result.code, 1, result.stderr);
     const lines = result.stdout.trimEnd().split('\n');
     assert.deepEqual(lines.map((line) => line.replace(/::[^:]*$/, '::')), [
+      // Hints become notices.
+      '::notice file=deploy/svc.yaml,line=6,endLine=6,col=3,endColumn=14,title=external-ips-deprecated::',
       '::error file=deploy/svc.yaml,line=7,endLine=7,col=7,endColumn=14,title=external-ips::',
       // A comma in a property is escaped, or the runner would cut the file name there.
       '::warning file=odd%2Cname.yaml,line=7,endLine=7,col=15,endColumn=28,title=loadbalancer-status::',
     ]);
-    assert.match(lines[0], /::externalIP 8\.8\.8\.8 lets this Service intercept traffic/);
+    assert.match(lines[1], /::externalIP 8\.8\.8\.8 lets this Service intercept traffic/);
   });
 
   it('GitLab CI: writes the code quality report even when the job fails, and logs the findings', () => {
@@ -146,7 +149,10 @@ describe('the CI recipes in docs/ci.md', () => {
     const issues = JSON.parse(dirty.read(report)) as { check_name: string; severity: string; fingerprint: string; location: { path: string; lines: { begin: number } } }[];
     assert.deepEqual(
       issues.map((issue) => [issue.check_name, issue.severity, issue.location.path, issue.location.lines.begin]),
-      [['external-ips', 'critical', 'deploy/svc.yaml', 7]],
+      [
+        ['external-ips-deprecated', 'info', 'deploy/svc.yaml', 6],
+        ['external-ips', 'critical', 'deploy/svc.yaml', 7],
+      ],
     );
   });
 

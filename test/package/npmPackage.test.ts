@@ -130,7 +130,10 @@ describe('the npm package', () => {
     assert.equal(serverName, 'kube-mitm-guard');
     assert.deepEqual(
       diagnostics.diagnostics.map((diagnostic) => [diagnostic.source, diagnostic.code, diagnostic.range.start.line]),
-      [['kube-mitm-guard', 'external-ips', 6]],
+      [
+        ['kube-mitm-guard', 'external-ips-deprecated', 5],
+        ['kube-mitm-guard', 'external-ips', 6],
+      ],
     );
   });
 
@@ -145,7 +148,10 @@ describe('the npm package', () => {
       assert.equal(result.code, 1, result.stderr);
       const report = JSON.parse(result.stdout) as { tool: { version: string }; findings: { file: string; rule: string }[] };
       assert.equal(report.tool.version, packageVersion());
-      assert.deepEqual(report.findings.map((finding) => [finding.file, finding.rule]), [['k8s/svc.yaml', 'external-ips']]);
+      assert.deepEqual(report.findings.map((finding) => [finding.file, finding.rule]), [
+        ['k8s/svc.yaml', 'external-ips-deprecated'],
+        ['k8s/svc.yaml', 'external-ips'],
+      ]);
     } finally {
       app.dispose();
     }

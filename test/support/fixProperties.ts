@@ -213,6 +213,8 @@ function allowedFor(code: string, removal: Removal, before: unknown[], duplicate
   const isKindless = target !== undefined && !('apiVersion' in target) && !('kind' in target);
   const isService = duplicateKeys || isKindless || (text(target?.apiVersion) === 'v1' && text(target?.kind) === 'Service');
   if (code === 'external-ips' || code === 'external-ip-invalid') return isService && removal.kind === 'removed' && (is('spec', 'externalIPs') || is('spec', 'externalIPs', '#'));
+  // The deprecation's only fix removes the whole key.
+  if (code === 'external-ips-deprecated') return isService && removal.kind === 'removed' && is('spec', 'externalIPs');
   if (code === 'loadbalancer-status') return isService && removal.kind === 'removed' && (is('status') || is('status', 'loadBalancer') || is('status', 'loadBalancer', 'ingress'));
   if (code in WRITES_A_FIX_MAY_REMOVE) return removal.kind === 'rbac' && is('rules');
   if (code === 'mitigation-not-enforced') {

@@ -1,10 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeDetailed, analyzeText } from '../../server/src/engine/analyze';
-import { analyze, brief, codes, covered, lint, yaml } from '../support/engine';
+import { analyze, brief, codes, covered, lint, WITHOUT_DEPRECATION_HINT, yaml } from '../support/engine';
 import { cpuStopwatch } from '../support/cpuTime';
 
-const options = { allowedCidrs: [], rules: {} };
+const options = { allowedCidrs: [], rules: WITHOUT_DEPRECATION_HINT };
 
 describe('analyzeText: result shape', () => {
   it('returns only public fields, with source ranges and offsets that agree', () => {

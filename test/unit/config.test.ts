@@ -60,6 +60,7 @@ describe('constants', () => {
       'rbac-endpoints-write-binding': 'error',
       'mitigation-not-enforced': 'warning',
       'mitigation-allowlist': 'warning',
+      'external-ips-deprecated': 'hint',
     });
     assert.deepEqual(Object.keys(DEFAULT_RULE_SEVERITY).sort(), [...RULE_IDS].sort());
     assert.deepEqual([...SETTING_KEYS].sort(), Object.keys(DEFAULT_SETTINGS).sort());

@@ -12,7 +12,7 @@ describe('evasion corpus: the engine sees what the cluster sees', () => {
   for (const testCase of cases) {
     it(testCase.name, () => {
       // `analyze` also asserts the prefilter lets the text through whenever there is a finding.
-      const result = analyze(testCase.text, { allowedCidrs: testCase.allowedCidrs });
+      const result = analyze(testCase.text, { allowedCidrs: testCase.allowedCidrs }, { deprecationHint: true });
       assert.equal(result.unparsableDocuments, 0, 'every evasion case is a manifest the cluster accepts');
       assert.deepEqual(brief(result.findings), testCase.findings);
     });

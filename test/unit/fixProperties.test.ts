@@ -7,14 +7,14 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { analyzeText, EngineOptions } from '../../server/src/engine';
-import { FIXTURES, loadEvasionCases } from '../support/engine';
+import { FIXTURES, loadEvasionCases, WITHOUT_DEPRECATION_HINT } from '../support/engine';
 import { checkFixProperties, checkTextFix } from '../support/fixProperties';
 import { CORPUS } from '../support/fuzz';
 
 describe('fix property: every offered fix and fix-all lose nothing', () => {
   it('the checker itself rejects bad fixes', () => {
     const text = ['# top', 'apiVersion: v1', 'kind: Service', 'spec:', '  type: ClusterIP  # keep', '  externalIPs:', '  - 1.2.3.4', '  - 5.6.7.8', ''].join('\n');
-    const options: EngineOptions = { allowedCidrs: [], rules: {} };
+    const options: EngineOptions = { allowedCidrs: [], rules: WITHOUT_DEPRECATION_HINT };
     const [finding] = analyzeText(text, options).findings;
     const at = (line: number, character: number) => ({ line, character });
     const removeEntry = { range: { start: at(6, 0), end: at(7, 0) }, newText: '' };

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeText, applyEdits, EngineOptions, Fix, fixAll, fixesForFinding, TextFix } from '../../server/src/engine';
-import { cidrs } from '../support/engine';
+import { cidrs, WITHOUT_DEPRECATION_HINT } from '../support/engine';
 import { checkFixProperties } from '../support/fixProperties';
 
-const options: EngineOptions = { allowedCidrs: cidrs('10.0.0.0/8'), rules: {} };
+const options: EngineOptions = { allowedCidrs: cidrs('10.0.0.0/8'), rules: WITHOUT_DEPRECATION_HINT };
 
 /** Every input of this file, for the fix property check at its end (test/support/fixProperties.ts). */
 const propertyInputs: { text: string; options: EngineOptions }[] = [];

@@ -9,7 +9,7 @@ import { analyzeText } from '../../server/src/engine/analyze';
 import { ExcessiveNestingError, findExcessiveNesting, NestingLimits } from '../../server/src/engine/nestingGuard';
 import { parseSourceDocuments, SourceDocument } from '../../server/src/engine/yamlParse';
 import { caseSeed, mulberry32, mutatedCase, seedManifests } from '../support/fuzz';
-import { loadEvasionCases, yaml } from '../support/engine';
+import { loadEvasionCases, WITHOUT_DEPRECATION_HINT, yaml } from '../support/engine';
 
 const MANIFEST_LIMITS: NestingLimits = { maxFlowDepth: 256, maxLinePrefix: 512 };
 const SMALL_LIMITS: NestingLimits = { maxFlowDepth: 3, maxLinePrefix: 8 };
@@ -121,7 +121,7 @@ describe('nesting guard in the parse pass', () => {
     };
     try {
       const text = yaml('apiVersion: v1', 'kind: Service', 'metadata: {name: web}', 'spec:', '  externalIPs: [1.2.3.4]');
-      assert.equal(analyzeText(text, { allowedCidrs: [], rules: {} }).findings.length, 1);
+      assert.equal(analyzeText(text, { allowedCidrs: [], rules: WITHOUT_DEPRECATION_HINT }).findings.length, 1);
       assert.equal(passes, 1);
     } finally {
       Lexer.prototype.lex = lex;

@@ -7,9 +7,9 @@ import { AnalysisCache, analyzeDetailed, analyzeText } from '../../server/src/en
 import { splitDocuments } from '../../server/src/engine/documentSplit';
 import { decodeEscapes, mightHaveFindings } from '../../server/src/engine/prefilter';
 import { mulberry32 } from '../support/fuzz';
-import { analyze, analyzeUnfiltered, assertSplitMatchesLexer, brief, cidrs, lint, loadEvasionCases, yaml } from '../support/engine';
+import { analyze, analyzeUnfiltered, assertSplitMatchesLexer, brief, cidrs, lint, loadEvasionCases, WITHOUT_DEPRECATION_HINT, yaml } from '../support/engine';
 
-const options = { allowedCidrs: [], rules: {} };
+const options = { allowedCidrs: [], rules: WITHOUT_DEPRECATION_HINT };
 
 describe('prefilter soundness', () => {
   const cases = loadEvasionCases();
@@ -337,7 +337,7 @@ describe('per-document split and parse', () => {
     const documents = [svc(), configMap, svc('5.6.7.8'), configMap.replace('a: b', 'c: d')];
     const text = documents.join('---\n');
     const cache = new AnalysisCache();
-    const options = { allowedCidrs: [], rules: {} };
+    const options = { allowedCidrs: [], rules: WITHOUT_DEPRECATION_HINT };
     assert.deepEqual(analyzeText(text, options, cache), analyzeText(text, options));
     assert.equal(cache.size, 4);
     // Editing one document: the others are reused at their new offsets.
@@ -347,7 +347,7 @@ describe('per-document split and parse', () => {
     // Other options: nothing is reused.
     const allowing = { allowedCidrs: cidrs('1.2.3.4/32'), rules: {} };
     assert.deepEqual(analyzeText(edited, allowing, cache), analyzeText(edited, allowing));
-    assert.deepEqual(analyzeText(edited, { allowedCidrs: [], rules: { 'external-ips': 'warning' as const } }, cache).findings.map((f) => f.severity), ['warning']);
+    assert.deepEqual(analyzeText(edited, { allowedCidrs: [], rules: { ...WITHOUT_DEPRECATION_HINT, 'external-ips': 'warning' as const } }, cache).findings.map((f) => f.severity), ['warning']);
   });
 
   it('property: on generated texts the split matches the Lexer and per-document analysis matches a whole parse', () => {

@@ -5,10 +5,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeText, applyLink, EngineOptions, Finding, WorkspaceIndex } from '../../server/src/engine';
 import { analyzeDetailed } from '../../server/src/engine/analyze';
-import { brief, cidrs, covered, lint, yaml } from '../support/engine';
+import { brief, cidrs, covered, lint, WITHOUT_DEPRECATION_HINT, yaml } from '../support/engine';
 import { clusterRoleBinding } from '../support/rbacFixtures';
 
-const OPTIONS: EngineOptions = { allowedCidrs: [], rules: {} };
+const OPTIONS: EngineOptions = { allowedCidrs: [], rules: WITHOUT_DEPRECATION_HINT };
 
 /** A `kind: List` document with these item lines. */
 const list = (...items: string[]) => yaml('apiVersion: v1', 'kind: List', 'items:', ...items);

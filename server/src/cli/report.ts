@@ -1,5 +1,5 @@
 // What one `check` run found, independent of the output format.
-import { EngineOptions, FileFacts, Finding, FixKind, Severity } from '../engine';
+import { EngineOptions, FileFacts, Finding, FixKind, Severity, SEVERITY_RANK } from '../engine';
 
 export interface FixSummary {
   kind: FixKind;
@@ -42,8 +42,7 @@ export function fileId(file: Pick<FileReport, 'absolutePath' | 'displayPath'>): 
   return file.absolutePath ?? file.displayPath;
 }
 
-export const SEVERITY_RANK: Record<Severity, number> = { error: 4, warning: 3, information: 2, hint: 1 };
-
+export { SEVERITY_RANK } from '../engine';
 /** `--fail-on`: the least severe finding that fails the run (exit 1), or never. */
 export type FailOn = Severity | 'never';
 export const FAIL_ON_VALUES: readonly FailOn[] = ['error', 'warning', 'information', 'hint', 'never'];

@@ -10,7 +10,7 @@ import { mightHaveFindings } from './prefilter';
 import { DOCUMENT_CHECKS, RULES } from './rules/registry';
 import { EmbeddedSource, FindingTarget, RuleContext, RuleFinding } from './rules/ruleTypes';
 import { findSuppressionComments, isSuppressed, keepRealComments, SuppressionComment } from './suppressions';
-import { AnalysisResult, EngineOptions, Finding, RelatedLocation, RULE_IDS, RuleId, Severity, UNUSED_SUPPRESSION } from './types';
+import { AnalysisResult, EngineOptions, Finding, RelatedLocation, RULE_IDS, RuleId, Severity, SEVERITY_RANK, UNUSED_SUPPRESSION } from './types';
 import { resolveNode, Via } from './yamlModel';
 import { neutralizeTemplates } from './helmTemplates';
 import { parseDocumentVariant, parseSourceDocuments, SourceDocument } from './yamlParse';
@@ -559,9 +559,8 @@ function suppressionFact(comment: SuppressionComment, lines: LineIndex, source: 
 }
 
 function severityOf(finding: RuleFinding, options: EngineOptions): Severity | 'off' {
-  const configured = options.rules[finding.ruleId];
-  if (configured) return configured;
-  return finding.defaultSeverity ?? RULES[finding.ruleId].defaultSeverity;
+  const severity = options.rules[finding.ruleId] ?? finding.defaultSeverity ?? RULES[finding.ruleId].defaultSeverity;
+  return severity !== 'off' && finding.severityCap && SEVERITY_RANK[severity] > SEVERITY_RANK[finding.severityCap] ? finding.severityCap : severity;
 }
 
 

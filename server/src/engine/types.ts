@@ -16,6 +16,7 @@ export const RULE_IDS = [
   'rbac-endpoints-write-binding',
   'mitigation-not-enforced',
   'mitigation-allowlist',
+  'external-ips-deprecated',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 
@@ -26,6 +27,8 @@ export type FindingCode = RuleId | typeof UNUSED_SUPPRESSION;
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 export type SeveritySetting = Severity | 'off';
 export const SEVERITY_SETTINGS: readonly SeveritySetting[] = ['error', 'warning', 'information', 'hint', 'off'];
+/** How severe each severity is, for comparing them (--fail-on, caps). */
+export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { error: 4, warning: 3, information: 2, hint: 1 };
 
 export interface Position {
   line: number;

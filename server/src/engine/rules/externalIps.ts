@@ -4,6 +4,7 @@
 import { isMap, isScalar, isSeq, YAMLMap, YAMLSeq } from 'yaml';
 import { ADDRESS_PROBLEM_TEXT, cidrContains, checkExternalIP, hostCidr, ParsedCidr } from '../ipAddresses';
 import { isObjectOf, ManifestObject } from '../manifests';
+import { ExternalIpsIgnoredReason, externalIpsIgnoredReason, IGNORED_EXTERNAL_IPS_WARNING } from '../serviceSpec';
 import { childMaps, isNonStringPlainScalar, isNullScalar, Located, mapValues, scalarString, sequenceItems } from '../yamlModel';
 import { externalIpFixes } from './externalIpsFix';
 import { RuleModule } from './ruleModule';
@@ -20,8 +21,9 @@ export function checkExternalIps(context: RuleContext, object: ManifestObject): 
 /** The findings of a Service spec's `externalIPs` (a spec map, or the value a patch writes at `/spec`). */
 export function checkExternalIpsInSpec(context: RuleContext, spec: Located<YAMLMap>): RuleFinding[] {
   const findings: RuleFinding[] = [];
+  const ignored = externalIpsIgnoredReason(context.document, spec);
   for (const value of mapValues(context.document, spec, 'externalIPs')) {
-    if (value.pair) for (const finding of checkExternalIpsValue(context, value, spec.node)) findings.push(finding);
+    if (value.pair) for (const finding of checkExternalIpsValue(context, value, spec.node, undefined, ignored)) findings.push(finding);
   }
   return findings;
 }
@@ -30,7 +32,13 @@ export function checkExternalIpsInSpec(context: RuleContext, spec: Located<YAMLM
  * The findings of a value written as spec.externalIPs: `value.pair` holds it in `container` (the spec, or a
  * JSON patch operation whose `value` it is, then `patchOp` is that operation).
  */
-export function checkExternalIpsValue(context: RuleContext, value: Located, container: YAMLMap, patchOp?: PatchOperation): RuleFinding[] {
+export function checkExternalIpsValue(
+  context: RuleContext,
+  value: Located,
+  container: YAMLMap,
+  patchOp?: PatchOperation,
+  ignored?: ExternalIpsIgnoredReason,
+): RuleFinding[] {
   if (!value.pair || isNullScalar(value.node)) return [];
   if (!isSeq(value.node)) {
     return [
@@ -43,10 +51,14 @@ export function checkExternalIpsValue(context: RuleContext, value: Located, cont
     ];
   }
   const list = value as Located<YAMLSeq>;
-  return sequenceItems(context.document, list).flatMap((entry) => checkExternalIpEntry(context, entry, value.pair!, container, list, patchOp));
+  return sequenceItems(context.document, list).flatMap((entry) => checkExternalIpEntry(context, entry, value.pair!, container, list, patchOp, ignored));
 }
 
-/** The findings of one externalIPs entry; `list` absent for an entry a JSON patch operation writes alone (`/spec/externalIPs/-`). */
+/**
+ * The findings of one externalIPs entry; `list` absent for an entry a JSON patch operation writes alone
+ * (`/spec/externalIPs/-`). `ignored`: the Service is headless or ExternalName, so kube-proxy ignores its
+ * externalIPs and an address outside the allowlist intercepts nothing (information at most).
+ */
 export function checkExternalIpEntry(
   context: RuleContext,
   entry: Located,
@@ -54,12 +66,28 @@ export function checkExternalIpEntry(
   spec: YAMLMap,
   list?: Located<YAMLSeq>,
   patchOp?: PatchOperation,
+  ignored?: ExternalIpsIgnoredReason,
 ): RuleFinding[] {
   const target = { kind: 'external-ip' as const, entry, listPair, spec, ...(list ? { list } : {}), ...(patchOp ? { patchOp } : {}) };
   const text = isMap(entry.node) ? undefined : scalarString(entry.node);
   const verdict = judgeExternalIp(text, isScalar(entry.node) && isNonStringPlainScalar(entry.node), context.allowedCidrs, 'this Service');
   if (verdict === undefined) return [];
-  return [{ ...placeOf(entry), ruleId: verdict.ruleId, message: verdict.message, target: verdict.allowCidr ? { ...target, allowCidr: verdict.allowCidr } : target }];
+  const withCidr = verdict.allowCidr ? { ...target, allowCidr: verdict.allowCidr } : target;
+  if (ignored && verdict.ruleId === 'external-ips') {
+    return [
+      {
+        ...placeOf(entry),
+        ruleId: 'external-ips',
+        message:
+          `externalIP ${text} is outside the allowed CIDRs but intercepts nothing: kube-proxy ignores the externalIPs of ` +
+          `${ignored === 'headless' ? 'a headless Service' : 'an ExternalName Service'} (the API server warns "${IGNORED_EXTERNAL_IPS_WARNING[ignored]}"). ` +
+          'Remove it: it does nothing here, and the same spec in a Service of another type would intercept that traffic.',
+        severityCap: 'information',
+        target: withCidr,
+      },
+    ];
+  }
+  return [{ ...placeOf(entry), ruleId: verdict.ruleId, message: verdict.message, target: withCidr }];
 }
 
 /** What the rules say of one externalIPs entry. */

@@ -3,6 +3,7 @@ import { RuleFixes } from '../fixes/fixTypes';
 import { RuleId } from '../types';
 import { externalIpConflictModule } from './externalIpConflict';
 import { externalIpsModule } from './externalIps';
+import { externalIpsDeprecatedModule } from './externalIpsDeprecated';
 import { loadBalancerStatusModule } from './loadBalancerStatus';
 import { rbacEndpointsWriteModule } from './rbacEndpointsWrite';
 import { mitigationsModule } from './mitigations';
@@ -17,6 +18,7 @@ export const RULE_MODULES: readonly RuleModule[] = [
   rbacServicesStatusModule,
   rbacEndpointsWriteModule,
   mitigationsModule,
+  externalIpsDeprecatedModule,
 ];
 
 export const RULES: Readonly<Record<RuleId, RuleDescription>> = Object.fromEntries(

@@ -100,6 +100,11 @@ export interface RuleFinding {
   via?: Via;
   /** A severity this finding has when the user did not configure the rule (e.g. aggregated ClusterRoles). */
   defaultSeverity?: Severity;
+  /**
+   * The most severe this finding can be, configured or not (a Service where kube-proxy ignores externalIPs
+   * intercepts nothing: its finding is information at most, however serious the rule is set to be).
+   */
+  severityCap?: Severity;
   target: FindingTarget;
   /** Set when start/end were mapped from text embedded in a string scalar: the target's nodes are that text's. */
   embedded?: EmbeddedSource;

@@ -9,6 +9,7 @@ import { LineIndex } from '../lineIndex';
 import { isObjectOf, ManifestObject } from '../manifests';
 import { ADMISSION_POLICY_BINDING_KIND, ADMISSION_POLICY_KIND, isAdmissionObject, mentionsExternalIps } from '../mitigationObjects';
 import { AUTOUPDATE_ANNOTATION, LabelSelector, LabelSelectorRequirement, SelectorOperator } from '../rbac/model';
+import { externalIpsIgnoredReason } from '../serviceSpec';
 import {
   childMaps,
   goYamlInteger,
@@ -208,7 +209,7 @@ export class FactExtractor {
     const services: ServiceFact[] = [];
     for (const spec of specs) {
       // kube-proxy programs nothing for headless and ExternalName Services, their externalIPs included.
-      if (this.known(document, spec, 'clusterIP') === 'None' || this.known(document, spec, 'type') === 'ExternalName') continue;
+      if (externalIpsIgnoredReason(document, spec) !== undefined) continue;
       const externalIPs = this.externalIps(document, spec);
       const ports = externalIPs.length > 0 ? this.ports(document, spec) : [];
       if (ports.length === 0) continue;
