@@ -3,20 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { runCli, TempDir } from './cliHarness';
+import { admissionBinding, EXTERNAL_IPS_POLICY } from '../support/mitigationFixtures';
 
-const POLICY = [
-  'apiVersion: admissionregistration.k8s.io/v1',
-  'kind: ValidatingAdmissionPolicy',
-  'metadata:',
-  '  name: external-ips',
-  'spec:',
-  '  matchConstraints:',
-  '    resourceRules: [{apiGroups: [""], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [services]}]',
-  '  validations: [{expression: "!has(object.spec.externalIPs)"}]',
-  '',
-].join('\n');
-const binding = (actions: string) =>
-  ['apiVersion: admissionregistration.k8s.io/v1', 'kind: ValidatingAdmissionPolicyBinding', 'metadata:', '  name: external-ips', 'spec:', '  policyName: external-ips', `  validationActions: [${actions}]`, ''].join('\n');
 const KYVERNO = [
   'apiVersion: kyverno.io/v1',
   'kind: ClusterPolicy',
@@ -45,7 +33,7 @@ describe('check: mitigations', () => {
   let dir: TempDir;
 
   before(() => {
-    dir = new TempDir({ 'policies/vap.yaml': POLICY, 'bindings/audit.yaml': binding('Audit, Warn'), 'kyverno/restrict.yaml': KYVERNO });
+    dir = new TempDir({ 'policies/vap.yaml': EXTERNAL_IPS_POLICY, 'bindings/audit.yaml': admissionBinding('Audit, Warn'), 'kyverno/restrict.yaml': KYVERNO });
   });
 
   after(() => dir.dispose());
@@ -61,7 +49,7 @@ describe('check: mitigations', () => {
     // The policy checked alone has no binding at all; with a binding that denies, nothing is reported.
     const alone = JSON.parse(runCli(['check', '--format', 'json', 'policies'], { cwd: dir.root }).stdout).findings as JsonFinding[];
     assert.match(JSON.stringify(alone.map((finding) => finding.rule)), /mitigation-not-enforced/);
-    dir.write('bindings/deny.yaml', binding('Deny'));
+    dir.write('bindings/deny.yaml', admissionBinding('Deny'));
     try {
       const denied = runCli(['check', 'policies', 'bindings'], { cwd: dir.root });
       assert.equal(denied.code, 0, denied.stdout);

@@ -5,20 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import { TextDocumentEdit } from 'vscode-languageserver-protocol/node';
 import { fileUri, LspTestClient } from './lspTestClient';
 import { TempWorkspace } from './workspaceFixtures';
+import { admissionBinding, EXTERNAL_IPS_POLICY } from '../support/mitigationFixtures';
 
-const POLICY = [
-  'apiVersion: admissionregistration.k8s.io/v1',
-  'kind: ValidatingAdmissionPolicy',
-  'metadata:',
-  '  name: external-ips',
-  'spec:',
-  '  matchConstraints:',
-  '    resourceRules: [{apiGroups: [""], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [services]}]',
-  '  validations: [{expression: "!has(object.spec.externalIPs)"}]',
-  '',
-].join('\n');
-const binding = (actions: string) =>
-  ['apiVersion: admissionregistration.k8s.io/v1', 'kind: ValidatingAdmissionPolicyBinding', 'metadata:', '  name: external-ips', 'spec:', '  policyName: external-ips', `  validationActions: [${actions}]`, ''].join('\n');
 const KYVERNO = [
   'apiVersion: kyverno.io/v1',
   'kind: ClusterPolicy',
@@ -38,7 +26,7 @@ describe('language server: mitigations', () => {
   let client: LspTestClient;
 
   before(async () => {
-    workspace = new TempWorkspace({ 'vap.yaml': POLICY, 'binding.yaml': binding('Deny'), 'kyverno.yaml': KYVERNO });
+    workspace = new TempWorkspace({ 'vap.yaml': EXTERNAL_IPS_POLICY, 'binding.yaml': admissionBinding('Deny'), 'kyverno.yaml': KYVERNO });
     client = await LspTestClient.start({ folders: [workspace.root] });
     await client.waitForScans(1);
   });
@@ -52,8 +40,8 @@ describe('language server: mitigations', () => {
     const policyPath = workspace.path('vap.yaml');
     const bindingPath = workspace.path('binding.yaml');
     assert.deepEqual(client.diagnostics.get(fileUri(policyPath)) ?? [], []);
-    await client.openDocument(bindingPath, binding('Deny'));
-    await client.changeDocument(bindingPath, binding('Audit'));
+    await client.openDocument(bindingPath, admissionBinding('Deny'));
+    await client.changeDocument(bindingPath, admissionBinding('Audit'));
     const [finding] = await client.waitForDiagnostics(policyPath, (list) => list.length === 1, 'the policy judged by its binding');
     assert.equal(finding.code, 'mitigation-not-enforced');
     assert.equal(finding.source, 'kube-mitm-guard');
@@ -61,7 +49,7 @@ describe('language server: mitigations', () => {
     assert.deepEqual(finding.range.start, { line: 3, character: 8 });
     assert.match(String(finding.message), /validationActions \(Audit\) lack Deny/);
     assert.deepEqual(finding.relatedInformation?.map((related) => [related.location.uri, related.location.range.start.line]), [[fileUri(bindingPath), 3]]);
-    await client.changeDocument(bindingPath, binding('Deny, Audit'));
+    await client.changeDocument(bindingPath, admissionBinding('Deny, Audit'));
     await client.waitForDiagnostics(policyPath, (list) => list.length === 0, 'the policy enforced again');
     await client.closeDocument(bindingPath);
   });

@@ -7,6 +7,7 @@ import { analyzeText, applyEdits, EngineOptions, Finding, fixAll, fixesForFindin
 import { cidrs, covered, yaml } from '../support/engine';
 import { checkFixProperties } from '../support/fixProperties';
 import { linkFiles } from '../support/linking';
+import { admissionBinding } from '../support/mitigationFixtures';
 
 const OPTIONS: EngineOptions = { allowedCidrs: cidrs('203.0.113.0/24'), rules: {} };
 const inputs: string[] = [];
@@ -250,12 +251,10 @@ const admissionPolicy = (operations = 'CREATE, UPDATE', cidrList = "['203.0.113.
     '  validations:',
     "  - expression: \"!has(object.spec.externalIPs) || object.spec.externalIPs.all(a, variables.allowedCIDRs.exists(c, cidr(c).containsIP(ip(a))))\"",
   );
-const admissionBinding = (name: string, policyName: string, actions: string) =>
-  yaml('apiVersion: admissionregistration.k8s.io/v1', 'kind: ValidatingAdmissionPolicyBinding', 'metadata:', `  name: ${name}`, 'spec:', `  policyName: ${policyName}`, `  validationActions: [${actions}]`);
 
 describe('mitigation-not-enforced and mitigation-allowlist: ValidatingAdmissionPolicy', () => {
   it('reports matchConstraints without CREATE or UPDATE on services; * counts', () => {
-    const bound = (text: string) => `${text}---\n${admissionBinding('b', 'external-ips', 'Deny')}`;
+    const bound = (text: string) => `${text}---\n${admissionBinding('Deny', 'b', 'external-ips')}`;
     assert.deepEqual(mitigationFindings(bound(admissionPolicy('UPDATE'))), ['mitigation-not-enforced 6:2 matchConstraints']);
     assert.deepEqual(mitigationFindings(bound(admissionPolicy('"*"'))), []);
     assert.deepEqual(mitigationFindings(bound(admissionPolicy().replace('resources: [services]', 'resources: ["*"]'))), []);
@@ -275,16 +274,16 @@ describe('mitigation-not-enforced and mitigation-allowlist: ValidatingAdmissionP
     );
     assert.match(policyOnly['policy.yaml'][0].message, /no ValidatingAdmissionPolicyBinding in the workspace binds it/);
 
-    const auditOnly = linkFiles({ 'policy.yaml': admissionPolicy(), 'binding.yaml': admissionBinding('audit', 'external-ips', 'Audit, Warn') }, OPTIONS);
+    const auditOnly = linkFiles({ 'policy.yaml': admissionPolicy(), 'binding.yaml': admissionBinding('Audit, Warn', 'audit', 'external-ips') }, OPTIONS);
     const [finding] = auditOnly['policy.yaml'];
     assert.match(finding.message, /validationActions \(Audit, Warn\) lack Deny/);
     assert.deepEqual(finding.related?.map((related) => [related.file, related.range.start.line]), [['binding.yaml', 3]]);
     assert.deepEqual(auditOnly['binding.yaml'], []);
 
-    const denies = linkFiles({ 'policy.yaml': admissionPolicy(), 'audit.yaml': admissionBinding('audit', 'external-ips', 'Audit'), 'deny.yaml': admissionBinding('deny', 'external-ips', 'Deny, Audit') }, OPTIONS);
+    const denies = linkFiles({ 'policy.yaml': admissionPolicy(), 'audit.yaml': admissionBinding('Audit', 'audit', 'external-ips'), 'deny.yaml': admissionBinding('Deny, Audit', 'deny', 'external-ips') }, OPTIONS);
     assert.deepEqual(denies['policy.yaml'], []);
     // A binding of another policy does not count, and a policy not about externalIPs is not judged.
-    assert.equal(linkFiles({ 'policy.yaml': admissionPolicy(), 'binding.yaml': admissionBinding('x', 'other', 'Deny') }, OPTIONS)['policy.yaml'].length, 1);
+    assert.equal(linkFiles({ 'policy.yaml': admissionPolicy(), 'binding.yaml': admissionBinding('Deny', 'x', 'other') }, OPTIONS)['policy.yaml'].length, 1);
     const unrelated = admissionPolicy().replace(/externalIPs/g, 'clusterIPs');
     assert.deepEqual(linkFiles({ 'policy.yaml': unrelated }, OPTIONS)['policy.yaml'], []);
   });

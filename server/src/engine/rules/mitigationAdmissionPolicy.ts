@@ -24,17 +24,9 @@ export function checkAdmissionPolicy(context: RuleContext, object: ManifestObjec
   const findings: RuleFinding[] = [];
   for (const spec of childMaps(document, object.map, 'spec')) {
     if (!mentionsExternalIps(document, spec.node)) continue;
-    for (const constraints of childMaps(document, spec, 'matchConstraints')) {
-      const missing = missingOperations(document, constraints);
-      if (missing.length === 0) continue;
-      findings.push(
-        reportOnly(
-          'mitigation-not-enforced',
-          keyPlace(constraints),
-          `${policy} is about Service externalIPs, but its matchConstraints do not match ${missing.join(' or ')} of services (core group): such requests are never validated, so a Service can take any externalIP (CVE-2020-8554). Add a resourceRule with operations ${missing.join(', ')} on services.`,
-        ),
-      );
-    }
+    findings.push(
+      ...missingOperationFindings(document, spec, policy, (missing) => `, so a Service can take any externalIP (CVE-2020-8554). Add a resourceRule with operations ${missing.join(', ')} on services.`),
+    );
     for (const variable of listItems(document, spec, 'variables')) {
       if (!isMap(variable.node) || scalarValues(document, variable as Located<YAMLMap>, 'name')[0] !== ALLOWED_CIDRS_VARIABLE) continue;
       for (const expression of mapValues(document, variable as Located<YAMLMap>, 'expression')) findings.push(...checkCidrList(context, expression, policy));
@@ -44,7 +36,27 @@ export function checkAdmissionPolicy(context: RuleContext, object: ManifestObjec
 }
 
 /** CREATE and UPDATE unless some resourceRule matches them on core-group services (`*` operations, resources and groups included). */
-export function missingOperations(document: Document, constraints: Located<YAMLMap>): string[] {
+/**
+ * `mitigation-not-enforced` on each `matchConstraints` of a policy's spec that leaves out CREATE or UPDATE on
+ * core Services (a ValidatingAdmissionPolicy's, or a Kyverno ValidatingPolicy's); `advice` ends the message.
+ */
+export function missingOperationFindings(document: Document, spec: Located<YAMLMap>, policy: string, advice: (missing: string[]) => string): RuleFinding[] {
+  const findings: RuleFinding[] = [];
+  for (const constraints of childMaps(document, spec, 'matchConstraints')) {
+    const missing = missingOperations(document, constraints);
+    if (missing.length === 0) continue;
+    findings.push(
+      reportOnly(
+        'mitigation-not-enforced',
+        keyPlace(constraints),
+        `${policy} is about Service externalIPs, but its matchConstraints do not match ${missing.join(' or ')} of services (core group): such requests are never validated${advice(missing)}`,
+      ),
+    );
+  }
+  return findings;
+}
+
+function missingOperations(document: Document, constraints: Located<YAMLMap>): string[] {
   const operations = new Set<string>();
   for (const rule of listItems(document, constraints, 'resourceRules')) {
     if (!isMap(rule.node)) continue;

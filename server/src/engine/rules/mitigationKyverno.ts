@@ -11,7 +11,7 @@ import { Document, isMap, isSeq, YAMLMap, YAMLSeq } from 'yaml';
 import { ManifestObject } from '../manifests';
 import { isObjectOfGroup, mentionsExternalIps } from '../mitigationObjects';
 import { childMaps, listItems, Located, mapValues, scalarString, scalarValues, sequenceItems, stringListValues } from '../yamlModel';
-import { missingOperations } from './mitigationAdmissionPolicy';
+import { missingOperationFindings } from './mitigationAdmissionPolicy';
 import { describeObject, keyPlace, reportOnly, settingFinding, shown } from './mitigationFindings';
 import { RuleContext, RuleFinding } from './ruleTypes';
 
@@ -92,17 +92,7 @@ export function checkKyvernoValidatingPolicy(context: RuleContext, object: Manif
         }
       }
     }
-    for (const constraints of childMaps(document, spec, 'matchConstraints')) {
-      const missing = missingOperations(document, constraints);
-      if (missing.length === 0) continue;
-      findings.push(
-        reportOnly(
-          'mitigation-not-enforced',
-          keyPlace(constraints),
-          `${policy} is about Service externalIPs, but its matchConstraints do not match ${missing.join(' or ')} of services (core group): such requests are never validated (CVE-2020-8554). Add ${missing.join(' and ')} to its operations.`,
-        ),
-      );
-    }
+    findings.push(...missingOperationFindings(document, spec, policy, (missing) => ` (CVE-2020-8554). Add ${missing.join(' and ')} to its operations.`));
   }
   return findings;
 }
