@@ -253,6 +253,8 @@ export class CodeServerSession {
         file = path.relative(this.workspace, r.path).split(path.sep).join('/');
         continue;
       }
+      // Level 3 rows are a marker's related information (the place a linked finding points at), not markers.
+      if (r.level !== '2') continue;
       const m = /Ln (\d+), Col (\d+)/.exec(r.position);
       problems.push({
         file, line: m ? Number(m[1]) : 0, col: m ? Number(m[2]) : 0, severity: r.severity,

@@ -39,7 +39,8 @@ function shown(): string[] {
   const out: string[] = [];
   for (const [uri, diagnostics] of vscode.languages.getDiagnostics()) {
     for (const d of diagnostics) {
-      if (d.source !== SOURCE) continue;
+      // As the Problems panel, which does not list hints (external-ips-deprecated).
+      if (d.source !== SOURCE || d.severity === vscode.DiagnosticSeverity.Hint) continue;
       const file = path.relative(root, uri.fsPath).split(path.sep).join('/');
       out.push(`${file}:${d.range.start.line + 1}:${d.range.start.character + 1} ${SEVERITY[d.severity]} ${codeOf(d)}`);
     }
