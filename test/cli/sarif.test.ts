@@ -129,6 +129,7 @@ describe('check --format sarif', () => {
         ['rbac-services-status', 'warning'],
         ['rbac-services-status-binding', 'error'],
         ['external-ips-deprecated', 'note'],
+        ['deny-external-ips-admission', 'note'],
         ['unused-suppression', 'note'],
       ],
     );

@@ -55,6 +55,7 @@ describe('constants', () => {
       'rbac-services-status': 'warning',
       'rbac-services-status-binding': 'error',
       'external-ips-deprecated': 'hint',
+      'deny-external-ips-admission': 'information',
     });
     assert.deepEqual(Object.keys(DEFAULT_RULE_SEVERITY).sort(), [...RULE_IDS].sort());
     assert.deepEqual([...SETTING_KEYS].sort(), Object.keys(DEFAULT_SETTINGS).sort());

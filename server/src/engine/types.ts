@@ -13,6 +13,7 @@ export const RULE_IDS = [
   'rbac-services-status',
   'rbac-services-status-binding',
   'external-ips-deprecated',
+  'deny-external-ips-admission',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 
@@ -48,6 +49,7 @@ export type FixKind =
   | 'allow-external-ip'
   | 'remove-loadbalancer-ingress'
   | 'remove-services-status-write'
+  | 'enable-deny-external-ips'
   | 'suppress-line'
   | 'remove-suppression';
 

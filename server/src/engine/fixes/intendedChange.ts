@@ -10,7 +10,9 @@ export type IndexPath = number[];
 export type IntendedChange =
   | { kind: 'none' }
   | { kind: 'delete'; documentIndex: number; path: IndexPath }
-  | { kind: 'replace-items'; documentIndex: number; path: IndexPath; replacements: unknown[] };
+  | { kind: 'replace-items'; documentIndex: number; path: IndexPath; replacements: unknown[] }
+  /** The value at `path` (a map value or a sequence item; the document's root when empty) becomes `value`. */
+  | { kind: 'replace-value'; documentIndex: number; path: IndexPath; value: unknown };
 
 const MAX_DEPTH = 200;
 

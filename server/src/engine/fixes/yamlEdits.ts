@@ -45,7 +45,7 @@ export function lineBreakOf(text: string): string {
 }
 
 /** Where the `-` indicator of a block sequence item written at `itemStart` is. */
-function dashBefore(text: string, itemStart: number): number | undefined {
+export function dashBefore(text: string, itemStart: number): number | undefined {
   let index = itemStart - 1;
   while (index >= 0 && /\s/.test(text[index])) index--;
   return text[index] === '-' ? index : undefined;

@@ -2,6 +2,7 @@
 // nodes a fix needs to edit. Internal to the engine.
 import { Document, Pair, YAMLMap, YAMLSeq } from 'yaml';
 import { ParsedCidr } from '../ipAddresses';
+import type { ApiServerConfig } from './apiServerConfig';
 import { Grant } from '../rbac/matching';
 import { ManifestObject } from '../manifests';
 import { Located, nodeSpan, Via } from '../yamlModel';
@@ -43,7 +44,14 @@ export interface RbacRuleTarget {
 /** Why an RBAC rule grants writes on services/status: the entries that match in each list. */
 export type ServicesStatusGrant = Grant;
 
-export type FindingTarget = ExternalIpTarget | LoadBalancerIngressTarget | RbacRuleTarget;
+/** A kube-apiserver configuration (a container, or kubeadm's apiServer section) and the object holding it. */
+export interface ApiServerAdmissionTarget {
+  kind: 'api-server-admission';
+  object: Located<YAMLMap>;
+  config: ApiServerConfig;
+}
+
+export type FindingTarget = ExternalIpTarget | LoadBalancerIngressTarget | RbacRuleTarget | ApiServerAdmissionTarget;
 
 export interface RuleFinding {
   ruleId: RuleId;
