@@ -143,6 +143,15 @@ describe('deny-external-ips-admission', () => {
       fixed(kubeadm('v1beta4', 'apiServer:', '  extraArgs:', '  - name: enable-admission-plugins', '    value: NodeRestriction', '  - name: disable-admission-plugins', '    value: PodSecurity,DenyServiceExternalIPs')),
       kubeadm('v1beta4', 'apiServer:', '  extraArgs:', '  - name: enable-admission-plugins', '    value: NodeRestriction,DenyServiceExternalIPs', '  - name: disable-admission-plugins', '    value: PodSecurity'),
     );
+    // The disable key was the only one: the new key takes its place.
+    assert.equal(
+      fixed(kubeadm('v1beta3', 'apiServer:', '  extraArgs:', '    disable-admission-plugins: DenyServiceExternalIPs  # why', '  timeoutForControlPlane: 4m0s')),
+      kubeadm('v1beta3', 'apiServer:', '  extraArgs:', '    enable-admission-plugins: NodeRestriction,DenyServiceExternalIPs  # why', '  timeoutForControlPlane: 4m0s'),
+    );
+    assert.equal(
+      fixed(kubeadm('v1beta4', 'apiServer:', '  extraArgs:', '  - name: disable-admission-plugins', '    value: DenyServiceExternalIPs', '  - name: disable-admission-plugins', '    value: DenyServiceExternalIPs')),
+      kubeadm('v1beta4', 'apiServer:', '  extraArgs:', '  - name: enable-admission-plugins', '    value: NodeRestriction,DenyServiceExternalIPs'),
+    );
     assert.equal(fixed(kubeadm('v1beta3', 'apiServer:', '  extraArgs: {}')), kubeadm('v1beta3', 'apiServer:', '  extraArgs: {enable-admission-plugins: "NodeRestriction,DenyServiceExternalIPs"}'));
   });
 

@@ -51,6 +51,8 @@ export interface ApiServerConfig {
   flags: AdmissionFlags;
 }
 
+/** The admission plugin that is kube-apiserver's own mitigation of CVE-2020-8554. */
+export const DENY_SERVICE_EXTERNAL_IPS = 'DenyServiceExternalIPs';
 const PROGRAM = 'kube-apiserver';
 /** The flag every kube-apiserver needs (its storage), and a trigger word of the rule. */
 export const ETCD_SERVERS = 'etcd-servers';

@@ -5,13 +5,11 @@ import { Document, Scalar } from 'yaml';
 import { AdmissionFlags, DISABLE_ADMISSION_PLUGINS, ENABLE_ADMISSION_PLUGINS } from '../apiServerFlags';
 import { ManifestObject } from '../manifests';
 import { mapValues, nodeSpan } from '../yamlModel';
-import { ApiServerConfig, apiServerConfigs } from './apiServerConfig';
+import { ApiServerConfig, apiServerConfigs, DENY_SERVICE_EXTERNAL_IPS } from './apiServerConfig';
 import { denyExternalIpsAdmissionFixes } from './denyExternalIpsAdmissionFix';
 import { RuleModule } from './ruleModule';
 import { RuleContext, RuleFinding } from './ruleTypes';
 import { Severity } from '../types';
-
-export const DENY_EXTERNAL_IPS_PLUGIN = 'DenyServiceExternalIPs';
 
 const TRADE_OFF =
   'The plugin rejects every new spec.externalIPs entry on create and any added value on update, allowlisted or not; a ' +
@@ -22,13 +20,13 @@ const RISK = 'without it, whoever can create or update a Service can set spec.ex
 /** Where the plugin stands in these flags, or undefined when it is enabled (or a malformed value keeps kube-apiserver from starting). */
 function verdict(flags: AdmissionFlags): { severity: Severity; message: string } | undefined {
   if (flags.uses.some((use) => use.malformed)) return undefined;
-  const enabled = flags.enabled.includes(DENY_EXTERNAL_IPS_PLUGIN);
-  const disabled = flags.disabled.includes(DENY_EXTERNAL_IPS_PLUGIN);
+  const enabled = flags.enabled.includes(DENY_SERVICE_EXTERNAL_IPS);
+  const disabled = flags.disabled.includes(DENY_SERVICE_EXTERNAL_IPS);
   if (enabled && disabled) {
     return {
       severity: 'error',
       message:
-        `${DENY_EXTERNAL_IPS_PLUGIN} is in both --${ENABLE_ADMISSION_PLUGINS} and --${DISABLE_ADMISSION_PLUGINS}: kube-apiserver refuses ` +
+        `${DENY_SERVICE_EXTERNAL_IPS} is in both --${ENABLE_ADMISSION_PLUGINS} and --${DISABLE_ADMISSION_PLUGINS}: kube-apiserver refuses ` +
         `to start (the lists overlap). Keep it in the enable list only. ${TRADE_OFF}`,
     };
   }
@@ -36,19 +34,19 @@ function verdict(flags: AdmissionFlags): { severity: Severity; message: string }
   if (disabled) {
     return {
       severity: 'warning',
-      message: `kube-apiserver explicitly disables the ${DENY_EXTERNAL_IPS_PLUGIN} admission plugin: ${RISK} ${TRADE_OFF}`,
+      message: `kube-apiserver explicitly disables the ${DENY_SERVICE_EXTERNAL_IPS} admission plugin: ${RISK} ${TRADE_OFF}`,
     };
   }
   return {
     severity: 'information',
-    message: `kube-apiserver does not enable the ${DENY_EXTERNAL_IPS_PLUGIN} admission plugin (off by default, Kubernetes 1.21+): ${RISK} ${TRADE_OFF}`,
+    message: `kube-apiserver does not enable the ${DENY_SERVICE_EXTERNAL_IPS} admission plugin (off by default, Kubernetes 1.21+): ${RISK} ${TRADE_OFF}`,
   };
 }
 
 /** The node to report on: the value naming the plugin in the disable list, else the enable list's last value, else the program or the section. */
 function place(document: Document, object: ManifestObject, config: ApiServerConfig): { start: number; end: number } {
   const { source, flags } = config;
-  const disabling = flags.uses.filter((use) => use.flag === DISABLE_ADMISSION_PLUGINS && use.plugins.includes(DENY_EXTERNAL_IPS_PLUGIN));
+  const disabling = flags.uses.filter((use) => use.flag === DISABLE_ADMISSION_PLUGINS && use.plugins.includes(DENY_SERVICE_EXTERNAL_IPS));
   const enabling = flags.uses.filter((use) => use.flag === ENABLE_ADMISSION_PLUGINS);
   const use = disabling[0] ?? enabling[enabling.length - 1];
   if (source.kind === 'container') {

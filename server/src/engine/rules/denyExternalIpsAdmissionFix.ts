@@ -12,14 +12,12 @@ import { contentEnd, dashBefore, lineBreakOf, lineStartOf, onlySpaceBefore, remo
 import { OffsetEdit } from '../textEdits';
 import { lineEndWithBreakOf } from '../textLines';
 import { Located, nodeSpan, resolveNode } from '../yamlModel';
-import { ApiServerContainer, ApiServerSource, KUBEADM_DEFAULT_ADMISSION_PLUGINS, KubeadmApiServer, kubeadmEntryFlags } from './apiServerConfig';
+import { ApiServerContainer, ApiServerSource, DENY_SERVICE_EXTERNAL_IPS, KUBEADM_DEFAULT_ADMISSION_PLUGINS, KubeadmApiServer, kubeadmEntryFlags } from './apiServerConfig';
 import { ApiServerAdmissionTarget } from './ruleTypes';
-
-const PLUGIN = 'DenyServiceExternalIPs';
 
 /** What becomes of the admission flags: values rewritten, flags removed, and the enable list to create when there is none. */
 interface FlagPlan {
-  /** New plugin lists of existing uses (by index in flags.uses). */
+  /** The new plugin list of each use to rewrite. */
   rewrite: Map<AdmissionFlagUse, string[]>;
   remove: AdmissionFlagUse[];
   /** The plugins of a new enable flag, when no enable flag exists. */
@@ -30,16 +28,16 @@ function planFlags(flags: AdmissionFlags, defaultEnabled: readonly string[]): Fl
   if (flags.uses.some((use) => use.malformed)) return undefined;
   const plan: FlagPlan = { rewrite: new Map(), remove: [] };
   for (const use of flags.uses) {
-    if (use.flag !== DISABLE_ADMISSION_PLUGINS || !use.plugins.includes(PLUGIN)) continue;
-    const remaining = use.plugins.filter((plugin) => plugin !== PLUGIN);
+    if (use.flag !== DISABLE_ADMISSION_PLUGINS || !use.plugins.includes(DENY_SERVICE_EXTERNAL_IPS)) continue;
+    const remaining = use.plugins.filter((plugin) => plugin !== DENY_SERVICE_EXTERNAL_IPS);
     if (remaining.length === 0) plan.remove.push(use);
     else plan.rewrite.set(use, remaining);
   }
-  if (!flags.enabled.includes(PLUGIN)) {
+  if (!flags.enabled.includes(DENY_SERVICE_EXTERNAL_IPS)) {
     const enabling = flags.uses.filter((use) => use.flag === ENABLE_ADMISSION_PLUGINS);
     const last = enabling[enabling.length - 1];
-    if (last) plan.rewrite.set(last, [...last.plugins, PLUGIN]);
-    else plan.create = [...defaultEnabled, PLUGIN];
+    if (last) plan.rewrite.set(last, [...last.plugins, DENY_SERVICE_EXTERNAL_IPS]);
+    else plan.create = [...defaultEnabled, DENY_SERVICE_EXTERNAL_IPS];
   }
   return plan;
 }
@@ -227,16 +225,18 @@ function kubeadmFix(text: string, document: Document, object: Located<YAMLMap>, 
     removed.add(source.entries.indexOf(entry));
   }
   const extraArgs = source.extraArgs?.node;
+  const created = plan.create && { name: ENABLE_ADMISSION_PLUGINS, value: writeCsvRecord(plan.create) };
+  // When every entry goes, a block extraArgs has no entry left to write the new one beside: it takes the
+  // place of the first entry removed.
+  const takesPlace = created && extraArgs && !extraArgs.flow && removed.size > 0 && removed.size === source.entries.length ? Math.min(...removed) : undefined;
   if (removed.size > 0) {
     if (!extraArgs) return undefined;
-    const removal = removeEntries(text, extraArgs, source, removed);
+    const removal = removeEntries(text, extraArgs, source, new Set([...removed].filter((index) => index !== takesPlace)));
     if (!removal) return undefined;
     edits.push(...removal);
   }
-  let created: { name: string; value: string } | undefined;
-  if (plan.create) {
-    created = { name: ENABLE_ADMISSION_PLUGINS, value: writeCsvRecord(plan.create) };
-    const edit = createEntry(text, object, source, removed, created);
+  if (created) {
+    const edit = takesPlace !== undefined ? replaceEntry(text, extraArgs!, source, takesPlace, created) : createEntry(text, object, source, removed, created);
     if (!edit) return undefined;
     edits.push(edit);
   }
@@ -275,14 +275,30 @@ function removeEntries(text: string, extraArgs: YAMLMap | YAMLSeq, source: Kubea
     const indices = new Set([...removed].map((index) => extraArgs.items.indexOf(nodes[index] as never)));
     return indices.has(-1) ? undefined : removeSequenceItems(text, extraArgs, indices);
   }
+  // A map has one disable key at most (a duplicate key is not read as extraArgs).
   const edits: OffsetEdit[] = [];
   for (const index of removed) {
     const edit = removePair(text, extraArgs as YAMLMap, nodes[index] as Pair);
     if (!edit) return undefined;
     edits.push(edit);
   }
-  // Two pairs removed from a map of two would both rewrite it to `{}`.
-  return removed.size > 1 && (extraArgs as YAMLMap).items.length === removed.size ? undefined : edits;
+  return edits;
+}
+
+/** The new entry written over entry `index` (a block map pair, or a block list item's map). */
+function replaceEntry(text: string, extraArgs: YAMLMap | YAMLSeq, source: KubeadmApiServer, index: number, entry: { name: string; value: string }): OffsetEdit | undefined {
+  const node = entryNodes(extraArgs, source)[index];
+  if (!node) return undefined;
+  const [start, end] = isMap(node) ? [nodeSpan(node).start, nodeSpan(node).end] : pairSpan(node as Pair);
+  const value = entryValueText(entry.value);
+  const indent = ' '.repeat(start - lineStartOf(text, start));
+  const newText = source.listForm ? `name: ${entry.name}${lineBreakOf(text)}${indent}value: ${value}` : `${entry.name}: ${value}`;
+  return { start, end: contentEnd(text, start, end), newText };
+}
+
+/** A new entry's value: plain when it reads back as the same string. */
+function entryValueText(value: string): string {
+  return /^[A-Za-z][A-Za-z0-9_.,-]*$/.test(value) && !YAML_WORDS.test(value) ? value : JSON.stringify(value);
 }
 
 /**
@@ -290,7 +306,7 @@ function removeEntries(text: string, extraArgs: YAMLMap | YAMLSeq, source: Kubea
  * key of apiServer, else a new `apiServer` after the last key of the object.
  */
 function createEntry(text: string, object: Located<YAMLMap>, source: KubeadmApiServer, removed: ReadonlySet<number>, entry: { name: string; value: string }): OffsetEdit | undefined {
-  const value = /^[A-Za-z][A-Za-z0-9_.,-]*$/.test(entry.value) ? entry.value : JSON.stringify(entry.value);
+  const value = entryValueText(entry.value);
   const listEntry = [`- name: ${entry.name}`, `  value: ${value}`];
   const flowEntry = source.listForm ? `{name: ${entry.name}, value: ${JSON.stringify(entry.value)}}` : `${entry.name}: ${JSON.stringify(entry.value)}`;
   const ownLines = source.listForm ? listEntry : [`${entry.name}: ${value}`];
@@ -355,7 +371,7 @@ function enablingFixes({ text, analysis, finding, target }: FixContext): FixCand
   if (!fix || !change) return [];
   const source = target.config.source;
   const keepsKubeadmDefault = source.kind === 'kubeadm' && !source.entries.some((entry) => entry.name === ENABLE_ADMISSION_PLUGINS);
-  const title = `Enable the ${PLUGIN} admission plugin${keepsKubeadmDefault ? " (keeping kubeadm's default NodeRestriction)" : ''}`;
+  const title = `Enable the ${DENY_SERVICE_EXTERNAL_IPS} admission plugin${keepsKubeadmDefault ? " (keeping kubeadm's default NodeRestriction)" : ''}`;
   // Not in fix-all: the plugin rejects every new externalIP in the cluster, allowlisted or not, which is a choice to make per cluster.
   return [{ kind: 'enable-deny-external-ips', title, edits: joinInsertions(fix.edits), change, fixAll: false, isPreferred: true }];
 }
