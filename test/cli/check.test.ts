@@ -154,7 +154,7 @@ describe('check: flags', () => {
     assert.deepEqual(rules(['--rule', 'external-ips=off', '--rule', 'loadbalancer-status=error', 'svc.yaml', 'lb.yaml']), ['lb.yaml:8:9 error loadbalancer-status']);
     const unknown = runCli(['check', '--rule', 'external-ip=off'], { cwd: dir.root });
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /^kube-mitm-guard: --rule: unknown rule "external-ip" \(known rules: external-ips, external-ip-invalid, external-ip-conflict, loadbalancer-status, rbac-services-status, rbac-services-status-binding, rbac-endpoints-write, rbac-endpoints-write-binding, mitigation-not-enforced, mitigation-allowlist, external-ips-deprecated\)\n$/);
+    assert.match(unknown.stderr, /^kube-mitm-guard: --rule: unknown rule "external-ip" \(known rules: external-ips, external-ip-invalid, external-ip-conflict, loadbalancer-status, rbac-services-status, rbac-services-status-binding, rbac-endpoints-write, rbac-endpoints-write-binding, mitigation-not-enforced, mitigation-allowlist, external-ips-deprecated, deny-external-ips-admission\)\n$/);
     const severity = runCli(['check', '--rule', 'external-ips=fatal'], { cwd: dir.root });
     assert.equal(severity.code, 2);
     assert.match(severity.stderr, /--rule external-ips: "fatal" is not a severity/);

@@ -141,6 +141,7 @@ describe('check --format sarif', () => {
         ['mitigation-not-enforced', 'warning'],
         ['mitigation-allowlist', 'warning'],
         ['external-ips-deprecated', 'note'],
+        ['deny-external-ips-admission', 'note'],
         ['unused-suppression', 'note'],
       ],
     );

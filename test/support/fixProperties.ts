@@ -8,7 +8,8 @@
 //    permissions must be the old ones minus, for rbac-services-status, patch/update on services/status
 //    and, for rbac-endpoints-write, create/update/patch on core endpoints and discovery.k8s.io
 //    endpointslices), or, for a mitigation that does not block, exactly its one setting switched to the
-//    value that blocks;
+//    value that blocks, or a kube-apiserver configuration, whose admission flags must enable
+//    DenyServiceExternalIPs and change nothing else;
 //  - every line the edits do not touch is byte-identical, and every comment survives unless its whole
 //    line was removed.
 // Edits are applied with vscode-languageserver-textdocument, as an editor would, not with the engine.
@@ -72,15 +73,103 @@ const WRITES_A_FIX_MAY_REMOVE: Readonly<Record<string, RegExp>> = {
   'rbac-endpoints-write': /^(\|endpoints|discovery\.k8s\.io\|endpointslices)\|(create|update|patch)\|/,
 };
 
+// ---- kube-apiserver admission: the plugins a configuration enables and disables, and the rest of it ----
+
+const DENY_PLUGIN = 'DenyServiceExternalIPs';
+const ADMISSION_FLAG = /^--(enable|disable)-admission-plugins(?:=(.*))?$/s;
+
+interface Admission {
+  enable: Set<string>;
+  disable: Set<string>;
+  /** The configuration without its admission flags or keys. */
+  rest: unknown;
+}
+
+function plugins(value: unknown): string[] {
+  return String(value ?? '').split(',').filter((plugin) => plugin !== '');
+}
+
+/** A container running kube-apiserver, read as the kubelet passes command + args (args[0] is the program without a command). */
+function containerAdmission(container: Record<string, unknown>): Admission | undefined {
+  const command = Array.isArray(container.command) ? container.command.map(String) : undefined;
+  const args = Array.isArray(container.args) ? container.args.map(String) : undefined;
+  const program = command && command.length > 0 ? command[0] : args?.[0];
+  if (program === undefined || program.split('/').pop() !== 'kube-apiserver') return undefined;
+  const admission: Admission = { enable: new Set(), disable: new Set(), rest: undefined };
+  let ended = false;
+  const strip = (list: string[] | undefined, programFirst: boolean) => {
+    if (!list) return undefined;
+    const kept: string[] = [];
+    for (let index = 0; index < list.length; index++) {
+      const match = ended || (programFirst && index === 0) ? null : ADMISSION_FLAG.exec(list[index]);
+      if (list[index] === '--') ended = true;
+      if (!match) {
+        kept.push(list[index]);
+        continue;
+      }
+      const value = match[2] ?? list[++index];
+      for (const plugin of plugins(value)) (match[1] === 'enable' ? admission.enable : admission.disable).add(plugin);
+    }
+    return kept;
+  };
+  const hasCommand = command !== undefined && command.length > 0;
+  admission.rest = { ...container, command: strip(command, hasCommand), args: strip(args, !hasCommand) };
+  return admission;
+}
+
+/** A kubeadm ClusterConfiguration: extraArgs as a map or a `{name, value}` list; without an enable entry kubeadm enables NodeRestriction. */
+function kubeadmAdmission(object: Record<string, unknown>): Admission | undefined {
+  if (!String(object.apiVersion).startsWith('kubeadm.k8s.io/') || object.kind !== 'ClusterConfiguration') return undefined;
+  const apiServer = isObject(object.apiServer) ? object.apiServer : {};
+  const extraArgs = apiServer.extraArgs;
+  const entries: { name: string; value: unknown }[] = Array.isArray(extraArgs)
+    ? extraArgs.map((entry) => (isObject(entry) ? { name: String(entry.name), value: entry.value } : { name: '', value: entry }))
+    : Object.entries(isObject(extraArgs) ? extraArgs : {}).map(([name, value]) => ({ name, value }));
+  const admission: Admission = { enable: new Set(), disable: new Set(), rest: undefined };
+  const isAdmission = (name: string) => name === 'enable-admission-plugins' || name === 'disable-admission-plugins';
+  if (!entries.some((entry) => entry.name === 'enable-admission-plugins')) admission.enable.add('NodeRestriction');
+  for (const entry of entries.filter((candidate) => isAdmission(candidate.name))) {
+    for (const plugin of plugins(entry.value)) (entry.name.startsWith('enable') ? admission.enable : admission.disable).add(plugin);
+  }
+  const rest = entries.filter((entry) => !isAdmission(entry.name));
+  // An extraArgs or apiServer that only the fix created is no other change.
+  const restArgs = Array.isArray(extraArgs) ? extraArgs.filter((entry) => !(isObject(entry) && isAdmission(String(entry.name)))) : Object.fromEntries(rest.map((entry) => [entry.name, entry.value]));
+  const restApiServer: Record<string, unknown> = { ...apiServer };
+  if (rest.length > 0 || extraArgs !== undefined) restApiServer.extraArgs = restArgs;
+  if (rest.length === 0) delete restApiServer.extraArgs;
+  const restObject: Record<string, unknown> = { ...object, apiServer: restApiServer };
+  if (Object.keys(restApiServer).length === 0) delete restObject.apiServer;
+  admission.rest = restObject;
+  return admission;
+}
+
+function admissionOf(value: Record<string, unknown>): Admission | undefined {
+  return kubeadmAdmission(value) ?? containerAdmission(value);
+}
+
+const sameSet = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].every((item) => b.has(item));
+
+/** When the admission flags changed: the enable set gains exactly DenyServiceExternalIPs, the disable set loses exactly it, nothing else changes. */
+function judgeAdmissionChange(before: Admission, after: Admission, path: Path): boolean {
+  if (sameSet(before.enable, after.enable) && sameSet(before.disable, after.disable)) return false;
+  const expectedEnable = new Set([...before.enable, DENY_PLUGIN]);
+  const expectedDisable = new Set([...before.disable].filter((plugin) => plugin !== DENY_PLUGIN));
+  if (!sameSet(after.enable, expectedEnable)) throw new NotAPruning(`${show(path)} enables ${[...after.enable].join(',')}, expected ${[...expectedEnable].join(',')}`);
+  if (!sameSet(after.disable, expectedDisable)) throw new NotAPruning(`${show(path)} disables ${[...after.disable].join(',')}, expected ${[...expectedDisable].join(',')}`);
+  if (!isDeepStrictEqual(before.rest, after.rest)) throw new NotAPruning(`${show(path)} changed more than its admission flags`);
+  return true;
+}
+
 // ---- structural diff: `after` must be `before` with subtrees removed ----
 
 interface Removal {
   path: Path;
   /**
    * 'rbac' when an RBAC rules list changed (judged by permissions, not structure); 'switched' when a
-   * mitigation's setting took its blocking value (ENFORCING_VALUES).
+   * mitigation's setting took its blocking value (ENFORCING_VALUES); 'admission' when a kube-apiserver
+   * configuration's admission flags changed (judged by the flags' effect).
    */
-  kind: 'removed' | 'rbac' | 'switched';
+  kind: 'removed' | 'rbac' | 'switched' | 'admission';
   /** For 'rbac': the permission tuples the list no longer grants. */
   lost?: string[];
   /**
@@ -122,6 +211,12 @@ function prune(before: unknown, after: unknown, path: Path, removals: Removal[],
     return;
   }
   if (isObject(before) && isObject(after)) {
+    const admissionBefore = admissionOf(before);
+    const admissionAfter = admissionOf(after);
+    if (admissionBefore && admissionAfter && judgeAdmissionChange(admissionBefore, admissionAfter, path)) {
+      removals.push({ path, kind: 'admission' });
+      return;
+    }
     for (const key of Object.keys(after)) if (!(key in before)) throw new NotAPruning(`${show([...path, key])} was added`);
     for (const key of Object.keys(before)) {
       if (!(key in after)) removals.push({ path: [...path, key], kind: 'removed' });
@@ -223,6 +318,12 @@ function allowedFor(code: string, removal: Removal, before: unknown[], duplicate
     if (of('kyverno.io', 'ClusterPolicy', 'Policy')) return is('spec', 'validationFailureAction') || is('spec', 'rules', '#', 'validate', 'failureAction');
     if (of('constraints.gatekeeper.sh', 'K8sExternalIPs')) return is('spec', 'enforcementAction');
     if (of('admissionregistration.k8s.io', 'ValidatingWebhookConfiguration')) return is('webhooks', '#', 'failurePolicy');
+  }
+  // The admission flags of a kube-apiserver container (in a Pod or a workload's pod template), or a kubeadm configuration.
+  if (code === 'deny-external-ips-admission') {
+    const kind = text(target?.kind);
+    const isContainer = is('spec', 'containers', '#') || is('spec', 'template', 'spec', 'containers', '#');
+    return removal.kind === 'admission' && ((kind === 'ClusterConfiguration' && inside.length === 0) || (['Pod', 'Deployment', 'DaemonSet', 'StatefulSet'].includes(String(kind)) && isContainer));
   }
   return false;
 }

@@ -2,7 +2,7 @@
 // without trimming, repeated flags append, `--` ends the flags).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { admissionFlags, readCsvRecord } from '../../server/src/engine/apiServerFlags';
+import { admissionFlags, hasFlag, readCsvRecord, writeCsvRecord } from '../../server/src/engine/apiServerFlags';
 
 describe('kube-apiserver admission flags', () => {
   it('reads the = form and the next-argument form, and appends repeated flags', () => {
@@ -48,5 +48,18 @@ describe('kube-apiserver admission flags', () => {
     assert.equal(readCsvRecord('"A').malformed, true);
     assert.equal(readCsvRecord('A"B').malformed, true);
     assert.equal(readCsvRecord('"A"B').malformed, true);
+  });
+  it('writes CSV records that read back as the same fields', () => {
+    for (const fields of [['NodeRestriction', 'DenyServiceExternalIPs'], ['A,B', 'C'], ['say "hi"'], [''], ['', 'A'], [' spaced']]) {
+      assert.deepEqual(readCsvRecord(writeCsvRecord(fields)), { fields, malformed: false }, JSON.stringify(fields));
+    }
+    assert.equal(writeCsvRecord(['NodeRestriction', 'DenyServiceExternalIPs']), 'NodeRestriction,DenyServiceExternalIPs');
+  });
+
+  it('finds a flag in either form, before -- only', () => {
+    assert.equal(hasFlag(['--etcd-servers=https://etcd:2379'], 'etcd-servers'), true);
+    assert.equal(hasFlag(['--etcd-servers', 'https://etcd:2379'], 'etcd-servers'), true);
+    assert.equal(hasFlag(['--etcd-servers-overrides=x'], 'etcd-servers'), false);
+    assert.equal(hasFlag(['--', '--etcd-servers=x'], 'etcd-servers'), false);
   });
 });

@@ -61,6 +61,7 @@ describe('constants', () => {
       'mitigation-not-enforced': 'warning',
       'mitigation-allowlist': 'warning',
       'external-ips-deprecated': 'hint',
+      'deny-external-ips-admission': 'information',
     });
     assert.deepEqual(Object.keys(DEFAULT_RULE_SEVERITY).sort(), [...RULE_IDS].sort());
     assert.deepEqual([...SETTING_KEYS].sort(), Object.keys(DEFAULT_SETTINGS).sort());

@@ -59,6 +59,15 @@ export function admissionFlags(args: readonly string[]): AdmissionFlags {
   return result;
 }
 
+/** Whether the flag `--name` is set (`--name` or `--name=value`) before `--` ends the flags. */
+export function hasFlag(args: readonly string[], name: string): boolean {
+  for (const arg of args) {
+    if (arg === '--') return false;
+    if (arg === `--${name}` || arg.startsWith(`--${name}=`)) return true;
+  }
+  return false;
+}
+
 /** One record as Go's encoding/csv reads it (default settings): `"` quotes a field, `""` inside is a quote. */
 export function readCsvRecord(value: string): { fields: string[]; malformed: boolean } {
   if (value === '') return { fields: [], malformed: false };
@@ -97,4 +106,11 @@ export function readCsvRecord(value: string): { fields: string[]; malformed: boo
       return { fields, malformed: false };
     }
   }
+}
+
+/** Writes fields as one CSV record that readCsvRecord (and encoding/csv) reads back as the same fields. */
+export function writeCsvRecord(fields: readonly string[]): string {
+  // A lone empty field must be quoted: an empty value is an empty list.
+  const needsQuotes = (field: string) => /[",\r\n]/.test(field) || (field === '' && fields.length === 1);
+  return fields.map((field) => (needsQuotes(field) ? `"${field.replace(/"/g, '""')}"` : field)).join(',');
 }

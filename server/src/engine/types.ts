@@ -17,6 +17,7 @@ export const RULE_IDS = [
   'mitigation-not-enforced',
   'mitigation-allowlist',
   'external-ips-deprecated',
+  'deny-external-ips-admission',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 
@@ -53,6 +54,7 @@ export type FixKind =
   | 'remove-loadbalancer-ingress'
   | 'remove-services-status-write'
   | 'remove-endpoints-write'
+  | 'enable-deny-external-ips'
   | 'suppress-line'
   | 'remove-suppression'
   | 'enforce-mitigation'

@@ -12,8 +12,8 @@ export type IntendedChange =
   | { kind: 'delete'; documentIndex: number; path: IndexPath }
   | { kind: 'replace-items'; documentIndex: number; path: IndexPath; replacements: unknown[] }
   /**
-   * The value of the pair (or the sequence item) at `path` becomes `value`: a mitigation's setting switched
-   * (the key kept), a string holding a patch edited.
+   * The value at `path` (a map value or a sequence item; the document's root when empty) becomes `value`: a
+   * mitigation's setting switched (the key kept), a string holding a patch edited, an API server's flags.
    */
   | { kind: 'replace-value'; documentIndex: number; path: IndexPath; value: unknown };
 

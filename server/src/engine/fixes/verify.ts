@@ -21,15 +21,20 @@ function containerAt(document: Document, path: IndexPath): YAMLMap | YAMLSeq | u
 export function expectedData(original: Document, change: IntendedChange): unknown {
   if (change.kind === 'none') return original.toJS({ maxAliasCount: 10_000 });
   const clone = original.clone();
+  if (change.kind === 'replace-value' && change.path.length === 0) {
+    clone.contents = clone.createNode(change.value);
+    return clone.toJS({ maxAliasCount: 10_000 });
+  }
   const parent = containerAt(clone, change.path.slice(0, -1));
   const index = change.path[change.path.length - 1];
   if (!parent) throw new Error('intended change does not match the document');
   const items = parent.items as unknown[];
-  const item = items[index];
-  if (change.kind === 'replace-value' && isPair(item)) item.value = clone.createNode(change.value);
-  else if (change.kind === 'replace-value') items.splice(index, 1, clone.createNode(change.value));
-  else if (change.kind === 'delete') items.splice(index, 1);
-  else items.splice(index, 1, ...change.replacements.map((value) => clone.createNode(value)));
+  if (change.kind === 'delete') items.splice(index, 1);
+  else if (change.kind === 'replace-value') {
+    const item = items[index];
+    if (isPair(item)) item.value = clone.createNode(change.value);
+    else items[index] = clone.createNode(change.value);
+  } else items.splice(index, 1, ...change.replacements.map((value) => clone.createNode(value)));
   return clone.toJS({ maxAliasCount: 10_000 });
 }
 

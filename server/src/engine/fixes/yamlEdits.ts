@@ -45,7 +45,7 @@ export function lineBreakOf(text: string): string {
 }
 
 /** Where the `-` indicator of a block sequence item written at `itemStart` is. */
-function dashBefore(text: string, itemStart: number): number | undefined {
+export function dashBefore(text: string, itemStart: number): number | undefined {
   let index = itemStart - 1;
   while (index >= 0 && /\s/.test(text[index])) index--;
   return text[index] === '-' ? index : undefined;
@@ -96,14 +96,18 @@ export function removePair(text: string, map: YAMLMap, pair: Pair): OffsetEdit |
   }
   if (map.flow) return rebuildFlow(text, mapSpan, pairSpans, new Set([index]), '{}');
   const pairEnd = contentEnd(text, keySpan[0], Math.max(valueSpan[1], keySpan[1]));
+  // A key's range leaves out its tag and anchor (`!!binary a2V5: v`): they go with it.
+  const lineStart = lineStartOf(text, keySpan[0]);
+  const linePrefix = text.slice(lineStart, keySpan[0]);
+  const startsItsLine = /^[ \t]*(?:[!&][^ \t]*[ \t]+)*$/.test(linePrefix);
   if (map.items.length === 1) {
-    return { start: keySpan[0], end: contentEnd(text, mapSpan[0], mapSpan[1]), newText: '{}' };
+    const start = startsItsLine ? lineStart + linePrefix.length - linePrefix.trimStart().length : keySpan[0];
+    return { start, end: contentEnd(text, mapSpan[0], mapSpan[1]), newText: '{}' };
   }
-  if (onlySpaceBefore(text, keySpan[0])) {
-    return { start: lineStartOf(text, keySpan[0]), end: lineEndWithBreakOf(text, pairEnd), newText: '' };
-  }
-  // The map starts mid-line (`- key: v`): pull the next key up into this position.
-  if (index === 0) return { start: keySpan[0], end: pairSpans[1][0], newText: '' };
+  if (startsItsLine) return { start: lineStart, end: lineEndWithBreakOf(text, pairEnd), newText: '' };
+  // The map starts mid-line (`- key: v`): pull the next key up into this position. Only after sequence
+  // dashes: a tag or anchor before the key would stay behind on the next key.
+  if (index === 0 && /^[ \t]*(?:-[ \t]+)+$/.test(linePrefix)) return { start: keySpan[0], end: pairSpans[1][0], newText: '' };
   return undefined;
 }
 

@@ -1,6 +1,7 @@
 // The list of rule modules. Adding a rule: a module in this folder, one line here, docs and tests.
 import { RuleFixes } from '../fixes/fixTypes';
 import { RuleId } from '../types';
+import { denyExternalIpsAdmissionModule } from './denyExternalIpsAdmission';
 import { externalIpConflictModule } from './externalIpConflict';
 import { externalIpsModule } from './externalIps';
 import { externalIpsDeprecatedModule } from './externalIpsDeprecated';
@@ -19,6 +20,7 @@ export const RULE_MODULES: readonly RuleModule[] = [
   rbacEndpointsWriteModule,
   mitigationsModule,
   externalIpsDeprecatedModule,
+  denyExternalIpsAdmissionModule,
 ];
 
 export const RULES: Readonly<Record<RuleId, RuleDescription>> = Object.fromEntries(

@@ -2,6 +2,7 @@
 // nodes a fix needs to edit. Internal to the engine.
 import { Document, Pair, YAMLMap, YAMLSeq } from 'yaml';
 import { ParsedCidr } from '../ipAddresses';
+import type { ApiServerConfig } from './apiServerConfig';
 import { Grant } from '../rbac/matching';
 import { Permission } from '../rbac/permissions';
 import { ManifestObject } from '../manifests';
@@ -82,13 +83,21 @@ export interface ReportOnlyTarget {
   kind: 'report-only';
 }
 
+/** A kube-apiserver configuration (a container, or kubeadm's apiServer section) and the object holding it. */
+export interface ApiServerAdmissionTarget {
+  kind: 'api-server-admission';
+  object: Located<YAMLMap>;
+  config: ApiServerConfig;
+}
+
 export type FindingTarget =
   | ExternalIpTarget
   | LoadBalancerIngressTarget
   | RbacRuleTarget
   | EnforcementSettingTarget
   | ReportOnlyTarget
-  | PatchOperationTarget;
+  | PatchOperationTarget
+  | ApiServerAdmissionTarget;
 
 export interface RuleFinding {
   ruleId: RuleId;
