@@ -10,9 +10,8 @@ import { RuleModule } from './ruleModule';
 import { RuleContext, RuleFinding } from './ruleTypes';
 
 const DEPRECATION =
-  'spec.externalIPs is deprecated from Kubernetes 1.36 (KEP-5707; the API server warns "spec.externalIPs is deprecated and may ' +
-  "no longer be implemented in some clusters\"), and kube-proxy's AllowServiceExternalIPs feature gate is planned to default " +
-  'to off around 1.40.';
+  'spec.externalIPs is deprecated from Kubernetes 1.36 (KEP-5707; the API server warns when a Service uses it), and ' +
+  "kube-proxy's AllowServiceExternalIPs feature gate is planned to default to off around 1.40.";
 
 const MIGRATION =
   'Migrate to a LoadBalancer Service with a spec.loadBalancerClass that a load balancer controller serves (it assigns the ' +
