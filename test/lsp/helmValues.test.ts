@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { FileChangeType } from 'vscode-languageserver-protocol/node';
-import { fileUri, LspTestClient } from './lspTestClient';
+import { applyWorkspaceEdit, fileUri, LspTestClient } from './lspTestClient';
 import { TempWorkspace } from './workspaceFixtures';
 
 const template = (valuesPath: string) =>
@@ -72,6 +72,24 @@ describe('language server: Helm values', () => {
     assert.match(String(finding.message), /externalIP 10\.0\.0\.1 /);
     await client.closeDocument(valuesPath);
     await client.waitForDiagnostics(valuesPath, (list) => list.length === 1 && /203\.0\.113\.7/.test(String(list[0].message)), 'the file on disk again');
+  });
+
+  it('offers to suppress a traced value; applied, the finding is gone and the comment counts as used', async () => {
+    const opened = await client.openDocument(valuesPath, values('203.0.113.7'));
+    const diagnostics = await client.waitForDiagnostics(
+      valuesPath,
+      (list) => list.length === 1 && (list[0].data as { version?: number }).version === opened.version,
+      'the open values file, linked',
+    );
+    const actions = await client.codeActions(valuesPath, diagnostics[0].range, diagnostics, ['quickfix']);
+    assert.deepEqual(actions.map((action) => action.title), ['Suppress external-ips for this line']);
+    const uri = fileUri(valuesPath);
+    const fixed = applyWorkspaceEdit(actions[0].edit!, { [uri]: client.document(valuesPath).getText() })[uri];
+    assert.equal(fixed, values('203.0.113.7').replace('    - 203.0.113.7', '    # kube-mitm-guard-disable-next-line external-ips\n    - 203.0.113.7'));
+    await client.changeDocument(valuesPath, fixed);
+    await client.waitForDiagnostics(valuesPath, (list) => list.length === 0, 'no finding, no unused suppression');
+    await client.closeDocument(valuesPath);
+    await client.waitForDiagnostics(valuesPath, (list) => list.length === 1, 'the file on disk again');
   });
 
   it('a template changed on disk re-publishes the values file: a value no template renders is no finding', async () => {

@@ -85,7 +85,7 @@ export class CodeActionProvider {
   /** A finding of the link phase (only when the last link saw this version of the text) can be suppressed. */
   private linkedFixes(analysis: DocumentAnalysis, findingKey: string): Fix[] {
     const finding = this.linker.linkedFinding(analysis.document.uri, analysis.document.version, findingKey);
-    return finding ? linkedFindingFixes(analysis.document.getText(), analysis.options, finding) : [];
+    return finding ? linkedFindingFixes(analysis.document.getText(), analysis.options, finding, analysis.file) : [];
   }
 
   private fixAllAction(analysis: DocumentAnalysis): CodeAction | undefined {

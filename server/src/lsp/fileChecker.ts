@@ -13,6 +13,7 @@ import {
   clusterNameOf,
   CONFIG_FILE_NAME,
   EngineOptions,
+  FileContext,
   isHelmValuesFile,
   LOSSY_READS,
 } from '../engine';
@@ -31,7 +32,7 @@ export type DiskCheckOutcome = 'checked' | 'skipped' | 'not-ours' | 'open';
  */
 interface OpenDocumentCache {
   chunks: AnalysisCache;
-  last?: { version: number; generation: number; result: AnalysisResult };
+  last?: { version: number; generation: number; result: AnalysisResult; file: FileContext };
 }
 
 export interface DocumentAnalysis {
@@ -39,6 +40,8 @@ export interface DocumentAnalysis {
   resolved: ResolvedSettings;
   options: EngineOptions;
   result: AnalysisResult;
+  /** What the document's place tells the engine (a Helm chart's values file). */
+  file: FileContext;
 }
 
 export class FileChecker {
@@ -94,16 +97,17 @@ export class FileChecker {
     const options = engineOptionsFor(resolved);
     let cached = this.cache.get(key);
     if (cached?.last?.version === document.version && cached.last.generation === resolved.generation) {
-      return { document, resolved, options, result: cached.last.result };
+      return { document, resolved, options, result: cached.last.result, file: cached.last.file };
     }
     if (cached === undefined) {
       cached = { chunks: new AnalysisCache() };
       this.cache.set(key, cached);
     }
     const fsPath = uriToFsPath(document.uri);
-    const result = analyzeText(text, options, cached.chunks, { helmValues: fsPath !== undefined && isHelmValuesFile(fsPath) });
-    cached.last = { version: document.version, generation: resolved.generation, result };
-    return { document, resolved, options, result };
+    const file: FileContext = { helmValues: fsPath !== undefined && isHelmValuesFile(fsPath) };
+    const result = analyzeText(text, options, cached.chunks, file);
+    cached.last = { version: document.version, generation: resolved.generation, result, file };
+    return { document, resolved, options, result, file };
   }
 
   /** Lints a file that is not open, reading it from disk. Never throws. */

@@ -1,10 +1,10 @@
 // The fixes of a finding: its rule module's (RuleModule.fixes, built from the finding's parsed nodes,
 // never from message text), plus what every rule shares (suppressing the line, removing an unused
 // suppression). Text fixes are offered only when verify.ts proves them safe.
-import { AnalysedPiece, AnalysisCache, analyzeDetailed, DetailedAnalysis, DetailedFinding } from '../analyze';
+import { AnalysedPiece, AnalysisCache, analyzeDetailed, analyzeText, DetailedAnalysis, DetailedFinding, FileContext } from '../analyze';
 import { FileFacts, shiftKey, shiftRange } from '../workspace/facts';
 import { LineIndex } from '../lineIndex';
-import { applyEdits, OffsetEdit } from '../textEdits';
+import { applyEdits, applyOffsetEdits, OffsetEdit } from '../textEdits';
 import { RULE_FIXES } from '../rules/registry';
 import { DISABLE_NEXT_LINE, findSuppressionComments, SuppressionComment } from '../suppressions';
 import { EngineOptions, Finding, Fix, RuleId, TextEdit, TextFix, UNUSED_SUPPRESSION } from '../types';
@@ -70,15 +70,17 @@ function fixesInPiece(piece: AnalysedPiece, options: EngineOptions, findingKey: 
  * and, since the link phase judges suppressions, by the comment it adds covering the finding's line for its
  * rule in the edited text's facts. Locally the new mention looks unused; the link uses it.
  */
-export function linkedFindingFixes(text: string, options: EngineOptions, finding: Finding): Fix[] {
+export function linkedFindingFixes(text: string, options: EngineOptions, finding: Finding, file: FileContext = {}): Fix[] {
   try {
     const analysis = analyzeDetailed(text, options);
     if (!analysis.documents[finding.documentIndex]) return [];
     const candidate = suppressCandidate(text, analysis, finding);
     if (candidate === undefined) return [];
     const lineAfterEdit = finding.range.start.line + linesAddedBefore(text, candidate.edits, finding.startOffset);
+    // The facts the link reads are the file's as its caller analyses it (a Helm values file's comments too).
+    const edited = applyOffsetEdits(text, candidate.edits) ?? text;
     const verified = verifyEdit(text, options, analysis, candidate.edits, candidate.change, candidate.addedComments ?? [], (after) =>
-      onlyNewUnusedSuppression(analysis.findings, after.findings) && suppressesLinked(after.facts, finding.code, lineAfterEdit),
+      onlyNewUnusedSuppression(analysis.findings, after.findings) && suppressesLinked(analyzeText(edited, options, undefined, file).facts, finding.code, lineAfterEdit),
     );
     if (verified === undefined) return [];
     return [
