@@ -39,7 +39,8 @@ const LINK_SHARE = 0.25;
 export class WorkspaceLinker {
   private readonly index = new WorkspaceIndex();
   private readonly files = new Map<string, CheckedFile>();
-  private readonly links = new Map<string, FileLink>();
+  /** Each file's `linkSignature` as last published: a re-judged file whose signature is unchanged is not re-sent. */
+  private readonly publishedLinks = new Map<string, string>();
   private relinkTimer: NodeJS.Timeout | undefined;
   private lastRelink = 0;
   /** While a scan holds them, disk changes are linked once, when it ends (see holdRelinks). */
@@ -87,7 +88,7 @@ export class WorkspaceLinker {
     const key = canonicalUri(uri);
     const file = this.files.get(key);
     if (file === undefined || file.version !== version || file.changedAt >= this.linkCount) return undefined;
-    return { paths: this.links.get(key)?.paths ?? [], cluster: file.cluster };
+    return { paths: this.index.linkOf(key)?.paths ?? [], cluster: file.cluster };
   }
 
   /**
@@ -98,7 +99,7 @@ export class WorkspaceLinker {
     const key = canonicalUri(uri);
     const file = this.files.get(key);
     if (file === undefined || file.version !== version || file.changedAt >= this.linkCount) return undefined;
-    return this.links.get(key)?.added.find((finding) => finding.key === findingKey);
+    return this.index.linkOf(key)?.added.find((finding) => finding.key === findingKey);
   }
 
   /** Clears a file's diagnostics and forgets its facts. */
@@ -108,6 +109,7 @@ export class WorkspaceLinker {
   }
 
   private forget(key: string): void {
+    this.publishedLinks.delete(key);
     if (!this.files.delete(key)) return;
     if (this.index.delete(key)) this.scheduleRelink();
   }
@@ -115,7 +117,7 @@ export class WorkspaceLinker {
   private send(key: string): void {
     const file = this.files.get(key);
     if (file === undefined) return;
-    const diagnostics: Diagnostic[] = applyLink(file.findings, this.links.get(key)).map((finding) =>
+    const diagnostics: Diagnostic[] = applyLink(file.findings, this.index.linkOf(key)).map((finding) =>
       findingToDiagnostic(finding, file.uri, file.version ?? null, this.uriOf),
     );
     this.publisher.publish(file.uri, file.origin, diagnostics, file.version, file.linked);
@@ -170,9 +172,9 @@ export class WorkspaceLinker {
       return sent;
     }
     for (const [key, link] of judgedAgain) {
-      const unchanged = linkSignature(this.links.get(key)) === linkSignature(link);
-      if (link) this.links.set(key, link);
-      else this.links.delete(key);
+      const signature = linkSignature(link);
+      const unchanged = (this.publishedLinks.get(key) ?? linkSignature(undefined)) === signature;
+      this.publishedLinks.set(key, signature);
       if (unchanged) continue;
       this.send(key);
       sent.add(key);

@@ -100,6 +100,12 @@ export class WorkspaceIndex {
     return judgedAgain;
   }
 
+  /** The link `file` got when it was last judged (undefined: nothing linked to it, or not indexed). */
+  linkOf(file: string): FileLink | undefined {
+    const cluster = this.clusterOfFile.get(file);
+    return cluster === undefined ? undefined : this.clusters.get(cluster)?.links.get(file);
+  }
+
   /** Links what changed and returns the link of every file (files absent from the result have nothing linked). */
   link(): Map<string, FileLink> {
     this.relink();
