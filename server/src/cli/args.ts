@@ -81,11 +81,15 @@ export function oneOf<T extends string>(value: string | undefined, allowed: read
   return value as T;
 }
 
+/** A flag's text as a whole number of at least 1 (surrounding white space allowed), or undefined. */
+export function wholeNumberOf(text: string): number | undefined {
+  const number = Number(text);
+  return /^\s*\d+\s*$/.test(text) && Number.isSafeInteger(number) && number >= 1 ? number : undefined;
+}
+
 /** A whole number of at least 1 (sizes in kilobytes or megabytes), or a usage error naming the option. */
 export function positiveWholeNumber(value: string, option: string, unit: string): number {
-  const number = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(number) || number < 1) {
-    throw new UsageError(`--${option} ${JSON.stringify(value)}: must be a whole number of ${unit} of at least 1`);
-  }
+  const number = wholeNumberOf(value);
+  if (number === undefined) throw new UsageError(`--${option} ${JSON.stringify(value)}: must be a whole number of ${unit} of at least 1`);
   return number;
 }

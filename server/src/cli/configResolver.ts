@@ -14,7 +14,7 @@ import {
   SettingsLayer,
   validateSettings,
 } from '../engine';
-import { UsageError } from './args';
+import { UsageError, wholeNumberOf } from './args';
 
 /** The settings that apply to a path: its config file's, with the flags on top. */
 export interface PathSettings {
@@ -59,8 +59,7 @@ export function parseFlagSettings(
 
 /** A flag's text as the number the setting takes, or as given when it is not one (the validator says so). */
 function kilobytes(text: string): number | string {
-  const value = Number(text);
-  return /^\s*\d+\s*$/.test(text) && Number.isSafeInteger(value) && value >= 1 ? value : text;
+  return wholeNumberOf(text) ?? text;
 }
 
 /** `--rule id=severity` flags as a rules mapping; a later flag for the same rule wins. */
