@@ -527,7 +527,15 @@ function checkEdit(text: string, options: EngineOptions, before: { findings: Fin
   const isCommentOnly = (line: string) => /^\s*#/.test(line);
   for (const hunk of hunks) {
     const replacement = comments(hunk.added.join(''));
-    const dataLines = hunk.old.filter((line) => !isCommentOnly(oldLines[line]) && oldLines[line].trim() !== '');
+    const isData = (line: number) => line >= 0 && line < oldLines.length && !isCommentOnly(oldLines[line]) && oldLines[line].trim() !== '';
+    const dataLines = hunk.old.filter(isData);
+    // A hunk is one alignment of several: when the data line just outside it equals a data line inside it,
+    // the same edit could remove that outer line and keep the inner one (fix-all's single minimal edit over
+    // `- op: add` items does this), so the outer line counts as removed data around the comments next to it.
+    const [first, last] = [hunk.old[0], hunk.old[hunk.old.length - 1]];
+    for (const outer of [first - 1, last + 1]) {
+      if (isData(outer) && dataLines.some((line) => oldLines[line] === oldLines[outer])) dataLines.push(outer);
+    }
     for (const line of hunk.old) {
       // A comment line goes only from inside removed data (between removed lines), never from its edge.
       const inside = !isCommentOnly(oldLines[line]) || (dataLines.some((other) => other < line) && dataLines.some((other) => other > line));

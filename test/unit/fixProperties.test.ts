@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { analyzeText, EngineOptions } from '../../server/src/engine';
-import { FIXTURES, loadEvasionCases, WITHOUT_DEPRECATION_HINT } from '../support/engine';
+import { cidrs, FIXTURES, loadEvasionCases, WITHOUT_DEPRECATION_HINT } from '../support/engine';
 import { checkFixProperties, checkTextFix } from '../support/fixProperties';
 import { CORPUS } from '../support/fuzz';
 
@@ -67,6 +67,27 @@ describe('fix property: every offered fix and fix-all lose nothing', () => {
     }
     assert.deepEqual(violations, []);
     assert.ok(withFindings >= 30 && fixes >= withFindings, `${fixes} fixes checked over ${withFindings} fixtures with findings`);
+  });
+
+  it('fix-all over JSON patch operations whose first lines repeat: a comment inside a removed operation goes with it', () => {
+    // Found by the fuzzer (seed 2267670619): fix-all's one minimal edit starts after the first `- op: add`,
+    // which equals the next operation's first line, so the comment inside the removed operation sits at the
+    // edge of the edit; the checker counts the equal line just outside as removed data.
+    const text = [
+      '# A JSON 6902 operation list',
+      '- op: add',
+      '# a comment inside the first operation',
+      '  path: /spec/externalIPs/-',
+      '  value: 8.8.8.8',
+      '- op: add',
+      '  path: /spec/externalIPs/-',
+      '  value: 203.0.113.9',
+      '',
+    ].join('\n');
+    const options: EngineOptions = { allowedCidrs: cidrs('203.0.113.0/24'), rules: {} };
+    const report = checkFixProperties('repeated operation lines', text, options);
+    assert.ok(report.fixesChecked > 0);
+    assert.deepEqual(report.violations, []);
   });
 
   const present = fs.existsSync(path.join(CORPUS, 'manifests'));
