@@ -4,6 +4,7 @@
 // an object is a merge, strategic merge or apply patch, all read as a partial object (strategic merge
 // directives write nothing: `$patch: delete`, `$deleteFromPrimitiveList/…`, `$setElementOrder/…`).
 import { isObject } from './event';
+import { pointerTokens } from '../jsonPointer';
 
 export interface WrittenEntries {
   /** The list entries the request writes, as logged (any JSON value). */
@@ -92,13 +93,6 @@ function partialObjectValue(patch: Record<string, unknown>, path: readonly strin
     current = current[key];
   }
   return current;
-}
-
-/** RFC 6901 tokens of a JSON pointer, or undefined when it is not one. */
-function pointerTokens(pointer: string): string[] | undefined {
-  if (pointer === '') return [];
-  if (!pointer.startsWith('/')) return undefined;
-  return pointer.slice(1).split('/').map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 /** The value at `tokens` in an object; in a list an index, or `-` for the last entry (where `add …/-` put it). */

@@ -9,6 +9,7 @@ import { checkRbacRule } from '../rules/rbacPermission';
 import { SERVICES_STATUS_WRITE } from '../rbac/permissions';
 import { PatchOperation, RuleContext, RuleFinding } from '../rules/ruleTypes';
 import { childMaps, Located, mapValues, nodeSpan, scalarValues, sequenceItems } from '../yamlModel';
+import { pointerTokens } from '../jsonPointer';
 
 const OPERATIONS = new Set(['add', 'remove', 'replace', 'move', 'copy', 'test']);
 
@@ -35,16 +36,6 @@ export function jsonPatchOperations(document: Document, node: Located): Located<
     if (op.length !== 1 || !OPERATIONS.has(op[0]) || scalarValues(document, map, 'path').length !== 1) return undefined;
   }
   return ops;
-}
-
-/** A JSON pointer's reference tokens, `~1` and `~0` decoded (RFC 6901); undefined when it is not a pointer. */
-export function pointerTokens(pointer: string): string[] | undefined {
-  if (pointer === '') return [];
-  if (!pointer.startsWith('/')) return undefined;
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 const isIndex = (token: string | undefined): boolean => token === '-' || (token !== undefined && /^(0|[1-9][0-9]*)$/.test(token));
