@@ -42,7 +42,6 @@ export function fileId(file: Pick<FileReport, 'absolutePath' | 'displayPath'>): 
   return file.absolutePath ?? file.displayPath;
 }
 
-export { SEVERITY_RANK } from '../engine';
 /** `--fail-on`: the least severe finding that fails the run (exit 1), or never. */
 export type FailOn = Severity | 'never';
 export const FAIL_ON_VALUES: readonly FailOn[] = ['error', 'warning', 'information', 'hint', 'never'];
