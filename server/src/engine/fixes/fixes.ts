@@ -4,7 +4,7 @@
 import { AnalysedPiece, AnalysisCache, analyzeDetailed, analyzeText, DetailedAnalysis, DetailedFinding, FileContext } from '../analyze';
 import { FileFacts, shiftKey, shiftRange } from '../workspace/facts';
 import { LineIndex } from '../lineIndex';
-import { applyEdits, applyOffsetEdits, OffsetEdit } from '../textEdits';
+import { applyEdits, OffsetEdit } from '../textEdits';
 import { RULE_FIXES } from '../rules/registry';
 import { DISABLE_NEXT_LINE, findSuppressionComments, SuppressionComment } from '../suppressions';
 import { EngineOptions, Finding, Fix, RuleId, TextEdit, TextFix, UNUSED_SUPPRESSION } from '../types';
@@ -78,8 +78,7 @@ export function linkedFindingFixes(text: string, options: EngineOptions, finding
     if (candidate === undefined) return [];
     const lineAfterEdit = finding.range.start.line + linesAddedBefore(text, candidate.edits, finding.startOffset);
     // The facts the link reads are the file's as its caller analyses it (a Helm values file's comments too).
-    const edited = applyOffsetEdits(text, candidate.edits) ?? text;
-    const verified = verifyEdit(text, options, analysis, candidate.edits, candidate.change, candidate.addedComments ?? [], (after) =>
+    const verified = verifyEdit(text, options, analysis, candidate.edits, candidate.change, candidate.addedComments ?? [], (after, edited) =>
       onlyNewUnusedSuppression(analysis.findings, after.findings) && suppressesLinked(analyzeText(edited, options, undefined, file).facts, finding.code, lineAfterEdit),
     );
     if (verified === undefined) return [];

@@ -132,7 +132,7 @@ export type AnalysisBefore = { findings: DetailedFinding[]; documents: { documen
 /**
  * Returns the edited text when the edits keep every document parsing as before, change the decoded data by
  * exactly `change`, add no comment but `addedComments` and remove none but what they replace, and the
- * analysis of the edited text satisfies `findingsAsIntended` (the finding is gone, nothing new appears).
+ * analysis of the edited text (and the edited text) satisfy `findingsAsIntended` (the finding is gone, nothing new appears).
  */
 export function verifyEdit(
   text: string,
@@ -141,7 +141,7 @@ export function verifyEdit(
   edits: readonly OffsetEdit[],
   change: IntendedChange,
   addedComments: readonly string[],
-  findingsAsIntended: (after: DetailedAnalysis) => boolean,
+  findingsAsIntended: (after: DetailedAnalysis, edited: string) => boolean,
 ): string | undefined {
   const edited = applyOffsetEdits(text, edits);
   if (edited === undefined || edited === text) return undefined;
@@ -152,7 +152,7 @@ export function verifyEdit(
     const after = analyzeDetailed(edited, options);
     if (after.documents.length !== before.documents.length) return undefined;
     if (after.documents.some((document, index) => document.parsed !== before.documents[index].parsed)) return undefined;
-    if (!findingsAsIntended(after)) return undefined;
+    if (!findingsAsIntended(after, edited)) return undefined;
 
     if (change.kind !== 'none' && changesAliasedNode(before.documents[change.documentIndex].document, change)) return undefined;
 
