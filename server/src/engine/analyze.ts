@@ -15,13 +15,14 @@ import { resolveNode, Via } from './yamlModel';
 import { neutralizeTemplates } from './helmTemplates';
 import { parseDocumentVariant, parseSourceDocuments, SourceDocument } from './yamlParse';
 import { FactExtractor } from './workspace/extract';
-import { emptyFacts, findingKey, hasFacts, RuleFact, shiftFacts, shiftRange, SuppressionFact } from './workspace/facts';
+import { addPatchFile, emptyFacts, FileFacts, findingKey, hasFacts, PatchFindingFact, RuleFact, shiftFacts, shiftRange, SuppressionFact } from './workspace/facts';
 import { listItemText, splitListItems } from './listSplit';
 import { addHelmFacts, emptyHelmFacts, HelmFacts } from './helm/helmFacts';
 import { templateRenders } from './helm/templateRenders';
 import { valuesDocumentFacts } from './helm/valuesTree';
 import { documentPatchFindings } from './patches/documentPatches';
 import { judgedAsPatch } from './patches/servicePatchShape';
+import { JudgedVariant, patchFileVariants } from './patches/patchFiles';
 const TEMPLATE_PATTERN = /\{\{[\s\S]*?\}\}/g;
 
 /** A finding with the parsed nodes its fixes need. */
@@ -136,6 +137,8 @@ function analyzeTextAlone(text: string, options: EngineOptions, cache?: Analysis
       for (const policy of shifted.admissionPolicies) facts.admissionPolicies.push(policy);
       for (const binding of shifted.admissionBindings) facts.admissionBindings.push(binding);
       if (shifted.helm) addHelmFacts((facts.helm ??= emptyHelmFacts()), shifted.helm);
+      if (shifted.patchFile) addPatchFile(facts, shifted.patchFile);
+      if (shifted.patchReferences) (facts.patchReferences ??= []).push(...shifted.patchReferences);
     }
   };
   for (const chunk of chunks) {
@@ -409,7 +412,9 @@ function analyzeWhole(text: string, options: EngineOptions): DetailedAnalysis & 
       ruleNodes,
       renderedOnly: (start, end) => overlapsSpan(templateSpans, start, end),
     });
+    const firstFinding = result.findings.length;
     reportDocumentFindings({ text, lines, options, comments, templateSpans, seenKeys, documentIndex: source.index, findings: result.findings }, context, extractor, ruleNodes);
+    addPatchFileFacts(facts, context, result.findings.slice(firstFinding), { lines, options, templateSpans, documentIndex: source.index });
     // One at a time: spreading a very long array into push() overflows the stack.
     for (const finding of unusedSuppressions(comments, options, lines, source.index)) result.findings.push(finding);
     for (const comment of comments) facts.suppressions.push(suppressionFact(comment, lines, source));
@@ -512,6 +517,42 @@ function reportDocumentFindings(report: DocumentReport, context: RuleContext, ex
       })),
     });
   }
+}
+
+/**
+ * A document that may be a Kustomize patch file: the keys of its findings (all of them are as a patch: a
+ * kind-less document yields nothing else) and its findings under each kind a kustomization's target can
+ * name, placed and with their severity, for the link phase. Suppression comments are applied there.
+ */
+function addPatchFileFacts(
+  facts: FileFacts,
+  context: RuleContext,
+  documentFindings: readonly DetailedFinding[],
+  where: { lines: LineIndex; options: EngineOptions; templateSpans: [number, number][]; documentIndex: number },
+): void {
+  const variants = patchFileVariants(context);
+  if (!variants) return;
+  const judged: Partial<Record<JudgedVariant, PatchFindingFact[]>> = {};
+  let any = false;
+  for (const [variant, raws] of variants) {
+    const found: PatchFindingFact[] = [];
+    const seen = new Set<string>();
+    for (const raw of raws) {
+      const end = trimTrailingSpace(context.text, raw.start, raw.end);
+      const severity = severityOf(raw, where.options);
+      if (severity === 'off' || overlapsSpan(where.templateSpans, raw.start, end)) continue;
+      const key = findingKey(raw.ruleId, raw.start, end);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      found.push({ code: raw.ruleId, message: raw.message, place: { start: raw.start, end, range: where.lines.rangeOf(raw.start, end) }, severity, documentIndex: where.documentIndex });
+    }
+    if (found.length > 0) {
+      judged[variant] = found;
+      any = true;
+    }
+  }
+  const localKeys = documentFindings.filter((finding) => finding.code !== UNUSED_SUPPRESSION).map((finding) => finding.key);
+  if (any || localKeys.length > 0) addPatchFile(facts, { localKeys, variants: judged });
 }
 
 function addFindingKeys(ruleFact: RuleFact, keys: readonly string[]): void {

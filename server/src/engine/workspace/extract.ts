@@ -27,6 +27,7 @@ import {
 } from '../yamlModel';
 import { emptyHelmFacts } from '../helm/helmFacts';
 import { releaseFacts } from '../helm/releases';
+import { kustomizationPatchReferences } from '../patches/patchFiles';
 import { AdmissionBindingFact, AdmissionPolicyFact, BindingFact, ExternalIpFact, FileFacts, Place, RBAC_API_VERSION, RoleFact, RuleFact, ServiceFact, ServicePortFact, ServiceProtocol, SubjectFact } from './facts';
 
 const OPERATORS: readonly SelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
@@ -77,6 +78,11 @@ export class FactExtractor {
       const binding = this.admissionBinding(document, object);
       if (binding) facts.admissionBindings.push(binding);
     } else {
+      const references = kustomizationPatchReferences(document, object);
+      if (references.length > 0) {
+        const facts = (this.target.facts.patchReferences ??= []);
+        for (const { span, ...reference } of references) facts.push({ ...reference, place: this.spanPlace(span) });
+      }
       const releases = releaseFacts(document, object, this.text, (span) => this.spanPlace(span), documentIndex);
       if (releases.length > 0) (facts.helm ??= emptyHelmFacts()).releases.push(...releases);
     }

@@ -1,8 +1,10 @@
 // Facts: what the link phase needs to know of one file, extracted where the file is parsed (in the scan
 // workers too) and kept as plain data, so files are linked without being parsed again.
 import { LabelSelector, PolicyRule, RoleRef, Subject } from '../rbac/model';
-import { Range } from '../types';
+import { Range, RuleId, Severity } from '../types';
 import { HelmFacts, shiftHelmFacts } from '../helm/helmFacts';
+import type { JudgedVariant } from '../patches/patchFiles';
+import type { PatchTarget } from '../patches/kustomization';
 
 export const RBAC_API_VERSION = 'rbac.authorization.k8s.io/v1';
 
@@ -118,6 +120,34 @@ export interface SuppressionFact {
   mentions: { ruleId: string; unusedKey: string }[];
 }
 
+/** A finding a patch file would have if a kustomization's target judged it as some kind (patches/patchFiles.ts). */
+export interface PatchFindingFact {
+  code: RuleId;
+  message: string;
+  place: Place;
+  /** As the file's options resolve it for this finding. */
+  severity: Severity;
+  documentIndex: number;
+}
+
+/**
+ * A file that may be a Kustomize patch file: the keys of its local findings as a patch (judged by its paths,
+ * or as its own kind), and its findings under each kind a target can name.
+ */
+export interface PatchFileFact {
+  localKeys: string[];
+  variants: Partial<Record<JudgedVariant, PatchFindingFact[]>>;
+}
+
+/** A kustomization's reference to a patch file (`path:`, or a `patchesStrategicMerge` file name), relative to the kustomization's folder. */
+export interface PatchReferenceFact {
+  path: string;
+  target?: PatchTarget;
+  field: 'patches' | 'patchesJson6902' | 'patchesStrategicMerge';
+  /** The `path` value. */
+  place: Place;
+}
+
 export interface FileFacts {
   roles: RoleFact[];
   bindings: BindingFact[];
@@ -127,6 +157,10 @@ export interface FileFacts {
   admissionBindings: AdmissionBindingFact[];
   /** Helm: what a chart's templates render from `.Values`, and values to trace through them (helm/helmFacts.ts). */
   helm?: HelmFacts;
+  /** The file as a Kustomize patch file, when it may be one. */
+  patchFile?: PatchFileFact;
+  /** The patch files the file's kustomizations refer to. */
+  patchReferences?: PatchReferenceFact[];
 }
 
 export function emptyFacts(): FileFacts {
@@ -146,7 +180,9 @@ export function hasFacts(facts: FileFacts): boolean {
     facts.services.length > 0 ||
     facts.admissionPolicies.length > 0 ||
     facts.admissionBindings.length > 0 ||
-    facts.helm !== undefined
+    facts.helm !== undefined ||
+    facts.patchFile !== undefined ||
+    facts.patchReferences !== undefined
   );
 }
 
@@ -200,7 +236,24 @@ export function shiftFacts(facts: FileFacts, offsetDelta: number, lineDelta: num
       mentions: comment.mentions.map((mention) => ({ ...mention, unusedKey: shiftKey(mention.unusedKey, offsetDelta) })),
     })),
     ...(facts.helm ? { helm: shiftHelmFacts(facts.helm, place, documentDelta) } : {}),
+    ...(facts.patchFile ? { patchFile: shiftPatchFile(facts.patchFile, place, offsetDelta, documentDelta) } : {}),
+    ...(facts.patchReferences ? { patchReferences: facts.patchReferences.map((reference) => ({ ...reference, place: place(reference.place) })) } : {}),
   };
+}
+
+function shiftPatchFile(fact: PatchFileFact, place: (p: Place) => Place, offsetDelta: number, documentDelta: number): PatchFileFact {
+  const variants: PatchFileFact['variants'] = {};
+  for (const [variant, findings] of Object.entries(fact.variants) as [JudgedVariant, PatchFindingFact[]][]) {
+    variants[variant] = findings.map((finding) => ({ ...finding, place: place(finding.place), documentIndex: finding.documentIndex + documentDelta }));
+  }
+  return { localKeys: fact.localKeys.map((key) => shiftKey(key, offsetDelta)), variants };
+}
+
+/** Adds a document's (or chunk's) patch-file facts to the file's. */
+export function addPatchFile(facts: FileFacts, fact: PatchFileFact): void {
+  const into = (facts.patchFile ??= { localKeys: [], variants: {} });
+  for (const key of fact.localKeys) into.localKeys.push(key);
+  for (const [variant, findings] of Object.entries(fact.variants) as [JudgedVariant, PatchFindingFact[]][]) (into.variants[variant] ??= []).push(...findings);
 }
 
 export function shiftRange(range: Range, lineDelta: number): Range {

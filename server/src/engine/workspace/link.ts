@@ -15,6 +15,7 @@ import { bindingScope, BindingOnPath, describeHolder, Grant, Holder, LinkedPath,
 import { AdmissionPolicies } from './admissionPolicies';
 import { ServiceConflicts } from './serviceConflicts';
 import { HelmValues } from './helmValues';
+import { KustomizePatchFiles } from './kustomizePatchFiles';
 
 export interface LinkInput {
   file: string;
@@ -28,7 +29,10 @@ export interface FileLink {
   added: Finding[];
   /** Local findings whose severity, message or related locations depend on the workspace, by key. */
   updated: Map<string, { severity?: Severity; appendToMessage: string; related: RelatedLocation[] }>;
-  /** Local findings to drop: unused-suppression findings for comments that suppress a linked finding. */
+  /**
+   * Local findings to drop: unused-suppression findings for comments that suppress a linked finding, and a
+   * patch file's findings that no kustomization target referring to it allows.
+   */
   removed: Set<string>;
   /** The path behind each linked RBAC finding of the file (added or updated), for hovers. */
   paths: LinkedPath[];
@@ -108,6 +112,7 @@ export class Linker {
   private readonly serviceConflicts: ServiceConflicts;
   private readonly admissionPolicies: AdmissionPolicies;
   private readonly helmValues: HelmValues;
+  private readonly patchFiles: KustomizePatchFiles;
   private readonly optionsByFile = new Map<string, EngineOptions>();
   private readonly suppressionsByFile = new Map<string, FileFacts['suppressions']>();
 
@@ -129,6 +134,7 @@ export class Linker {
     this.serviceConflicts = new ServiceConflicts(this.inputs);
     this.admissionPolicies = new AdmissionPolicies(this.inputs);
     this.helmValues = new HelmValues(this.inputs);
+    this.patchFiles = new KustomizePatchFiles(this.inputs);
   }
 
   /** The link of the files `only` names (every file when absent); files with nothing linked are absent. */
@@ -147,6 +153,12 @@ export class Linker {
       this.helmValues.report(input.file, input.options, (code, place, documentIndex, text, severity) =>
         this.add(input.file, code, place, documentIndex, severity?.severity, undefined, text, severity?.forced),
       );
+      this.patchFiles.report(input.file, input.facts, {
+        keep: (key, appendToMessage, related) => this.resultFor(input.file).updated.set(key, { appendToMessage, related }),
+        remove: (key) => this.resultFor(input.file).removed.add(key),
+        // The severity was resolved with the file's options where it was parsed (a cap included).
+        add: (code, place, documentIndex, severity, text) => this.add(input.file, code, place, documentIndex, severity, undefined, text, true),
+      });
     }
     return results;
   }
@@ -157,12 +169,14 @@ export class Linker {
    * holders flow down the aggregation (to the roles it collects) and its grants flow up (to the roles
    * collecting it), so both directions count. Address keys (`addressKeysOf`) name the files whose
    * Services claim those addresses, policy keys (`admissionPolicyKeysOf`) the files that define or bind
-   * those admission policies, chart keys (`helmKeysOf`) the values files and releases of those charts.
+   * those admission policies, chart keys (`helmKeysOf`) the values files and releases of those charts,
+   * patch file keys (`patchFileKeysOf`) the Kustomize patch files a kustomization refers to.
    */
   dependentFiles(keys: Iterable<string>): Set<string> {
     const files = this.serviceConflicts.dependentFiles(keys);
     for (const file of this.admissionPolicies.dependentFiles(keys)) files.add(file);
     for (const file of this.helmValues.dependentFiles(keys)) files.add(file);
+    for (const file of this.patchFiles.dependentFiles(keys)) files.add(file);
     const seen = new Set<string>();
     const pending = [...keys];
     while (pending.length > 0) {

@@ -1,0 +1,96 @@
+// Kustomize patches given by `path:`: the file is judged where it is written (by its paths, or as its own
+// kind), and what a kustomization's `target` would make of it is worked out in the same pass, so the link
+// phase (workspace/kustomizePatchFiles.ts) can judge it with the target of every kustomization that
+// refers to it without parsing it again. A target's kinds reduce to a few variants: a Service, a Role, a
+// ClusterRole, any kind (a target without `kind`), or none of these.
+import { Document, isMap, isScalar, isSeq, YAMLSeq } from 'yaml';
+import { ManifestObject, manifestObjects } from '../manifests';
+import { DOCUMENT_CHECKS } from '../rules/registry';
+import { RuleContext, RuleFinding } from '../rules/ruleTypes';
+import { Located, mapKeys, mapValues, nodeSpan, resolveNode, sequenceItems } from '../yamlModel';
+import { checkJsonPatch, jsonPatchOperations } from './jsonPatch';
+import { isKustomization, judgedObject, listEntries, patchedKinds, PatchTarget, targetOf } from './kustomization';
+
+/** How a kustomization's target judges a patch file: as the file alone does (`own`: no target), or as one of the kinds. */
+export type PatchVariant = 'own' | 'Service' | 'Role' | 'ClusterRole' | 'any' | 'none';
+
+/** The variants a patch file's facts carry findings for (`own` is its local findings, `none` has none). */
+export const JUDGED_VARIANTS = ['Service', 'Role', 'ClusterRole', 'any'] as const;
+export type JudgedVariant = (typeof JUDGED_VARIANTS)[number];
+
+/** A target that stands for each variant, as the inline patches' code reads targets. */
+const VARIANT_TARGETS: Readonly<Record<JudgedVariant, PatchTarget>> = { Service: { kind: 'Service' }, Role: { kind: 'Role' }, ClusterRole: { kind: 'ClusterRole' }, any: {} };
+
+/** The variant a patch with this target is judged as (the same reading of `target` as inline patches: `patchedKinds`). */
+export function patchVariantOf(target: PatchTarget | undefined): PatchVariant {
+  if (target === undefined) return 'own';
+  const kinds = patchedKinds(target);
+  if (kinds.service && kinds.roleKind !== undefined) return 'any';
+  if (kinds.service) return 'Service';
+  if (kinds.roleKind === 'Role' || kinds.roleKind === 'ClusterRole') return kinds.roleKind;
+  return 'none';
+}
+
+/** A patch file a kustomization names: `path` as written, the target (absent: none), the field, and the span of the `path` value. */
+export interface PatchReference {
+  path: string;
+  target?: PatchTarget;
+  field: 'patches' | 'patchesJson6902' | 'patchesStrategicMerge';
+  span: { start: number; end: number };
+}
+
+/** The patch files a kustomization object refers to (`patches:` and `patchesJson6902:` `path`, `patchesStrategicMerge:` file names). */
+export function kustomizationPatchReferences(document: Document, object: ManifestObject): PatchReference[] {
+  if (!isKustomization(document, object)) return [];
+  const references: PatchReference[] = [];
+  for (const field of ['patches', 'patchesJson6902'] as const) {
+    for (const entry of listEntries(document, object.map, field)) {
+      const target = targetOf(document, entry, 'target');
+      for (const value of mapValues(document, entry, 'path')) {
+        const path = fileName(value);
+        if (path !== undefined) references.push({ path, field, span: nodeSpan(value.written), ...(target ? { target } : {}) });
+      }
+    }
+  }
+  for (const list of mapValues(document, object.map, 'patchesStrategicMerge')) {
+    if (!isSeq(list.node)) continue;
+    for (const item of sequenceItems(document, list as Located<YAMLSeq>)) {
+      const path = fileName(item);
+      if (path !== undefined) references.push({ path, field: 'patchesStrategicMerge', span: nodeSpan(item.written) });
+    }
+  }
+  return references;
+}
+
+/** A string that names a file (one line, not YAML of its own: kustomize reads an inline patch there otherwise). */
+function fileName(value: Located): string | undefined {
+  if (!isScalar(value.node) || typeof value.node.value !== 'string') return undefined;
+  const text = value.node.value.trim();
+  if (text === '' || /[\n{}[\]]|: /.test(text) || text.endsWith(':')) return undefined;
+  return text;
+}
+
+/**
+ * The findings of a document judged under each kind a target can name, when the document could be a patch
+ * file (a JSON 6902 operation list, or a kind-less object that is no kustomization and writes `spec`,
+ * `status` or `rules`); undefined for any other document. Offsets are the document's (`context.text`).
+ */
+export function patchFileVariants(context: RuleContext): Map<JudgedVariant, RuleFinding[]> | undefined {
+  const { document } = context;
+  const root = resolveNode(document, document.contents);
+  if (!root) return undefined;
+  const ops = jsonPatchOperations(document, { node: root, written: root, shared: false });
+  if (ops) return variants((target) => checkJsonPatch(context, ops, patchedKinds(target)));
+  if (!isMap(root)) return undefined;
+  const [object] = manifestObjects(document).objects;
+  if (!object || object.apiVersions.length > 0 || object.kinds.length > 0 || isKustomization(document, object)) return undefined;
+  if (!mapKeys(document, object.map).some((key) => key === 'spec' || key === 'status' || key === 'rules')) return undefined;
+  return variants((target) => {
+    const judged = judgedObject(document, object, target);
+    return judged ? DOCUMENT_CHECKS.flatMap((check) => check(context, judged)) : [];
+  });
+}
+
+function variants(judge: (target: PatchTarget) => RuleFinding[]): Map<JudgedVariant, RuleFinding[]> {
+  return new Map(JUDGED_VARIANTS.map((variant) => [variant, judge(VARIANT_TARGETS[variant])]));
+}

@@ -1,0 +1,144 @@
+// Kustomize patch files judged with the target of every kustomization that refers to them (`patches:` and
+// `patchesJson6902:` `path`, `patchesStrategicMerge:` file names). A file no kustomization refers to keeps
+// its own findings (judged by its paths, or as its own kind). A referenced file gets the union of what each
+// referring target makes of it (patches/patchFiles.ts worked each kind out where the file was parsed): its
+// local findings that no target allows are removed (a `ConfigMap` target), those a target allows are kept
+// (their fixes too) and name the kustomization, and findings only a target gives (the rules a `Role`
+// target's operations add) are added, with the kustomization's `path` entry as related location.
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { describeTarget } from '../patches/kustomization';
+import { patchVariantOf } from '../patches/patchFiles';
+import { RelatedLocation, RuleId, Severity } from '../types';
+import { FileFacts, findingKey, PatchFindingFact, PatchReferenceFact, Place } from './facts';
+
+const PATCH_FILE_KEY = 'kustomize-patch/';
+const MAX_RELATED = 20;
+
+/** How the link reports: keep a local finding (with text to append and related locations), drop one, add one. */
+export interface PatchFileReport {
+  keep(key: string, appendToMessage: string, related: RelatedLocation[]): void;
+  remove(key: string): void;
+  add(code: RuleId, place: Place, documentIndex: number, severity: Severity, text: { message: string; related: RelatedLocation[] }): void;
+}
+
+/**
+ * The file a kustomization's `path` names, as the workspace index names files: a path (the CLI) or a
+ * canonical file URI (the server); undefined when it cannot be told (another URI scheme).
+ */
+export function resolvePatchFile(kustomization: string, relative: string): string | undefined {
+  if (kustomization.startsWith('file:')) {
+    try {
+      return pathToFileURL(path.resolve(path.dirname(fileURLToPath(kustomization)), relative)).href;
+    } catch {
+      return undefined;
+    }
+  }
+  if (/^[a-z][a-z0-9+.-]*:/i.test(kustomization) && !/^[a-z]:[\\/]/i.test(kustomization)) return undefined;
+  return path.join(path.dirname(kustomization), relative);
+}
+
+/** The patch files a file's kustomizations refer to, as `kustomize-patch/<file>`: what its dependents are found from when it changes. */
+export function patchFileKeysOf(file: string, facts: FileFacts | undefined): string[] {
+  const keys: string[] = [];
+  for (const reference of facts?.patchReferences ?? []) {
+    const target = resolvePatchFile(file, reference.path);
+    if (target !== undefined) keys.push(PATCH_FILE_KEY + target);
+  }
+  return keys;
+}
+
+interface Referrer {
+  kustomization: string;
+  reference: PatchReferenceFact;
+}
+
+/** The patch references of one cluster, by the file they name. */
+export class KustomizePatchFiles {
+  private readonly referrers = new Map<string, Referrer[]>();
+
+  constructor(inputs: readonly { file: string; facts: FileFacts }[]) {
+    for (const { file, facts } of inputs) {
+      for (const reference of facts.patchReferences ?? []) {
+        const target = resolvePatchFile(file, reference.path);
+        if (target === undefined) continue;
+        const list = this.referrers.get(target) ?? [];
+        list.push({ kustomization: file, reference });
+        this.referrers.set(target, list);
+      }
+    }
+  }
+
+  /** The files whose findings can change when the references named by `keys` (see `patchFileKeysOf`) change; other keys are ignored. */
+  dependentFiles(keys: Iterable<string>): Set<string> {
+    const files = new Set<string>();
+    for (const key of keys) if (key.startsWith(PATCH_FILE_KEY)) files.add(key.slice(PATCH_FILE_KEY.length));
+    return files;
+  }
+
+  /** Judges `file` with the targets of the kustomizations that refer to it; nothing when none does. */
+  report(file: string, facts: FileFacts, report: PatchFileReport): void {
+    const patch = facts.patchFile;
+    const referrers = this.referrers.get(file);
+    if (!patch || !referrers) return;
+    const local = new Set(patch.localKeys);
+    const kept = new Map<string, Referrer[]>();
+    const added = new Map<string, { finding: PatchFindingFact; by: Referrer[] }>();
+    for (const referrer of referrers) {
+      const variant = patchVariantOf(referrer.reference.target);
+      if (variant === 'own') {
+        for (const key of local) pushTo(kept, key, referrer);
+        continue;
+      }
+      if (variant === 'none') continue;
+      for (const finding of patch.variants[variant] ?? []) {
+        const key = findingKey(finding.code, finding.place.start, finding.place.end);
+        if (local.has(key)) pushTo(kept, key, referrer);
+        else {
+          const entry = added.get(key) ?? { finding, by: [] };
+          if (!entry.by.includes(referrer)) entry.by.push(referrer);
+          added.set(key, entry);
+        }
+      }
+    }
+    for (const key of local) {
+      const by = kept.get(key);
+      if (by) report.keep(key, appliedBy(file, by), relatedAt(by));
+      else report.remove(key);
+    }
+    for (const { finding, by } of added.values()) {
+      report.add(finding.code, finding.place, finding.documentIndex, finding.severity, { message: finding.message + appliedBy(file, by), related: relatedAt(by) });
+    }
+  }
+}
+
+/** ` This patch file is applied by the kustomization ../kustomization.yaml through its patches entry (target: Role, name editor).` */
+function appliedBy(file: string, referrers: readonly Referrer[]): string {
+  const unique = [...new Set(referrers)];
+  const [first] = unique;
+  const more = unique.length > 1 ? ` and ${unique.length - 1} other reference${unique.length === 2 ? '' : 's'}` : '';
+  return ` This patch file is applied by the kustomization ${relativeId(file, first.kustomization)} through its ${first.reference.field} entry${describeTarget(first.reference.target)}${more}.`;
+}
+
+function relatedAt(referrers: readonly Referrer[]): RelatedLocation[] {
+  return referrers.slice(0, MAX_RELATED).map(({ kustomization, reference }) => ({
+    file: kustomization,
+    range: reference.place.range,
+    message: `applies this patch file${describeTarget(reference.target)}`,
+  }));
+}
+
+/** `to` relative to the folder of `from`, with `/` separators (both file ids of the same kind). */
+function relativeId(from: string, to: string): string {
+  const split = (id: string) => id.replace(/\\/g, '/').split('/');
+  const [a, b] = [split(from).slice(0, -1), split(to)];
+  let common = 0;
+  while (common < a.length && common < b.length - 1 && a[common] === b[common]) common++;
+  return [...a.slice(common).map(() => '..'), ...b.slice(common)].join('/') || to;
+}
+
+function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (!list) map.set(key, [value]);
+  else if (!list.includes(value)) list.push(value);
+}
