@@ -1,6 +1,7 @@
 // Re-linking only what depends on a change must give exactly what linking everything again gives. Random
 // workspaces of roles, aggregating roles, bindings, Services with externalIPs, admission policies about
-// externalIPs and their bindings, and Helm chart templates, values files and HelmReleases (a small pool of names,
+// externalIPs and their bindings, Helm chart templates, values files and HelmReleases, and a kustomization
+// with the patch files it refers to under random targets (a small pool of names,
 // labels, addresses and ports, so they refer to or collide with each other, built-ins included) go through random edits, deletions, additions and moves between
 // clusters; after each step the incremental index is compared with a fresh one built from the same files.
 import assert from 'node:assert/strict';
@@ -95,18 +96,42 @@ function generator(next: () => number) {
       'metadata: {name: app}',
       `spec: {chart: {spec: {chart: ${pick(['./c1', './c2', 'remote'])}}}, values: {svc: {ips: [${pick(ADDRESSES)}], externalIPs: [${pick(ADDRESSES)}]}}}`,
     );
-  /** A text for the file `name`: Helm files by their place in a chart. */
+  // Kustomize: a kustomization referring to patch files with a random target (or none), and the patch files.
+  const kustomization = (): string =>
+    yaml(
+      'apiVersion: kustomize.config.k8s.io/v1beta1',
+      'kind: Kustomization',
+      'patches:',
+      ...['ops.yaml', 'rules.yaml'].filter(() => next() < 0.7).flatMap((patchFile) => [`- path: ${patchFile}`, ...(next() < 0.8 ? [`  target: {kind: ${pick(PATCH_TARGET_KINDS)}}`] : [])]),
+    );
+  const patchFile = (name: string): string =>
+    name.endsWith('ops.yaml')
+      ? yaml('- op: add', `  path: ${pick(['/spec/externalIPs', '/rules'])}`, `  value: [${pick([ADDRESSES[0], RULES[0]])}]`)
+      : yaml('metadata: {name: ops}', 'rules:', `- ${pick(RULES)}`);
+  /** A text for the file `name`: Helm files by their place in a chart, Kustomize files by their names. */
   const fileFor = (name: string): string =>
-    name.includes('/templates/') ? helmTemplate() : name.endsWith('values.yaml') ? valuesFile() : name.startsWith('release') ? release() : file();
+    name.includes('/templates/')
+      ? helmTemplate()
+      : name.endsWith('values.yaml')
+        ? valuesFile()
+        : name.startsWith('release')
+          ? release()
+          : name.endsWith('kustomization.yaml')
+            ? kustomization()
+            : name.startsWith('k/')
+              ? patchFile(name)
+              : file();
   return { pick, fileFor };
 }
 
 const VALUES_PATHS = ['svc.ips', 'svc.other', 'none'];
 const HELM_NAMES = ['c1/templates/svc.yaml', 'c1/values.yaml', 'c2/templates/svc.yaml', 'c2/values.yaml', 'release-a.yaml', 'release-b.yaml'];
+const PATCH_TARGET_KINDS = ['Service', 'ConfigMap', 'Role', 'ClusterRole'];
+const KUSTOMIZE_NAMES = ['k/kustomization.yaml', 'k/ops.yaml', 'k/rules.yaml'];
 
 /** The facts of `name` as the CLI and the server analyse it (a values file by its place in a chart: here, its name). */
 function factsOf(name: string, text: string) {
-  return analyzeText(text, OPTIONS, undefined, { helmValues: name.endsWith('values.yaml') }).facts;
+  return analyzeText(text, OPTIONS, undefined, { helmValues: name.endsWith('values.yaml'), kustomization: name.endsWith('kustomization.yaml') }).facts;
 }
 
 /** Each file's linked findings, and the paths behind them (what hovers show must be as fresh). */
@@ -115,6 +140,7 @@ function linkedSignatures(index: WorkspaceIndex): Map<string, string> {
 }
 
 let helmFindingsSeen = 0;
+let patchFileLinksSeen = 0;
 
 describe('incremental link', () => {
   for (let seed = 1; seed <= 12; seed++) {
@@ -123,7 +149,7 @@ describe('incremental link', () => {
       const { pick, fileFor } = generator(next);
       const incremental = new WorkspaceIndex();
       const texts = new Map<string, { text: string; cluster: string }>();
-      const names = [...Array.from({ length: 8 }, (_, i) => `f${i}.yaml`), ...HELM_NAMES];
+      const names = [...Array.from({ length: 8 }, (_, i) => `f${i}.yaml`), ...HELM_NAMES, ...KUSTOMIZE_NAMES];
       let judgedFewer = 0;
       for (let step = 0; step < 40; step++) {
         const name = pick(names);
@@ -143,6 +169,7 @@ describe('incremental link', () => {
         const signatures = linkedSignatures(incremental);
         assert.deepEqual(signatures, linkedSignatures(full), `seed ${seed}, step ${step}`);
         for (const helmFile of HELM_NAMES) if (signatures.get(helmFile)?.includes('external-ip')) helmFindingsSeen++;
+        for (const patchFile of KUSTOMIZE_NAMES) if (signatures.get(patchFile)?.includes('applied by the kustomization')) patchFileLinksSeen++;
         if (incremental.stats.lastFilesJudged < full.stats.lastFilesJudged) judgedFewer++;
       }
       // Not a correctness condition, but the point of the exercise: some steps re-judged fewer files.
@@ -152,6 +179,10 @@ describe('incremental link', () => {
 
   it('saw Helm values traced (or untraced) into findings in the random workspaces', () => {
     assert.ok(helmFindingsSeen > 0);
+  });
+
+  it('saw patch files judged with their kustomization target in the random workspaces', () => {
+    assert.ok(patchFileLinksSeen > 0);
   });
 
   it('re-judges only the files that depend on the edited role', () => {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, describe, it } from 'node:test';
-import { analyzeText, applyLink, EngineOptions, Finding, WorkspaceIndex } from '../../server/src/engine';
+import { analyzeText, applyLink, EngineOptions, fileContextOf, Finding, WorkspaceIndex } from '../../server/src/engine';
 import { yaml } from '../support/engine';
 import { TempDir } from '../support/tempDir';
 
@@ -21,7 +21,7 @@ function checkTree(files: Record<string, string>, options: EngineOptions = OPTIO
   const index = new WorkspaceIndex();
   const local = new Map<string, Finding[]>();
   for (const relative of Object.keys(files)) {
-    const result = analyzeText(files[relative], options);
+    const result = analyzeText(files[relative], options, undefined, fileContextOf(dir.path(relative)));
     local.set(relative, result.findings);
     index.set(dir.path(relative), result.facts, options);
   }
@@ -158,6 +158,14 @@ describe('Kustomize patch files judged with their kustomization target', () => {
     const again = index.relink();
     assert.ok(again.has(dir.path('k/ops.yaml')));
     assert.deepEqual(at(applyLink(ops.findings, again.get(dir.path('k/ops.yaml')))), []);
+  });
+
+  it('reads a kustomization without apiVersion by its file name, past the pre-check', () => {
+    const kindless = yaml('resources: [../base]', 'patches:', '- path: ops.yaml', '  target:', '    kind: ConfigMap');
+    assert.deepEqual(at(checkTree({ 'k/kustomization.yaml': kindless, 'k/ops.yaml': SERVICE_OPS }).findings['k/ops.yaml']), []);
+    assert.deepEqual(at(checkTree({ 'k/Kustomization': kindless, 'k/ops.yaml': SERVICE_OPS }).findings['k/ops.yaml']), []);
+    // Named otherwise it is no kustomization to kustomize, and the pre-check lets it go.
+    assert.deepEqual(at(checkTree({ 'k/other.yaml': kindless, 'k/ops.yaml': SERVICE_OPS }).findings['k/ops.yaml']), ['external-ips 4:4']);
   });
 
   it('names files by URI as the server does', () => {

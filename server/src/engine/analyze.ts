@@ -60,7 +60,7 @@ export interface DetailedAnalysis extends AnalysisResult {
  * where it is written: a Helm chart's values file is read whole into values facts (helm/valuesTree.ts).
  */
 export function analyzeText(text: string, options: EngineOptions, cache?: AnalysisCache, file: FileContext = {}): AnalysisResult {
-  const result = analyzeTextAlone(text, options, cache);
+  const result = analyzeTextAlone(text, options, cache, file.kustomization === true);
   return file.helmValues && result.skippedReason === undefined ? withValuesFileFacts(text, result) : result;
 }
 
@@ -68,6 +68,11 @@ export function analyzeText(text: string, options: EngineOptions, cache?: Analys
 export interface FileContext {
   /** The text is a values file of a Helm chart (`helm/chartFiles.ts isHelmValuesFile`): its values are facts, traced through the chart's templates. */
   helmValues?: boolean;
+  /**
+   * The text is named as a kustomization (`patches/patchFiles.ts isKustomizationFileName`): it is analysed past
+   * the pre-check, as one without apiVersion may refer to patch files with no word the pre-check knows.
+   */
+  kustomization?: boolean;
 }
 
 /**
@@ -99,7 +104,7 @@ function withValuesFileFacts(text: string, result: AnalysisResult): AnalysisResu
   return { ...result, facts: { ...facts, suppressions, helm: { ...(facts.helm ?? emptyHelmFacts()), valuesFile: values } } };
 }
 
-function analyzeTextAlone(text: string, options: EngineOptions, cache?: AnalysisCache): AnalysisResult {
+function analyzeTextAlone(text: string, options: EngineOptions, cache: AnalysisCache | undefined, pastPrecheck: boolean): AnalysisResult {
   const chunks = splitDocuments(text, cache?.splitMemo);
   if (chunks === undefined) {
     const { findings, documents: _documents, lines: _lines, failed: _failed, lenient: _lenient, ...counts } = analyzeWhole(text, options);
@@ -143,7 +148,7 @@ function analyzeTextAlone(text: string, options: EngineOptions, cache?: Analysis
   };
   for (const chunk of chunks) {
     const chunkText = text.slice(chunk.start, chunk.end);
-    const mayHaveFindings = mightHaveFindings(chunkText);
+    const mayHaveFindings = pastPrecheck || mightHaveFindings(chunkText);
     const list = mayHaveFindings ? analyzeListItems(chunkText, options, previous) : undefined;
     if (list !== undefined) {
       // One document: every item's findings and facts are in it.

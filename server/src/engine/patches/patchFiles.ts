@@ -39,6 +39,11 @@ export interface PatchReference {
   span: { start: number; end: number };
 }
 
+/** Whether `fileName` (no folder) is one kustomize reads as a kustomization. */
+export function isKustomizationFileName(fileName: string): boolean {
+  return fileName === 'kustomization.yaml' || fileName === 'kustomization.yml' || fileName === 'Kustomization';
+}
+
 /** The patch files a kustomization object refers to (`patches:` and `patchesJson6902:` `path`, `patchesStrategicMerge:` file names). */
 export function kustomizationPatchReferences(document: Document, object: ManifestObject): PatchReference[] {
   if (!isKustomization(document, object)) return [];
