@@ -102,12 +102,17 @@ function generator(next: () => number) {
       'apiVersion: kustomize.config.k8s.io/v1beta1',
       'kind: Kustomization',
       'patches:',
-      ...['ops.yaml', 'rules.yaml'].filter(() => next() < 0.7).flatMap((patchFile) => [`- path: ${patchFile}`, ...(next() < 0.8 ? [`  target: {kind: ${pick(PATCH_TARGET_KINDS)}}`] : [])]),
+      ...['ops.yaml', 'rules.yaml'].filter(() => next() < 0.7).flatMap((patchFile) => [`- path: ${patchFile}`, ...(next() < 0.8 ? [`  target: {kind: ${pick(PATCH_TARGET_KINDS)}${next() < 0.5 ? `, name: ${pick(PATCHED_ROLES)}` : ''}}`] : [])]),
     );
-  const patchFile = (name: string): string =>
-    name.endsWith('ops.yaml')
-      ? yaml('- op: add', `  path: ${pick(['/spec/externalIPs', '/rules'])}`, `  value: [${pick([ADDRESSES[0], RULES[0]])}]`)
-      : yaml('metadata: {name: ops}', 'rules:', `- ${pick(RULES)}`);
+  const patchFile = (name: string): string => {
+    if (name.endsWith('binding.yaml')) {
+      const kind = pick(['Role', 'ClusterRole']);
+      return yaml('apiVersion: rbac.authorization.k8s.io/v1', `kind: ${kind}Binding`, 'metadata: {name: patched, namespace: team-a}', `roleRef: {kind: ${kind}, name: ${pick(PATCHED_ROLES)}}`, 'subjects:', `- ${pick(SUBJECTS)}`);
+    }
+    if (name.endsWith('rules.yaml')) return yaml('metadata: {name: ops}', 'rules:', `- ${pick(RULES)}`);
+    const rules = next() < 0.5;
+    return yaml('- op: add', `  path: ${rules ? '/rules' : '/spec/externalIPs'}`, `  value: [${rules ? pick(RULES) : pick(ADDRESSES)}]`);
+  };
   /** A text for the file `name`: Helm files by their place in a chart, Kustomize files by their names. */
   const fileFor = (name: string): string =>
     name.includes('/templates/')
@@ -127,7 +132,8 @@ function generator(next: () => number) {
 const VALUES_PATHS = ['svc.ips', 'svc.other', 'none'];
 const HELM_NAMES = ['c1/templates/svc.yaml', 'c1/values.yaml', 'c2/templates/svc.yaml', 'c2/values.yaml', 'release-a.yaml', 'release-b.yaml'];
 const PATCH_TARGET_KINDS = ['Service', 'ConfigMap', 'Role', 'ClusterRole'];
-const KUSTOMIZE_NAMES = ['k/kustomization.yaml', 'k/ops.yaml', 'k/rules.yaml'];
+const KUSTOMIZE_NAMES = ['k/kustomization.yaml', 'k/ops.yaml', 'k/rules.yaml', 'k/binding.yaml'];
+const PATCHED_ROLES = ['ops', 'lb-status'];
 
 /** The facts of `name` as the CLI and the server analyse it (a values file by its place in a chart: here, its name). */
 function factsOf(name: string, text: string) {
@@ -141,6 +147,7 @@ function linkedSignatures(index: WorkspaceIndex): Map<string, string> {
 
 let helmFindingsSeen = 0;
 let patchFileLinksSeen = 0;
+let patchedGrantsSeen = 0;
 
 describe('incremental link', () => {
   for (let seed = 1; seed <= 12; seed++) {
@@ -170,6 +177,7 @@ describe('incremental link', () => {
         assert.deepEqual(signatures, linkedSignatures(full), `seed ${seed}, step ${step}`);
         for (const helmFile of HELM_NAMES) if (signatures.get(helmFile)?.includes('external-ip')) helmFindingsSeen++;
         for (const patchFile of KUSTOMIZE_NAMES) if (signatures.get(patchFile)?.includes('applied by the kustomization')) patchFileLinksSeen++;
+        if (/"file":"k\/(ops|rules)\.yaml"/.test(signatures.get('k/binding.yaml') ?? '')) patchedGrantsSeen++;
         if (incremental.stats.lastFilesJudged < full.stats.lastFilesJudged) judgedFewer++;
       }
       // Not a correctness condition, but the point of the exercise: some steps re-judged fewer files.
@@ -181,8 +189,9 @@ describe('incremental link', () => {
     assert.ok(helmFindingsSeen > 0);
   });
 
-  it('saw patch files judged with their kustomization target in the random workspaces', () => {
+  it('saw patch files judged with their kustomization target, and their rules granting through bindings, in the random workspaces', () => {
     assert.ok(patchFileLinksSeen > 0);
+    assert.ok(patchedGrantsSeen > 0);
   });
 
   it('re-judges only the files that depend on the edited role', () => {

@@ -160,6 +160,41 @@ describe('Kustomize patch files judged with their kustomization target', () => {
     assert.deepEqual(at(applyLink(ops.findings, again.get(dir.path('k/ops.yaml')))), []);
   });
 
+  it('adds the rules a patch file writes into a role to that role\'s grants: its bindings are judged with them', () => {
+    const binding = (kind: string, role: string) =>
+      yaml(
+        'apiVersion: rbac.authorization.k8s.io/v1',
+        `kind: ${kind}Binding`,
+        'metadata: {name: b, namespace: team-a}',
+        `roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ${kind}, name: ${role}}`,
+        'subjects:',
+        '- {kind: Group, name: system:authenticated}',
+      );
+    const { findings, dir } = checkTree({
+      ...BASE,
+      'overlay/kustomization.yaml': kustomization(
+        'patches:',
+        '- path: role-ops.yaml',
+        '  target: {kind: Role, name: editor}',
+        '- path: cluster-rules.yaml',
+        '  target: {kind: ClusterRole, name: lb-writer}',
+        '- path: role-ops.yaml',
+        '  target: {kind: Role, name: "ed.*"}',
+      ),
+      'overlay/role-ops.yaml': ROLE_OPS,
+      'overlay/cluster-rules.yaml': yaml('metadata: {name: lb-writer}', 'rules:', '- apiGroups: [""]', '  resources: [services/status]', '  verbs: [update]'),
+      'rbac/editor-binding.yaml': binding('Role', 'editor'),
+      'rbac/lb-binding.yaml': binding('ClusterRole', 'lb-writer'),
+      'rbac/other-binding.yaml': binding('Role', 'other'),
+    });
+    const [onRole] = findings['rbac/editor-binding.yaml'];
+    assert.deepEqual(at([onRole]), ['rbac-services-status-binding 6:2']);
+    assert.match(onRole.message, /Group system:authenticated gets patch\/update on services\/status in namespace team-a through RoleBinding b → Role editor\./);
+    assert.deepEqual(onRole.related?.map((related) => [related.file, related.range.start.line]), [[dir.path('overlay/role-ops.yaml'), 3]]);
+    assert.deepEqual(at(findings['rbac/lb-binding.yaml']), ['rbac-services-status-binding 6:2']);
+    assert.deepEqual(at(findings['rbac/other-binding.yaml']), []);
+  });
+
   it('reads a kustomization without apiVersion by its file name, past the pre-check', () => {
     const kindless = yaml('resources: [../base]', 'patches:', '- path: ops.yaml', '  target:', '    kind: ConfigMap');
     assert.deepEqual(at(checkTree({ 'k/kustomization.yaml': kindless, 'k/ops.yaml': SERVICE_OPS }).findings['k/ops.yaml']), []);

@@ -11,10 +11,10 @@ import { DOCUMENT_CHECKS, RULES } from './rules/registry';
 import { EmbeddedSource, FindingTarget, RuleContext, RuleFinding } from './rules/ruleTypes';
 import { findSuppressionComments, isSuppressed, keepRealComments, SuppressionComment } from './suppressions';
 import { AnalysisResult, EngineOptions, Finding, RelatedLocation, RULE_IDS, RuleId, Severity, SEVERITY_RANK, UNUSED_SUPPRESSION } from './types';
-import { resolveNode, Via } from './yamlModel';
+import { nodeSpan, resolveNode, Via } from './yamlModel';
 import { neutralizeTemplates } from './helmTemplates';
 import { parseDocumentVariant, parseSourceDocuments, SourceDocument } from './yamlParse';
-import { FactExtractor } from './workspace/extract';
+import { FactExtractor, policyRuleOf } from './workspace/extract';
 import { addPatchFile, emptyFacts, FileFacts, findingKey, hasFacts, PatchFindingFact, RuleFact, shiftFacts, shiftRange, SuppressionFact } from './workspace/facts';
 import { listItemText, splitListItems } from './listSplit';
 import { addHelmFacts, emptyHelmFacts, HelmFacts } from './helm/helmFacts';
@@ -22,7 +22,7 @@ import { templateRenders } from './helm/templateRenders';
 import { valuesDocumentFacts } from './helm/valuesTree';
 import { documentPatchFindings } from './patches/documentPatches';
 import { judgedAsPatch } from './patches/servicePatchShape';
-import { JudgedVariant, patchFileVariants } from './patches/patchFiles';
+import { JudgedVariant, readPatchFile } from './patches/patchFiles';
 const TEMPLATE_PATTERN = /\{\{[\s\S]*?\}\}/g;
 
 /** A finding with the parsed nodes its fixes need. */
@@ -535,11 +535,11 @@ function addPatchFileFacts(
   documentFindings: readonly DetailedFinding[],
   where: { lines: LineIndex; options: EngineOptions; templateSpans: [number, number][]; documentIndex: number },
 ): void {
-  const variants = patchFileVariants(context);
-  if (!variants) return;
+  const reading = readPatchFile(context);
+  if (!reading) return;
   const judged: Partial<Record<JudgedVariant, PatchFindingFact[]>> = {};
   let any = false;
-  for (const [variant, raws] of variants) {
+  for (const [variant, raws] of reading.variants) {
     const found: PatchFindingFact[] = [];
     const seen = new Set<string>();
     for (const raw of raws) {
@@ -557,7 +557,12 @@ function addPatchFileFacts(
     }
   }
   const localKeys = documentFindings.filter((finding) => finding.code !== UNUSED_SUPPRESSION).map((finding) => finding.key);
-  if (any || localKeys.length > 0) addPatchFile(facts, { localKeys, variants: judged });
+  const rules = reading.rules.map((rule) => {
+    const span = nodeSpan(rule.written);
+    const end = trimTrailingSpace(context.text, span.start, span.end);
+    return { ...policyRuleOf(context.document, rule), place: { start: span.start, end, range: where.lines.rangeOf(span.start, end) } };
+  });
+  if (any || localKeys.length > 0 || rules.length > 0) addPatchFile(facts, { localKeys, variants: judged, rules });
 }
 
 function addFindingKeys(ruleFact: RuleFact, keys: readonly string[]): void {

@@ -3,12 +3,12 @@
 // phase (workspace/kustomizePatchFiles.ts) can judge it with the target of every kustomization that
 // refers to it without parsing it again. A target's kinds reduce to a few variants: a Service, a Role, a
 // ClusterRole, any kind (a target without `kind`), or none of these.
-import { Document, isMap, isScalar, isSeq, YAMLSeq } from 'yaml';
+import { Document, isMap, isScalar, isSeq, YAMLMap, YAMLSeq } from 'yaml';
 import { ManifestObject, manifestObjects } from '../manifests';
 import { DOCUMENT_CHECKS } from '../rules/registry';
 import { RuleContext, RuleFinding } from '../rules/ruleTypes';
 import { Located, mapKeys, mapValues, nodeSpan, resolveNode, sequenceItems } from '../yamlModel';
-import { checkJsonPatch, jsonPatchOperations } from './jsonPatch';
+import { checkJsonPatch, jsonPatchOperations, operationRuleValues } from './jsonPatch';
 import { isKustomization, judgedObject, listEntries, patchedKinds, PatchTarget, targetOf } from './kustomization';
 
 /** How a kustomization's target judges a patch file: as the file alone does (`own`: no target), or as one of the kinds. */
@@ -75,25 +75,36 @@ function fileName(value: Located): string | undefined {
   return text;
 }
 
+/** A document as a patch file: its findings under each kind a target can name, and the rules it writes into a role. */
+export interface PatchFileReading {
+  variants: Map<JudgedVariant, RuleFinding[]>;
+  /** The rule maps a Role or ClusterRole target gets from it (what reach analysis adds to that role). */
+  rules: Located<YAMLMap>[];
+}
+
 /**
- * The findings of a document judged under each kind a target can name, when the document could be a patch
- * file (a JSON 6902 operation list, or a kind-less object that is no kustomization and writes `spec`,
- * `status` or `rules`); undefined for any other document. Offsets are the document's (`context.text`).
+ * The document as a patch file, when it could be one (a JSON 6902 operation list, or a kind-less object that is
+ * no kustomization and writes `spec`, `status` or `rules`); undefined for any other document. Offsets are the
+ * document's (`context.text`).
  */
-export function patchFileVariants(context: RuleContext): Map<JudgedVariant, RuleFinding[]> | undefined {
+export function readPatchFile(context: RuleContext): PatchFileReading | undefined {
   const { document } = context;
   const root = resolveNode(document, document.contents);
   if (!root) return undefined;
   const ops = jsonPatchOperations(document, { node: root, written: root, shared: false });
-  if (ops) return variants((target) => checkJsonPatch(context, ops, patchedKinds(target)));
+  if (ops) return { variants: variants((target) => checkJsonPatch(context, ops, patchedKinds(target))), rules: operationRuleValues(document, ops) as Located<YAMLMap>[] };
   if (!isMap(root)) return undefined;
   const [object] = manifestObjects(document).objects;
   if (!object || object.apiVersions.length > 0 || object.kinds.length > 0 || isKustomization(document, object)) return undefined;
   if (!mapKeys(document, object.map).some((key) => key === 'spec' || key === 'status' || key === 'rules')) return undefined;
-  return variants((target) => {
-    const judged = judgedObject(document, object, target);
-    return judged ? DOCUMENT_CHECKS.flatMap((check) => check(context, judged)) : [];
-  });
+  const rules = mapValues(document, object.map, 'rules').flatMap((list) => (isSeq(list.node) ? sequenceItems(document, list as Located<YAMLSeq>) : []));
+  return {
+    variants: variants((target) => {
+      const judged = judgedObject(document, object, target);
+      return judged ? DOCUMENT_CHECKS.flatMap((check) => check(context, judged)) : [];
+    }),
+    rules: rules.filter((rule): rule is Located<YAMLMap> => isMap(rule.node)),
+  };
 }
 
 function variants(judge: (target: PatchTarget) => RuleFinding[]): Map<JudgedVariant, RuleFinding[]> {

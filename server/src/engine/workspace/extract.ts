@@ -8,7 +8,7 @@ import { checkExternalIP } from '../ipAddresses';
 import { LineIndex } from '../lineIndex';
 import { isObjectOf, ManifestObject } from '../manifests';
 import { ADMISSION_POLICY_BINDING_KIND, ADMISSION_POLICY_KIND, isAdmissionObject, mentionsExternalIps } from '../mitigationObjects';
-import { AUTOUPDATE_ANNOTATION, LabelSelector, LabelSelectorRequirement, SelectorOperator } from '../rbac/model';
+import { AUTOUPDATE_ANNOTATION, LabelSelector, LabelSelectorRequirement, PolicyRule, SelectorOperator } from '../rbac/model';
 import { externalIpsIgnoredReason } from '../serviceSpec';
 import {
   childMaps,
@@ -33,6 +33,18 @@ import { AdmissionBindingFact, AdmissionPolicyFact, BindingFact, ExternalIpFact,
 const OPERATORS: readonly SelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
 const PROTOCOLS: readonly ServiceProtocol[] = ['TCP', 'UDP', 'SCTP'];
 const MAX_PORT = 65535;
+
+/** A rule as RBAC reads it: the string lists of every reading of its keys. */
+export function policyRuleOf(document: Document, rule: Located<YAMLMap>): PolicyRule {
+  const policyRule: PolicyRule = {
+    apiGroups: stringListValues(document, rule, 'apiGroups'),
+    resources: stringListValues(document, rule, 'resources'),
+    verbs: stringListValues(document, rule, 'verbs'),
+  };
+  const resourceNames = stringListValues(document, rule, 'resourceNames');
+  if (resourceNames.length > 0) policyRule.resourceNames = resourceNames;
+  return policyRule;
+}
 
 /** Whether [start, end) is (partly) a Helm template action: a value known only after rendering. */
 export type RenderedOnly = (start: number, end: number) => boolean;
@@ -139,15 +151,7 @@ export class FactExtractor {
       if (!isSeq(rules.node)) continue;
       for (const rule of sequenceItems(document, rules as Located<YAMLSeq>)) {
         if (!isMap(rule.node)) continue;
-        const located = rule as Located<YAMLMap>;
-        const fact: RuleFact = {
-          apiGroups: stringListValues(document, located, 'apiGroups'),
-          resources: stringListValues(document, located, 'resources'),
-          verbs: stringListValues(document, located, 'verbs'),
-          place: this.place(rule.written),
-        };
-        const resourceNames = stringListValues(document, located, 'resourceNames');
-        if (resourceNames.length > 0) fact.resourceNames = resourceNames;
+        const fact: RuleFact = { ...policyRuleOf(document, rule as Located<YAMLMap>), place: this.place(rule.written) };
         role.rules.push(fact);
         ruleNodes.set(rule.node, fact);
       }

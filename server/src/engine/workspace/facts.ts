@@ -137,6 +137,8 @@ export interface PatchFindingFact {
 export interface PatchFileFact {
   localKeys: string[];
   variants: Partial<Record<JudgedVariant, PatchFindingFact[]>>;
+  /** The rules it writes into a role a `Role` or `ClusterRole` target names: reach analysis adds them to that role's. */
+  rules: (PolicyRule & { place: Place })[];
 }
 
 /** A kustomization's reference to a patch file (`path:`, or a `patchesStrategicMerge` file name), relative to the kustomization's folder. */
@@ -246,13 +248,14 @@ function shiftPatchFile(fact: PatchFileFact, place: (p: Place) => Place, offsetD
   for (const [variant, findings] of Object.entries(fact.variants) as [JudgedVariant, PatchFindingFact[]][]) {
     variants[variant] = findings.map((finding) => ({ ...finding, place: place(finding.place), documentIndex: finding.documentIndex + documentDelta }));
   }
-  return { localKeys: fact.localKeys.map((key) => shiftKey(key, offsetDelta)), variants };
+  return { localKeys: fact.localKeys.map((key) => shiftKey(key, offsetDelta)), variants, rules: fact.rules.map((rule) => ({ ...rule, place: place(rule.place) })) };
 }
 
 /** Adds a document's (or chunk's) patch-file facts to the file's. */
 export function addPatchFile(facts: FileFacts, fact: PatchFileFact): void {
-  const into = (facts.patchFile ??= { localKeys: [], variants: {} });
+  const into = (facts.patchFile ??= { localKeys: [], variants: {}, rules: [] });
   for (const key of fact.localKeys) into.localKeys.push(key);
+  for (const rule of fact.rules) into.rules.push(rule);
   for (const [variant, findings] of Object.entries(fact.variants) as [JudgedVariant, PatchFindingFact[]][]) (into.variants[variant] ??= []).push(...findings);
 }
 

@@ -10,9 +10,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describeTarget } from '../patches/kustomization';
 import { patchVariantOf } from '../patches/patchFiles';
 import { RelatedLocation, RuleId, Severity } from '../types';
-import { FileFacts, findingKey, PatchFindingFact, PatchReferenceFact, Place } from './facts';
+import { FileFacts, findingKey, PatchFileFact, PatchFindingFact, PatchReferenceFact, Place } from './facts';
 
 const PATCH_FILE_KEY = 'kustomize-patch/';
+const PATCH_RULES_KEY = 'kustomize-patch-rules/';
 const MAX_RELATED = 20;
 
 /** How the link reports: keep a local finding (with text to append and related locations), drop one, add one. */
@@ -38,14 +39,47 @@ export function resolvePatchFile(kustomization: string, relative: string): strin
   return path.join(path.dirname(kustomization), relative);
 }
 
-/** The patch files a file's kustomizations refer to, as `kustomize-patch/<file>`: what its dependents are found from when it changes. */
+/**
+ * What a file's dependents are found from when it changes: the patch files its kustomizations refer to
+ * (`kustomize-patch/<file>`), and the file itself when it writes rules into a role (`kustomize-patch-rules/<file>`:
+ * the bindings of the roles its referrers' targets name).
+ */
 export function patchFileKeysOf(file: string, facts: FileFacts | undefined): string[] {
   const keys: string[] = [];
   for (const reference of facts?.patchReferences ?? []) {
     const target = resolvePatchFile(file, reference.path);
     if (target !== undefined) keys.push(PATCH_FILE_KEY + target);
   }
+  if (facts?.patchFile && facts.patchFile.rules.length > 0) keys.push(PATCH_RULES_KEY + file);
   return keys;
+}
+
+/** A role a kustomization's target names by a plain name (kustomize reads it as an anchored regular expression). */
+export interface PatchedRoleRef {
+  kind: 'Role' | 'ClusterRole';
+  name: string;
+  namespace?: string;
+}
+
+/** The role a patch reference's target names, when it is a Role or ClusterRole of one plain name. */
+export function patchedRoleOf(reference: PatchReferenceFact): PatchedRoleRef | undefined {
+  const variant = patchVariantOf(reference.target);
+  const name = reference.target?.name;
+  if ((variant !== 'Role' && variant !== 'ClusterRole') || name === undefined || !isPlainName(name)) return undefined;
+  const namespace = reference.target?.namespace;
+  return { kind: variant, name, ...(variant === 'Role' && namespace !== undefined && isPlainName(namespace) ? { namespace } : {}) };
+}
+
+/** A name without regular expression syntax (a `.` matches itself too, so it is taken as written). */
+function isPlainName(name: string): boolean {
+  return !/[\\^$*+?()[\]{}|]/.test(name);
+}
+
+/** The rules a patch file writes into a role, with the role and the file. */
+export interface PatchedRules {
+  role: PatchedRoleRef;
+  file: string;
+  rules: PatchFileFact['rules'];
 }
 
 interface Referrer {
@@ -56,8 +90,12 @@ interface Referrer {
 /** The patch references of one cluster, by the file they name. */
 export class KustomizePatchFiles {
   private readonly referrers = new Map<string, Referrer[]>();
+  /** The rules patch files write into roles that targets name, in file order. */
+  readonly patchedRules: PatchedRules[] = [];
 
   constructor(inputs: readonly { file: string; facts: FileFacts }[]) {
+    const rulesByFile = new Map<string, PatchFileFact['rules']>();
+    for (const { file, facts } of inputs) if (facts.patchFile && facts.patchFile.rules.length > 0) rulesByFile.set(file, facts.patchFile.rules);
     for (const { file, facts } of inputs) {
       for (const reference of facts.patchReferences ?? []) {
         const target = resolvePatchFile(file, reference.path);
@@ -65,8 +103,24 @@ export class KustomizePatchFiles {
         const list = this.referrers.get(target) ?? [];
         list.push({ kustomization: file, reference });
         this.referrers.set(target, list);
+        const role = patchedRoleOf(reference);
+        const rules = rulesByFile.get(target);
+        if (role && rules) this.patchedRules.push({ role, file: target, rules });
       }
     }
+  }
+
+  /** The roles (`roleKeysOf` keys) whose rules the patch files named by `keys` (`kustomize-patch-rules/<file>`) write into. */
+  patchedRoleKeys(keys: Iterable<string>): string[] {
+    const roleKeys: string[] = [];
+    for (const key of keys) {
+      if (!key.startsWith(PATCH_RULES_KEY)) continue;
+      for (const { reference } of this.referrers.get(key.slice(PATCH_RULES_KEY.length)) ?? []) {
+        const role = patchedRoleOf(reference);
+        if (role) roleKeys.push(`${role.kind}/${role.name}`);
+      }
+    }
+    return roleKeys;
   }
 
   /** The files whose findings can change when the references named by `keys` (see `patchFileKeysOf`) change; other keys are ignored. */

@@ -15,7 +15,7 @@ import { bindingScope, BindingOnPath, describeHolder, Grant, Holder, LinkedPath,
 import { AdmissionPolicies } from './admissionPolicies';
 import { ServiceConflicts } from './serviceConflicts';
 import { HelmValues } from './helmValues';
-import { KustomizePatchFiles } from './kustomizePatchFiles';
+import { KustomizePatchFiles, patchedRoleOf } from './kustomizePatchFiles';
 
 export interface LinkInput {
   file: string;
@@ -84,7 +84,11 @@ export function linkWorkspace(inputs: readonly LinkInput[]): Map<string, FileLin
  */
 export function roleKeysOf(facts: FileFacts | undefined): string[] {
   if (!facts) return [];
-  return [...facts.roles.map((role) => roleKey(role.kind, role.name)), ...facts.bindings.map((binding) => roleKey(binding.roleRef.kind, binding.roleRef.name))];
+  const patched = (facts.patchReferences ?? []).flatMap((reference) => {
+    const role = patchedRoleOf(reference);
+    return role ? [roleKey(role.kind, role.name)] : [];
+  });
+  return [...facts.roles.map((role) => roleKey(role.kind, role.name)), ...facts.bindings.map((binding) => roleKey(binding.roleRef.kind, binding.roleRef.name)), ...patched];
 }
 
 function roleKey(kind: string, name: string): string {
@@ -130,11 +134,11 @@ export class Linker {
     // In file order, so a file's link (the order of its related locations) does not depend on the
     // order files were added or changed in.
     this.inputs = [...inputs].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+    this.patchFiles = new KustomizePatchFiles(this.inputs);
     this.index();
     this.serviceConflicts = new ServiceConflicts(this.inputs);
     this.admissionPolicies = new AdmissionPolicies(this.inputs);
     this.helmValues = new HelmValues(this.inputs);
-    this.patchFiles = new KustomizePatchFiles(this.inputs);
   }
 
   /** The link of the files `only` names (every file when absent); files with nothing linked are absent. */
@@ -179,6 +183,8 @@ export class Linker {
     for (const file of this.patchFiles.dependentFiles(keys)) files.add(file);
     const seen = new Set<string>();
     const pending = [...keys];
+    // A patch file's rules are its referrers' target roles' grants.
+    for (const key of this.patchFiles.patchedRoleKeys(pending)) pending.push(key);
     while (pending.length > 0) {
       const key = pending.pop() as string;
       if (seen.has(key)) continue;
@@ -220,6 +226,30 @@ export class Linker {
       const node = clusterRoleNode(name, workspaceClusterRoles.get(name) ?? [], builtins.get(name));
       this.clusterRoles.set(name, node);
       for (const labels of node.labelVariants) for (const label of Object.entries(labels)) pushToSet(this.clusterRolesByLabel, labelKey(label), node);
+    }
+    this.addPatchedRules();
+  }
+
+  /**
+   * The rules Kustomize patch files write into the roles their kustomizations' targets name: grants of that
+   * role, written in the patch file (kept beside the role's own rules: a patch that replaces them is read as
+   * adding to them). A role the workspace does not define is known by them; an aggregating ClusterRole's rules
+   * are the aggregation controller's.
+   */
+  private addPatchedRules(): void {
+    for (const { role, file, rules } of this.patchFiles.patchedRules) {
+      if (role.kind === 'Role') {
+        const path = roleOnPath('Role', role.name, [], false);
+        pushTo(this.roles, role.name, { namespace: role.namespace, path, rules: rules.map((rule) => writtenGrant(path, rule, file)) });
+        continue;
+      }
+      let node = this.clusterRoles.get(role.name);
+      if (!node) {
+        node = clusterRoleNode(role.name, [], undefined);
+        this.clusterRoles.set(role.name, node);
+      }
+      if (node.selectors.length > 0) continue;
+      for (const rule of rules) node.ownRules.push(writtenGrant(node.path, rule, file));
     }
   }
 
