@@ -103,6 +103,8 @@ function generator(next: () => number) {
       'kind: Kustomization',
       'patches:',
       ...['ops.yaml', 'rules.yaml'].filter(() => next() < 0.7).flatMap((patchFile) => [`- path: ${patchFile}`, ...(next() < 0.8 ? [`  target: {kind: ${pick(PATCH_TARGET_KINDS)}${next() < 0.5 ? `, name: ${pick(PATCHED_ROLES)}` : ''}}`] : [])]),
+      // An inline patch adding a rule to a named role.
+      ...(next() < 0.5 ? [`- target: {kind: ${pick(['Role', 'ClusterRole'])}, name: ${pick(PATCHED_ROLES)}}`, `  patch: '[{"op": "add", "path": "/rules/-", "value": ${pick(RULES)}}]'`] : []),
     );
   const patchFile = (name: string): string => {
     if (name.endsWith('binding.yaml')) {
@@ -177,7 +179,7 @@ describe('incremental link', () => {
         assert.deepEqual(signatures, linkedSignatures(full), `seed ${seed}, step ${step}`);
         for (const helmFile of HELM_NAMES) if (signatures.get(helmFile)?.includes('external-ip')) helmFindingsSeen++;
         for (const patchFile of KUSTOMIZE_NAMES) if (signatures.get(patchFile)?.includes('applied by the kustomization')) patchFileLinksSeen++;
-        if (/"file":"k\/(ops|rules)\.yaml"/.test(signatures.get('k/binding.yaml') ?? '')) patchedGrantsSeen++;
+        if (/"file":"k\/(ops|rules|kustomization)\.yaml"/.test(signatures.get('k/binding.yaml') ?? '')) patchedGrantsSeen++;
         if (incremental.stats.lastFilesJudged < full.stats.lastFilesJudged) judgedFewer++;
       }
       // Not a correctness condition, but the point of the exercise: some steps re-judged fewer files.

@@ -195,6 +195,34 @@ describe('Kustomize patch files judged with their kustomization target', () => {
     assert.deepEqual(at(findings['rbac/other-binding.yaml']), []);
   });
 
+  it('adds the rules an inline patch writes into a role to that role\'s grants', () => {
+    const { findings, dir } = checkTree({
+      'overlay/kustomization.yaml': kustomization(
+        'patches:',
+        '- target: {kind: ClusterRole, name: lb-writer}',
+        '  patch: |-',
+        '    - op: add',
+        '      path: /rules/-',
+        '      value: {apiGroups: [""], resources: ["*"], verbs: ["*"]}',
+      ),
+      'rbac/binding.yaml': yaml(
+        'apiVersion: rbac.authorization.k8s.io/v1',
+        'kind: ClusterRoleBinding',
+        'metadata: {name: b}',
+        'roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: lb-writer}',
+        'subjects:',
+        '- {kind: User, name: alice}',
+      ),
+    });
+    assert.deepEqual(at(findings['overlay/kustomization.yaml']), ['rbac-services-status 9:43']);
+    // `*` grants both permissions the link judges.
+    assert.deepEqual(at(findings['rbac/binding.yaml']), ['rbac-endpoints-write-binding 6:2', 'rbac-services-status-binding 6:2']);
+    const onBinding = findings['rbac/binding.yaml'][1];
+    const [related] = onBinding.related ?? [];
+    assert.equal(related.file, dir.path('overlay/kustomization.yaml'));
+    assert.deepEqual(related.range.start, { line: 8, character: 13 });
+  });
+
   it('reads a kustomization without apiVersion by its file name, past the pre-check', () => {
     const kindless = yaml('resources: [../base]', 'patches:', '- path: ops.yaml', '  target:', '    kind: ConfigMap');
     assert.deepEqual(at(checkTree({ 'k/kustomization.yaml': kindless, 'k/ops.yaml': SERVICE_OPS }).findings['k/ops.yaml']), []);

@@ -144,6 +144,7 @@ function analyzeTextAlone(text: string, options: EngineOptions, cache: AnalysisC
       if (shifted.helm) addHelmFacts((facts.helm ??= emptyHelmFacts()), shifted.helm);
       if (shifted.patchFile) addPatchFile(facts, shifted.patchFile);
       if (shifted.patchReferences) (facts.patchReferences ??= []).push(...shifted.patchReferences);
+      if (shifted.inlinePatchRules) (facts.inlinePatchRules ??= []).push(...shifted.inlinePatchRules);
     }
   };
   for (const chunk of chunks) {

@@ -4,7 +4,10 @@
 // refers to it without parsing it again. A target's kinds reduce to a few variants: a Service, a Role, a
 // ClusterRole, any kind (a target without `kind`), or none of these.
 import { Document, isMap, isScalar, isSeq, YAMLMap, YAMLSeq } from 'yaml';
+import { embeddedTextOf } from '../embeddedText';
 import { ManifestObject, manifestObjects } from '../manifests';
+import { MANIFEST_NESTING_LIMITS } from '../nestingGuard';
+import { parseSourceDocuments } from '../yamlParse';
 import { DOCUMENT_CHECKS } from '../rules/registry';
 import { RuleContext, RuleFinding } from '../rules/ruleTypes';
 import { Located, mapKeys, mapValues, nodeSpan, resolveNode, sequenceItems } from '../yamlModel';
@@ -67,6 +70,62 @@ export function kustomizationPatchReferences(document: Document, object: Manifes
   return references;
 }
 
+/** The rules an inline patch writes into the role its target names, with where the file writes each rule. */
+export interface InlinePatchedRules {
+  target: PatchTarget;
+  rules: { rule: Located<YAMLMap>; document: Document; start: number; end: number }[];
+}
+
+/**
+ * The rules a kustomization's inline patches with a Role or ClusterRole target write (`/rules…` operations, or
+ * a strategic merge patch's `rules:`), each placed in the file (`text`) by the string's mapping.
+ */
+export function inlinePatchedRules(text: string, document: Document, object: ManifestObject): InlinePatchedRules[] {
+  if (!isKustomization(document, object)) return [];
+  const found: InlinePatchedRules[] = [];
+  for (const field of ['patches', 'patchesJson6902']) {
+    for (const entry of listEntries(document, object.map, field)) {
+      const target = targetOf(document, entry, 'target');
+      const variant = patchVariantOf(target);
+      if (!target || (variant !== 'Role' && variant !== 'ClusterRole')) continue;
+      for (const patch of mapValues(document, entry, 'patch')) {
+        if (!isScalar(patch.node) || patch.shared) continue;
+        const embedded = embeddedTextOf(text, patch.node);
+        if (!embedded) continue;
+        let documents;
+        try {
+          documents = parseSourceDocuments(embedded.text, MANIFEST_NESTING_LIMITS);
+        } catch {
+          continue;
+        }
+        const rules: InlinePatchedRules['rules'] = [];
+        for (const source of documents) {
+          if (!source.parsed) continue;
+          for (const rule of patchRules(source.document) ?? []) {
+            const span = nodeSpan(rule.written);
+            rules.push({ rule, document: source.document, ...embedded.fileRange(span.start, span.end) });
+          }
+        }
+        if (rules.length > 0) found.push({ target, rules });
+      }
+    }
+  }
+  return found;
+}
+
+/** The rule maps a patch document writes into a role: an operation list's `/rules…` values, or an object's `rules:` items. */
+function patchRules(document: Document): Located<YAMLMap>[] | undefined {
+  const root = resolveNode(document, document.contents);
+  if (!root) return undefined;
+  const ops = jsonPatchOperations(document, { node: root, written: root, shared: false });
+  if (ops) return operationRuleValues(document, ops) as Located<YAMLMap>[];
+  if (!isMap(root)) return undefined;
+  const [object] = manifestObjects(document).objects;
+  if (!object) return undefined;
+  const rules = mapValues(document, object.map, 'rules').flatMap((list) => (isSeq(list.node) ? sequenceItems(document, list as Located<YAMLSeq>) : []));
+  return rules.filter((rule): rule is Located<YAMLMap> => isMap(rule.node));
+}
+
 /** A string that names a file (one line, not YAML of its own: kustomize reads an inline patch there otherwise). */
 function fileName(value: Located): string | undefined {
   if (!isScalar(value.node) || typeof value.node.value !== 'string') return undefined;
@@ -92,18 +151,17 @@ export function readPatchFile(context: RuleContext): PatchFileReading | undefine
   const root = resolveNode(document, document.contents);
   if (!root) return undefined;
   const ops = jsonPatchOperations(document, { node: root, written: root, shared: false });
-  if (ops) return { variants: variants((target) => checkJsonPatch(context, ops, patchedKinds(target))), rules: operationRuleValues(document, ops) as Located<YAMLMap>[] };
+  if (ops) return { variants: variants((target) => checkJsonPatch(context, ops, patchedKinds(target))), rules: patchRules(document) ?? [] };
   if (!isMap(root)) return undefined;
   const [object] = manifestObjects(document).objects;
   if (!object || object.apiVersions.length > 0 || object.kinds.length > 0 || isKustomization(document, object)) return undefined;
   if (!mapKeys(document, object.map).some((key) => key === 'spec' || key === 'status' || key === 'rules')) return undefined;
-  const rules = mapValues(document, object.map, 'rules').flatMap((list) => (isSeq(list.node) ? sequenceItems(document, list as Located<YAMLSeq>) : []));
   return {
     variants: variants((target) => {
       const judged = judgedObject(document, object, target);
       return judged ? DOCUMENT_CHECKS.flatMap((check) => check(context, judged)) : [];
     }),
-    rules: rules.filter((rule): rule is Located<YAMLMap> => isMap(rule.node)),
+    rules: patchRules(document) ?? [],
   };
 }
 

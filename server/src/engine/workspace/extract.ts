@@ -27,7 +27,7 @@ import {
 } from '../yamlModel';
 import { emptyHelmFacts } from '../helm/helmFacts';
 import { releaseFacts } from '../helm/releases';
-import { kustomizationPatchReferences } from '../patches/patchFiles';
+import { inlinePatchedRules, kustomizationPatchReferences } from '../patches/patchFiles';
 import { AdmissionBindingFact, AdmissionPolicyFact, BindingFact, ExternalIpFact, FileFacts, Place, RBAC_API_VERSION, RoleFact, RuleFact, ServiceFact, ServicePortFact, ServiceProtocol, SubjectFact } from './facts';
 
 const OPERATORS: readonly SelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
@@ -94,6 +94,10 @@ export class FactExtractor {
       if (references.length > 0) {
         const facts = (this.target.facts.patchReferences ??= []);
         for (const { span, ...reference } of references) facts.push({ ...reference, place: this.spanPlace(span) });
+      }
+      for (const { target, rules } of inlinePatchedRules(this.text, document, object)) {
+        const placed = rules.map(({ rule, document: patch, start, end }) => ({ ...policyRuleOf(patch, rule), place: this.spanPlace({ start, end }) }));
+        (this.target.facts.inlinePatchRules ??= []).push({ target, rules: placed });
       }
       const releases = releaseFacts(document, object, this.text, (span) => this.spanPlace(span), documentIndex);
       if (releases.length > 0) (facts.helm ??= emptyHelmFacts()).releases.push(...releases);

@@ -150,6 +150,12 @@ export interface PatchReferenceFact {
   place: Place;
 }
 
+/** The rules one inline patch writes into the role its target names, each where the file writes it. */
+export interface InlinePatchRulesFact {
+  target: PatchTarget;
+  rules: (PolicyRule & { place: Place })[];
+}
+
 export interface FileFacts {
   roles: RoleFact[];
   bindings: BindingFact[];
@@ -163,6 +169,8 @@ export interface FileFacts {
   patchFile?: PatchFileFact;
   /** The patch files the file's kustomizations refer to. */
   patchReferences?: PatchReferenceFact[];
+  /** The rules the file's kustomizations' inline patches write into the Role or ClusterRole their target names. */
+  inlinePatchRules?: InlinePatchRulesFact[];
 }
 
 export function emptyFacts(): FileFacts {
@@ -184,7 +192,8 @@ export function hasFacts(facts: FileFacts): boolean {
     facts.admissionBindings.length > 0 ||
     facts.helm !== undefined ||
     facts.patchFile !== undefined ||
-    facts.patchReferences !== undefined
+    facts.patchReferences !== undefined ||
+    facts.inlinePatchRules !== undefined
   );
 }
 
@@ -240,6 +249,9 @@ export function shiftFacts(facts: FileFacts, offsetDelta: number, lineDelta: num
     ...(facts.helm ? { helm: shiftHelmFacts(facts.helm, place, documentDelta) } : {}),
     ...(facts.patchFile ? { patchFile: shiftPatchFile(facts.patchFile, place, offsetDelta, documentDelta) } : {}),
     ...(facts.patchReferences ? { patchReferences: facts.patchReferences.map((reference) => ({ ...reference, place: place(reference.place) })) } : {}),
+    ...(facts.inlinePatchRules
+      ? { inlinePatchRules: facts.inlinePatchRules.map((patch) => ({ ...patch, rules: patch.rules.map((rule) => ({ ...rule, place: place(rule.place) })) })) }
+      : {}),
   };
 }
 

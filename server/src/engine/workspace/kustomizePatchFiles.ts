@@ -7,7 +7,7 @@
 // target's operations add) are added, with the kustomization's `path` entry as related location.
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { describeTarget } from '../patches/kustomization';
+import { describeTarget, PatchTarget } from '../patches/kustomization';
 import { patchVariantOf } from '../patches/patchFiles';
 import { RelatedLocation, RuleId, Severity } from '../types';
 import { FileFacts, findingKey, PatchFileFact, PatchFindingFact, PatchReferenceFact, Place } from './facts';
@@ -61,12 +61,12 @@ export interface PatchedRoleRef {
   namespace?: string;
 }
 
-/** The role a patch reference's target names, when it is a Role or ClusterRole of one plain name. */
-export function patchedRoleOf(reference: PatchReferenceFact): PatchedRoleRef | undefined {
-  const variant = patchVariantOf(reference.target);
-  const name = reference.target?.name;
+/** The role a patch's target names, when it is a Role or ClusterRole of one plain name. */
+export function patchedRoleOf(target: PatchTarget | undefined): PatchedRoleRef | undefined {
+  const variant = patchVariantOf(target);
+  const name = target?.name;
   if ((variant !== 'Role' && variant !== 'ClusterRole') || name === undefined || !isPlainName(name)) return undefined;
-  const namespace = reference.target?.namespace;
+  const namespace = target?.namespace;
   return { kind: variant, name, ...(variant === 'Role' && namespace !== undefined && isPlainName(namespace) ? { namespace } : {}) };
 }
 
@@ -90,12 +90,18 @@ interface Referrer {
 /** The patch references of one cluster, by the file they name. */
 export class KustomizePatchFiles {
   private readonly referrers = new Map<string, Referrer[]>();
-  /** The rules patch files write into roles that targets name, in file order. */
+  /** The rules patch files and inline patches write into roles that targets name, in file order. */
   readonly patchedRules: PatchedRules[] = [];
 
   constructor(inputs: readonly { file: string; facts: FileFacts }[]) {
     const rulesByFile = new Map<string, PatchFileFact['rules']>();
-    for (const { file, facts } of inputs) if (facts.patchFile && facts.patchFile.rules.length > 0) rulesByFile.set(file, facts.patchFile.rules);
+    for (const { file, facts } of inputs) {
+      if (facts.patchFile && facts.patchFile.rules.length > 0) rulesByFile.set(file, facts.patchFile.rules);
+      for (const { target, rules } of facts.inlinePatchRules ?? []) {
+        const role = patchedRoleOf(target);
+        if (role) this.patchedRules.push({ role, file, rules });
+      }
+    }
     for (const { file, facts } of inputs) {
       for (const reference of facts.patchReferences ?? []) {
         const target = resolvePatchFile(file, reference.path);
@@ -103,7 +109,7 @@ export class KustomizePatchFiles {
         const list = this.referrers.get(target) ?? [];
         list.push({ kustomization: file, reference });
         this.referrers.set(target, list);
-        const role = patchedRoleOf(reference);
+        const role = patchedRoleOf(reference.target);
         const rules = rulesByFile.get(target);
         if (role && rules) this.patchedRules.push({ role, file: target, rules });
       }
@@ -116,7 +122,7 @@ export class KustomizePatchFiles {
     for (const key of keys) {
       if (!key.startsWith(PATCH_RULES_KEY)) continue;
       for (const { reference } of this.referrers.get(key.slice(PATCH_RULES_KEY.length)) ?? []) {
-        const role = patchedRoleOf(reference);
+        const role = patchedRoleOf(reference.target);
         if (role) roleKeys.push(`${role.kind}/${role.name}`);
       }
     }

@@ -84,8 +84,9 @@ export function linkWorkspace(inputs: readonly LinkInput[]): Map<string, FileLin
  */
 export function roleKeysOf(facts: FileFacts | undefined): string[] {
   if (!facts) return [];
-  const patched = (facts.patchReferences ?? []).flatMap((reference) => {
-    const role = patchedRoleOf(reference);
+  const targets = [...(facts.patchReferences ?? []), ...(facts.inlinePatchRules ?? [])].map((patch) => patch.target);
+  const patched = targets.flatMap((target) => {
+    const role = patchedRoleOf(target);
     return role ? [roleKey(role.kind, role.name)] : [];
   });
   return [...facts.roles.map((role) => roleKey(role.kind, role.name)), ...facts.bindings.map((binding) => roleKey(binding.roleRef.kind, binding.roleRef.name)), ...patched];
@@ -231,7 +232,7 @@ export class Linker {
   }
 
   /**
-   * The rules Kustomize patch files write into the roles their kustomizations' targets name: grants of that
+   * The rules Kustomize patches (files and inline) write into the roles their targets name: grants of that
    * role, written in the patch file (kept beside the role's own rules: a patch that replaces them is read as
    * adding to them). A role the workspace does not define is known by them; an aggregating ClusterRole's rules
    * are the aggregation controller's.
