@@ -66,8 +66,36 @@ describe('Kustomize patch files judged with their kustomization target', () => {
     const [finding] = findings['overlay/patches/ops.yaml'];
     assert.deepEqual(at([finding]), ['external-ips 4:4']);
     assert.match(finding.message, /applied by the kustomization \.\.\/kustomization\.yaml through its patches entry \(target: Service, name web\)/);
-    assert.deepEqual(finding.related?.map((related) => [related.file, related.range.start.line]), [[dir.path('overlay/kustomization.yaml'), 4]]);
+    // The path entry, then the Service the target selects in the overlay's resources chain (../base, a folder with its kustomization).
+    assert.deepEqual(
+      finding.related?.map((related) => [related.file, related.range.start.line, related.message]),
+      [
+        [dir.path('overlay/kustomization.yaml'), 4, 'applies this patch file (target: Service, name web)'],
+        [dir.path('base/service.yaml'), 2, 'the Service web this patch file is applied to (in the resources of ../overlay/kustomization.yaml)'],
+      ],
+    );
     assert.deepEqual(at(findings['overlay/kustomization.yaml']), []);
+  });
+
+  it('finds the patched object through the resources chain by kind, name and namespace, and ends on cycles', () => {
+    const role = (name: string, namespace: string) => yaml('apiVersion: rbac.authorization.k8s.io/v1', 'kind: Role', `metadata: {name: ${name}, namespace: ${namespace}}`, 'rules: []');
+    const relatedOf = (target: string) => {
+      const { findings, dir } = checkTree({
+        'base/kustomization.yml': yaml('resources: [roles/, ../overlay]'),
+        'base/roles/Kustomization': yaml('resources:', '- editor.yaml', '- viewer.yaml'),
+        'base/roles/editor.yaml': role('editor', 'team-a'),
+        'base/roles/viewer.yaml': role('viewer', 'team-b'),
+        'overlay/kustomization.yaml': kustomization('patches:', '- path: role-ops.yaml', `  target: ${target}`),
+        'overlay/role-ops.yaml': ROLE_OPS,
+      });
+      return (findings['overlay/role-ops.yaml'][0]?.related ?? []).slice(1).map((related) => `${(related.file ?? '').slice(dir.root.length + 1)}:${related.range.start.line}`);
+    };
+    assert.deepEqual(relatedOf('{kind: Role, name: editor}'), ['base/roles/editor.yaml:2']);
+    assert.deepEqual(relatedOf('{kind: Role, name: "e.*|viewer"}'), ['base/roles/editor.yaml:2', 'base/roles/viewer.yaml:2']);
+    assert.deepEqual(relatedOf('{kind: Role, namespace: team-b}'), ['base/roles/viewer.yaml:2']);
+    assert.deepEqual(relatedOf('{kind: ClusterRole, name: editor}'), []);
+    // A pattern that could backtrack for long is compared as written.
+    assert.deepEqual(relatedOf('{kind: Role, name: "(e+)+"}'), []);
   });
 
   it('judges `/rules` operations under a Role or ClusterRole target, which the file alone does not', () => {

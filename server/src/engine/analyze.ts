@@ -60,8 +60,17 @@ export interface DetailedAnalysis extends AnalysisResult {
  * where it is written: a Helm chart's values file is read whole into values facts (helm/valuesTree.ts).
  */
 export function analyzeText(text: string, options: EngineOptions, cache?: AnalysisCache, file: FileContext = {}): AnalysisResult {
-  const result = analyzeTextAlone(text, options, cache, file.kustomization === true);
+  const analysed = analyzeTextAlone(text, options, cache, pastPrecheckOf(file));
+  const result = file.kustomizeResource ? analysed : withoutServiceObjects(analysed);
   return file.helmValues && result.skippedReason === undefined ? withValuesFileFacts(text, result) : result;
+}
+
+/** Only a kustomization's resource can be a patch's target: elsewhere a Service that cannot conflict keeps no facts. */
+function withoutServiceObjects(result: AnalysisResult): AnalysisResult {
+  if (!result.facts?.serviceObjects) return result;
+  const { serviceObjects: _serviceObjects, ...facts } = result.facts;
+  const { facts: _facts, ...rest } = result;
+  return hasFacts(facts) ? { ...rest, facts } : rest;
 }
 
 /** What the caller knows of the analysed text from where it is written. */
@@ -73,6 +82,21 @@ export interface FileContext {
    * the pre-check, as one without apiVersion may refer to patch files with no word the pre-check knows.
    */
   kustomization?: boolean;
+  /**
+   * A kustomization is in the file's folder, so it may be one of its `resources`: its Services, Roles and
+   * ClusterRoles are analysed past the pre-check, so the link knows the objects a kustomization's patches target.
+   */
+  kustomizeResource?: boolean;
+}
+
+// A document whose top-level kind is one a patch's target can name (read from the text: the pre-check let it go).
+const PATCHABLE_KIND = /^kind:[ \t]*["']?(?:Service|Role|ClusterRole)["']?[ \t]*\r?$/m;
+
+/** Which documents of a text are analysed even though the pre-check lets them go. */
+function pastPrecheckOf(file: FileContext): (chunkText: string) => boolean {
+  if (file.kustomization) return () => true;
+  if (file.kustomizeResource) return (chunkText) => PATCHABLE_KIND.test(chunkText);
+  return () => false;
 }
 
 /**
@@ -104,7 +128,7 @@ function withValuesFileFacts(text: string, result: AnalysisResult): AnalysisResu
   return { ...result, facts: { ...facts, suppressions, helm: { ...(facts.helm ?? emptyHelmFacts()), valuesFile: values } } };
 }
 
-function analyzeTextAlone(text: string, options: EngineOptions, cache: AnalysisCache | undefined, pastPrecheck: boolean): AnalysisResult {
+function analyzeTextAlone(text: string, options: EngineOptions, cache: AnalysisCache | undefined, pastPrecheck: (chunkText: string) => boolean): AnalysisResult {
   const chunks = splitDocuments(text, cache?.splitMemo);
   if (chunks === undefined) {
     const { findings, documents: _documents, lines: _lines, failed: _failed, lenient: _lenient, ...counts } = analyzeWhole(text, options);
@@ -145,11 +169,13 @@ function analyzeTextAlone(text: string, options: EngineOptions, cache: AnalysisC
       if (shifted.patchFile) addPatchFile(facts, shifted.patchFile);
       if (shifted.patchReferences) (facts.patchReferences ??= []).push(...shifted.patchReferences);
       if (shifted.inlinePatchRules) (facts.inlinePatchRules ??= []).push(...shifted.inlinePatchRules);
+      if (shifted.kustomizeResources) (facts.kustomizeResources ??= []).push(...shifted.kustomizeResources);
+      if (shifted.serviceObjects) (facts.serviceObjects ??= []).push(...shifted.serviceObjects);
     }
   };
   for (const chunk of chunks) {
     const chunkText = text.slice(chunk.start, chunk.end);
-    const mayHaveFindings = pastPrecheck || mightHaveFindings(chunkText);
+    const mayHaveFindings = mightHaveFindings(chunkText) || pastPrecheck(chunkText);
     const list = mayHaveFindings ? analyzeListItems(chunkText, options, previous) : undefined;
     if (list !== undefined) {
       // One document: every item's findings and facts are in it.

@@ -42,9 +42,12 @@ export interface PatchReference {
   span: { start: number; end: number };
 }
 
+/** The names kustomize reads a folder's kustomization from. */
+export const KUSTOMIZATION_FILE_NAMES: readonly string[] = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+
 /** Whether `fileName` (no folder) is one kustomize reads as a kustomization. */
 export function isKustomizationFileName(fileName: string): boolean {
-  return fileName === 'kustomization.yaml' || fileName === 'kustomization.yml' || fileName === 'Kustomization';
+  return KUSTOMIZATION_FILE_NAMES.includes(fileName);
 }
 
 /** The patch files a kustomization object refers to (`patches:` and `patchesJson6902:` `path`, `patchesStrategicMerge:` file names). */
@@ -124,6 +127,22 @@ function patchRules(document: Document): Located<YAMLMap>[] | undefined {
   if (!object) return undefined;
   const rules = mapValues(document, object.map, 'rules').flatMap((list) => (isSeq(list.node) ? sequenceItems(document, list as Located<YAMLSeq>) : []));
   return rules.filter((rule): rule is Located<YAMLMap> => isMap(rule.node));
+}
+
+const RESOURCE_FIELDS = ['resources', 'bases', 'components'];
+
+/**
+ * A kustomization's `resources:` (and the deprecated `bases:`, and `components:`) entries, as written: files
+ * and folders (remote URLs are kept too, and resolve to nothing). A kind-less document counts when one of
+ * these is a list of strings (a kustomization without patches may have no other field); undefined for others.
+ */
+export function kustomizationResources(document: Document, object: ManifestObject): string[] | undefined {
+  const kindLess = object.apiVersions.length === 0 && object.kinds.length === 0;
+  if (!kindLess && !isKustomization(document, object)) return undefined;
+  const lists = RESOURCE_FIELDS.flatMap((field) => mapValues(document, object.map, field));
+  if (kindLess && !lists.some((list) => isSeq(list.node) && list.node.items.length > 0 && list.node.items.every(isScalar))) return undefined;
+  const entries = lists.flatMap((list) => (isSeq(list.node) ? sequenceItems(document, list as Located<YAMLSeq>) : []).map(fileName));
+  return entries.filter((entry): entry is string => entry !== undefined);
 }
 
 /** A string that names a file (one line, not YAML of its own: kustomize reads an inline patch there otherwise). */

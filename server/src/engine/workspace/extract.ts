@@ -27,7 +27,7 @@ import {
 } from '../yamlModel';
 import { emptyHelmFacts } from '../helm/helmFacts';
 import { releaseFacts } from '../helm/releases';
-import { inlinePatchedRules, kustomizationPatchReferences } from '../patches/patchFiles';
+import { inlinePatchedRules, kustomizationPatchReferences, kustomizationResources } from '../patches/patchFiles';
 import { AdmissionBindingFact, AdmissionPolicyFact, BindingFact, ExternalIpFact, FileFacts, Place, RBAC_API_VERSION, RoleFact, RuleFact, ServiceFact, ServicePortFact, ServiceProtocol, SubjectFact } from './facts';
 
 const OPERATORS: readonly SelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
@@ -83,6 +83,11 @@ export class FactExtractor {
       if (binding) facts.bindings.push(binding);
     } else if (isObjectOf(object, 'v1', ['Service'])) {
       for (const service of this.services(document, object, documentIndex)) facts.services.push(service);
+      const metadata = childMaps(document, object.map, 'metadata')[0];
+      const [name, namespace] = [this.known(document, metadata, 'name'), this.reading(document, metadata, 'namespace')];
+      if (name !== undefined && !namespace.renderedOnly) {
+        (facts.serviceObjects ??= []).push({ name, ...(namespace.value ? { namespace: namespace.value } : {}), place: this.namePlace(document, object, metadata) });
+      }
     } else if (isAdmissionObject(object, [ADMISSION_POLICY_KIND])) {
       const policy = this.admissionPolicy(document, object, documentIndex);
       if (policy) facts.admissionPolicies.push(policy);
@@ -95,6 +100,8 @@ export class FactExtractor {
         const facts = (this.target.facts.patchReferences ??= []);
         for (const { span, ...reference } of references) facts.push({ ...reference, place: this.spanPlace(span) });
       }
+      const resources = kustomizationResources(document, object);
+      if (resources) (this.target.facts.kustomizeResources ??= []).push(...resources);
       for (const { target, rules } of inlinePatchedRules(this.text, document, object)) {
         const placed = rules.map(({ rule, document: patch, start, end }) => ({ ...policyRuleOf(patch, rule), place: this.spanPlace({ start, end }) }));
         (this.target.facts.inlinePatchRules ??= []).push({ target, rules: placed });

@@ -171,6 +171,17 @@ export interface FileFacts {
   patchReferences?: PatchReferenceFact[];
   /** The rules the file's kustomizations' inline patches write into the Role or ClusterRole their target names. */
   inlinePatchRules?: InlinePatchRulesFact[];
+  /** The file's kustomization's `resources:` (`bases:`, `components:`) entries, as written. */
+  kustomizeResources?: string[];
+  /** Every core Service whose name is known before rendering: an object a kustomization's patch may target. */
+  serviceObjects?: ServiceObjectFact[];
+}
+
+export interface ServiceObjectFact {
+  name: string;
+  namespace?: string;
+  /** Its name. */
+  place: Place;
 }
 
 export function emptyFacts(): FileFacts {
@@ -193,7 +204,9 @@ export function hasFacts(facts: FileFacts): boolean {
     facts.helm !== undefined ||
     facts.patchFile !== undefined ||
     facts.patchReferences !== undefined ||
-    facts.inlinePatchRules !== undefined
+    facts.inlinePatchRules !== undefined ||
+    facts.kustomizeResources !== undefined ||
+    facts.serviceObjects !== undefined
   );
 }
 
@@ -252,6 +265,7 @@ export function shiftFacts(facts: FileFacts, offsetDelta: number, lineDelta: num
     ...(facts.inlinePatchRules
       ? { inlinePatchRules: facts.inlinePatchRules.map((patch) => ({ ...patch, rules: patch.rules.map((rule) => ({ ...rule, place: place(rule.place) })) })) }
       : {}),
+    ...(facts.serviceObjects ? { serviceObjects: facts.serviceObjects.map((service) => ({ ...service, place: place(service.place) })) } : {}),
   };
 }
 

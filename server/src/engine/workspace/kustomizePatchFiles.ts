@@ -10,10 +10,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describeTarget, PatchTarget } from '../patches/kustomization';
 import { patchVariantOf } from '../patches/patchFiles';
 import { RelatedLocation, RuleId, Severity } from '../types';
+import { KustomizeResources } from './kustomizeResources';
 import { FileFacts, findingKey, PatchFileFact, PatchFindingFact, PatchReferenceFact, Place } from './facts';
 
 const PATCH_FILE_KEY = 'kustomize-patch/';
 const PATCH_RULES_KEY = 'kustomize-patch-rules/';
+const RESOURCE_KEY = 'kustomize-resource/';
 const MAX_RELATED = 20;
 
 /** How the link reports: keep a local finding (with text to append and related locations), drop one, add one. */
@@ -51,6 +53,7 @@ export function patchFileKeysOf(file: string, facts: FileFacts | undefined): str
     if (target !== undefined) keys.push(PATCH_FILE_KEY + target);
   }
   if (facts?.patchFile && facts.patchFile.rules.length > 0) keys.push(PATCH_RULES_KEY + file);
+  if (facts && (facts.kustomizeResources || facts.serviceObjects || facts.roles.length > 0)) keys.push(RESOURCE_KEY + file);
   return keys;
 }
 
@@ -92,8 +95,12 @@ export class KustomizePatchFiles {
   private readonly referrers = new Map<string, Referrer[]>();
   /** The rules patch files and inline patches write into roles that targets name, in file order. */
   readonly patchedRules: PatchedRules[] = [];
+  private readonly resources: KustomizeResources;
+  /** Patch files by each file their referrers' resources chains looked at (see `KustomizeResources.visitedBy`). */
+  private readonly patchFilesByResource = new Map<string, Set<string>>();
 
   constructor(inputs: readonly { file: string; facts: FileFacts }[]) {
+    this.resources = new KustomizeResources(inputs, resolvePatchFile);
     const rulesByFile = new Map<string, PatchFileFact['rules']>();
     for (const { file, facts } of inputs) {
       if (facts.patchFile && facts.patchFile.rules.length > 0) rulesByFile.set(file, facts.patchFile.rules);
@@ -112,6 +119,11 @@ export class KustomizePatchFiles {
         const role = patchedRoleOf(reference.target);
         const rules = rulesByFile.get(target);
         if (role && rules) this.patchedRules.push({ role, file: target, rules });
+        if (reference.target === undefined) continue;
+        for (const resource of this.resources.visitedBy(file)) {
+          const files = this.patchFilesByResource.get(resource) ?? new Set<string>();
+          this.patchFilesByResource.set(resource, files.add(target));
+        }
       }
     }
   }
@@ -132,7 +144,10 @@ export class KustomizePatchFiles {
   /** The files whose findings can change when the references named by `keys` (see `patchFileKeysOf`) change; other keys are ignored. */
   dependentFiles(keys: Iterable<string>): Set<string> {
     const files = new Set<string>();
-    for (const key of keys) if (key.startsWith(PATCH_FILE_KEY)) files.add(key.slice(PATCH_FILE_KEY.length));
+    for (const key of keys) {
+      if (key.startsWith(PATCH_FILE_KEY)) files.add(key.slice(PATCH_FILE_KEY.length));
+      else if (key.startsWith(RESOURCE_KEY)) for (const file of this.patchFilesByResource.get(key.slice(RESOURCE_KEY.length)) ?? []) files.add(file);
+    }
     return files;
   }
 
@@ -163,12 +178,32 @@ export class KustomizePatchFiles {
     }
     for (const key of local) {
       const by = kept.get(key);
-      if (by) report.keep(key, appliedBy(file, by), relatedAt(by));
+      if (by) report.keep(key, appliedBy(file, by), this.relatedAt(by));
       else report.remove(key);
     }
     for (const { finding, by } of added.values()) {
-      report.add(finding.code, finding.place, finding.documentIndex, finding.severity, { message: finding.message + appliedBy(file, by), related: relatedAt(by) });
+      report.add(finding.code, finding.place, finding.documentIndex, finding.severity, { message: finding.message + appliedBy(file, by), related: this.relatedAt(by) });
     }
+  }
+
+  /** The referrers' `path` entries, then the objects their targets select in their resources chains. */
+  private relatedAt(referrers: readonly Referrer[]): RelatedLocation[] {
+    const related: RelatedLocation[] = referrers.map(({ kustomization, reference }) => ({
+      file: kustomization,
+      range: reference.place.range,
+      message: `applies this patch file${describeTarget(reference.target)}`,
+    }));
+    const seen = new Set<string>();
+    for (const { kustomization, reference } of referrers) {
+      if (reference.target === undefined) continue;
+      for (const object of this.resources.targetedBy(kustomization, reference.target)) {
+        const at = `${object.file}:${object.place.start}`;
+        if (seen.has(at)) continue;
+        seen.add(at);
+        related.push({ file: object.file, range: object.place.range, message: `the ${object.kind} ${object.name} this patch file is applied to (in the resources of ${relativeId(object.file, kustomization)})` });
+      }
+    }
+    return related.slice(0, MAX_RELATED);
   }
 }
 
@@ -178,14 +213,6 @@ function appliedBy(file: string, referrers: readonly Referrer[]): string {
   const [first] = unique;
   const more = unique.length > 1 ? ` and ${unique.length - 1} other reference${unique.length === 2 ? '' : 's'}` : '';
   return ` This patch file is applied by the kustomization ${relativeId(file, first.kustomization)} through its ${first.reference.field} entry${describeTarget(first.reference.target)}${more}.`;
-}
-
-function relatedAt(referrers: readonly Referrer[]): RelatedLocation[] {
-  return referrers.slice(0, MAX_RELATED).map(({ kustomization, reference }) => ({
-    file: kustomization,
-    range: reference.place.range,
-    message: `applies this patch file${describeTarget(reference.target)}`,
-  }));
 }
 
 /** `to` relative to the folder of `from`, with `/` separators (both file ids of the same kind). */
