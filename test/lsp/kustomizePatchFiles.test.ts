@@ -1,6 +1,7 @@
 // Kustomize patch files judged with their kustomization's target, live in the language server: the workspace
 // scan judges an operation file with the target that refers to it; editing the target in the open
-// kustomization re-publishes the patch file (not open) without a rescan; a kept finding keeps its fixes.
+// kustomization re-publishes the patch file (not open) without a rescan, with the patched Service of its
+// resources as related information; a kept finding keeps its fixes.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fileUri, LspTestClient } from './lspTestClient';
@@ -21,7 +22,8 @@ describe('language server: Kustomize patch files', () => {
     workspace = new TempWorkspace({
       // No apiVersion: read as a kustomization by its name.
       'overlay/kustomization.yaml': kustomization('ConfigMap').split('\n').slice(2).join('\n'),
-      'overlay/base.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\n',
+      // A Service the kustomization's resources hold (no word the pre-check knows: read because a kustomization is beside it).
+      'overlay/base.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports: [{port: 80}]\n',
       'overlay/patches/ops.yaml': OPS,
     });
     kustomizationPath = workspace.path('overlay/kustomization.yaml');
@@ -52,6 +54,14 @@ describe('language server: Kustomize patch files', () => {
     await client.changeDocument(kustomizationPath, kustomization('Service'));
     const [external] = await client.waitForDiagnostics(opsPath, (list) => list.length === 1 && list[0].code === 'external-ips', 'the Service target');
     assert.deepEqual(external.range.start, { line: 3, character: 4 });
+    // The patched Service, found through the kustomization's resources.
+    assert.deepEqual(
+      external.relatedInformation?.map((related) => [related.location.uri, related.location.range.start.line]),
+      [
+        [fileUri(kustomizationPath), 4],
+        [fileUri(workspace.path('overlay/base.yaml')), 7],
+      ],
+    );
     // A finding the target keeps is the file's own: its fixes are still offered.
     const opened = await client.openDocument(opsPath, OPS);
     const diagnostics = await client.waitForDiagnostics(

@@ -21,7 +21,7 @@ function checkTree(files: Record<string, string>, options: EngineOptions = OPTIO
   const index = new WorkspaceIndex();
   const local = new Map<string, Finding[]>();
   for (const relative of Object.keys(files)) {
-    const result = analyzeText(files[relative], options, undefined, fileContextOf(dir.path(relative)));
+    const result = analyzeText(files[relative], options, undefined, fileContextOf(dir.path(relative), files[relative]));
     local.set(relative, result.findings);
     index.set(dir.path(relative), result.facts, options);
   }

@@ -92,10 +92,15 @@ export interface FileContext {
 // A document whose top-level kind is one a patch's target can name (read from the text: the pre-check let it go).
 const PATCHABLE_KIND = /^kind:[ \t]*["']?(?:Service|Role|ClusterRole)["']?[ \t]*\r?$/m;
 
+/** Whether a text may hold an object a Kustomize patch's target selects (a Service, Role or ClusterRole at the top level). */
+export function mayHoldPatchTarget(text: string): boolean {
+  return PATCHABLE_KIND.test(text);
+}
+
 /** Which documents of a text are analysed even though the pre-check lets them go. */
 function pastPrecheckOf(file: FileContext): (chunkText: string) => boolean {
   if (file.kustomization) return () => true;
-  if (file.kustomizeResource) return (chunkText) => PATCHABLE_KIND.test(chunkText);
+  if (file.kustomizeResource) return mayHoldPatchTarget;
   return () => false;
 }
 

@@ -104,7 +104,7 @@ export class FileChecker {
       this.cache.set(key, cached);
     }
     const fsPath = uriToFsPath(document.uri);
-    const file = fileContextOf(fsPath);
+    const file = fileContextOf(fsPath, text);
     const result = analyzeText(text, options, cached.chunks, file);
     cached.last = { version: document.version, generation: resolved.generation, result, file };
     return { document, resolved, options, result, file };

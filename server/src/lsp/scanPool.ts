@@ -53,7 +53,7 @@ export function analyzeDiskFileSync(fsPath: string, maxBytes: number, options: E
 
 function analyzeRead(read: ManifestRead, options: EngineOptions, fsPath: string): DiskFileAnalysis {
   if ('skipped' in read) return read;
-  const { findings, facts } = analyzeText(read.text, options, undefined, fileContextOf(fsPath));
+  const { findings, facts } = analyzeText(read.text, options, undefined, fileContextOf(fsPath, read.text));
   return { findings, ...(facts ? { facts } : {}), ...(read.lossy ? { lossy: read.lossy } : {}) };
 }
 
