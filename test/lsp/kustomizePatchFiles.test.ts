@@ -51,6 +51,16 @@ describe('language server: Kustomize patch files', () => {
       rule.relatedInformation?.map((related) => [related.location.uri, related.location.range.start.line]),
       [[fileUri(kustomizationPath), 4]],
     );
+    // A finding only the target gives offers the suppression comment.
+    const openedRules = await client.openDocument(opsPath, OPS);
+    const ruleDiagnostics = await client.waitForDiagnostics(
+      opsPath,
+      (list) => list.length === 1 && (list[0].data as { version?: number }).version === openedRules.version,
+      'the open patch file under the Role target',
+    );
+    const ruleActions = await client.codeActions(opsPath, ruleDiagnostics[0].range, ruleDiagnostics, ['quickfix']);
+    assert.deepEqual(ruleActions.map((action) => action.title), ['Suppress rbac-services-status for this line']);
+    await client.closeDocument(opsPath);
     await client.changeDocument(kustomizationPath, kustomization('Service'));
     const [external] = await client.waitForDiagnostics(opsPath, (list) => list.length === 1 && list[0].code === 'external-ips', 'the Service target');
     assert.deepEqual(external.range.start, { line: 3, character: 4 });
