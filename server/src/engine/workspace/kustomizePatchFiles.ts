@@ -4,7 +4,9 @@
 // referring target makes of it (patches/patchFiles.ts worked each kind out where the file was parsed): its
 // local findings that no target allows are removed (a `ConfigMap` target), those a target allows are kept
 // (their fixes too) and name the kustomization, and findings only a target gives (the rules a `Role`
-// target's operations add) are added, with the kustomization's `path` entry as related location.
+// target's operations add) are added, with the kustomization's `path` entry and the object the target selects
+// in its resources (kustomizeResources.ts) as related locations. The rules a patch writes into a role its
+// target names are handed to the Linker as that role's grants (`patchedRules`).
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describeTarget, PatchTarget } from '../patches/kustomization';
@@ -26,10 +28,10 @@ export interface PatchFileReport {
 }
 
 /**
- * The file a kustomization's `path` names, as the workspace index names files: a path (the CLI) or a
- * canonical file URI (the server); undefined when it cannot be told (another URI scheme).
+ * The file (or folder) a kustomization's `path` or `resources` entry names, as the workspace index names files:
+ * a path (the CLI) or a canonical file URI (the server); undefined when it cannot be told (another URI scheme).
  */
-export function resolvePatchFile(kustomization: string, relative: string): string | undefined {
+export function resolveKustomizePath(kustomization: string, relative: string): string | undefined {
   if (kustomization.startsWith('file:')) {
     try {
       return pathToFileURL(path.resolve(path.dirname(fileURLToPath(kustomization)), relative)).href;
@@ -43,13 +45,14 @@ export function resolvePatchFile(kustomization: string, relative: string): strin
 
 /**
  * What a file's dependents are found from when it changes: the patch files its kustomizations refer to
- * (`kustomize-patch/<file>`), and the file itself when it writes rules into a role (`kustomize-patch-rules/<file>`:
- * the bindings of the roles its referrers' targets name).
+ * (`kustomize-patch/<file>`), the file itself when it writes rules into a role (`kustomize-patch-rules/<file>`:
+ * the bindings of the roles its referrers' targets name), and when it is a kustomization or holds objects a
+ * target may select (`kustomize-resource/<file>`: the patch files whose referrers' resources chains look at it).
  */
 export function patchFileKeysOf(file: string, facts: FileFacts | undefined): string[] {
   const keys: string[] = [];
   for (const reference of facts?.patchReferences ?? []) {
-    const target = resolvePatchFile(file, reference.path);
+    const target = resolveKustomizePath(file, reference.path);
     if (target !== undefined) keys.push(PATCH_FILE_KEY + target);
   }
   if (facts?.patchFile && facts.patchFile.rules.length > 0) keys.push(PATCH_RULES_KEY + file);
@@ -100,7 +103,7 @@ export class KustomizePatchFiles {
   private readonly patchFilesByResource = new Map<string, Set<string>>();
 
   constructor(inputs: readonly { file: string; facts: FileFacts }[]) {
-    this.resources = new KustomizeResources(inputs, resolvePatchFile);
+    this.resources = new KustomizeResources(inputs, resolveKustomizePath);
     const rulesByFile = new Map<string, PatchFileFact['rules']>();
     for (const { file, facts } of inputs) {
       if (facts.patchFile && facts.patchFile.rules.length > 0) rulesByFile.set(file, facts.patchFile.rules);
@@ -111,7 +114,7 @@ export class KustomizePatchFiles {
     }
     for (const { file, facts } of inputs) {
       for (const reference of facts.patchReferences ?? []) {
-        const target = resolvePatchFile(file, reference.path);
+        const target = resolveKustomizePath(file, reference.path);
         if (target === undefined) continue;
         const list = this.referrers.get(target) ?? [];
         list.push({ kustomization: file, reference });
