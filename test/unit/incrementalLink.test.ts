@@ -106,6 +106,8 @@ function generator(next: () => number) {
       ...['ops.yaml', 'rules.yaml'].filter(() => next() < 0.7).flatMap((patchFile) => [`- path: ${patchFile}`, ...(next() < 0.8 ? [`  target: {kind: ${pick(PATCH_TARGET_KINDS)}${next() < 0.8 ? `, name: ${pick(PATCHED_ROLES)}` : ''}}`] : [])]),
       // An inline patch adding a rule to a named role.
       ...(next() < 0.5 ? [`- target: {kind: ${pick(['Role', 'ClusterRole'])}, name: ${pick(PATCHED_ROLES)}}`, `  patch: '[{"op": "add", "path": "/rules/-", "value": ${pick(RULES)}}]'`] : []),
+      // An inline patch adding an externalIP to a named Service (related to the Service of the base).
+      ...(next() < 0.5 ? [`- target: {kind: Service, name: ${pick(PATCHED_ROLES)}}`, `  patch: '[{"op": "add", "path": "/spec/externalIPs/-", "value": "${ADDRESSES[0]}"}]'`] : []),
     );
   // The base the kustomization's resources name: a kustomization of its own, a Service and a Role a target may select.
   const baseFile = (name: string): string =>
@@ -193,7 +195,7 @@ describe('incremental link', () => {
         for (const helmFile of HELM_NAMES) if (signatures.get(helmFile)?.includes('external-ip')) helmFindingsSeen++;
         for (const patchFile of KUSTOMIZE_NAMES) if (signatures.get(patchFile)?.includes('applied by the kustomization')) patchFileLinksSeen++;
         if (/"file":"k\/(ops|rules|kustomization)\.yaml"/.test(signatures.get('k/binding.yaml') ?? '')) patchedGrantsSeen++;
-        if (/"file":"b\/(svc|role)\.yaml"/.test((signatures.get('k/ops.yaml') ?? '') + (signatures.get('k/rules.yaml') ?? ''))) patchedObjectsSeen++;
+        if (/"file":"b\/(svc|role)\.yaml"/.test(['k/ops.yaml', 'k/rules.yaml', 'k/kustomization.yaml'].map((file) => signatures.get(file) ?? '').join())) patchedObjectsSeen++;
         if (incremental.stats.lastFilesJudged < full.stats.lastFilesJudged) judgedFewer++;
       }
       // Not a correctness condition, but the point of the exercise: some steps re-judged fewer files.

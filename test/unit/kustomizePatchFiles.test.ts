@@ -77,6 +77,20 @@ describe('Kustomize patch files judged with their kustomization target', () => {
     assert.deepEqual(at(findings['overlay/kustomization.yaml']), []);
   });
 
+  it('relates an inline patch\'s findings to the object its target selects in the resources chain', () => {
+    const { findings, dir } = checkTree({
+      ...BASE,
+      'overlay/kustomization.yaml': kustomization('patches:', '- target: {kind: Service, name: web}', '  patch: |-', '    - op: add', '      path: /spec/externalIPs/-', '      value: 8.8.8.8'),
+    });
+    const [finding] = findings['overlay/kustomization.yaml'];
+    assert.deepEqual(at([finding]), ['external-ips 9:13']);
+    assert.doesNotMatch(finding.message, /applied by/);
+    assert.deepEqual(
+      finding.related?.map((related) => [related.file, related.range.start.line, related.message]),
+      [[dir.path('base/service.yaml'), 2, 'the Service web this patch is applied to (in the resources of ../overlay/kustomization.yaml)']],
+    );
+  });
+
   it('finds the patched object through the resources chain by kind, name and namespace, and ends on cycles', () => {
     const role = (name: string, namespace: string) => yaml('apiVersion: rbac.authorization.k8s.io/v1', 'kind: Role', `metadata: {name: ${name}, namespace: ${namespace}}`, 'rules: []');
     const relatedOf = (target: string) => {

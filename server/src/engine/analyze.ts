@@ -173,7 +173,7 @@ function analyzeTextAlone(text: string, options: EngineOptions, cache: AnalysisC
       if (shifted.helm) addHelmFacts((facts.helm ??= emptyHelmFacts()), shifted.helm);
       if (shifted.patchFile) addPatchFile(facts, shifted.patchFile);
       if (shifted.patchReferences) (facts.patchReferences ??= []).push(...shifted.patchReferences);
-      if (shifted.inlinePatchRules) (facts.inlinePatchRules ??= []).push(...shifted.inlinePatchRules);
+      if (shifted.inlinePatches) (facts.inlinePatches ??= []).push(...shifted.inlinePatches);
       if (shifted.kustomizeResources) (facts.kustomizeResources ??= []).push(...shifted.kustomizeResources);
       if (shifted.serviceObjects) (facts.serviceObjects ??= []).push(...shifted.serviceObjects);
     }
@@ -442,15 +442,19 @@ function analyzeWhole(text: string, options: EngineOptions): DetailedAnalysis & 
     );
     const context: RuleContext = { text, document: source.document, allowedCidrs: options.allowedCidrs };
     const ruleNodes = new Map<unknown, RuleFact>();
+    const inlinePatchSpans: { start: number; end: number }[] = [];
+    const firstInlinePatch = facts.inlinePatches?.length ?? 0;
     const extractor = new FactExtractor(text, lines, {
       document: source.document,
       documentIndex: source.index,
       facts,
       ruleNodes,
       renderedOnly: (start, end) => overlapsSpan(templateSpans, start, end),
+      inlinePatchSpans,
     });
     const firstFinding = result.findings.length;
     reportDocumentFindings({ text, lines, options, comments, templateSpans, seenKeys, documentIndex: source.index, findings: result.findings }, context, extractor, ruleNodes);
+    if (inlinePatchSpans.length > 0) addInlinePatchKeys(facts, firstInlinePatch, inlinePatchSpans, result.findings.slice(firstFinding));
     addPatchFileFacts(facts, context, result.findings.slice(firstFinding), { lines, options, templateSpans, documentIndex: source.index });
     // One at a time: spreading a very long array into push() overflows the stack.
     for (const finding of unusedSuppressions(comments, options, lines, source.index)) result.findings.push(finding);
@@ -554,6 +558,21 @@ function reportDocumentFindings(report: DocumentReport, context: RuleContext, ex
       })),
     });
   }
+}
+
+/**
+ * The keys of the findings inside each of a document's inline patches (those from `first` on in
+ * `facts.inlinePatches`, whose strings are at `spans`); an inline patch with neither findings nor rules is dropped.
+ */
+function addInlinePatchKeys(facts: FileFacts, first: number, spans: readonly { start: number; end: number }[], documentFindings: readonly DetailedFinding[]): void {
+  const patches = facts.inlinePatches ?? [];
+  const added = patches.splice(first);
+  added.forEach((patch, index) => {
+    const { start, end } = spans[index];
+    patch.findingKeys = documentFindings.filter((finding) => finding.code !== UNUSED_SUPPRESSION && finding.startOffset >= start && finding.endOffset <= end).map((finding) => finding.key);
+    if (patch.findingKeys.length > 0 || patch.rules.length > 0) patches.push(patch);
+  });
+  if (patches.length === 0) delete facts.inlinePatches;
 }
 
 /**

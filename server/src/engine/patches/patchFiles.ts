@@ -3,7 +3,7 @@
 // phase (workspace/kustomizePatchFiles.ts) can judge it with the target of every kustomization that
 // refers to it without parsing it again. A target's kinds reduce to a few variants: a Service, a Role, a
 // ClusterRole, any kind (a target without `kind`), or none of these.
-import { Document, isMap, isScalar, isSeq, YAMLMap, YAMLSeq } from 'yaml';
+import { Document, isMap, isScalar, isSeq, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { embeddedTextOf } from '../embeddedText';
 import { ManifestObject, manifestObjects } from '../manifests';
 import { MANIFEST_NESTING_LIMITS } from '../nestingGuard';
@@ -73,47 +73,56 @@ export function kustomizationPatchReferences(document: Document, object: Manifes
   return references;
 }
 
-/** The rules an inline patch writes into the role its target names, with where the file writes each rule. */
-export interface InlinePatchedRules {
+/** An inline patch with a `target`: where its string is, and the rules it writes into the role its target names. */
+export interface InlinePatch {
   target: PatchTarget;
+  /** The patch string's value in the file. */
+  span: { start: number; end: number };
   rules: { rule: Located<YAMLMap>; document: Document; start: number; end: number }[];
 }
 
 /**
- * The rules a kustomization's inline patches with a Role or ClusterRole target write (`/rules…` operations, or
- * a strategic merge patch's `rules:`), each placed in the file (`text`) by the string's mapping.
+ * A kustomization's inline patches that have a `target` (`patches:` and `patchesJson6902:` entries' `patch`), with
+ * the rules those whose target is a Role or ClusterRole write (`/rules…` operations, or a strategic merge patch's
+ * `rules:`), each placed in the file (`text`) by the string's mapping.
  */
-export function inlinePatchedRules(text: string, document: Document, object: ManifestObject): InlinePatchedRules[] {
+export function inlinePatches(text: string, document: Document, object: ManifestObject): InlinePatch[] {
   if (!isKustomization(document, object)) return [];
-  const found: InlinePatchedRules[] = [];
+  const found: InlinePatch[] = [];
   for (const field of ['patches', 'patchesJson6902']) {
     for (const entry of listEntries(document, object.map, field)) {
       const target = targetOf(document, entry, 'target');
+      if (!target) continue;
       const variant = patchVariantOf(target);
-      if (!target || (variant !== 'Role' && variant !== 'ClusterRole')) continue;
       for (const patch of mapValues(document, entry, 'patch')) {
         if (!isScalar(patch.node) || patch.shared) continue;
-        const embedded = embeddedTextOf(text, patch.node);
-        if (!embedded) continue;
-        let documents;
-        try {
-          documents = parseSourceDocuments(embedded.text, MANIFEST_NESTING_LIMITS);
-        } catch {
-          continue;
-        }
-        const rules: InlinePatchedRules['rules'] = [];
-        for (const source of documents) {
-          if (!source.parsed) continue;
-          for (const rule of patchRules(source.document) ?? []) {
-            const span = nodeSpan(rule.written);
-            rules.push({ rule, document: source.document, ...embedded.fileRange(span.start, span.end) });
-          }
-        }
-        if (rules.length > 0) found.push({ target, rules });
+        const span = nodeSpan(patch.node);
+        const rules = variant === 'Role' || variant === 'ClusterRole' ? inlineRules(text, patch.node) : [];
+        found.push({ target, span, rules });
       }
     }
   }
   return found;
+}
+
+function inlineRules(text: string, scalar: Scalar): InlinePatch['rules'] {
+  const embedded = embeddedTextOf(text, scalar);
+  if (!embedded) return [];
+  let documents;
+  try {
+    documents = parseSourceDocuments(embedded.text, MANIFEST_NESTING_LIMITS);
+  } catch {
+    return [];
+  }
+  const rules: InlinePatch['rules'] = [];
+  for (const source of documents) {
+    if (!source.parsed) continue;
+    for (const rule of patchRules(source.document) ?? []) {
+      const span = nodeSpan(rule.written);
+      rules.push({ rule, document: source.document, ...embedded.fileRange(span.start, span.end) });
+    }
+  }
+  return rules;
 }
 
 /** The rule maps a patch document writes into a role: an operation list's `/rules…` values, or an object's `rules:` items. */

@@ -27,7 +27,7 @@ import {
 } from '../yamlModel';
 import { emptyHelmFacts } from '../helm/helmFacts';
 import { releaseFacts } from '../helm/releases';
-import { inlinePatchedRules, kustomizationPatchReferences, kustomizationResources } from '../patches/patchFiles';
+import { inlinePatches, kustomizationPatchReferences, kustomizationResources } from '../patches/patchFiles';
 import { AdmissionBindingFact, AdmissionPolicyFact, BindingFact, ExternalIpFact, FileFacts, Place, RBAC_API_VERSION, RoleFact, RuleFact, ServiceFact, ServicePortFact, ServiceProtocol, SubjectFact } from './facts';
 
 const OPERATORS: readonly SelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
@@ -57,6 +57,8 @@ export interface DocumentFactsTarget {
   /** Each rule's map node to its fact, so the document's findings can be tied to them. */
   ruleNodes: Map<unknown, RuleFact>;
   renderedOnly: RenderedOnly;
+  /** The string spans of the inline patches pushed to `facts.inlinePatches`, in order (their findings' keys are added once the document is judged). */
+  inlinePatchSpans?: { start: number; end: number }[];
 }
 
 /** What a scalar key holds: its first scalar reading (and its node), or that only rendering tells. */
@@ -102,9 +104,10 @@ export class FactExtractor {
       }
       const resources = kustomizationResources(document, object);
       if (resources) (this.target.facts.kustomizeResources ??= []).push(...resources);
-      for (const { target, rules } of inlinePatchedRules(this.text, document, object)) {
+      for (const { target, span, rules } of inlinePatches(this.text, document, object)) {
         const placed = rules.map(({ rule, document: patch, start, end }) => ({ ...policyRuleOf(patch, rule), place: this.spanPlace({ start, end }) }));
-        (this.target.facts.inlinePatchRules ??= []).push({ target, rules: placed });
+        (this.target.facts.inlinePatches ??= []).push({ target, findingKeys: [], rules: placed });
+        this.target.inlinePatchSpans?.push(span);
       }
       const releases = releaseFacts(document, object, this.text, (span) => this.spanPlace(span), documentIndex);
       if (releases.length > 0) (facts.helm ??= emptyHelmFacts()).releases.push(...releases);

@@ -150,9 +150,12 @@ export interface PatchReferenceFact {
   place: Place;
 }
 
-/** The rules one inline patch writes into the role its target names, each where the file writes it. */
-export interface InlinePatchRulesFact {
+/** A kustomization's inline patch with a `target`: the keys of its findings, and the rules it writes into the role its target names. */
+export interface InlinePatchFact {
   target: PatchTarget;
+  /** The keys of the file's findings inside the patch string (the link relates them to the objects the target selects). */
+  findingKeys: string[];
+  /** Each where the file writes it. */
   rules: (PolicyRule & { place: Place })[];
 }
 
@@ -169,8 +172,8 @@ export interface FileFacts {
   patchFile?: PatchFileFact;
   /** The patch files the file's kustomizations refer to. */
   patchReferences?: PatchReferenceFact[];
-  /** The rules the file's kustomizations' inline patches write into the Role or ClusterRole their target names. */
-  inlinePatchRules?: InlinePatchRulesFact[];
+  /** The file's kustomizations' inline patches that have a target. */
+  inlinePatches?: InlinePatchFact[];
   /** The file's kustomization's `resources:` (`bases:`, `components:`) entries, as written. */
   kustomizeResources?: string[];
   /** Every core Service whose name is known before rendering: an object a kustomization's patch may target. */
@@ -204,7 +207,7 @@ export function hasFacts(facts: FileFacts): boolean {
     facts.helm !== undefined ||
     facts.patchFile !== undefined ||
     facts.patchReferences !== undefined ||
-    facts.inlinePatchRules !== undefined ||
+    facts.inlinePatches !== undefined ||
     facts.kustomizeResources !== undefined ||
     facts.serviceObjects !== undefined
   );
@@ -262,8 +265,14 @@ export function shiftFacts(facts: FileFacts, offsetDelta: number, lineDelta: num
     ...(facts.helm ? { helm: shiftHelmFacts(facts.helm, place, documentDelta) } : {}),
     ...(facts.patchFile ? { patchFile: shiftPatchFile(facts.patchFile, place, offsetDelta, documentDelta) } : {}),
     ...(facts.patchReferences ? { patchReferences: facts.patchReferences.map((reference) => ({ ...reference, place: place(reference.place) })) } : {}),
-    ...(facts.inlinePatchRules
-      ? { inlinePatchRules: facts.inlinePatchRules.map((patch) => ({ ...patch, rules: patch.rules.map((rule) => ({ ...rule, place: place(rule.place) })) })) }
+    ...(facts.inlinePatches
+      ? {
+          inlinePatches: facts.inlinePatches.map((patch) => ({
+            ...patch,
+            findingKeys: patch.findingKeys.map((key) => shiftKey(key, offsetDelta)),
+            rules: patch.rules.map((rule) => ({ ...rule, place: place(rule.place) })),
+          })),
+        }
       : {}),
     ...(facts.serviceObjects ? { serviceObjects: facts.serviceObjects.map((service) => ({ ...service, place: place(service.place) })) } : {}),
   };

@@ -99,18 +99,22 @@ export class KustomizePatchFiles {
   /** The rules patch files and inline patches write into roles that targets name, in file order. */
   readonly patchedRules: PatchedRules[] = [];
   private readonly resources: KustomizeResources;
-  /** Patch files by each file their referrers' resources chains looked at (see `KustomizeResources.visitedBy`). */
-  private readonly patchFilesByResource = new Map<string, Set<string>>();
+  /**
+   * Patch files (and kustomizations with targeted inline patches) by each file their resources chains looked at
+   * (see `KustomizeResources.visitedBy`).
+   */
+  private readonly dependentsByResource = new Map<string, Set<string>>();
 
   constructor(inputs: readonly { file: string; facts: FileFacts }[]) {
     this.resources = new KustomizeResources(inputs, resolveKustomizePath);
     const rulesByFile = new Map<string, PatchFileFact['rules']>();
     for (const { file, facts } of inputs) {
       if (facts.patchFile && facts.patchFile.rules.length > 0) rulesByFile.set(file, facts.patchFile.rules);
-      for (const { target, rules } of facts.inlinePatchRules ?? []) {
+      for (const { target, rules } of facts.inlinePatches ?? []) {
         const role = patchedRoleOf(target);
         if (role) this.patchedRules.push({ role, file, rules });
       }
+      if (facts.inlinePatches?.some((patch) => patch.findingKeys.length > 0)) this.dependOnResources(file, file);
     }
     for (const { file, facts } of inputs) {
       for (const reference of facts.patchReferences ?? []) {
@@ -122,12 +126,16 @@ export class KustomizePatchFiles {
         const role = patchedRoleOf(reference.target);
         const rules = rulesByFile.get(target);
         if (role && rules) this.patchedRules.push({ role, file: target, rules });
-        if (reference.target === undefined) continue;
-        for (const resource of this.resources.visitedBy(file)) {
-          const files = this.patchFilesByResource.get(resource) ?? new Set<string>();
-          this.patchFilesByResource.set(resource, files.add(target));
-        }
+        if (reference.target !== undefined) this.dependOnResources(file, target);
       }
+    }
+  }
+
+  /** Records that `dependent`'s findings name objects of `kustomization`'s resources chain. */
+  private dependOnResources(kustomization: string, dependent: string): void {
+    for (const resource of this.resources.visitedBy(kustomization)) {
+      const files = this.dependentsByResource.get(resource) ?? new Set<string>();
+      this.dependentsByResource.set(resource, files.add(dependent));
     }
   }
 
@@ -149,13 +157,25 @@ export class KustomizePatchFiles {
     const files = new Set<string>();
     for (const key of keys) {
       if (key.startsWith(PATCH_FILE_KEY)) files.add(key.slice(PATCH_FILE_KEY.length));
-      else if (key.startsWith(RESOURCE_KEY)) for (const file of this.patchFilesByResource.get(key.slice(RESOURCE_KEY.length)) ?? []) files.add(file);
+      else if (key.startsWith(RESOURCE_KEY)) for (const file of this.dependentsByResource.get(key.slice(RESOURCE_KEY.length)) ?? []) files.add(file);
     }
     return files;
   }
 
-  /** Judges `file` with the targets of the kustomizations that refer to it; nothing when none does. */
+  /**
+   * Judges `file` with the targets of the kustomizations that refer to it (nothing when none does), and relates
+   * the findings of its own targeted inline patches to the objects their targets select.
+   */
   report(file: string, facts: FileFacts, report: PatchFileReport): void {
+    for (const { target, findingKeys } of facts.inlinePatches ?? []) {
+      if (findingKeys.length === 0) continue;
+      const related = this.objectsRelated([{ kustomization: file, target }], 'patch');
+      if (related.length > 0) for (const key of findingKeys) report.keep(key, '', related);
+    }
+    this.reportPatchFile(file, facts, report);
+  }
+
+  private reportPatchFile(file: string, facts: FileFacts, report: PatchFileReport): void {
     const patch = facts.patchFile;
     const referrers = this.referrers.get(file);
     if (!patch || !referrers) return;
@@ -196,17 +216,24 @@ export class KustomizePatchFiles {
       range: reference.place.range,
       message: `applies this patch file${describeTarget(reference.target)}`,
     }));
+    const targeted = referrers.map(({ kustomization, reference }) => ({ kustomization, target: reference.target }));
+    return [...related, ...this.objectsRelated(targeted, 'patch file')].slice(0, MAX_RELATED);
+  }
+
+  /** The objects the targets select in the kustomizations' resources chains, each once. */
+  private objectsRelated(patches: readonly { kustomization: string; target?: PatchTarget }[], patch: string): RelatedLocation[] {
+    const related: RelatedLocation[] = [];
     const seen = new Set<string>();
-    for (const { kustomization, reference } of referrers) {
-      if (reference.target === undefined) continue;
-      for (const object of this.resources.targetedBy(kustomization, reference.target)) {
+    for (const { kustomization, target } of patches) {
+      if (target === undefined) continue;
+      for (const object of this.resources.targetedBy(kustomization, target)) {
         const at = `${object.file}:${object.place.start}`;
-        if (seen.has(at)) continue;
+        if (seen.has(at) || related.length === MAX_RELATED) continue;
         seen.add(at);
-        related.push({ file: object.file, range: object.place.range, message: `the ${object.kind} ${object.name} this patch file is applied to (in the resources of ${relativeId(object.file, kustomization)})` });
+        related.push({ file: object.file, range: object.place.range, message: `the ${object.kind} ${object.name} this ${patch} is applied to (in the resources of ${relativeId(object.file, kustomization)})` });
       }
     }
-    return related.slice(0, MAX_RELATED);
+    return related;
   }
 }
 

@@ -84,7 +84,7 @@ export function linkWorkspace(inputs: readonly LinkInput[]): Map<string, FileLin
  */
 export function roleKeysOf(facts: FileFacts | undefined): string[] {
   if (!facts) return [];
-  const targets = [...(facts.patchReferences ?? []), ...(facts.inlinePatchRules ?? [])].map((patch) => patch.target);
+  const targets = [...(facts.patchReferences ?? []), ...(facts.inlinePatches ?? [])].map((patch) => patch.target);
   const patched = targets.flatMap((target) => {
     const role = patchedRoleOf(target);
     return role ? [roleKey(role.kind, role.name)] : [];
