@@ -193,7 +193,8 @@ export function emptyFacts(): FileFacts {
 
 /**
  * Whether the link phase needs the text's facts at all. Linked findings sit on roles, bindings,
- * Services with externalIPs and admission policies (whose bindings count too), and a suppression comment only reaches its own document, so a text with
+ * Services with externalIPs and admission policies (whose bindings count too), Helm values and Kustomize patches
+ * (and the kustomizations and objects they name), and a suppression comment only reaches its own document, so a text with
  * none of them has nothing to link: its comments alone are not kept (a file whose suppressed findings
  * are all local is never re-linked).
  */
