@@ -212,6 +212,23 @@ describe('Argo CD Application patches', () => {
     assert.deepEqual(checkFixProperties('argo', text, NO_ALLOWLIST).violations, []);
   });
 
+  it('lets a role patch through the pre-check without the RBAC apiVersion in the text', () => {
+    // The patch names no apiVersion: its target makes it a Role's, and no RBAC word is in the text.
+    const text = argoApplication(
+      '  source:',
+      '    kustomize:',
+      '      patches:',
+      '        - target: {kind: Role, name: editor}',
+      '          patch: |',
+      '            kind: Role',
+      '            metadata: {name: editor}',
+      '            rules:',
+      '              - {apiGroups: [""], resources: [endpoints], verbs: [create]}',
+    );
+    assert.ok(!text.includes('rbac.authorization.k8s.io'));
+    assert.deepEqual(placed(text), ['rbac-endpoints-write: endpoints']);
+  });
+
   it('judges an ApplicationSet template, and not non-Service targets or allowlisted addresses', () => {
     const set = yaml(
       'apiVersion: argoproj.io/v1alpha1',
