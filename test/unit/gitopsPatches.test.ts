@@ -145,6 +145,26 @@ describe('Flux Kustomization patches', () => {
     assert.ok(fixesOf(text, findings[2]).some((fix) => fix.kind === 'suppress-line'));
   });
 
+  it('honours suppression comments on patches written in place, and reads a Kustomization written as JSON', () => {
+    const text = fluxKustomization(
+      'v1beta2',
+      '  patchesStrategicMerge:',
+      '    - apiVersion: v1',
+      '      kind: Service',
+      '      metadata: {name: web}',
+      '      spec:',
+      '        externalIPs:',
+      '          # kube-mitm-guard-disable-next-line external-ips',
+      '          - 8.8.8.8',
+      '          - 9.9.9.9',
+    );
+    assert.deepEqual(placed(text), ['external-ips: 9.9.9.9']);
+    const json =
+      '{"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization", "spec": {"patches": [' +
+      '{"target": {"kind": "Service"}, "patch": "- op: add\\n  path: /spec/externalIPs\\n  value: [\\"8.8.8.8\\"]\\n"}]}}\n';
+    assert.deepEqual(placed(json), ['external-ips: \\"8.8.8.8\\"']);
+  });
+
   it('does not judge non-Service targets, remove ops, allowlisted addresses, v1 object patches or a Kustomization without patches', () => {
     const clean = fluxKustomization(
       'v1beta2',
