@@ -297,6 +297,9 @@ function objectAt(document: unknown, path: Path): Record<string, unknown> | unde
 function allowedFor(code: string, removal: Removal, before: unknown[], duplicateKeys: boolean): boolean {
   if (removal.embedded) return allowedInPatchText(code, removal, removal.embedded.root, removal.path.slice(removal.embedded.at));
   const documentIndex = removal.path[0] as number;
+  const inGitOpsPatch = fluxObjectPatchAt(before[documentIndex], removal.path.slice(1));
+  if (inGitOpsPatch?.kind === 'operation') return allowedInPatchOperation(code, removal, inGitOpsPatch.node, inGitOpsPatch.inside);
+  if (inGitOpsPatch?.kind === 'object') return allowedFor(code, { ...removal, path: [0, ...inGitOpsPatch.inside] }, [inGitOpsPatch.node], false);
   const { object, inside } = objectPath(removal.path.slice(1));
   const target = objectAt(before[documentIndex], object === '' ? [] : object.split('.').map((step) => (/^\d+$/.test(step) ? Number(step) : step)));
   const is = (...expected: Path) => inside.length === expected.length && expected.every((step, index) => step === inside[index] || (step === '#' && typeof inside[index] === 'number'));
@@ -326,6 +329,22 @@ function allowedFor(code: string, removal: Removal, before: unknown[], duplicate
     return removal.kind === 'admission' && ((kind === 'ClusterConfiguration' && inside.length === 0) || (['Pod', 'Deployment', 'DaemonSet', 'StatefulSet'].includes(String(kind)) && isContainer));
   }
   return false;
+}
+
+/**
+ * A path inside a patch that a Flux v1beta1/v1beta2 Kustomization writes as YAML: a patchesStrategicMerge
+ * item (the object it patches) or an operation of a patchesJson6902 entry's list.
+ */
+function fluxObjectPatchAt(root: unknown, path: Path): { kind: 'object' | 'operation'; node: unknown; inside: Path } | undefined {
+  if (!isObject(root) || !/^kustomize\.toolkit\.fluxcd\.io\/v1beta[12]$/.test(String(root.apiVersion)) || root.kind !== 'Kustomization') return undefined;
+  if (path[0] !== 'spec' || typeof path[2] !== 'number') return undefined;
+  const spec = root.spec as Record<string, unknown[]>;
+  if (path[1] === 'patchesStrategicMerge') return { kind: 'object', node: spec.patchesStrategicMerge[path[2]], inside: path.slice(3) };
+  if (path[1] === 'patchesJson6902' && path[3] === 'patch' && typeof path[4] === 'number') {
+    const ops = (spec.patchesJson6902[path[2]] as { patch: unknown[] }).patch;
+    return { kind: 'operation', node: ops[path[4]], inside: path.slice(5) };
+  }
+  return undefined;
 }
 
 /** The RBAC permissions a removal took away that no fix of `codes` may remove. */

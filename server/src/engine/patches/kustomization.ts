@@ -57,13 +57,13 @@ export function kustomizationPatchFindings(context: RuleContext, text: string, o
   return findings;
 }
 
-function listEntries(document: Document, map: Located<YAMLMap>, key: string): Located<YAMLMap>[] {
+export function listEntries(document: Document, map: Located<YAMLMap>, key: string): Located<YAMLMap>[] {
   return mapValues(document, map, key).flatMap((list) =>
     isSeq(list.node) ? sequenceItems(document, list as Located<YAMLSeq>).filter((item): item is Located<YAMLMap> => isMap(item.node)) : [],
   );
 }
 
-function targetOf(document: Document, entry: Located<YAMLMap>, key: string): PatchTarget | undefined {
+export function targetOf(document: Document, entry: Located<YAMLMap>, key: string): PatchTarget | undefined {
   const target = mapValues(document, entry, key).find((value) => isMap(value.node)) as Located<YAMLMap> | undefined;
   if (!target) return undefined;
   const field = (name: string) => scalarValues(document, target, name)[0];
@@ -78,7 +78,7 @@ function targetApiVersion(target: PatchTarget, kind: string): string | undefined
 }
 
 /** The kinds a JSON patch with this target may hit: a target without kind matches every kind. */
-function patchedKinds(target: PatchTarget | undefined): PatchedKinds {
+export function patchedKinds(target: PatchTarget | undefined): PatchedKinds {
   if (target?.kind === undefined) return target ? { service: true, roleKind: 'Role or ClusterRole' } : PATCHED_BY_PATHS;
   const apiVersion = targetApiVersion(target, target.kind);
   if (target.kind === 'Service' && apiVersion === 'v1') return { service: true };
@@ -86,13 +86,22 @@ function patchedKinds(target: PatchTarget | undefined): PatchedKinds {
   return { service: false };
 }
 
-function describeTarget(target: PatchTarget | undefined): string {
+export function describeTarget(target: PatchTarget | undefined): string {
   if (!target) return '';
   const parts = [target.kind ?? 'any kind', target.name !== undefined ? `name ${target.name}` : '', target.namespace !== undefined ? `namespace ${target.namespace}` : ''];
   return ` (target: ${parts.filter(Boolean).join(', ')})`;
 }
 
-function inlinePatchFindings(context: RuleContext, text: string, scalar: Scalar, holder: unknown, target: PatchTarget | undefined, field: string): RuleFinding[] {
+/** `where`: the sentence the findings' messages end with, saying where the patch is written. */
+export function inlinePatchFindings(
+  context: RuleContext,
+  text: string,
+  scalar: Scalar,
+  holder: unknown,
+  target: PatchTarget | undefined,
+  field: string,
+  where = ` It is written in this kustomization's inline ${field} patch${describeTarget(target)}.`,
+): RuleFinding[] {
   const embedded = embeddedTextOf(text, scalar);
   if (!embedded) return [];
   let documents;
@@ -118,7 +127,6 @@ function inlinePatchFindings(context: RuleContext, text: string, scalar: Scalar,
     if (!judged) continue;
     for (const check of DOCUMENT_CHECKS) for (const finding of check(patchContext, judged)) add(finding);
   }
-  const where = ` It is written in this kustomization's inline ${field} patch${describeTarget(target)}.`;
   return found.map(({ finding, documentIndex }) => {
     const range = embedded.fileRange(finding.start, finding.end);
     const { via: _via, ...rest } = finding;
@@ -127,7 +135,7 @@ function inlinePatchFindings(context: RuleContext, text: string, scalar: Scalar,
 }
 
 /** A strategic merge patch as the rules judge it: as its target's kind when the target names one, else as written. */
-function judgedObject(document: Document, object: ManifestObject, target: PatchTarget | undefined): ManifestObject | undefined {
+export function judgedObject(document: Document, object: ManifestObject, target: PatchTarget | undefined): ManifestObject | undefined {
   if (target?.kind === undefined) return judgedAsPatch(document, object);
   const apiVersion = targetApiVersion(target, target.kind);
   return apiVersion === undefined ? undefined : { ...object, apiVersions: [apiVersion], kinds: [target.kind] };
