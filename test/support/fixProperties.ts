@@ -284,9 +284,14 @@ function objectPath(path: Path): { object: string; inside: Path } {
   return { object: path.slice(0, index).join('.'), inside: path.slice(index) };
 }
 
-function objectAt(document: unknown, path: Path): Record<string, unknown> | undefined {
+function valueAt(document: unknown, path: Path): unknown {
   let node = document;
   for (const step of path) node = isObject(node) || Array.isArray(node) ? (node as Record<string | number, unknown>)[step] : undefined;
+  return node;
+}
+
+function objectAt(document: unknown, path: Path): Record<string, unknown> | undefined {
+  const node = valueAt(document, path);
   return isObject(node) ? node : undefined;
 }
 
@@ -467,6 +472,11 @@ interface Subject {
   kind: TextFix['kind'] | 'fix-all';
   edits: readonly TextEdit[];
   fixedCount?: number;
+  /**
+   * For the fix of a finding the link phase reports on a traced value (not in the file's own findings): the
+   * address, which is all the fix may remove, one list item.
+   */
+  linkedAddress?: string;
 }
 
 function checkEdit(text: string, options: EngineOptions, before: { findings: Finding[]; decoded: Decoded }, subject: Subject): string[] {
@@ -517,7 +527,12 @@ function checkEdit(text: string, options: EngineOptions, before: { findings: Fin
   });
   const dataFix = subject.kind !== 'suppress-line' && subject.kind !== 'remove-suppression';
   if (!dataFix && removals.length > 0) fail(`a comment-only fix changed the data at ${removals.map((removal) => show(removal.path)).join(', ')}`);
-  if (dataFix) {
+  if (dataFix && subject.linkedAddress !== undefined) {
+    const removed = removals.map((removal) => valueAt(before.decoded.documents[removal.path[0] as number], removal.path.slice(1)));
+    if (removals.length !== 1 || removals[0].kind !== 'removed' || typeof removals[0].path[removals[0].path.length - 1] !== 'number' || removed[0] !== subject.linkedAddress) {
+      fail(`removed ${removals.map((removal, index) => `${show(removal.path)} (${JSON.stringify(removed[index])})`).join(', ') || 'nothing'}, expected the list item ${subject.linkedAddress}`);
+    }
+  } else if (dataFix) {
     const codes = subject.finding ? [subject.finding.code] : ['external-ips', 'loadbalancer-status', 'rbac-services-status', 'rbac-endpoints-write', 'mitigation-not-enforced'];
     for (const removal of removals) {
       if (!codes.some((code) => allowedFor(code, removal, before.decoded.documents, before.decoded.duplicateKeys))) {
@@ -579,6 +594,15 @@ function checkEdit(text: string, options: EngineOptions, before: { findings: Fin
 export function checkTextFix(text: string, options: EngineOptions, finding: Finding, kind: TextFix['kind'], edits: TextEdit[]): string[] {
   const before = { findings: analyzeText(text, options).findings, decoded: decode(text) };
   return checkEdit(text, options, before, { label: 'candidate', finding, kind, edits });
+}
+
+/**
+ * Checks one edit as a fix of a finding the link phase reports: the file's own findings do not hold it, so
+ * the caller links again to see it gone; everything else is checked as for any fix.
+ */
+export function checkLinkedTextFix(text: string, options: EngineOptions, kind: TextFix['kind'], edits: TextEdit[], address: string): string[] {
+  const before = { findings: analyzeText(text, options).findings, decoded: decode(text) };
+  return checkEdit(text, options, before, { label: 'linked fix', kind, edits, linkedAddress: address });
 }
 
 /** Checks every offered TextFix of every finding, and fix-all, on `text`. */
