@@ -41,7 +41,7 @@ const EDIT_PAUSE_MS = 30;
 const ACTIVATION_RUNS = 7;
 
 const TARGETS = {
-  scanRatio: 0.3, // scan ≤ 0.3 × parse floor
+  scanRatio: 0.25, // scan ≤ 0.25 × parse floor, wall and CPU (issue 12)
   keystrokeMedianMs: 25,
   codeActionMs: 50,
   peakRssMB: 300, // shared corpus
@@ -390,7 +390,7 @@ function report(args, setup, summary, baseline, activation) {
   row('figure', 'value', '× floor', 'target');
   row('yaml parse floor (all files)', ms(summary.floorMs), ratio(1), `${(megabytes / (summary.floorMs / 1000)).toFixed(1)} MB/s`);
   row('workspace scan (initialized→end)', ms(summary.scanMs), ratio(summary.scanRatio), `≤ ${TARGETS.scanRatio}×: ${verdict(summary.scanRatio <= TARGETS.scanRatio)}`);
-  row('  server CPU time during scan', ms(summary.scanCpuMs), ratio(summary.scanCpuRatio), `vs the floor's CPU time ${ms(summary.floorCpuMs)} (less sensitive to other load)`);
+  row('  server CPU time during scan', ms(summary.scanCpuMs), ratio(summary.scanCpuRatio), `≤ ${TARGETS.scanRatio}× the floor's CPU time ${ms(summary.floorCpuMs)}: ${verdict(summary.scanCpuRatio <= TARGETS.scanRatio)}`);
   if (baseline && Number.isFinite(baseline.cpuPerMB)) {
     const cpuPerMB = summary.scanCpuMs / megabytes;
     row('  CPU per MB', ms(cpuPerMB), '', `corpus ${ms(baseline.cpuPerMB)}/MB → ${ratio(cpuPerMB / baseline.cpuPerMB)} (≤ ${TARGETS.perMBRatio}×: ${verdict(cpuPerMB / baseline.cpuPerMB <= TARGETS.perMBRatio)})`);

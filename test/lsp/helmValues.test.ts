@@ -82,12 +82,34 @@ describe('language server: Helm values', () => {
       'the open values file, linked',
     );
     const actions = await client.codeActions(valuesPath, diagnostics[0].range, diagnostics, ['quickfix']);
-    assert.deepEqual(actions.map((action) => action.title), ['Suppress external-ips for this line']);
+    assert.deepEqual(actions.map((action) => action.title), ['Remove this external IP', 'Suppress external-ips for this line']);
     const uri = fileUri(valuesPath);
-    const fixed = applyWorkspaceEdit(actions[0].edit!, { [uri]: client.document(valuesPath).getText() })[uri];
+    const fixed = applyWorkspaceEdit(actions[1].edit!, { [uri]: client.document(valuesPath).getText() })[uri];
     assert.equal(fixed, values('203.0.113.7').replace('    - 203.0.113.7', '    # kube-mitm-guard-disable-next-line external-ips\n    - 203.0.113.7'));
     await client.changeDocument(valuesPath, fixed);
     await client.waitForDiagnostics(valuesPath, (list) => list.length === 0, 'no finding, no unused suppression');
+    await client.closeDocument(valuesPath);
+    await client.waitForDiagnostics(valuesPath, (list) => list.length === 1, 'the file on disk again');
+  });
+
+  it('offers to remove a traced value: one of two leaves the other, the only one leaves an empty list, and the finding goes', async () => {
+    const uri = fileUri(valuesPath);
+    const expected = [values('192.0.2.1'), values().replace('  externalIPs:\nunrendered', '  externalIPs: []\nunrendered')];
+    for (const [index, text] of [values('203.0.113.7', '192.0.2.1'), values('203.0.113.7')].entries()) {
+      const opened = index === 0 ? await client.openDocument(valuesPath, text) : await client.changeDocument(valuesPath, text);
+      const diagnostics = await client.waitForDiagnostics(
+        valuesPath,
+        (list) => list.length > 0 && (list[0].data as { version?: number }).version === opened.version,
+        'the open values file, linked',
+      );
+      const [action] = await client.codeActions(valuesPath, diagnostics[0].range, [diagnostics[0]], ['quickfix']);
+      assert.equal(action.title, 'Remove this external IP');
+      assert.equal(action.isPreferred, true);
+      const fixed = applyWorkspaceEdit(action.edit!, { [uri]: client.document(valuesPath).getText() })[uri];
+      assert.equal(fixed, expected[index]);
+      await client.changeDocument(valuesPath, fixed);
+      await client.waitForDiagnostics(valuesPath, (list) => list.every((diagnostic) => !String(diagnostic.message).includes('203.0.113.7')), 'the removed value gone');
+    }
     await client.closeDocument(valuesPath);
     await client.waitForDiagnostics(valuesPath, (list) => list.length === 1, 'the file on disk again');
   });

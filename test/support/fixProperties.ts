@@ -284,9 +284,14 @@ function objectPath(path: Path): { object: string; inside: Path } {
   return { object: path.slice(0, index).join('.'), inside: path.slice(index) };
 }
 
-function objectAt(document: unknown, path: Path): Record<string, unknown> | undefined {
+function valueAt(document: unknown, path: Path): unknown {
   let node = document;
   for (const step of path) node = isObject(node) || Array.isArray(node) ? (node as Record<string | number, unknown>)[step] : undefined;
+  return node;
+}
+
+function objectAt(document: unknown, path: Path): Record<string, unknown> | undefined {
+  const node = valueAt(document, path);
   return isObject(node) ? node : undefined;
 }
 
@@ -297,6 +302,9 @@ function objectAt(document: unknown, path: Path): Record<string, unknown> | unde
 function allowedFor(code: string, removal: Removal, before: unknown[], duplicateKeys: boolean): boolean {
   if (removal.embedded) return allowedInPatchText(code, removal, removal.embedded.root, removal.path.slice(removal.embedded.at));
   const documentIndex = removal.path[0] as number;
+  const inGitOpsPatch = fluxObjectPatchAt(before[documentIndex], removal.path.slice(1));
+  if (inGitOpsPatch?.kind === 'operation') return allowedInPatchOperation(code, removal, inGitOpsPatch.node, inGitOpsPatch.inside);
+  if (inGitOpsPatch?.kind === 'object') return allowedFor(code, { ...removal, path: [0, ...inGitOpsPatch.inside] }, [inGitOpsPatch.node], false);
   const { object, inside } = objectPath(removal.path.slice(1));
   const target = objectAt(before[documentIndex], object === '' ? [] : object.split('.').map((step) => (/^\d+$/.test(step) ? Number(step) : step)));
   const is = (...expected: Path) => inside.length === expected.length && expected.every((step, index) => step === inside[index] || (step === '#' && typeof inside[index] === 'number'));
@@ -326,6 +334,22 @@ function allowedFor(code: string, removal: Removal, before: unknown[], duplicate
     return removal.kind === 'admission' && ((kind === 'ClusterConfiguration' && inside.length === 0) || (['Pod', 'Deployment', 'DaemonSet', 'StatefulSet'].includes(String(kind)) && isContainer));
   }
   return false;
+}
+
+/**
+ * A path inside a patch that a Flux v1beta1/v1beta2 Kustomization writes as YAML: a patchesStrategicMerge
+ * item (the object it patches) or an operation of a patchesJson6902 entry's list.
+ */
+function fluxObjectPatchAt(root: unknown, path: Path): { kind: 'object' | 'operation'; node: unknown; inside: Path } | undefined {
+  if (!isObject(root) || !/^kustomize\.toolkit\.fluxcd\.io\/v1beta[12]$/.test(String(root.apiVersion)) || root.kind !== 'Kustomization') return undefined;
+  if (path[0] !== 'spec' || typeof path[2] !== 'number') return undefined;
+  const spec = root.spec as Record<string, unknown[]>;
+  if (path[1] === 'patchesStrategicMerge') return { kind: 'object', node: spec.patchesStrategicMerge[path[2]], inside: path.slice(3) };
+  if (path[1] === 'patchesJson6902' && path[3] === 'patch' && typeof path[4] === 'number') {
+    const ops = (spec.patchesJson6902[path[2]] as { patch: unknown[] }).patch;
+    return { kind: 'operation', node: ops[path[4]], inside: path.slice(5) };
+  }
+  return undefined;
 }
 
 /** The RBAC permissions a removal took away that no fix of `codes` may remove. */
@@ -448,6 +472,11 @@ interface Subject {
   kind: TextFix['kind'] | 'fix-all';
   edits: readonly TextEdit[];
   fixedCount?: number;
+  /**
+   * For the fix of a finding the link phase reports on a traced value (not in the file's own findings): the
+   * address, which is all the fix may remove, one list item.
+   */
+  linkedAddress?: string;
 }
 
 function checkEdit(text: string, options: EngineOptions, before: { findings: Finding[]; decoded: Decoded }, subject: Subject): string[] {
@@ -498,7 +527,12 @@ function checkEdit(text: string, options: EngineOptions, before: { findings: Fin
   });
   const dataFix = subject.kind !== 'suppress-line' && subject.kind !== 'remove-suppression';
   if (!dataFix && removals.length > 0) fail(`a comment-only fix changed the data at ${removals.map((removal) => show(removal.path)).join(', ')}`);
-  if (dataFix) {
+  if (dataFix && subject.linkedAddress !== undefined) {
+    const removed = removals.map((removal) => valueAt(before.decoded.documents[removal.path[0] as number], removal.path.slice(1)));
+    if (removals.length !== 1 || removals[0].kind !== 'removed' || typeof removals[0].path[removals[0].path.length - 1] !== 'number' || removed[0] !== subject.linkedAddress) {
+      fail(`removed ${removals.map((removal, index) => `${show(removal.path)} (${JSON.stringify(removed[index])})`).join(', ') || 'nothing'}, expected the list item ${subject.linkedAddress}`);
+    }
+  } else if (dataFix) {
     const codes = subject.finding ? [subject.finding.code] : ['external-ips', 'loadbalancer-status', 'rbac-services-status', 'rbac-endpoints-write', 'mitigation-not-enforced'];
     for (const removal of removals) {
       if (!codes.some((code) => allowedFor(code, removal, before.decoded.documents, before.decoded.duplicateKeys))) {
@@ -560,6 +594,15 @@ function checkEdit(text: string, options: EngineOptions, before: { findings: Fin
 export function checkTextFix(text: string, options: EngineOptions, finding: Finding, kind: TextFix['kind'], edits: TextEdit[]): string[] {
   const before = { findings: analyzeText(text, options).findings, decoded: decode(text) };
   return checkEdit(text, options, before, { label: 'candidate', finding, kind, edits });
+}
+
+/**
+ * Checks one edit as a fix of a finding the link phase reports: the file's own findings do not hold it, so
+ * the caller links again to see it gone; everything else is checked as for any fix.
+ */
+export function checkLinkedTextFix(text: string, options: EngineOptions, kind: TextFix['kind'], edits: TextEdit[], address: string): string[] {
+  const before = { findings: analyzeText(text, options).findings, decoded: decode(text) };
+  return checkEdit(text, options, before, { label: 'linked fix', kind, edits, linkedAddress: address });
 }
 
 /** Checks every offered TextFix of every finding, and fix-all, on `text`. */

@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { analyzeText, applyLink, EngineOptions, Finding, isHelmValuesFile, WorkspaceIndex } from '../../server/src/engine';
+import { analyzeText, applyEdits, applyLink, EngineOptions, Finding, isHelmValuesFile, linkedFindingFixes, TextFix, WorkspaceIndex } from '../../server/src/engine';
 import { cidrs, REPO_ROOT, yaml } from '../support/engine';
+import { checkLinkedTextFix } from '../support/fixProperties';
 import { TempDir } from '../support/tempDir';
 
 const CORPUS = path.join(REPO_ROOT, '..', 'shared', 'corpus', 'helm-templates');
@@ -177,11 +178,53 @@ describe('HelmRelease and Application values', () => {
       ...values.map((line) => `    ${line}`),
     );
 
+  it('removes a traced address from its values list, or leaves the list empty (not keyless: the chart default would return); proven, and relinked there is no finding', () => {
+    const options: EngineOptions = { allowedCidrs: cidrs('10.0.0.0/8'), rules: {} };
+    const chart = { 'chart/Chart.yaml': CHART_YAML, 'chart/templates/service.yaml': yaml(...SERVICE_HEAD, '  externalIPs: {{ toYaml .Values.service.externalIPs | nindent 4 }}') };
+    const cases: [before: string, after: string][] = [
+      [yaml('service:', '  externalIPs:', '  - 5.6.7.8', '  - 10.0.0.1 # lab'), yaml('service:', '  externalIPs:', '  - 10.0.0.1 # lab')],
+      [yaml('service:', '  externalIPs:', '    - 5.6.7.8', 'other: 1'), yaml('service:', '  externalIPs: []', 'other: 1')],
+      [yaml('service:', '  externalIPs: [5.6.7.8]  # prod'), yaml('service:', '  externalIPs: []  # prod')],
+      [yaml('service:', '  externalIPs: ["5.6.7.8", 10.1.1.1]'), yaml('service:', '  externalIPs: [10.1.1.1]')],
+      ['service:\r\n  externalIPs:\r\n  - 5.6.7.8\r\n', 'service:\r\n  externalIPs: []\r\n'],
+      [yaml('service:', '  externalIPs:', '  - 5.6.7.8 # prod', 'other: 1'), yaml('service:', '  externalIPs: []', 'other: 1')],
+    ];
+    for (const [before, after] of cases) {
+      const [finding] = checkTree({ ...chart, 'chart/values.yaml': before }, options)['chart/values.yaml'];
+      assert.equal(finding?.code, 'external-ips', before);
+      const fixes = linkedFindingFixes(before, options, finding, { helmValues: true }) as TextFix[];
+      assert.deepEqual(fixes.map((fix) => [fix.title, fix.isPreferred]), [['Remove this external IP', true], ['Suppress external-ips for this line', false]], before);
+      assert.equal(applyEdits(before, fixes[0].edits), after);
+      assert.deepEqual(checkLinkedTextFix(before, options, fixes[0].kind, fixes[0].edits, '5.6.7.8'), [], before);
+      assert.deepEqual(at(checkTree({ ...chart, 'chart/values.yaml': after }, options)['chart/values.yaml']), [], after);
+    }
+    // The checker is independent of the fix: removing the other address is caught.
+    const wrongRemoval = [{ range: { start: { line: 3, character: 0 }, end: { line: 4, character: 0 } }, newText: '' }];
+    assert.notDeepEqual(checkLinkedTextFix(cases[0][0], options, 'remove-external-ip', wrongRemoval, '5.6.7.8'), []);
+    // Only the suppression where removing would change more than the finding says: an anchored list that an
+    // alias repeats.
+    for (const values of [yaml('ips: &ips [5.6.7.8, 9.9.9.9]', 'service:', '  externalIPs: *ips')]) {
+      const findings = checkTree({ ...chart, 'chart/values.yaml': values }, options)['chart/values.yaml'];
+      assert.ok(findings.length > 0, values);
+      for (const finding of findings) {
+        assert.deepEqual(linkedFindingFixes(values, options, finding, { helmValues: true }).map((fix) => fix.title), [`Suppress ${finding.code} for this line`], values);
+      }
+    }
+  });
+
   it('traces a HelmRelease of a local chart into its inline values', () => {
     const findings = checkTree({ ...chart, 'repo/clusters/prod/app.yaml': fluxRelease('./charts/app', ['service:', '  ips: [8.8.8.8]', '  externalIPs: [7.7.7.7]']) });
     // service.ips is rendered into the Service; a key named externalIPs that the chart does not render is nothing.
     assert.deepEqual(at(findings['repo/clusters/prod/app.yaml']), ['external-ips 11:12']);
     assert.match(findings['repo/clusters/prod/app.yaml'][0].message, /Traced from this HelmRelease's values/);
+    // Its fix empties the inline list, as in a values file.
+    const release = fluxRelease('./charts/app', ['service:', '  ips: [8.8.8.8]', '  externalIPs: [7.7.7.7]']);
+    const [removal] = linkedFindingFixes(release, OPTIONS, findings['repo/clusters/prod/app.yaml'][0]) as TextFix[];
+    assert.equal(removal.title, 'Remove this external IP');
+    const fixed = applyEdits(release, removal.edits);
+    assert.equal(fixed, release.replace('ips: [8.8.8.8]', 'ips: []'));
+    assert.deepEqual(checkLinkedTextFix(release, OPTIONS, removal.kind, removal.edits, '8.8.8.8'), []);
+    assert.deepEqual(at(checkTree({ ...chart, 'repo/clusters/prod/app.yaml': fixed })['repo/clusters/prod/app.yaml']), []);
   });
 
   it('traces an Argo CD Application valuesObject of a local chart', () => {

@@ -273,8 +273,12 @@ describe('per-document split and parse', () => {
       prose + yaml('---') + svc() + yaml('---', 'data: "open', '---') + svc('5.6.7.8') + yaml('---') + svc('9.9.9.9'),
       yaml('---', "a: 'open", '---') + svc() + yaml('---', 'b: "x\\"', '---') + svc('5.6.7.8'),
       svc() + yaml('---', "a: 'it''s'", '---', 'b: "c"', '---', "# won't", '---') + svc('5.6.7.8'),
+      // After a tag a double quote opens a scalar at once (`"` ends the tag), and this one never closes.
+      svc() + yaml('---', 'a: !t"open', '---') + svc('5.6.7.8'),
+      // `'` is a tag character: `!t'x` is one tag, and the quote after `don` opens nothing.
+      svc() + yaml('---', "a: !t'x", "b: don't", '---') + svc('5.6.7.8'),
     ];
-    const expected = [[1, 3], [1], [], [0, 4]];
+    const expected = [[1, 3], [1], [], [0, 4], [0], [0, 2]];
     texts.forEach((text, index) => {
       assert.deepEqual(analyze(text).findings.map((f) => f.documentIndex), expected[index], text);
       assert.ok(splitDocuments(text), text);
@@ -361,6 +365,8 @@ describe('per-document split and parse', () => {
       '---x\n', ' ---\n', '\r', 'b: {{ .Values.x }}\n', '- item\n', '  nested: value\n', '---\n...\n',
       // Quotes that may or may not open a scalar, close one, or be escaped (the split lexes around them).
       "# it's\n", "c: don't\n", "d: 'it''s'\n", "e: ''\n", "f: '''\n", 'g: "a\\"b"\n', 'h: \\"\n', 'i: "x\\\\"\n', "'k': v\n",
+      // A quote right after a letter opens nothing, unless the letters end a tag (`'` is a tag character).
+      'j: !t"open\n', "k: !t'x\n", 'l: &a"b\n', 'm: x"y\n', 'n: !!str"o\n', 'o: !%21"p\n', 'p: a"b"c\n', '- x"\n',
     ];
     let seed = 20240607;
     // mulberry32

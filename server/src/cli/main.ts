@@ -4,6 +4,7 @@ import { runAuditLog } from './auditLog';
 import { runAuditPolicy } from './auditPolicy';
 import { runCheck } from './check';
 import { runLsp } from './lsp';
+import { raiseOptimizationBudget } from '../lsp/optimizationBudget';
 import { processOutput } from './output';
 import { runPolicy } from './policy';
 import { toolVersion } from './version';
@@ -70,6 +71,8 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
+// A check is a one-off burst like a workspace scan (see optimizationBudget.ts); `lsp` runs the same server.
+raiseOptimizationBudget();
 void main(process.argv.slice(2)).then((code) => {
   // Set the exit code rather than exit(): pending stdout writes still flush.
   if (code !== 'running') process.exitCode = code;

@@ -2,6 +2,7 @@
 // has there (at column-0 `---` markers), so the pre-check (prefilter.ts), the parse and the analysis
 // cache work per YAML document.
 import { CST, Lexer, Parser } from 'yaml';
+import { TAG_CHARACTERS } from './yamlCharacters';
 
 /** The Lexer's markers in the last text's tail (see `splitDocuments`), kept per open document. */
 export interface SplitMemo {
@@ -161,7 +162,9 @@ function nextMarkerCandidate(text: string, from: number): number {
  * without one the scalar runs to the end of the text, markers included. A quote before the last
  * closing one of its kind is closed: for `"` the last one after an even number of backslashes closes
  * any opened before it; for `'` the last run of an odd number of quotes (`''` is an escaped quote)
- * does. Every quote from there on (that closing one included) counts, so the list errs long.
+ * does. Every quote from there on (that closing one included) counts, so the list errs long, except a quote
+ * the Lexer cannot start a scalar at (`mayOpenScalar`): most texts end their last quoted scalar with a quote
+ * right after a letter, and an apostrophe in a comment (`don't`) is one too.
  */
 function unclosableQuotes(text: string): number[] {
   const dangers: number[] = [];
@@ -189,9 +192,32 @@ function unclosableQuotes(text: string): number[] {
   return dangers.sort((a, b) => a - b);
 }
 
-/** Pushes the offsets of every `quote` in the text from `from` on. */
+/** Pushes the offsets of every `quote` in the text from `from` on at which the Lexer may open a scalar. */
 function pushAll(offsets: number[], text: string, quote: string, from: number): void {
-  for (let at = text.indexOf(quote, from); at !== -1; at = text.indexOf(quote, at + 1)) offsets.push(at);
+  for (let at = text.indexOf(quote, from); at !== -1; at = text.indexOf(quote, at + 1)) if (mayOpenScalar(text, at)) offsets.push(at);
+}
+
+/**
+ * Whether the yaml Lexer may start a quoted scalar at this quote. It starts one only where a node starts:
+ * after white space or a line break, after the flow indicators `[`, `{`, `,` or `:`, right after another
+ * quoted scalar, or right after a tag (`!t"x"`: a tag ends at the first character that is not a tag
+ * character, and `"` is not one; `'` is, so `!t'x'` is one tag). Everywhere else, after an ASCII letter or
+ * digit in particular, the quote is inside a token (a plain scalar, a comment, another quoted scalar, a tag,
+ * an anchor or alias, whose names take quotes) or closes a scalar. Only the letter-or-digit case is ruled
+ * out here; every other character before a quote counts as a place a scalar may start.
+ */
+function mayOpenScalar(text: string, at: number): boolean {
+  if (!isAsciiLetterOrDigit(text.charCodeAt(at - 1))) return true;
+  if (text[at] === "'") return false;
+  // A run of tag characters (and `%XX` escapes) right before the quote: a tag when it holds a `!`.
+  for (let before = at - 1; before >= 0 && (TAG_CHARACTERS.has(text[before]) || text[before] === '%'); before--) {
+    if (text[before] === '!') return true;
+  }
+  return false;
+}
+
+function isAsciiLetterOrDigit(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
 }
 
 /** After `---`/`...`: the yaml lexer's "empty" characters (end of text, space, tab, \n, \r). */

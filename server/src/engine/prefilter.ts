@@ -1,4 +1,5 @@
 import { TRIGGER_WORD_SETS } from './rules/registry';
+import { isHexDigit, TAG_CHARACTERS } from './yamlCharacters';
 
 // A sound text pre-check: a text (one YAML document, or a whole file) can only yield findings when the
 // words a finding or a fact needs can be decoded from it. Each rule module lists them (RuleModule.triggers
@@ -58,9 +59,6 @@ export function mightHaveFindings(text: string): boolean {
   return TRIGGER_SETS_BY_INDEX.some((indices) => indices.every(hasWord));
 }
 
-// The yaml Lexer's tag characters (besides `%XX` escapes).
-const TAG_CHARACTERS = new Set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-#;/?:@&=+$_.!~*'()");
-
 /** Whether a tag in the text could resolve to !!binary (see the soundness argument above). */
 function mayHaveBinaryTag(text: string): boolean {
   let at = text.indexOf('!');
@@ -80,10 +78,6 @@ function mayHaveBinaryTag(text: string): boolean {
     at = text.indexOf('!', end);
   }
   return false;
-}
-
-function isHexDigit(code: number): boolean {
-  return (code >= 48 && code <= 57) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102);
 }
 
 // The yaml package's double-quoted escapes (compose/resolve-flow-scalar.js).

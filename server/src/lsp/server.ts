@@ -20,6 +20,7 @@ import { FileChecker } from './fileChecker';
 import { FileFilter } from './fileFilter';
 import { FileWatchHandler } from './fileWatcher';
 import { HoverProvider } from './hover';
+import { raiseOptimizationBudget } from './optimizationBudget';
 import { createLogger, describeError } from './logger';
 import { ProjectConfigStore } from './projectConfig';
 import { FIX_ALL_CODE_ACTION_KIND, RESCAN_REQUEST, SETTINGS_SECTION } from './protocol';
@@ -59,6 +60,7 @@ interface Services {
 
 /** Starts serving on `connection` (used by dist/server.js and by `kube-mitm-guard lsp --stdio`). */
 export function startServer(connection: Connection): void {
+  raiseOptimizationBudget();
   const logger = createLogger(connection.console);
   const documents = new TextDocuments(TextDocument);
   const folders = new WorkspaceFolderList();

@@ -12,6 +12,7 @@ import { FixCandidate } from './fixTypes';
 import { verifyEdit, verifyFix } from './verify';
 import { embeddedTextFixes } from '../patches/embeddedFixes';
 import { lineBreakOf } from './yamlEdits';
+import { valueRemovalCandidate } from './valueRemoval';
 
 const MAX_FIX_ALL_STEPS = 500;
 
@@ -65,35 +66,52 @@ function fixesInPiece(piece: AnalysedPiece, options: EngineOptions, findingKey: 
 
 /**
  * The fixes of a finding the link phase reported (`FileLink.added`: a binding that hands out a grant, an
- * aggregating role, a shared externalIP). Such a finding has no parsed target, so the only fix is the
- * suppression comment above its line, proven like every fix (the data and every other comment unchanged)
- * and, since the link phase judges suppressions, by the comment it adds covering the finding's line for its
- * rule in the edited text's facts. Locally the new mention looks unused; the link uses it.
+ * aggregating role, a shared externalIP, a traced Helm value). Such a finding has no parsed target: a traced
+ * Helm value's address can be removed from its list (valueRemoval.ts); every one gets the suppression comment
+ * above its line. Both are proven like every fix (the data changed as intended, every other comment kept); the
+ * comment also by covering the finding's line for its rule in the edited text's facts, since the link phase
+ * judges suppressions. Locally the new mention looks unused; the link uses it.
  */
 export function linkedFindingFixes(text: string, options: EngineOptions, finding: Finding, file: FileContext = {}): Fix[] {
   try {
     const analysis = analyzeDetailed(text, options);
     if (!analysis.documents[finding.documentIndex]) return [];
+    const fixes: Fix[] = [];
+    const offer = (candidate: FixCandidate) => {
+      fixes.push({
+        kind: candidate.kind,
+        title: candidate.title,
+        edits: candidate.edits.map((edit) => ({ range: analysis.lines.rangeOf(edit.start, edit.end), newText: edit.newText })),
+        fixAll: false,
+        isPreferred: candidate.isPreferred,
+      });
+    };
+    // A traced Helm value: remove the address from its list (the data change is proven; the link judges the rest).
+    const removal = valueRemovalCandidate(text, analysis, finding);
+    if (removal && verifyEdit(text, options, analysis, removal.edits, removal.change, [], (after) => noNewFinding(analysis.findings, after.findings))) offer(removal);
     const candidate = suppressCandidate(text, analysis, finding);
-    if (candidate === undefined) return [];
+    if (candidate === undefined) return fixes;
     const lineAfterEdit = finding.range.start.line + linesAddedBefore(text, candidate.edits, finding.startOffset);
     // The facts the link reads are the file's as its caller analyses it (a Helm values file's comments too).
     const verified = verifyEdit(text, options, analysis, candidate.edits, candidate.change, candidate.addedComments ?? [], (after, edited) =>
       onlyNewUnusedSuppression(analysis.findings, after.findings) && suppressesLinked(analyzeText(edited, options, undefined, file).facts, finding.code, lineAfterEdit),
     );
-    if (verified === undefined) return [];
-    return [
-      {
-        kind: candidate.kind,
-        title: candidate.title,
-        edits: candidate.edits.map((edit) => ({ range: analysis.lines.rangeOf(edit.start, edit.end), newText: edit.newText })),
-        fixAll: false,
-        isPreferred: false,
-      },
-    ];
+    if (verified !== undefined) offer({ ...candidate, isPreferred: false });
+    return fixes;
   } catch {
     return [];
   }
+}
+
+/** No rule (unused suppressions included) has more findings than before. */
+function noNewFinding(before: readonly Finding[], after: readonly Finding[]): boolean {
+  const count = (findings: readonly Finding[]) => {
+    const byCode = new Map<string, number>();
+    for (const finding of findings) byCode.set(finding.code, (byCode.get(finding.code) ?? 0) + 1);
+    return byCode;
+  };
+  const was = count(before);
+  return [...count(after)].every(([code, now]) => now <= (was.get(code) ?? 0));
 }
 
 /** Line breaks the edits add before `offset`. */

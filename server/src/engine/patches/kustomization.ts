@@ -92,7 +92,16 @@ export function describeTarget(target: PatchTarget | undefined): string {
   return ` (target: ${parts.filter(Boolean).join(', ')})`;
 }
 
-function inlinePatchFindings(context: RuleContext, text: string, scalar: Scalar, holder: unknown, target: PatchTarget | undefined, field: string): RuleFinding[] {
+/** `where`: the sentence the findings' messages end with, saying where the patch is written. */
+export function inlinePatchFindings(
+  context: RuleContext,
+  text: string,
+  scalar: Scalar,
+  holder: unknown,
+  target: PatchTarget | undefined,
+  field: string,
+  where = ` It is written in this kustomization's inline ${field} patch${describeTarget(target)}.`,
+): RuleFinding[] {
   const embedded = embeddedTextOf(text, scalar);
   if (!embedded) return [];
   let documents;
@@ -118,7 +127,6 @@ function inlinePatchFindings(context: RuleContext, text: string, scalar: Scalar,
     if (!judged) continue;
     for (const check of DOCUMENT_CHECKS) for (const finding of check(patchContext, judged)) add(finding);
   }
-  const where = ` It is written in this kustomization's inline ${field} patch${describeTarget(target)}.`;
   return found.map(({ finding, documentIndex }) => {
     const range = embedded.fileRange(finding.start, finding.end);
     const { via: _via, ...rest } = finding;

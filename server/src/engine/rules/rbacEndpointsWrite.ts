@@ -34,12 +34,17 @@ export const rbacEndpointsWriteModule: RuleModule = {
     },
   ],
   // A rule grants the write only through a resource `endpoints` (which `endpointslices` contains) or `*`,
-  // with a verb create, update, patch or `*`.
-  triggers: rbacTriggers(ENDPOINTS_WRITE, [
-    ['endpoints', 'create'],
-    ['endpoints', 'update'],
-    ['endpoints', 'patch'],
-  ]),
+  // with a verb create, update, patch or `*`. A Kustomize patch (a kustomization's, a Flux Kustomization's
+  // or an Argo CD Application's `patches…` field) may write such a rule into a role its target names
+  // without the RBAC apiVersion in the text (a resource `*` there: rbacServicesStatus.ts's patch set).
+  triggers: [
+    ...rbacTriggers(ENDPOINTS_WRITE, [
+      ['endpoints', 'create'],
+      ['endpoints', 'update'],
+      ['endpoints', 'patch'],
+    ]),
+    ['patches', 'rules', 'endpoints'],
+  ],
   check: rbacPermissionCheck(ENDPOINTS_WRITE),
   fixes: rbacNarrowingFixes,
 };

@@ -33,11 +33,13 @@ export const rbacServicesStatusModule: RuleModule = {
     },
   ],
   // A rule grants the write only through a resource `services/status`, `*/status` or `*`. A Helm template of a
-  // role may also render rules from values (helm/templateRenders.ts), and a kustomization's patch may write a
-  // granting rule into a role (a `/rules…` operation or a `rules:` key).
+  // role may also render rules from values (helm/templateRenders.ts), and a Kustomize patch (a kustomization's,
+  // a Flux Kustomization's `patches…` or an Argo CD Application's) may write a granting rule into a role (a
+  // `/rules…` operation or a `rules:` key).
   triggers: [
     ...rbacTriggers(SERVICES_STATUS_WRITE, [['services/status']]),
     ['Role', RBAC_API_VERSION, '.Values'],
+    ['patches', 'rules', 'services/status'],
     ['patches', 'rules', '*'],
     // Also a patch file that a kustomization's Role or ClusterRole target may apply (patches/patchFiles.ts):
     // operations on `/rules`, or a kind-less strategic merge patch, which names what it patches (`metadata`).
