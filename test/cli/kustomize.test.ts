@@ -82,3 +82,61 @@ describe('check: Kustomize inline patches', () => {
     }
   });
 });
+
+describe('check: Kustomize patch files judged with their kustomization target', () => {
+  const ROLE_OPS = '- op: add\n  path: /rules/-\n  value: {apiGroups: [""], resources: [services/status], verbs: [patch]}\n';
+  const files = {
+    'base/kustomization.yaml': 'resources: [service.yaml, role.yaml, config.yaml]\n',
+    'base/service.yaml': 'apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  ports: [{port: 80}]\n',
+    'base/role.yaml': 'apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: editor}\nrules: []\n',
+    'base/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {a: b}\n',
+    'overlay/kustomization.yaml': [
+      'resources: [../base]',
+      'patches:',
+      '- path: service-ops.yaml',
+      '  target: {kind: Service, name: web}',
+      '- path: role-ops.yaml',
+      '  target: {kind: Role, name: editor}',
+      '- path: config-ops.yaml',
+      '  target: {kind: ConfigMap, name: cfg}',
+      '',
+    ].join('\n'),
+    'overlay/service-ops.yaml': '- op: add\n  path: /spec/externalIPs\n  value: [8.8.8.8]\n',
+    'overlay/role-ops.yaml': ROLE_OPS,
+    // Alone, an operation on /spec is judged as a Service's; its target here is a ConfigMap.
+    'overlay/config-ops.yaml': '- op: add\n  path: /spec\n  value: {externalIPs: [7.7.7.7]}\n',
+  };
+  let dir: TempDir;
+  before(() => {
+    dir = new TempDir(files);
+  });
+  after(() => dir.dispose());
+
+  it('judges each patch file with its target, the patched object in the resources as related location', () => {
+    const report = check(dir, '.');
+    assert.deepEqual(about(dir, report), ['external-ips: 8.8.8.8', 'rbac-services-status: services/status']);
+    const external = report.findings.find((finding) => finding.rule === 'external-ips')!;
+    assert.equal(external.file, 'overlay/service-ops.yaml');
+    assert.deepEqual(
+      external.related.map((related) => [related.file, related.line]),
+      [
+        ['overlay/kustomization.yaml', 3],
+        ['base/service.yaml', 3],
+      ],
+    );
+    // Checked alone, the operation files are judged by their paths.
+    assert.deepEqual(about(dir, check(dir, 'overlay/config-ops.yaml')), ['external-ips: 7.7.7.7']);
+  });
+
+  const skip = kubectlWorks() ? false : 'kubectl is not installed or does not run here: the comparison with `kubectl kustomize` is skipped';
+  it('finds in the patch files what it finds on the overlay rendered by kubectl kustomize', { skip }, () => {
+    const rendered = spawnSync('kubectl', ['kustomize', 'overlay'], { cwd: dir.root, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(rendered.status, 0, rendered.stderr);
+    const renderedDir = new TempDir({ 'rendered.yaml': rendered.stdout });
+    try {
+      assert.deepEqual(about(renderedDir, check(renderedDir, 'rendered.yaml')), about(dir, check(dir, '.')));
+    } finally {
+      renderedDir.dispose();
+    }
+  });
+});

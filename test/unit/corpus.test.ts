@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyzeText, applyLink, Finding, WorkspaceIndex } from '../../server/src/engine';
+import { analyzeText, applyLink, fileContextOf, Finding, WorkspaceIndex } from '../../server/src/engine';
 import { FIXTURES, REPO_ROOT } from '../support/engine';
 import { cpuStopwatch } from '../support/cpuTime';
 import { splitDocuments } from '../../server/src/engine/documentSplit';
@@ -50,7 +50,8 @@ describe('corpus of real manifests', { skip: present ? false : `corpus not found
         files++;
         const text = fs.readFileSync(file, 'utf8');
         const options = { allowedCidrs: [], rules: {} };
-        const result = analyzeText(text, options);
+        // As the CLI reads it: kustomizations by their names, and what sits beside them.
+        const result = analyzeText(text, options, undefined, fileContextOf(file, text));
         if (sub === 'manifests') unparsable += result.unparsableDocuments;
         const relative = path.relative(CORPUS, file).split(path.sep).join('/');
         local.set(relative, result.findings);

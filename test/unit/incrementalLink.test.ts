@@ -1,6 +1,7 @@
 // Re-linking only what depends on a change must give exactly what linking everything again gives. Random
 // workspaces of roles, aggregating roles, bindings, Services with externalIPs, admission policies about
-// externalIPs and their bindings, and Helm chart templates, values files and HelmReleases (a small pool of names,
+// externalIPs and their bindings, Helm chart templates, values files and HelmReleases, and a kustomization
+// with the patch files it refers to under random targets and the base its resources name (a small pool of names,
 // labels, addresses and ports, so they refer to or collide with each other, built-ins included) go through random edits, deletions, additions and moves between
 // clusters; after each step the incremental index is compared with a fresh one built from the same files.
 import assert from 'node:assert/strict';
@@ -95,18 +96,63 @@ function generator(next: () => number) {
       'metadata: {name: app}',
       `spec: {chart: {spec: {chart: ${pick(['./c1', './c2', 'remote'])}}}, values: {svc: {ips: [${pick(ADDRESSES)}], externalIPs: [${pick(ADDRESSES)}]}}}`,
     );
-  /** A text for the file `name`: Helm files by their place in a chart. */
+  // Kustomize: a kustomization referring to patch files with a random target (or none), and the patch files.
+  const kustomization = (): string =>
+    yaml(
+      'apiVersion: kustomize.config.k8s.io/v1beta1',
+      'kind: Kustomization',
+      ...(next() < 0.7 ? ['resources: [../b]'] : []),
+      'patches:',
+      ...['ops.yaml', 'rules.yaml'].filter(() => next() < 0.7).flatMap((patchFile) => [`- path: ${patchFile}`, ...(next() < 0.8 ? [`  target: {kind: ${pick(PATCH_TARGET_KINDS)}${next() < 0.8 ? `, name: ${pick(PATCHED_ROLES)}` : ''}}`] : [])]),
+      // An inline patch adding a rule to a named role.
+      ...(next() < 0.5 ? [`- target: {kind: ${pick(['Role', 'ClusterRole'])}, name: ${pick(PATCHED_ROLES)}}`, `  patch: '[{"op": "add", "path": "/rules/-", "value": ${pick(RULES)}}]'`] : []),
+      // An inline patch adding an externalIP to a named Service (related to the Service of the base).
+      ...(next() < 0.5 ? [`- target: {kind: Service, name: ${pick(PATCHED_ROLES)}}`, `  patch: '[{"op": "add", "path": "/spec/externalIPs/-", "value": "${ADDRESSES[0]}"}]'`] : []),
+    );
+  // The base the kustomization's resources name: a kustomization of its own, a Service and a Role a target may select.
+  const baseFile = (name: string): string =>
+    name.endsWith('kustomization.yaml')
+      ? yaml(`resources: [${['svc.yaml', 'role.yaml', '../k'].filter(() => next() < 0.7).join(', ')}]`)
+      : name.endsWith('svc.yaml')
+        ? yaml('apiVersion: v1', 'kind: Service', `metadata: {name: ${pick(PATCHED_ROLES)}}`, 'spec: {ports: [{port: 80}]}')
+        : yaml('apiVersion: rbac.authorization.k8s.io/v1', `kind: ${pick(['Role', 'ClusterRole'])}`, `metadata: {name: ${pick(PATCHED_ROLES)}}`, 'rules: []');
+  const patchFile = (name: string): string => {
+    if (name.endsWith('binding.yaml')) {
+      const kind = pick(['Role', 'ClusterRole']);
+      return yaml('apiVersion: rbac.authorization.k8s.io/v1', `kind: ${kind}Binding`, 'metadata: {name: patched, namespace: team-a}', `roleRef: {kind: ${kind}, name: ${pick(PATCHED_ROLES)}}`, 'subjects:', `- ${pick(SUBJECTS)}`);
+    }
+    if (name.endsWith('rules.yaml')) return yaml('metadata: {name: ops}', 'rules:', `- ${pick(RULES)}`);
+    const rules = next() < 0.5;
+    return yaml('- op: add', `  path: ${rules ? '/rules' : '/spec/externalIPs'}`, `  value: [${rules ? pick(RULES) : pick(ADDRESSES)}]`);
+  };
+  /** A text for the file `name`: Helm files by their place in a chart, Kustomize files by their names. */
   const fileFor = (name: string): string =>
-    name.includes('/templates/') ? helmTemplate() : name.endsWith('values.yaml') ? valuesFile() : name.startsWith('release') ? release() : file();
+    name.includes('/templates/')
+      ? helmTemplate()
+      : name.endsWith('values.yaml')
+        ? valuesFile()
+        : name.startsWith('release')
+          ? release()
+          : name.startsWith('b/')
+            ? baseFile(name)
+            : name.endsWith('kustomization.yaml')
+            ? kustomization()
+            : name.startsWith('k/')
+              ? patchFile(name)
+              : file();
   return { pick, fileFor };
 }
 
 const VALUES_PATHS = ['svc.ips', 'svc.other', 'none'];
 const HELM_NAMES = ['c1/templates/svc.yaml', 'c1/values.yaml', 'c2/templates/svc.yaml', 'c2/values.yaml', 'release-a.yaml', 'release-b.yaml'];
+const PATCH_TARGET_KINDS = ['Service', 'ConfigMap', 'Role', 'ClusterRole'];
+const KUSTOMIZE_NAMES = ['k/kustomization.yaml', 'k/ops.yaml', 'k/rules.yaml', 'k/binding.yaml', 'b/kustomization.yaml', 'b/svc.yaml', 'b/role.yaml'];
+const PATCHED_ROLES = ['ops', 'lb-status'];
 
 /** The facts of `name` as the CLI and the server analyse it (a values file by its place in a chart: here, its name). */
 function factsOf(name: string, text: string) {
-  return analyzeText(text, OPTIONS, undefined, { helmValues: name.endsWith('values.yaml') }).facts;
+  const kustomization = name.endsWith('kustomization.yaml');
+  return analyzeText(text, OPTIONS, undefined, { helmValues: name.endsWith('values.yaml'), kustomization, kustomizeResource: !kustomization && name.startsWith('b/') }).facts;
 }
 
 /** Each file's linked findings, and the paths behind them (what hovers show must be as fresh). */
@@ -115,15 +161,19 @@ function linkedSignatures(index: WorkspaceIndex): Map<string, string> {
 }
 
 let helmFindingsSeen = 0;
+let patchFileLinksSeen = 0;
+let patchedGrantsSeen = 0;
+let patchedObjectsSeen = 0;
 
 describe('incremental link', () => {
-  for (let seed = 1; seed <= 12; seed++) {
+  // Seeds past 12 draw from the Kustomize files alone (and one other file), so their cross-file links are frequent.
+  for (let seed = 1; seed <= 18; seed++) {
     it(`equals a full link after every change (seed ${seed})`, () => {
       const next = mulberry32(seed);
       const { pick, fileFor } = generator(next);
       const incremental = new WorkspaceIndex();
       const texts = new Map<string, { text: string; cluster: string }>();
-      const names = [...Array.from({ length: 8 }, (_, i) => `f${i}.yaml`), ...HELM_NAMES];
+      const names = seed > 12 ? [...KUSTOMIZE_NAMES, 'f0.yaml'] : [...Array.from({ length: 8 }, (_, i) => `f${i}.yaml`), ...HELM_NAMES, ...KUSTOMIZE_NAMES];
       let judgedFewer = 0;
       for (let step = 0; step < 40; step++) {
         const name = pick(names);
@@ -143,6 +193,9 @@ describe('incremental link', () => {
         const signatures = linkedSignatures(incremental);
         assert.deepEqual(signatures, linkedSignatures(full), `seed ${seed}, step ${step}`);
         for (const helmFile of HELM_NAMES) if (signatures.get(helmFile)?.includes('external-ip')) helmFindingsSeen++;
+        for (const patchFile of KUSTOMIZE_NAMES) if (signatures.get(patchFile)?.includes('applied by the kustomization')) patchFileLinksSeen++;
+        if (/"file":"k\/(ops|rules|kustomization)\.yaml"/.test(signatures.get('k/binding.yaml') ?? '')) patchedGrantsSeen++;
+        if (/"file":"b\/(svc|role)\.yaml"/.test(['k/ops.yaml', 'k/rules.yaml', 'k/kustomization.yaml'].map((file) => signatures.get(file) ?? '').join())) patchedObjectsSeen++;
         if (incremental.stats.lastFilesJudged < full.stats.lastFilesJudged) judgedFewer++;
       }
       // Not a correctness condition, but the point of the exercise: some steps re-judged fewer files.
@@ -152,6 +205,12 @@ describe('incremental link', () => {
 
   it('saw Helm values traced (or untraced) into findings in the random workspaces', () => {
     assert.ok(helmFindingsSeen > 0);
+  });
+
+  it('saw patch files judged with their kustomization target, and their rules granting through bindings, in the random workspaces', () => {
+    assert.ok(patchFileLinksSeen > 0);
+    assert.ok(patchedGrantsSeen > 0);
+    assert.ok(patchedObjectsSeen > 0);
   });
 
   it('re-judges only the files that depend on the edited role', () => {

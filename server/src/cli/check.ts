@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import {
   AnalysisCache,
   analyzeText,
-  isHelmValuesFile,
+  fileContextOf,
   applyLink,
   clusterKey,
   clusterNameOf,
@@ -323,8 +323,7 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
     // JSON lists each finding's fixes: they start from the List item the analysis found it in, not the whole text.
     const analysed = format === 'json' ? new AnalysisCache() : undefined;
     try {
-      const helmValues = candidate.absolutePath !== undefined && isHelmValuesFile(candidate.absolutePath);
-      const result = analyzeText(text, options, analysed, { helmValues });
+      const result = analyzeText(text, options, analysed, fileContextOf(candidate.absolutePath, text));
       findings = result.findings;
       facts = result.facts;
       unparsable = result.unparsableDocuments;

@@ -11,17 +11,18 @@ import { DOCUMENT_CHECKS, RULES } from './rules/registry';
 import { EmbeddedSource, FindingTarget, RuleContext, RuleFinding } from './rules/ruleTypes';
 import { findSuppressionComments, isSuppressed, keepRealComments, SuppressionComment } from './suppressions';
 import { AnalysisResult, EngineOptions, Finding, RelatedLocation, RULE_IDS, RuleId, Severity, SEVERITY_RANK, UNUSED_SUPPRESSION } from './types';
-import { resolveNode, Via } from './yamlModel';
+import { nodeSpan, resolveNode, Via } from './yamlModel';
 import { neutralizeTemplates } from './helmTemplates';
 import { parseDocumentVariant, parseSourceDocuments, SourceDocument } from './yamlParse';
-import { FactExtractor } from './workspace/extract';
-import { emptyFacts, findingKey, hasFacts, RuleFact, shiftFacts, shiftRange, SuppressionFact } from './workspace/facts';
+import { FactExtractor, policyRuleOf } from './workspace/extract';
+import { addPatchFile, emptyFacts, FileFacts, findingKey, hasFacts, PatchFindingFact, RuleFact, shiftFacts, shiftRange, SuppressionFact } from './workspace/facts';
 import { listItemText, splitListItems } from './listSplit';
 import { addHelmFacts, emptyHelmFacts, HelmFacts } from './helm/helmFacts';
 import { templateRenders } from './helm/templateRenders';
 import { valuesDocumentFacts } from './helm/valuesTree';
 import { documentPatchFindings } from './patches/documentPatches';
 import { judgedAsPatch } from './patches/servicePatchShape';
+import { JudgedVariant, readPatchFile } from './patches/patchFiles';
 const TEMPLATE_PATTERN = /\{\{[\s\S]*?\}\}/g;
 
 /** A finding with the parsed nodes its fixes need. */
@@ -59,14 +60,48 @@ export interface DetailedAnalysis extends AnalysisResult {
  * where it is written: a Helm chart's values file is read whole into values facts (helm/valuesTree.ts).
  */
 export function analyzeText(text: string, options: EngineOptions, cache?: AnalysisCache, file: FileContext = {}): AnalysisResult {
-  const result = analyzeTextAlone(text, options, cache);
+  const analysed = analyzeTextAlone(text, options, cache, pastPrecheckOf(file));
+  const result = file.kustomizeResource ? analysed : withoutServiceObjects(analysed);
   return file.helmValues && result.skippedReason === undefined ? withValuesFileFacts(text, result) : result;
+}
+
+/** Only a kustomization's resource can be a patch's target: elsewhere a Service that cannot conflict keeps no facts. */
+function withoutServiceObjects(result: AnalysisResult): AnalysisResult {
+  if (!result.facts?.serviceObjects) return result;
+  const { serviceObjects: _serviceObjects, ...facts } = result.facts;
+  const { facts: _facts, ...rest } = result;
+  return hasFacts(facts) ? { ...rest, facts } : rest;
 }
 
 /** What the caller knows of the analysed text from where it is written. */
 export interface FileContext {
   /** The text is a values file of a Helm chart (`helm/chartFiles.ts isHelmValuesFile`): its values are facts, traced through the chart's templates. */
   helmValues?: boolean;
+  /**
+   * The text is named as a kustomization (`patches/patchFiles.ts isKustomizationFileName`): it is analysed past
+   * the pre-check, as one without apiVersion may refer to patch files with no word the pre-check knows.
+   */
+  kustomization?: boolean;
+  /**
+   * A kustomization is in the file's folder, so it may be one of its `resources`: its Services, Roles and
+   * ClusterRoles are analysed past the pre-check, so the link knows the objects a kustomization's patches target.
+   */
+  kustomizeResource?: boolean;
+}
+
+// A document whose top-level kind is one a patch's target can name (read from the text: the pre-check let it go).
+const PATCHABLE_KIND = /^kind:[ \t]*["']?(?:Service|Role|ClusterRole)["']?[ \t]*\r?$/m;
+
+/** Whether a text may hold an object a Kustomize patch's target selects (a Service, Role or ClusterRole at the top level). */
+export function mayHoldPatchTarget(text: string): boolean {
+  return PATCHABLE_KIND.test(text);
+}
+
+/** Which documents of a text are analysed even though the pre-check lets them go. */
+function pastPrecheckOf(file: FileContext): (chunkText: string) => boolean {
+  if (file.kustomization) return () => true;
+  if (file.kustomizeResource) return mayHoldPatchTarget;
+  return () => false;
 }
 
 /**
@@ -98,7 +133,7 @@ function withValuesFileFacts(text: string, result: AnalysisResult): AnalysisResu
   return { ...result, facts: { ...facts, suppressions, helm: { ...(facts.helm ?? emptyHelmFacts()), valuesFile: values } } };
 }
 
-function analyzeTextAlone(text: string, options: EngineOptions, cache?: AnalysisCache): AnalysisResult {
+function analyzeTextAlone(text: string, options: EngineOptions, cache: AnalysisCache | undefined, pastPrecheck: (chunkText: string) => boolean): AnalysisResult {
   const chunks = splitDocuments(text, cache?.splitMemo);
   if (chunks === undefined) {
     const { findings, documents: _documents, lines: _lines, failed: _failed, lenient: _lenient, ...counts } = analyzeWhole(text, options);
@@ -136,11 +171,16 @@ function analyzeTextAlone(text: string, options: EngineOptions, cache?: Analysis
       for (const policy of shifted.admissionPolicies) facts.admissionPolicies.push(policy);
       for (const binding of shifted.admissionBindings) facts.admissionBindings.push(binding);
       if (shifted.helm) addHelmFacts((facts.helm ??= emptyHelmFacts()), shifted.helm);
+      if (shifted.patchFile) addPatchFile(facts, shifted.patchFile);
+      if (shifted.patchReferences) (facts.patchReferences ??= []).push(...shifted.patchReferences);
+      if (shifted.inlinePatches) (facts.inlinePatches ??= []).push(...shifted.inlinePatches);
+      if (shifted.kustomizeResources) (facts.kustomizeResources ??= []).push(...shifted.kustomizeResources);
+      if (shifted.serviceObjects) (facts.serviceObjects ??= []).push(...shifted.serviceObjects);
     }
   };
   for (const chunk of chunks) {
     const chunkText = text.slice(chunk.start, chunk.end);
-    const mayHaveFindings = mightHaveFindings(chunkText);
+    const mayHaveFindings = mightHaveFindings(chunkText) || pastPrecheck(chunkText);
     const list = mayHaveFindings ? analyzeListItems(chunkText, options, previous) : undefined;
     if (list !== undefined) {
       // One document: every item's findings and facts are in it.
@@ -402,14 +442,20 @@ function analyzeWhole(text: string, options: EngineOptions): DetailedAnalysis & 
     );
     const context: RuleContext = { text, document: source.document, allowedCidrs: options.allowedCidrs };
     const ruleNodes = new Map<unknown, RuleFact>();
+    const inlinePatchSpans: { start: number; end: number }[] = [];
+    const firstInlinePatch = facts.inlinePatches?.length ?? 0;
     const extractor = new FactExtractor(text, lines, {
       document: source.document,
       documentIndex: source.index,
       facts,
       ruleNodes,
       renderedOnly: (start, end) => overlapsSpan(templateSpans, start, end),
+      inlinePatchSpans,
     });
+    const firstFinding = result.findings.length;
     reportDocumentFindings({ text, lines, options, comments, templateSpans, seenKeys, documentIndex: source.index, findings: result.findings }, context, extractor, ruleNodes);
+    if (inlinePatchSpans.length > 0) addInlinePatchKeys(facts, firstInlinePatch, inlinePatchSpans, result.findings.slice(firstFinding));
+    addPatchFileFacts(facts, context, result.findings.slice(firstFinding), { lines, options, templateSpans, documentIndex: source.index });
     // One at a time: spreading a very long array into push() overflows the stack.
     for (const finding of unusedSuppressions(comments, options, lines, source.index)) result.findings.push(finding);
     for (const comment of comments) facts.suppressions.push(suppressionFact(comment, lines, source));
@@ -512,6 +558,62 @@ function reportDocumentFindings(report: DocumentReport, context: RuleContext, ex
       })),
     });
   }
+}
+
+/**
+ * The keys of the findings inside each of a document's inline patches (those from `first` on in
+ * `facts.inlinePatches`, whose strings are at `spans`); an inline patch with neither findings nor rules is dropped.
+ */
+function addInlinePatchKeys(facts: FileFacts, first: number, spans: readonly { start: number; end: number }[], documentFindings: readonly DetailedFinding[]): void {
+  const patches = facts.inlinePatches ?? [];
+  const added = patches.splice(first);
+  added.forEach((patch, index) => {
+    const { start, end } = spans[index];
+    patch.findingKeys = documentFindings.filter((finding) => finding.code !== UNUSED_SUPPRESSION && finding.startOffset >= start && finding.endOffset <= end).map((finding) => finding.key);
+    if (patch.findingKeys.length > 0 || patch.rules.length > 0) patches.push(patch);
+  });
+  if (patches.length === 0) delete facts.inlinePatches;
+}
+
+/**
+ * A document that may be a Kustomize patch file: the keys of its findings (all of them are as a patch: a
+ * kind-less document yields nothing else) and its findings under each kind a kustomization's target can
+ * name, placed and with their severity, for the link phase. Suppression comments are applied there.
+ */
+function addPatchFileFacts(
+  facts: FileFacts,
+  context: RuleContext,
+  documentFindings: readonly DetailedFinding[],
+  where: { lines: LineIndex; options: EngineOptions; templateSpans: [number, number][]; documentIndex: number },
+): void {
+  const reading = readPatchFile(context);
+  if (!reading) return;
+  const judged: Partial<Record<JudgedVariant, PatchFindingFact[]>> = {};
+  let any = false;
+  for (const [variant, raws] of reading.variants) {
+    const found: PatchFindingFact[] = [];
+    const seen = new Set<string>();
+    for (const raw of raws) {
+      const end = trimTrailingSpace(context.text, raw.start, raw.end);
+      const severity = severityOf(raw, where.options);
+      if (severity === 'off' || overlapsSpan(where.templateSpans, raw.start, end)) continue;
+      const key = findingKey(raw.ruleId, raw.start, end);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      found.push({ code: raw.ruleId, message: raw.message, place: { start: raw.start, end, range: where.lines.rangeOf(raw.start, end) }, severity, documentIndex: where.documentIndex });
+    }
+    if (found.length > 0) {
+      judged[variant] = found;
+      any = true;
+    }
+  }
+  const localKeys = documentFindings.filter((finding) => finding.code !== UNUSED_SUPPRESSION).map((finding) => finding.key);
+  const rules = reading.rules.map((rule) => {
+    const span = nodeSpan(rule.written);
+    const end = trimTrailingSpace(context.text, span.start, span.end);
+    return { ...policyRuleOf(context.document, rule), place: { start: span.start, end, range: where.lines.rangeOf(span.start, end) } };
+  });
+  if (any || localKeys.length > 0 || rules.length > 0) addPatchFile(facts, { localKeys, variants: judged, rules });
 }
 
 function addFindingKeys(ruleFact: RuleFact, keys: readonly string[]): void {

@@ -5,6 +5,7 @@ export * from './types';
 export { AnalysisCache, analyzeText } from './analyze';
 export type { FileContext } from './analyze';
 export { isHelmValuesFile } from './helm/chartFiles';
+export { fileContextOf } from './fileContext';
 export { fixesForFinding, fixAll, linkedFindingFixes } from './fixes/fixes';
 export { applyEdits } from './textEdits';
 export { WorkspaceIndex, linkSignature } from './workspace/workspaceIndex';

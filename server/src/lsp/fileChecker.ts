@@ -14,7 +14,7 @@ import {
   CONFIG_FILE_NAME,
   EngineOptions,
   FileContext,
-  isHelmValuesFile,
+  fileContextOf,
   LOSSY_READS,
 } from '../engine';
 import { FileFilter } from './fileFilter';
@@ -104,7 +104,7 @@ export class FileChecker {
       this.cache.set(key, cached);
     }
     const fsPath = uriToFsPath(document.uri);
-    const file: FileContext = { helmValues: fsPath !== undefined && isHelmValuesFile(fsPath) };
+    const file = fileContextOf(fsPath, text);
     const result = analyzeText(text, options, cached.chunks, file);
     cached.last = { version: document.version, generation: resolved.generation, result, file };
     return { document, resolved, options, result, file };

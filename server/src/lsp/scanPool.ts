@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import {
   analyzeText,
   EngineOptions,
-  isHelmValuesFile,
+  fileContextOf,
   FileFacts,
   Finding,
   LossyReason,
@@ -53,7 +53,7 @@ export function analyzeDiskFileSync(fsPath: string, maxBytes: number, options: E
 
 function analyzeRead(read: ManifestRead, options: EngineOptions, fsPath: string): DiskFileAnalysis {
   if ('skipped' in read) return read;
-  const { findings, facts } = analyzeText(read.text, options, undefined, { helmValues: isHelmValuesFile(fsPath) });
+  const { findings, facts } = analyzeText(read.text, options, undefined, fileContextOf(fsPath, read.text));
   return { findings, ...(facts ? { facts } : {}), ...(read.lossy ? { lossy: read.lossy } : {}) };
 }
 

@@ -88,6 +88,23 @@ export function checkJsonPatch(context: RuleContext, ops: Located<YAMLSeq>, kind
   return findings;
 }
 
+/** The rules `add`/`replace` operations write into a role (`/rules` lists' items, `/rules/<n>` and `/rules/-` values): what reach analysis adds to the role. */
+export function operationRuleValues(document: Document, ops: Located<YAMLSeq>): Located[] {
+  const rules: Located[] = [];
+  for (const item of sequenceItems(document, ops)) {
+    const op = item as Located<YAMLMap>;
+    const operation = scalarValues(document, op, 'op')[0];
+    const tokens = pointerTokens(scalarValues(document, op, 'path')[0]);
+    const written = tokens && writtenAt(tokens, { service: false, roleKind: 'Role' });
+    if ((operation !== 'add' && operation !== 'replace') || !written) continue;
+    for (const value of mapValues(document, op, 'value')) {
+      if (written === 'rule') rules.push(value);
+      else if (isSeq(value.node)) rules.push(...sequenceItems(document, value as Located<YAMLSeq>));
+    }
+  }
+  return rules.filter((rule) => isMap(rule.node));
+}
+
 function checkWrittenValue(context: RuleContext, patchOp: PatchOperation, value: Located, written: Written, kinds: PatchedKinds): RuleFinding[] {
   const { document } = context;
   const op = patchOp.op.node;

@@ -162,7 +162,16 @@ export const externalIpsModule: RuleModule = {
   // The key `externalIPs` in one decoded scalar; a Flux HelmRelease's or an Argo CD Application's inline
   // values, which the link traces through a local chart (helm/releases.ts), with the apiVersion that
   // releases.ts requires (its group alone, `argoproj.io`, also let Argo CD's CRDs through: 13 MB of the corpus).
-  triggers: [['externalIPs'], ['HelmRelease', 'helm.toolkit.fluxcd.io/', 'values'], ['Application', 'argoproj.io/v1alpha1', 'values']],
+  // A kustomization's references to patch files (patches/patchFiles.ts), which the link judges with its
+  // targets: with the apiVersion (`patches` and `path` alone also let Argo CD's Application CRD through).
+  triggers: [
+    ['externalIPs'],
+    ['HelmRelease', 'helm.toolkit.fluxcd.io/', 'values'],
+    ['Application', 'argoproj.io/v1alpha1', 'values'],
+    ['patches', 'path', 'kustomize.config.k8s.io'],
+    ['patchesStrategicMerge'],
+    ['patchesJson6902'],
+  ],
   check: checkExternalIps,
   fixes: externalIpFixes,
 };

@@ -41,6 +41,11 @@ export const rbacServicesStatusModule: RuleModule = {
     ['Role', RBAC_API_VERSION, '.Values'],
     ['patches', 'rules', 'services/status'],
     ['patches', 'rules', '*'],
+    // Also a patch file that a kustomization's Role or ClusterRole target may apply (patches/patchFiles.ts):
+    // operations on `/rules`, or a kind-less strategic merge patch, which names what it patches (`metadata`).
+    ['/rules', 'services/status'],
+    ['/rules', '*'],
+    ['rules', 'services/status', 'metadata'],
   ],
   check: rbacPermissionCheck(SERVICES_STATUS_WRITE),
   fixes: rbacNarrowingFixes,

@@ -8,7 +8,7 @@ import { checkExternalIP } from '../ipAddresses';
 import { LineIndex } from '../lineIndex';
 import { isObjectOf, ManifestObject } from '../manifests';
 import { ADMISSION_POLICY_BINDING_KIND, ADMISSION_POLICY_KIND, isAdmissionObject, mentionsExternalIps } from '../mitigationObjects';
-import { AUTOUPDATE_ANNOTATION, LabelSelector, LabelSelectorRequirement, SelectorOperator } from '../rbac/model';
+import { AUTOUPDATE_ANNOTATION, LabelSelector, LabelSelectorRequirement, PolicyRule, SelectorOperator } from '../rbac/model';
 import { externalIpsIgnoredReason } from '../serviceSpec';
 import {
   childMaps,
@@ -27,11 +27,24 @@ import {
 } from '../yamlModel';
 import { emptyHelmFacts } from '../helm/helmFacts';
 import { releaseFacts } from '../helm/releases';
+import { inlinePatches, kustomizationPatchReferences, kustomizationResources } from '../patches/patchFiles';
 import { AdmissionBindingFact, AdmissionPolicyFact, BindingFact, ExternalIpFact, FileFacts, Place, RBAC_API_VERSION, RoleFact, RuleFact, ServiceFact, ServicePortFact, ServiceProtocol, SubjectFact } from './facts';
 
 const OPERATORS: readonly SelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
 const PROTOCOLS: readonly ServiceProtocol[] = ['TCP', 'UDP', 'SCTP'];
 const MAX_PORT = 65535;
+
+/** A rule as RBAC reads it: the string lists of every reading of its keys. */
+export function policyRuleOf(document: Document, rule: Located<YAMLMap>): PolicyRule {
+  const policyRule: PolicyRule = {
+    apiGroups: stringListValues(document, rule, 'apiGroups'),
+    resources: stringListValues(document, rule, 'resources'),
+    verbs: stringListValues(document, rule, 'verbs'),
+  };
+  const resourceNames = stringListValues(document, rule, 'resourceNames');
+  if (resourceNames.length > 0) policyRule.resourceNames = resourceNames;
+  return policyRule;
+}
 
 /** Whether [start, end) is (partly) a Helm template action: a value known only after rendering. */
 export type RenderedOnly = (start: number, end: number) => boolean;
@@ -44,6 +57,8 @@ export interface DocumentFactsTarget {
   /** Each rule's map node to its fact, so the document's findings can be tied to them. */
   ruleNodes: Map<unknown, RuleFact>;
   renderedOnly: RenderedOnly;
+  /** The string spans of the inline patches pushed to `facts.inlinePatches`, in order (their findings' keys are added once the document is judged). */
+  inlinePatchSpans?: { start: number; end: number }[];
 }
 
 /** What a scalar key holds: its first scalar reading (and its node), or that only rendering tells. */
@@ -70,6 +85,11 @@ export class FactExtractor {
       if (binding) facts.bindings.push(binding);
     } else if (isObjectOf(object, 'v1', ['Service'])) {
       for (const service of this.services(document, object, documentIndex)) facts.services.push(service);
+      const metadata = childMaps(document, object.map, 'metadata')[0];
+      const [name, namespace] = [this.known(document, metadata, 'name'), this.reading(document, metadata, 'namespace')];
+      if (name !== undefined && !namespace.renderedOnly) {
+        (facts.serviceObjects ??= []).push({ name, ...(namespace.value ? { namespace: namespace.value } : {}), place: this.namePlace(document, object, metadata) });
+      }
     } else if (isAdmissionObject(object, [ADMISSION_POLICY_KIND])) {
       const policy = this.admissionPolicy(document, object, documentIndex);
       if (policy) facts.admissionPolicies.push(policy);
@@ -77,6 +97,18 @@ export class FactExtractor {
       const binding = this.admissionBinding(document, object);
       if (binding) facts.admissionBindings.push(binding);
     } else {
+      const references = kustomizationPatchReferences(document, object);
+      if (references.length > 0) {
+        const facts = (this.target.facts.patchReferences ??= []);
+        for (const { span, ...reference } of references) facts.push({ ...reference, place: this.spanPlace(span) });
+      }
+      const resources = kustomizationResources(document, object);
+      if (resources) (this.target.facts.kustomizeResources ??= []).push(...resources);
+      for (const { target, span, rules } of inlinePatches(this.text, document, object)) {
+        const placed = rules.map(({ rule, document: patch, start, end }) => ({ ...policyRuleOf(patch, rule), place: this.spanPlace({ start, end }) }));
+        (this.target.facts.inlinePatches ??= []).push({ target, findingKeys: [], rules: placed });
+        this.target.inlinePatchSpans?.push(span);
+      }
       const releases = releaseFacts(document, object, this.text, (span) => this.spanPlace(span), documentIndex);
       if (releases.length > 0) (facts.helm ??= emptyHelmFacts()).releases.push(...releases);
     }
@@ -133,15 +165,7 @@ export class FactExtractor {
       if (!isSeq(rules.node)) continue;
       for (const rule of sequenceItems(document, rules as Located<YAMLSeq>)) {
         if (!isMap(rule.node)) continue;
-        const located = rule as Located<YAMLMap>;
-        const fact: RuleFact = {
-          apiGroups: stringListValues(document, located, 'apiGroups'),
-          resources: stringListValues(document, located, 'resources'),
-          verbs: stringListValues(document, located, 'verbs'),
-          place: this.place(rule.written),
-        };
-        const resourceNames = stringListValues(document, located, 'resourceNames');
-        if (resourceNames.length > 0) fact.resourceNames = resourceNames;
+        const fact: RuleFact = { ...policyRuleOf(document, rule as Located<YAMLMap>), place: this.place(rule.written) };
         role.rules.push(fact);
         ruleNodes.set(rule.node, fact);
       }

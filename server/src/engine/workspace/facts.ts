@@ -1,8 +1,10 @@
 // Facts: what the link phase needs to know of one file, extracted where the file is parsed (in the scan
 // workers too) and kept as plain data, so files are linked without being parsed again.
 import { LabelSelector, PolicyRule, RoleRef, Subject } from '../rbac/model';
-import { Range } from '../types';
+import { Range, RuleId, Severity } from '../types';
 import { HelmFacts, shiftHelmFacts } from '../helm/helmFacts';
+import type { JudgedVariant } from '../patches/patchFiles';
+import type { PatchTarget } from '../patches/kustomization';
 
 export const RBAC_API_VERSION = 'rbac.authorization.k8s.io/v1';
 
@@ -118,6 +120,45 @@ export interface SuppressionFact {
   mentions: { ruleId: string; unusedKey: string }[];
 }
 
+/** A finding a patch file would have if a kustomization's target judged it as some kind (patches/patchFiles.ts). */
+export interface PatchFindingFact {
+  code: RuleId;
+  message: string;
+  place: Place;
+  /** As the file's options resolve it for this finding. */
+  severity: Severity;
+  documentIndex: number;
+}
+
+/**
+ * A file that may be a Kustomize patch file: the keys of its local findings as a patch (judged by its paths,
+ * or as its own kind), and its findings under each kind a target can name.
+ */
+export interface PatchFileFact {
+  localKeys: string[];
+  variants: Partial<Record<JudgedVariant, PatchFindingFact[]>>;
+  /** The rules it writes into a role a `Role` or `ClusterRole` target names: reach analysis adds them to that role's. */
+  rules: (PolicyRule & { place: Place })[];
+}
+
+/** A kustomization's reference to a patch file (`path:`, or a `patchesStrategicMerge` file name), relative to the kustomization's folder. */
+export interface PatchReferenceFact {
+  path: string;
+  target?: PatchTarget;
+  field: 'patches' | 'patchesJson6902' | 'patchesStrategicMerge';
+  /** The `path` value. */
+  place: Place;
+}
+
+/** A kustomization's inline patch with a `target`: the keys of its findings, and the rules it writes into the role its target names. */
+export interface InlinePatchFact {
+  target: PatchTarget;
+  /** The keys of the file's findings inside the patch string (the link relates them to the objects the target selects). */
+  findingKeys: string[];
+  /** Each where the file writes it. */
+  rules: (PolicyRule & { place: Place })[];
+}
+
 export interface FileFacts {
   roles: RoleFact[];
   bindings: BindingFact[];
@@ -127,6 +168,23 @@ export interface FileFacts {
   admissionBindings: AdmissionBindingFact[];
   /** Helm: what a chart's templates render from `.Values`, and values to trace through them (helm/helmFacts.ts). */
   helm?: HelmFacts;
+  /** The file as a Kustomize patch file, when it may be one. */
+  patchFile?: PatchFileFact;
+  /** The patch files the file's kustomizations refer to. */
+  patchReferences?: PatchReferenceFact[];
+  /** The file's kustomizations' inline patches that have a target. */
+  inlinePatches?: InlinePatchFact[];
+  /** The file's kustomization's `resources:` (`bases:`, `components:`) entries, as written. */
+  kustomizeResources?: string[];
+  /** Every core Service whose name is known before rendering: an object a kustomization's patch may target. */
+  serviceObjects?: ServiceObjectFact[];
+}
+
+export interface ServiceObjectFact {
+  name: string;
+  namespace?: string;
+  /** Its name. */
+  place: Place;
 }
 
 export function emptyFacts(): FileFacts {
@@ -135,7 +193,8 @@ export function emptyFacts(): FileFacts {
 
 /**
  * Whether the link phase needs the text's facts at all. Linked findings sit on roles, bindings,
- * Services with externalIPs and admission policies (whose bindings count too), and a suppression comment only reaches its own document, so a text with
+ * Services with externalIPs and admission policies (whose bindings count too), Helm values and Kustomize patches
+ * (and the kustomizations and objects they name), and a suppression comment only reaches its own document, so a text with
  * none of them has nothing to link: its comments alone are not kept (a file whose suppressed findings
  * are all local is never re-linked).
  */
@@ -146,7 +205,12 @@ export function hasFacts(facts: FileFacts): boolean {
     facts.services.length > 0 ||
     facts.admissionPolicies.length > 0 ||
     facts.admissionBindings.length > 0 ||
-    facts.helm !== undefined
+    facts.helm !== undefined ||
+    facts.patchFile !== undefined ||
+    facts.patchReferences !== undefined ||
+    facts.inlinePatches !== undefined ||
+    facts.kustomizeResources !== undefined ||
+    facts.serviceObjects !== undefined
   );
 }
 
@@ -200,7 +264,35 @@ export function shiftFacts(facts: FileFacts, offsetDelta: number, lineDelta: num
       mentions: comment.mentions.map((mention) => ({ ...mention, unusedKey: shiftKey(mention.unusedKey, offsetDelta) })),
     })),
     ...(facts.helm ? { helm: shiftHelmFacts(facts.helm, place, documentDelta) } : {}),
+    ...(facts.patchFile ? { patchFile: shiftPatchFile(facts.patchFile, place, offsetDelta, documentDelta) } : {}),
+    ...(facts.patchReferences ? { patchReferences: facts.patchReferences.map((reference) => ({ ...reference, place: place(reference.place) })) } : {}),
+    ...(facts.inlinePatches
+      ? {
+          inlinePatches: facts.inlinePatches.map((patch) => ({
+            ...patch,
+            findingKeys: patch.findingKeys.map((key) => shiftKey(key, offsetDelta)),
+            rules: patch.rules.map((rule) => ({ ...rule, place: place(rule.place) })),
+          })),
+        }
+      : {}),
+    ...(facts.serviceObjects ? { serviceObjects: facts.serviceObjects.map((service) => ({ ...service, place: place(service.place) })) } : {}),
   };
+}
+
+function shiftPatchFile(fact: PatchFileFact, place: (p: Place) => Place, offsetDelta: number, documentDelta: number): PatchFileFact {
+  const variants: PatchFileFact['variants'] = {};
+  for (const [variant, findings] of Object.entries(fact.variants) as [JudgedVariant, PatchFindingFact[]][]) {
+    variants[variant] = findings.map((finding) => ({ ...finding, place: place(finding.place), documentIndex: finding.documentIndex + documentDelta }));
+  }
+  return { localKeys: fact.localKeys.map((key) => shiftKey(key, offsetDelta)), variants, rules: fact.rules.map((rule) => ({ ...rule, place: place(rule.place) })) };
+}
+
+/** Adds a document's (or chunk's) patch-file facts to the file's. */
+export function addPatchFile(facts: FileFacts, fact: PatchFileFact): void {
+  const into = (facts.patchFile ??= { localKeys: [], variants: {}, rules: [] });
+  for (const key of fact.localKeys) into.localKeys.push(key);
+  for (const rule of fact.rules) into.rules.push(rule);
+  for (const [variant, findings] of Object.entries(fact.variants) as [JudgedVariant, PatchFindingFact[]][]) (into.variants[variant] ??= []).push(...findings);
 }
 
 export function shiftRange(range: Range, lineDelta: number): Range {

@@ -15,6 +15,7 @@ import { bindingScope, BindingOnPath, describeHolder, Grant, Holder, LinkedPath,
 import { AdmissionPolicies } from './admissionPolicies';
 import { ServiceConflicts } from './serviceConflicts';
 import { HelmValues } from './helmValues';
+import { KustomizePatchFiles, patchedRoleOf } from './kustomizePatchFiles';
 
 export interface LinkInput {
   file: string;
@@ -28,7 +29,10 @@ export interface FileLink {
   added: Finding[];
   /** Local findings whose severity, message or related locations depend on the workspace, by key. */
   updated: Map<string, { severity?: Severity; appendToMessage: string; related: RelatedLocation[] }>;
-  /** Local findings to drop: unused-suppression findings for comments that suppress a linked finding. */
+  /**
+   * Local findings to drop: unused-suppression findings for comments that suppress a linked finding, and a
+   * patch file's findings that no kustomization target referring to it allows.
+   */
   removed: Set<string>;
   /** The path behind each linked RBAC finding of the file (added or updated), for hovers. */
   paths: LinkedPath[];
@@ -80,7 +84,12 @@ export function linkWorkspace(inputs: readonly LinkInput[]): Map<string, FileLin
  */
 export function roleKeysOf(facts: FileFacts | undefined): string[] {
   if (!facts) return [];
-  return [...facts.roles.map((role) => roleKey(role.kind, role.name)), ...facts.bindings.map((binding) => roleKey(binding.roleRef.kind, binding.roleRef.name))];
+  const targets = [...(facts.patchReferences ?? []), ...(facts.inlinePatches ?? [])].map((patch) => patch.target);
+  const patched = targets.flatMap((target) => {
+    const role = patchedRoleOf(target);
+    return role ? [roleKey(role.kind, role.name)] : [];
+  });
+  return [...facts.roles.map((role) => roleKey(role.kind, role.name)), ...facts.bindings.map((binding) => roleKey(binding.roleRef.kind, binding.roleRef.name)), ...patched];
 }
 
 function roleKey(kind: string, name: string): string {
@@ -108,6 +117,7 @@ export class Linker {
   private readonly serviceConflicts: ServiceConflicts;
   private readonly admissionPolicies: AdmissionPolicies;
   private readonly helmValues: HelmValues;
+  private readonly patchFiles: KustomizePatchFiles;
   private readonly optionsByFile = new Map<string, EngineOptions>();
   private readonly suppressionsByFile = new Map<string, FileFacts['suppressions']>();
 
@@ -125,6 +135,7 @@ export class Linker {
     // In file order, so a file's link (the order of its related locations) does not depend on the
     // order files were added or changed in.
     this.inputs = [...inputs].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+    this.patchFiles = new KustomizePatchFiles(this.inputs);
     this.index();
     this.serviceConflicts = new ServiceConflicts(this.inputs);
     this.admissionPolicies = new AdmissionPolicies(this.inputs);
@@ -147,6 +158,12 @@ export class Linker {
       this.helmValues.report(input.file, input.options, (code, place, documentIndex, text, severity) =>
         this.add(input.file, code, place, documentIndex, severity?.severity, undefined, text, severity?.forced),
       );
+      this.patchFiles.report(input.file, input.facts, {
+        keep: (key, appendToMessage, related) => this.resultFor(input.file).updated.set(key, { appendToMessage, related }),
+        remove: (key) => this.resultFor(input.file).removed.add(key),
+        // The severity was resolved with the file's options where it was parsed (a cap included).
+        add: (code, place, documentIndex, severity, text) => this.add(input.file, code, place, documentIndex, severity, undefined, text, true),
+      });
     }
     return results;
   }
@@ -157,14 +174,18 @@ export class Linker {
    * holders flow down the aggregation (to the roles it collects) and its grants flow up (to the roles
    * collecting it), so both directions count. Address keys (`addressKeysOf`) name the files whose
    * Services claim those addresses, policy keys (`admissionPolicyKeysOf`) the files that define or bind
-   * those admission policies, chart keys (`helmKeysOf`) the values files and releases of those charts.
+   * those admission policies, chart keys (`helmKeysOf`) the values files and releases of those charts,
+   * patch file keys (`patchFileKeysOf`) the Kustomize patch files a kustomization refers to.
    */
   dependentFiles(keys: Iterable<string>): Set<string> {
     const files = this.serviceConflicts.dependentFiles(keys);
     for (const file of this.admissionPolicies.dependentFiles(keys)) files.add(file);
     for (const file of this.helmValues.dependentFiles(keys)) files.add(file);
+    for (const file of this.patchFiles.dependentFiles(keys)) files.add(file);
     const seen = new Set<string>();
     const pending = [...keys];
+    // A patch file's rules are its referrers' target roles' grants.
+    for (const key of this.patchFiles.patchedRoleKeys(pending)) pending.push(key);
     while (pending.length > 0) {
       const key = pending.pop() as string;
       if (seen.has(key)) continue;
@@ -206,6 +227,30 @@ export class Linker {
       const node = clusterRoleNode(name, workspaceClusterRoles.get(name) ?? [], builtins.get(name));
       this.clusterRoles.set(name, node);
       for (const labels of node.labelVariants) for (const label of Object.entries(labels)) pushToSet(this.clusterRolesByLabel, labelKey(label), node);
+    }
+    this.addPatchedRules();
+  }
+
+  /**
+   * The rules Kustomize patches (files and inline) write into the roles their targets name: grants of that
+   * role, written in the patch file (kept beside the role's own rules: a patch that replaces them is read as
+   * adding to them). A role the workspace does not define is known by them; an aggregating ClusterRole's rules
+   * are the aggregation controller's.
+   */
+  private addPatchedRules(): void {
+    for (const { role, file, rules } of this.patchFiles.patchedRules) {
+      if (role.kind === 'Role') {
+        const path = roleOnPath('Role', role.name, [], false);
+        pushTo(this.roles, role.name, { namespace: role.namespace, path, rules: rules.map((rule) => writtenGrant(path, rule, file)) });
+        continue;
+      }
+      let node = this.clusterRoles.get(role.name);
+      if (!node) {
+        node = clusterRoleNode(role.name, [], undefined);
+        this.clusterRoles.set(role.name, node);
+      }
+      if (node.selectors.length > 0) continue;
+      for (const rule of rules) node.ownRules.push(writtenGrant(node.path, rule, file));
     }
   }
 

@@ -2,8 +2,8 @@
 // cluster they belong to, and the link phase over each group. A change re-judges only the files that
 // depend on it (those defining or binding the roles the changed file defines or binds, through
 // aggregation both ways, those whose Services claim an externalIP its Services claim, those that define or
-// bind the admission policies it defines or binds, and the values files and releases of the Helm charts its
-// templates or values belong to); the indexes
+// bind the admission policies it defines or binds, the values files and releases of the Helm charts its
+// templates or values belong to, and the Kustomize patch files its kustomizations refer to); the indexes
 // the judging reads are rebuilt per link, a cheap linear pass.
 import { EngineOptions } from '../types';
 import { FileFacts } from './facts';
@@ -11,6 +11,7 @@ import { FileLink, LinkInput, Linker, roleKeysOf } from './link';
 import { admissionPolicyKeysOf } from './admissionPolicies';
 import { addressKeysOf } from './serviceConflicts';
 import { helmKeysOf } from './helmValues';
+import { patchFileKeysOf } from './kustomizePatchFiles';
 
 interface ClusterState {
   inputs: Map<string, LinkInput>;
@@ -125,7 +126,8 @@ export class WorkspaceIndex {
       const after = state.inputs.get(file)?.facts;
       if (after && outward !== undefined && outward === this.signatures.get(file)?.outward) continue;
       const changedKeys = [roleKeysOf, addressKeysOf, admissionPolicyKeysOf].flatMap((keysOf) => [...keysOf(before), ...keysOf(after)]);
-      for (const key of [...changedKeys, ...helmKeysOf(file, before), ...helmKeysOf(file, after)]) keys.add(key);
+      const fileKeys = [helmKeysOf, patchFileKeysOf].flatMap((keysOf) => [...keysOf(file, before), ...keysOf(file, after)]);
+      for (const key of [...changedKeys, ...fileKeys]) keys.add(key);
     }
     const affected = new Set(state.changed.keys());
     for (const file of state.linker?.dependentFiles(keys) ?? []) affected.add(file);
