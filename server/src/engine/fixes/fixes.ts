@@ -1,29 +1,36 @@
 // The fixes of a finding: its rule module's (RuleModule.fixes, built from the finding's parsed nodes,
 // never from message text), plus what every rule shares (suppressing the line, removing an unused
 // suppression). Text fixes are offered only when verify.ts proves them safe.
-import { AnalysedPiece, AnalysisCache, analyzeDetailed, analyzeText, DetailedAnalysis, DetailedFinding, FileContext } from '../analyze';
+import { AnalysedPiece, AnalysisCache, analyzeDetailed, analyzeText, countLineBreaks, DetailedAnalysis, DetailedFinding, FileContext } from '../analyze';
+import { DocumentChunk, splitDocuments } from '../documentSplit';
 import { FileFacts, shiftKey, shiftRange } from '../workspace/facts';
 import { LineIndex } from '../lineIndex';
-import { applyEdits, OffsetEdit } from '../textEdits';
+import { applyEdits, applyOffsetEdits, OffsetEdit } from '../textEdits';
 import { RULE_FIXES } from '../rules/registry';
 import { DISABLE_NEXT_LINE, findSuppressionComments, SuppressionComment } from '../suppressions';
 import { EngineOptions, Finding, Fix, RuleId, TextEdit, TextFix, UNUSED_SUPPRESSION } from '../types';
 import { FixCandidate } from './fixTypes';
-import { verifyEdit, verifyFix } from './verify';
+import { sameTemplateActions, verifyEdit, verifyFix } from './verify';
 import { embeddedTextFixes } from '../patches/embeddedFixes';
 import { lineBreakOf } from './yamlEdits';
 
 const MAX_FIX_ALL_STEPS = 500;
 
 /**
- * The verified fixes for the finding with `findingKey` in `text` (empty when it no longer exists). With the
- * `AnalysisCache` that analysed this text, a finding in a List item is fixed from that item alone (see
- * `fixesInPiece`), not from a parse of the whole export.
+ * The verified fixes for the finding with `findingKey` in `text` (empty when it no longer exists). They are
+ * computed from the smallest text that parses there as the whole text does: with the `AnalysisCache` that
+ * analysed this text, the List item that holds the finding (see `fixesInPiece`), else its document chunk
+ * (see `chunkFixesForFinding`); the whole text only when neither applies.
  */
 export function fixesForFinding(text: string, options: EngineOptions, findingKey: string, analysed?: AnalysisCache): Fix[] {
-  const piece = analysed?.pieceAt(text, options, Number(findingKey.split(':')[1]));
+  const piece = analysed?.pieceAt(text, options, findingOffset(findingKey));
   const fromPiece = piece && fixesInPiece(piece, options, findingKey);
   if (fromPiece) return fromPiece;
+  return chunkFixesForFinding(text, options, findingKey, analysed) ?? wholeTextFixesForFinding(text, options, findingKey);
+}
+
+/** @internal The fixes of a finding computed from a parse of the whole text: the fallback, and what tests compare the other paths with. */
+export function wholeTextFixesForFinding(text: string, options: EngineOptions, findingKey: string): Fix[] {
   try {
     const analysis = analyzeDetailed(text, options);
     const finding = analysis.findings.find((candidate) => candidate.key === findingKey);
@@ -31,6 +38,78 @@ export function fixesForFinding(text: string, options: EngineOptions, findingKey
   } catch {
     return [];
   }
+}
+
+function findingOffset(findingKey: string): number {
+  return Number(findingKey.split(':')[1]);
+}
+
+/**
+ * @internal The fixes of a finding computed and verified on the text of its document chunk (`splitDocuments`), which
+ * analysed alone yields the whole text's findings there, and moved to the chunk's place. Undefined (the
+ * caller starts from the whole text) when the text has no split or one chunk, the finding is not in the
+ * chunk alone, the chunk's line break differs from the text's (inserted lines take the text's), or a
+ * candidate edit would not keep the split: see `keepsOtherChunks`.
+ */
+export function chunkFixesForFinding(text: string, options: EngineOptions, findingKey: string, analysed?: AnalysisCache): Fix[] | undefined {
+  // The cache's memo holds the lexed tail of the text it analysed: this text, in the CLI.
+  const chunks = splitDocuments(text, analysed?.splitMemo);
+  if (chunks === undefined || chunks.length < 2) return undefined;
+  const index = chunkIndexAt(chunks, findingOffset(findingKey));
+  const chunk = chunks[index];
+  const chunkText = text.slice(chunk.start, chunk.end);
+  if (lineBreakOf(chunkText) !== lineBreakOf(text)) return undefined;
+  let fixes: Fix[];
+  try {
+    const analysis = analyzeDetailed(chunkText, options);
+    const key = shiftKey(findingKey, -chunk.start);
+    const finding = analysis.findings.find((candidate) => candidate.key === key);
+    if (!finding) return undefined;
+    const candidates = textFixCandidates(chunkText, analysis, finding);
+    if (!candidates.every((candidate) => keepsOtherChunks(text, chunks, index, chunkText, candidate.edits))) return undefined;
+    fixes = verifiedCandidates(chunkText, options, analysis, finding, candidates, false);
+  } catch {
+    return undefined;
+  }
+  const lineBase = countLineBreaks(text.slice(0, chunk.start));
+  return fixes.map((fix) => (isTextFix(fix) ? { ...fix, edits: fix.edits.map((edit) => ({ ...edit, range: shiftRange(edit.range, lineBase) })) } : fix));
+}
+
+/** The index of the chunk that holds `offset` (the last one starting at or before it). */
+function chunkIndexAt(chunks: readonly DocumentChunk[], offset: number): number {
+  let low = 0;
+  let high = chunks.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (chunks[middle].start <= offset) low = middle + 1;
+    else high = middle;
+  }
+  return Math.max(0, low - 1);
+}
+
+/**
+ * Whether a candidate's edits (offsets in chunk `index`'s text) leave the whole text's split as it is outside
+ * that chunk: as many chunks, those before it unchanged, those after it the same text moved by the edit's
+ * change in length. Then the edited text's documents are, chunk by chunk, those of the edited chunk and
+ * the unchanged others, so verifying the edit on the chunk (its parse, data, findings and comments) gives
+ * the verdict verifying it on the whole text would. An edit that inserts a `---` line, a comment above the
+ * chunk's `---` (it joins the chunk before), or an unclosed quote that swallows later documents fails this.
+ * The `{{ … }}` action check reads across chunks (an unclosed `{{` matches into the next), so its verdict
+ * must be the same on the chunk and on the whole text too.
+ */
+function keepsOtherChunks(text: string, chunks: readonly DocumentChunk[], index: number, chunkText: string, edits: readonly OffsetEdit[]): boolean {
+  const chunk = chunks[index];
+  const edited = applyOffsetEdits(text, edits.map((edit) => ({ ...edit, start: edit.start + chunk.start, end: edit.end + chunk.start })));
+  const editedChunk = applyOffsetEdits(chunkText, edits);
+  if (edited === undefined || editedChunk === undefined) return false;
+  if (sameTemplateActions(text, edited) !== sameTemplateActions(chunkText, editedChunk)) return false;
+  const after = splitDocuments(edited);
+  if (after === undefined || after.length !== chunks.length) return false;
+  const delta = edited.length - text.length;
+  return chunks.every((before, at) => {
+    const shift = at > index ? delta : 0;
+    return after[at].start === before.start + shift && after[at].end === before.end + (at >= index ? delta : 0);
+  });
 }
 
 /**
@@ -165,15 +244,30 @@ function minimalEdit(before: string, after: string): TextEdit {
 }
 
 function verifiedFixes(text: string, options: EngineOptions, analysis: DetailedAnalysis, finding: DetailedFinding, fixAllOnly: boolean): Fix[] {
-  const fixes: Fix[] = [];
-  let candidates: FixCandidate[];
+  return verifiedCandidates(text, options, analysis, finding, textFixCandidates(text, analysis, finding), fixAllOnly);
+}
+
+/** The finding's text fix candidates, none when decoding refuses the document. */
+function textFixCandidates(text: string, analysis: DetailedAnalysis, finding: DetailedFinding): FixCandidate[] {
   try {
-    candidates = candidatesFor(text, analysis, finding);
+    return candidatesFor(text, analysis, finding);
   } catch {
     // A document the parser accepted can still hold what decoding refuses (an alias to a missing
     // anchor): such a finding gets no fix rather than an exception.
-    candidates = [];
+    return [];
   }
+}
+
+/** The candidates verify.ts proves, as fixes, then the rule's config fixes. */
+function verifiedCandidates(
+  text: string,
+  options: EngineOptions,
+  analysis: DetailedAnalysis,
+  finding: DetailedFinding,
+  candidates: readonly FixCandidate[],
+  fixAllOnly: boolean,
+): Fix[] {
+  const fixes: Fix[] = [];
   for (const candidate of candidates) {
     if (fixAllOnly && !candidate.fixAll) continue;
     const verified = verifyFix(text, options, analysis, finding, candidate.edits, candidate.change, candidate.addedComments);
