@@ -8,9 +8,18 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { AnalysisCache, analyzeText, EngineOptions, Fix } from '../../server/src/engine';
 import { splitDocuments } from '../../server/src/engine/documentSplit';
-import { chunkFixesForFinding, fixesForFinding, wholeTextFixesForFinding } from '../../server/src/engine/fixes/fixes';
+import {
+  chunkFixesForFinding,
+  chunkLinkedFindingFixes,
+  fixesForFinding,
+  linkedFindingFixes,
+  wholeTextFixesForFinding,
+  wholeTextLinkedFindingFixes,
+} from '../../server/src/engine/fixes/fixes';
 import { cidrs, FIXTURES, REPO_ROOT } from '../support/engine';
 import { CORPUS } from '../support/fuzz';
+import { BASE_OPTIONS, linkFiles } from '../support/linking';
+import { clusterRoleBinding, STATUS_WRITER_ROLE } from '../support/rbacFixtures';
 
 const options: EngineOptions = { allowedCidrs: cidrs('10.0.0.0/8'), rules: {} };
 
@@ -59,6 +68,23 @@ function compareFixes(label: string, text: string, engineOptions: EngineOptions,
   }
 }
 
+/** The same for the findings the link phase adds to each file of `files` linked together (their suppression fix). */
+function compareLinkedFixes(files: Record<string, string>, comparison: Comparison): void {
+  const linked = linkFiles(files);
+  for (const [name, text] of Object.entries(files)) {
+    const local = new Set(analyzeText(text, BASE_OPTIONS).findings.map((finding) => finding.key));
+    for (const finding of linked[name].filter((candidate) => !local.has(candidate.key))) {
+      comparison.findings++;
+      const whole = wholeTextLinkedFindingFixes(text, BASE_OPTIONS, finding);
+      const fromChunk = chunkLinkedFindingFixes(text, BASE_OPTIONS, finding);
+      if (fromChunk !== undefined) comparison.fromChunk++;
+      for (const [path, fixes] of [['chunk', fromChunk], ['linkedFindingFixes', linkedFindingFixes(text, BASE_OPTIONS, finding)]] as const) {
+        if (fixes !== undefined && !isDeepEqual(fixes, whole)) comparison.mismatches.push(`${name} ${finding.key} (${path}): ${JSON.stringify(fixes)} != ${JSON.stringify(whole)}`);
+      }
+    }
+  }
+}
+
 function isDeepEqual(a: unknown, b: unknown): boolean {
   try {
     assert.deepStrictEqual(a, b);
@@ -92,6 +118,23 @@ describe('fixes from the finding\'s document chunk equal the whole text\'s', () 
     const suppress = fixes.find((fix) => fix.kind === 'suppress-line');
     assert.ok(suppress && 'edits' in suppress);
     assert.equal(suppress.edits[0].range.start.line, 9);
+  });
+
+  it('findings the link phase adds: bindings among other documents, with and without a suppression above them', () => {
+    const binding = clusterRoleBinding('lb-status', '{kind: User, name: alice}');
+    const commented = binding.replace('- {kind: User', '# kube-mitm-guard-disable-next-line external-ips -- reviewed\n- {kind: User');
+    const json = JSON.stringify({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'j' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'lb-status' },
+      subjects: [{ kind: 'User', name: 'bob' }],
+    });
+    const comparison: Comparison = { findings: 0, fromChunk: 0, mismatches: [] };
+    compareLinkedFixes({ 'all.yaml': [STATUS_WRITER_ROLE, binding, commented, json, binding.replace('name: alice', 'name: carol')].join('---\n') }, comparison);
+    compareLinkedFixes({ 'role.yaml': STATUS_WRITER_ROLE, 'bindings.yaml': amongOtherDocuments([binding, commented].join('---\n')) }, comparison);
+    assert.deepEqual(comparison.mismatches, []);
+    assert.ok(comparison.findings >= 6 && comparison.fromChunk >= 4, `${comparison.fromChunk} of ${comparison.findings} linked findings fixed from their chunk`);
   });
 
   // Each of these starts from the whole text: the chunk alone would not give the same fixes.
@@ -133,6 +176,8 @@ describe('fixes from the finding\'s document chunk equal the whole text\'s', () 
     assert.ok(sample.length >= 3, `only ${sample.length} multi-document corpus files with findings`);
     const comparison: Comparison = { findings: 0, fromChunk: 0, mismatches: [] };
     for (const { file, text } of sample) compareFixes(file, text, corpusOptions, comparison, 4);
+    // Its bindings' findings are added by the link phase (argo-cd's install.yaml binds a role that writes services/status).
+    compareLinkedFixes({ [sample[0].file]: sample[0].text }, comparison);
     assert.deepEqual(comparison.mismatches, []);
     assert.ok(comparison.fromChunk >= sample.length, `${comparison.fromChunk} of ${comparison.findings} corpus findings fixed from their chunk`);
   });

@@ -2,7 +2,7 @@
 // never from message text), plus what every rule shares (suppressing the line, removing an unused
 // suppression). Text fixes are offered only when verify.ts proves them safe.
 import { AnalysedPiece, AnalysisCache, analyzeDetailed, analyzeText, countLineBreaks, DetailedAnalysis, DetailedFinding, FileContext } from '../analyze';
-import { DocumentChunk, splitDocuments } from '../documentSplit';
+import { chunkDocumentCount, DocumentChunk, splitDocuments } from '../documentSplit';
 import { FileFacts, shiftKey, shiftRange } from '../workspace/facts';
 import { LineIndex } from '../lineIndex';
 import { applyEdits, applyOffsetEdits, OffsetEdit } from '../textEdits';
@@ -147,32 +147,77 @@ function fixesInPiece(piece: AnalysedPiece, options: EngineOptions, findingKey: 
  * aggregating role, a shared externalIP). Such a finding has no parsed target, so the only fix is the
  * suppression comment above its line, proven like every fix (the data and every other comment unchanged)
  * and, since the link phase judges suppressions, by the comment it adds covering the finding's line for its
- * rule in the edited text's facts. Locally the new mention looks unused; the link uses it.
+ * rule in the edited text's facts. Locally the new mention looks unused; the link uses it. Like
+ * `fixesForFinding`, it starts from the finding's document chunk (`chunkLinkedFindingFixes`).
  */
 export function linkedFindingFixes(text: string, options: EngineOptions, finding: Finding, file: FileContext = {}): Fix[] {
+  return chunkLinkedFindingFixes(text, options, finding, file) ?? wholeTextLinkedFindingFixes(text, options, finding, file);
+}
+
+/** @internal `linkedFindingFixes` from a parse of the whole text: the fallback, and what tests compare the chunk path with. */
+export function wholeTextLinkedFindingFixes(text: string, options: EngineOptions, finding: Finding, file: FileContext = {}): Fix[] {
   try {
     const analysis = analyzeDetailed(text, options);
-    if (!analysis.documents[finding.documentIndex]) return [];
-    const candidate = suppressCandidate(text, analysis, finding);
-    if (candidate === undefined) return [];
-    const lineAfterEdit = finding.range.start.line + linesAddedBefore(text, candidate.edits, finding.startOffset);
-    // The facts the link reads are the file's as its caller analyses it (a Helm values file's comments too).
-    const verified = verifyEdit(text, options, analysis, candidate.edits, candidate.change, candidate.addedComments ?? [], (after, edited) =>
-      onlyNewUnusedSuppression(analysis.findings, after.findings) && suppressesLinked(analyzeText(edited, options, undefined, file).facts, finding.code, lineAfterEdit),
-    );
-    if (verified === undefined) return [];
-    return [
-      {
-        kind: candidate.kind,
-        title: candidate.title,
-        edits: candidate.edits.map((edit) => ({ range: analysis.lines.rangeOf(edit.start, edit.end), newText: edit.newText })),
-        fixAll: false,
-        isPreferred: false,
-      },
-    ];
+    return analysis.documents[finding.documentIndex] ? verifiedLinkedFixes(text, options, analysis, finding, file) : [];
   } catch {
     return [];
   }
+}
+
+/**
+ * @internal `linkedFindingFixes` computed on the finding's document chunk, as `chunkFixesForFinding` does, or
+ * undefined where that does not apply. A Helm values file's facts are read from the whole file, so it never does.
+ */
+export function chunkLinkedFindingFixes(text: string, options: EngineOptions, finding: Finding, file: FileContext = {}): Fix[] | undefined {
+  if (file.helmValues) return undefined;
+  const chunks = splitDocuments(text);
+  if (chunks === undefined || chunks.length < 2) return undefined;
+  const index = chunkIndexAt(chunks, finding.startOffset);
+  const chunk = chunks[index];
+  const chunkText = text.slice(chunk.start, chunk.end);
+  if (lineBreakOf(chunkText) !== lineBreakOf(text)) return undefined;
+  let documentBase = 0;
+  for (let at = 0; at < index; at++) documentBase += chunkDocumentCount(text.slice(chunks[at].start, chunks[at].end));
+  const lineBase = countLineBreaks(text.slice(0, chunk.start));
+  let fixes: Fix[];
+  try {
+    const analysis = analyzeDetailed(chunkText, options);
+    const local: Finding = {
+      ...finding,
+      startOffset: finding.startOffset - chunk.start,
+      endOffset: finding.endOffset - chunk.start,
+      range: shiftRange(finding.range, -lineBase),
+      documentIndex: finding.documentIndex - documentBase,
+    };
+    if (!analysis.documents[local.documentIndex]) return undefined;
+    const candidate = suppressCandidate(chunkText, analysis, local);
+    if (candidate !== undefined && !keepsOtherChunks(text, chunks, index, chunkText, candidate.edits)) return undefined;
+    fixes = verifiedLinkedFixes(chunkText, options, analysis, local, file);
+  } catch {
+    return undefined;
+  }
+  return fixes.map((fix) => (isTextFix(fix) ? { ...fix, edits: fix.edits.map((edit) => ({ ...edit, range: shiftRange(edit.range, lineBase) })) } : fix));
+}
+
+/** The suppression fix of a linked finding in `text`, when verified. */
+function verifiedLinkedFixes(text: string, options: EngineOptions, analysis: DetailedAnalysis, finding: Finding, file: FileContext): Fix[] {
+  const candidate = suppressCandidate(text, analysis, finding);
+  if (candidate === undefined) return [];
+  const lineAfterEdit = finding.range.start.line + linesAddedBefore(text, candidate.edits, finding.startOffset);
+  // The facts the link reads are the file's as its caller analyses it (a Helm values file's comments too).
+  const verified = verifyEdit(text, options, analysis, candidate.edits, candidate.change, candidate.addedComments ?? [], (after, edited) =>
+    onlyNewUnusedSuppression(analysis.findings, after.findings) && suppressesLinked(analyzeText(edited, options, undefined, file).facts, finding.code, lineAfterEdit),
+  );
+  if (verified === undefined) return [];
+  return [
+    {
+      kind: candidate.kind,
+      title: candidate.title,
+      edits: candidate.edits.map((edit) => ({ range: analysis.lines.rangeOf(edit.start, edit.end), newText: edit.newText })),
+      fixAll: false,
+      isPreferred: false,
+    },
+  ];
 }
 
 /** Line breaks the edits add before `offset`. */
