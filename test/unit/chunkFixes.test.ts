@@ -9,10 +9,13 @@ import { describe, it } from 'node:test';
 import { AnalysisCache, analyzeText, EngineOptions, Fix } from '../../server/src/engine';
 import { splitDocuments } from '../../server/src/engine/documentSplit';
 import {
+  chunkFixAll,
   chunkFixesForFinding,
   chunkLinkedFindingFixes,
   fixesForFinding,
   linkedFindingFixes,
+  fixAll,
+  wholeTextFixAll,
   wholeTextFixesForFinding,
   wholeTextLinkedFindingFixes,
 } from '../../server/src/engine/fixes/fixes';
@@ -107,6 +110,39 @@ describe('fixes from the finding\'s document chunk equal the whole text\'s', () 
     assert.deepEqual(comparison.mismatches, []);
     // The chunk path must do the work for most findings, or this compares the fallback with itself.
     assert.ok(comparison.findings > 300 && comparison.fromChunk > comparison.findings / 2, `${comparison.fromChunk} of ${comparison.findings} findings fixed from their chunk`);
+  });
+
+  it('fix-all chunk by chunk gives the whole-text loop\'s text and count, for every fixture alone and among other documents', () => {
+    const service = (name: string, ips: string) => `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}}\nspec:\n  externalIPs: [${ips}]\n  ports: [{port: 80}]\n`;
+    // Fixable entries in several chunks, and one the fix-all cannot fix (an alias) before others of its rule.
+    const crafted = [
+      service('a', '1.2.3.4, 10.0.0.1'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n',
+      'apiVersion: v1\nkind: Service\nmetadata: {name: anchored}\nspec:\n  externalIPs: &ips [5.6.7.8]\n  clusterIP: None\n  loadBalancerSourceRanges: *ips\n',
+      service('b', '9.9.9.9'),
+      service('d', '10.0.0.2, 8.8.8.8'),
+    ].join('---\n');
+    let fromChunk = 0;
+    let fixed = 0;
+    const mismatches: string[] = [];
+    const texts: [string, string][] = [['crafted', crafted]];
+    for (const file of [...manifestFiles(FIXTURES), ...manifestFiles(path.join(REPO_ROOT, 'examples'))]) {
+      const text = fs.readFileSync(file, 'utf8');
+      texts.push([path.relative(REPO_ROOT, file), text], [`${path.relative(REPO_ROOT, file)} among other documents`, amongOtherDocuments(text)]);
+    }
+    for (const [label, text] of texts) {
+      const whole = wholeTextFixAll(text, options);
+      const chunked = chunkFixAll(text, options);
+      if (chunked !== undefined) {
+        fromChunk++;
+        fixed += chunked.fixedCount;
+        if (!isDeepEqual(chunked, whole)) mismatches.push(`${label}: ${JSON.stringify(chunked)} != ${JSON.stringify(whole)}`);
+      }
+      if (!isDeepEqual(fixAll(text, options), whole)) mismatches.push(`${label}: fixAll differs from the whole-text loop`);
+    }
+    assert.deepEqual(mismatches, []);
+    assert.ok(wholeTextFixAll(crafted, options).fixedCount >= 3, 'the crafted text has fix-all fixes in several chunks');
+    assert.ok(fromChunk > texts.length / 2 && fixed > 50, `${fromChunk} of ${texts.length} texts fixed chunk by chunk, ${fixed} fixes`);
   });
 
   it('a finding in a later document: the fixes are moved to its lines', () => {

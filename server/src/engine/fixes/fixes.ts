@@ -13,6 +13,7 @@ import { FixCandidate } from './fixTypes';
 import { sameTemplateActions, verifyEdit, verifyFix } from './verify';
 import { embeddedTextFixes } from '../patches/embeddedFixes';
 import { lineBreakOf } from './yamlEdits';
+import { mightHaveFindings } from '../prefilter';
 
 const MAX_FIX_ALL_STEPS = 500;
 
@@ -241,8 +242,23 @@ function suppressesLinked(facts: FileFacts | undefined, ruleId: string, line: nu
   );
 }
 
-/** Applies every fix-all fix to `text`, one verified fix at a time; returns minimal edits and the new text. */
-export function fixAll(text: string, options: EngineOptions): { edits: TextEdit[]; fixedCount: number; text: string } {
+/** What fix-all returns: minimal edits, how many fixes were applied, and the new text. */
+export interface FixAllResult {
+  edits: TextEdit[];
+  fixedCount: number;
+  text: string;
+}
+
+/**
+ * Applies every fix-all fix to `text`, one verified fix at a time, first finding first; returns minimal edits
+ * and the new text. Works document chunk by document chunk (`chunkFixAll`) where it can.
+ */
+export function fixAll(text: string, options: EngineOptions): FixAllResult {
+  return chunkFixAll(text, options) ?? wholeTextFixAll(text, options);
+}
+
+/** @internal Fix-all with every step a parse of the whole text: the fallback, and what tests compare `chunkFixAll` with. */
+export function wholeTextFixAll(text: string, options: EngineOptions): FixAllResult {
   let current = text;
   let fixedCount = 0;
   const unfixable = new Set<string>();
@@ -255,7 +271,7 @@ export function fixAll(text: string, options: EngineOptions): { edits: TextEdit[
     }
     let applied = false;
     for (const finding of analysis.findings) {
-      const identity = `${finding.code}\u0000${finding.message}`;
+      const identity = fixAllIdentity(finding);
       if (unfixable.has(identity)) continue;
       const fix = verifiedFixes(current, options, analysis, finding, true).find(isTextFix);
       if (!fix) {
@@ -269,6 +285,65 @@ export function fixAll(text: string, options: EngineOptions): { edits: TextEdit[
     }
     if (!applied) break;
   }
+  return fixAllResult(text, current, fixedCount);
+}
+
+/**
+ * @internal Fix-all chunk by chunk, in order: the whole-text loop fixes the first fixable finding each step, and
+ * once a chunk has none left, every finding in it has an identity fix-all gave up on (shared, as there), so the
+ * loop never returns to it. Each fix is verified on its chunk, as `chunkFixesForFinding` does, when every
+ * fix-all candidate keeps the split (`keepsOtherChunks`); otherwise (and where the split does not apply) undefined:
+ * the caller runs the whole-text loop from the start. Chunks the pre-check lets go hold no finding to fix.
+ */
+export function chunkFixAll(text: string, options: EngineOptions): FixAllResult | undefined {
+  const split = splitDocuments(text);
+  if (split === undefined || split.length < 2) return undefined;
+  let chunks: DocumentChunk[] = split;
+  let current = text;
+  let fixedCount = 0;
+  const unfixable = new Set<string>();
+  for (let index = 0; index < chunks.length && fixedCount < MAX_FIX_ALL_STEPS; index++) {
+    if (!mightHaveFindings(current.slice(chunks[index].start, chunks[index].end))) continue;
+    while (fixedCount < MAX_FIX_ALL_STEPS) {
+      const chunk = chunks[index];
+      const chunkText = current.slice(chunk.start, chunk.end);
+      if (lineBreakOf(chunkText) !== lineBreakOf(current)) return undefined;
+      let fixed: string | undefined;
+      try {
+        const analysis = analyzeDetailed(chunkText, options);
+        for (const finding of analysis.findings) {
+          const identity = fixAllIdentity(finding);
+          if (unfixable.has(identity)) continue;
+          const candidates = textFixCandidates(chunkText, analysis, finding).filter((candidate) => candidate.fixAll);
+          if (!candidates.every((candidate) => keepsOtherChunks(current, chunks, index, chunkText, candidate.edits))) return undefined;
+          const fix = verifiedCandidates(chunkText, options, analysis, finding, candidates, true).find(isTextFix);
+          if (!fix) {
+            unfixable.add(identity);
+            continue;
+          }
+          fixed = applyEdits(chunkText, fix.edits);
+          break;
+        }
+      } catch {
+        return undefined;
+      }
+      if (fixed === undefined) break;
+      // keepsOtherChunks proved the edited text splits into these chunks, the edited one longer by `delta`.
+      const delta = fixed.length - chunkText.length;
+      current = current.slice(0, chunk.start) + fixed + current.slice(chunk.end);
+      chunks = chunks.map((other, at) => (at < index ? other : { start: other.start + (at > index ? delta : 0), end: other.end + delta }));
+      fixedCount++;
+    }
+  }
+  return fixAllResult(text, current, fixedCount);
+}
+
+/** Fix-all gives up on every finding of a rule and message once one of them has no verified fix. */
+function fixAllIdentity(finding: Finding): string {
+  return `${finding.code}\u0000${finding.message}`;
+}
+
+function fixAllResult(text: string, current: string, fixedCount: number): FixAllResult {
   return { edits: current === text ? [] : [minimalEdit(text, current)], fixedCount, text: current };
 }
 
