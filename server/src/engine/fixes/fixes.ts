@@ -2,7 +2,7 @@
 // never from message text), plus what every rule shares (suppressing the line, removing an unused
 // suppression). Text fixes are offered only when verify.ts proves them safe.
 import { AnalysedPiece, AnalysisCache, analyzeDetailed, analyzeText, countLineBreaks, DetailedAnalysis, DetailedFinding, FileContext } from '../analyze';
-import { chunkDocumentCount, DocumentChunk, splitDocuments } from '../documentSplit';
+import { chunkDocumentCount, DocumentChunk, SplitMemo, splitDocuments } from '../documentSplit';
 import { FileFacts, shiftKey, shiftRange } from '../workspace/facts';
 import { LineIndex } from '../lineIndex';
 import { applyEdits, applyOffsetEdits, OffsetEdit } from '../textEdits';
@@ -48,18 +48,14 @@ function findingOffset(findingKey: string): number {
 /**
  * @internal The fixes of a finding computed and verified on the text of its document chunk (`splitDocuments`), which
  * analysed alone yields the whole text's findings there, and moved to the chunk's place. Undefined (the
- * caller starts from the whole text) when the text has no split or one chunk, the finding is not in the
- * chunk alone, the chunk's line break differs from the text's (inserted lines take the text's), or a
- * candidate edit would not keep the split: see `keepsOtherChunks`.
+ * caller starts from the whole text) where `chunkPlaceOf` finds no chunk, when the finding is not in the
+ * chunk alone, or when a candidate edit would not keep the split (`keepsOtherChunks`).
  */
 export function chunkFixesForFinding(text: string, options: EngineOptions, findingKey: string, analysed?: AnalysisCache): Fix[] | undefined {
   // The cache's memo holds the lexed tail of the text it analysed: this text, in the CLI.
-  const chunks = splitDocuments(text, analysed?.splitMemo);
-  if (chunks === undefined || chunks.length < 2) return undefined;
-  const index = chunkIndexAt(chunks, findingOffset(findingKey));
-  const chunk = chunks[index];
-  const chunkText = text.slice(chunk.start, chunk.end);
-  if (lineBreakOf(chunkText) !== lineBreakOf(text)) return undefined;
+  const place = chunkPlaceOf(text, findingOffset(findingKey), analysed?.splitMemo);
+  if (place === undefined) return undefined;
+  const { chunks, index, chunk, chunkText } = place;
   let fixes: Fix[];
   try {
     const analysis = analyzeDetailed(chunkText, options);
@@ -72,7 +68,32 @@ export function chunkFixesForFinding(text: string, options: EngineOptions, findi
   } catch {
     return undefined;
   }
-  const lineBase = countLineBreaks(text.slice(0, chunk.start));
+  return movedFixes(fixes, countLineBreaks(text.slice(0, chunk.start)));
+}
+
+/** Where a finding sits among the text's document chunks. */
+interface ChunkPlace {
+  chunks: DocumentChunk[];
+  index: number;
+  chunk: DocumentChunk;
+  chunkText: string;
+}
+
+/**
+ * The chunk of the text that holds `offset`; undefined when the text has no split or only one chunk, or when
+ * the chunk's line break is not the text's (lines a fix inserts take the text's).
+ */
+function chunkPlaceOf(text: string, offset: number, memo?: SplitMemo): ChunkPlace | undefined {
+  const chunks = splitDocuments(text, memo);
+  if (chunks === undefined || chunks.length < 2) return undefined;
+  const index = chunkIndexAt(chunks, offset);
+  const chunk = chunks[index];
+  const chunkText = text.slice(chunk.start, chunk.end);
+  return lineBreakOf(chunkText) === lineBreakOf(text) ? { chunks, index, chunk, chunkText } : undefined;
+}
+
+/** Fixes computed on a chunk's text, moved down to the chunk's first line (a chunk starts at a line start). */
+function movedFixes(fixes: readonly Fix[], lineBase: number): Fix[] {
   return fixes.map((fix) => (isTextFix(fix) ? { ...fix, edits: fix.edits.map((edit) => ({ ...edit, range: shiftRange(edit.range, lineBase) })) } : fix));
 }
 
@@ -107,10 +128,7 @@ function keepsOtherChunks(text: string, chunks: readonly DocumentChunk[], index:
   const after = splitDocuments(edited);
   if (after === undefined || after.length !== chunks.length) return false;
   const delta = edited.length - text.length;
-  return chunks.every((before, at) => {
-    const shift = at > index ? delta : 0;
-    return after[at].start === before.start + shift && after[at].end === before.end + (at >= index ? delta : 0);
-  });
+  return chunks.every((before, at) => after[at].start === before.start + (at > index ? delta : 0) && after[at].end === before.end + (at >= index ? delta : 0));
 }
 
 /**
@@ -171,12 +189,9 @@ export function wholeTextLinkedFindingFixes(text: string, options: EngineOptions
  */
 export function chunkLinkedFindingFixes(text: string, options: EngineOptions, finding: Finding, file: FileContext = {}): Fix[] | undefined {
   if (file.helmValues) return undefined;
-  const chunks = splitDocuments(text);
-  if (chunks === undefined || chunks.length < 2) return undefined;
-  const index = chunkIndexAt(chunks, finding.startOffset);
-  const chunk = chunks[index];
-  const chunkText = text.slice(chunk.start, chunk.end);
-  if (lineBreakOf(chunkText) !== lineBreakOf(text)) return undefined;
+  const place = chunkPlaceOf(text, finding.startOffset);
+  if (place === undefined) return undefined;
+  const { chunks, index, chunk, chunkText } = place;
   let documentBase = 0;
   for (let at = 0; at < index; at++) documentBase += chunkDocumentCount(text.slice(chunks[at].start, chunks[at].end));
   const lineBase = countLineBreaks(text.slice(0, chunk.start));
@@ -197,7 +212,7 @@ export function chunkLinkedFindingFixes(text: string, options: EngineOptions, fi
   } catch {
     return undefined;
   }
-  return fixes.map((fix) => (isTextFix(fix) ? { ...fix, edits: fix.edits.map((edit) => ({ ...edit, range: shiftRange(edit.range, lineBase) })) } : fix));
+  return movedFixes(fixes, lineBase);
 }
 
 /** The suppression fix of a linked finding in `text`, when verified. */
