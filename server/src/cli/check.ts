@@ -320,7 +320,7 @@ export async function runCheck(argv: readonly string[], output: Output, toolVers
     let findings: Finding[];
     let facts: FileFacts | undefined;
     let unparsable = 0;
-    // JSON lists each finding's fixes: they start from the List item the analysis found it in, not the whole text.
+    // JSON lists each finding's fixes: they start from the List item or document chunk that holds it, not the whole text.
     const analysed = format === 'json' ? new AnalysisCache() : undefined;
     try {
       const result = analyzeText(text, options, analysed, fileContextOf(candidate.absolutePath, text));

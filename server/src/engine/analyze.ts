@@ -366,7 +366,8 @@ function optionsSignature(options: EngineOptions): string {
   return JSON.stringify([options.allowedCidrs, RULE_IDS.map((id) => options.rules[id] ?? null)]);
 }
 
-function countLineBreaks(text: string): number {
+/** Line breaks in the text (\r\n, \n or \r each count once, as in LineIndex). */
+export function countLineBreaks(text: string): number {
   let count = 0;
   for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) count++;
   // A \r counts unless it is the first half of \r\n.

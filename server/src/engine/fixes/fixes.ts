@@ -1,30 +1,38 @@
 // The fixes of a finding: its rule module's (RuleModule.fixes, built from the finding's parsed nodes,
 // never from message text), plus what every rule shares (suppressing the line, removing an unused
 // suppression). Text fixes are offered only when verify.ts proves them safe.
-import { AnalysedPiece, AnalysisCache, analyzeDetailed, analyzeText, DetailedAnalysis, DetailedFinding, FileContext } from '../analyze';
+import { AnalysedPiece, AnalysisCache, analyzeDetailed, analyzeText, countLineBreaks, DetailedAnalysis, DetailedFinding, FileContext } from '../analyze';
+import { chunkDocumentCount, DocumentChunk, SplitMemo, splitDocuments } from '../documentSplit';
 import { FileFacts, shiftKey, shiftRange } from '../workspace/facts';
 import { LineIndex } from '../lineIndex';
-import { applyEdits, OffsetEdit } from '../textEdits';
+import { applyEdits, applyOffsetEdits, OffsetEdit } from '../textEdits';
 import { RULE_FIXES } from '../rules/registry';
 import { DISABLE_NEXT_LINE, findSuppressionComments, SuppressionComment } from '../suppressions';
 import { EngineOptions, Finding, Fix, RuleId, TextEdit, TextFix, UNUSED_SUPPRESSION } from '../types';
 import { FixCandidate } from './fixTypes';
-import { verifyEdit, verifyFix } from './verify';
+import { sameTemplateActions, verifyEdit, verifyFix } from './verify';
 import { embeddedTextFixes } from '../patches/embeddedFixes';
 import { lineBreakOf } from './yamlEdits';
 import { valueRemovalCandidate } from './valueRemoval';
+import { mightHaveFindings } from '../prefilter';
 
 const MAX_FIX_ALL_STEPS = 500;
 
 /**
- * The verified fixes for the finding with `findingKey` in `text` (empty when it no longer exists). With the
- * `AnalysisCache` that analysed this text, a finding in a List item is fixed from that item alone (see
- * `fixesInPiece`), not from a parse of the whole export.
+ * The verified fixes for the finding with `findingKey` in `text` (empty when it no longer exists). They are
+ * computed from the smallest text that parses there as the whole text does: with the `AnalysisCache` that
+ * analysed this text, the List item that holds the finding (see `fixesInPiece`), else its document chunk
+ * (see `chunkFixesForFinding`); the whole text only when neither applies.
  */
 export function fixesForFinding(text: string, options: EngineOptions, findingKey: string, analysed?: AnalysisCache): Fix[] {
-  const piece = analysed?.pieceAt(text, options, Number(findingKey.split(':')[1]));
+  const piece = analysed?.pieceAt(text, options, findingOffset(findingKey));
   const fromPiece = piece && fixesInPiece(piece, options, findingKey);
   if (fromPiece) return fromPiece;
+  return chunkFixesForFinding(text, options, findingKey, analysed) ?? wholeTextFixesForFinding(text, options, findingKey);
+}
+
+/** @internal The fixes of a finding computed from a parse of the whole text: the fallback, and what tests compare the other paths with. */
+export function wholeTextFixesForFinding(text: string, options: EngineOptions, findingKey: string): Fix[] {
   try {
     const analysis = analyzeDetailed(text, options);
     const finding = analysis.findings.find((candidate) => candidate.key === findingKey);
@@ -32,6 +40,96 @@ export function fixesForFinding(text: string, options: EngineOptions, findingKey
   } catch {
     return [];
   }
+}
+
+function findingOffset(findingKey: string): number {
+  return Number(findingKey.split(':')[1]);
+}
+
+/**
+ * @internal The fixes of a finding computed and verified on the text of its document chunk (`splitDocuments`), which
+ * analysed alone yields the whole text's findings there, and moved to the chunk's place. Undefined (the
+ * caller starts from the whole text) where `chunkPlaceOf` finds no chunk, when the finding is not in the
+ * chunk alone, or when a candidate edit would not keep the split (`keepsOtherChunks`).
+ */
+export function chunkFixesForFinding(text: string, options: EngineOptions, findingKey: string, analysed?: AnalysisCache): Fix[] | undefined {
+  // The cache's memo holds the lexed tail of the text it analysed: this text, in the CLI.
+  const place = chunkPlaceOf(text, findingOffset(findingKey), analysed?.splitMemo);
+  if (place === undefined) return undefined;
+  const { chunks, index, chunk, chunkText } = place;
+  let fixes: Fix[];
+  try {
+    const analysis = analyzeDetailed(chunkText, options);
+    const key = shiftKey(findingKey, -chunk.start);
+    const finding = analysis.findings.find((candidate) => candidate.key === key);
+    if (!finding) return undefined;
+    const candidates = textFixCandidates(chunkText, analysis, finding);
+    if (!candidates.every((candidate) => keepsOtherChunks(text, chunks, index, chunkText, candidate.edits))) return undefined;
+    fixes = verifiedCandidates(chunkText, options, analysis, finding, candidates, false);
+  } catch {
+    return undefined;
+  }
+  return movedFixes(fixes, countLineBreaks(text.slice(0, chunk.start)));
+}
+
+/** Where a finding sits among the text's document chunks. */
+interface ChunkPlace {
+  chunks: DocumentChunk[];
+  index: number;
+  chunk: DocumentChunk;
+  chunkText: string;
+}
+
+/**
+ * The chunk of the text that holds `offset`; undefined when the text has no split or only one chunk, or when
+ * the chunk's line break is not the text's (lines a fix inserts take the text's).
+ */
+function chunkPlaceOf(text: string, offset: number, memo?: SplitMemo): ChunkPlace | undefined {
+  const chunks = splitDocuments(text, memo);
+  if (chunks === undefined || chunks.length < 2) return undefined;
+  const index = chunkIndexAt(chunks, offset);
+  const chunk = chunks[index];
+  const chunkText = text.slice(chunk.start, chunk.end);
+  return lineBreakOf(chunkText) === lineBreakOf(text) ? { chunks, index, chunk, chunkText } : undefined;
+}
+
+/** Fixes computed on a chunk's text, moved down to the chunk's first line (a chunk starts at a line start). */
+function movedFixes(fixes: readonly Fix[], lineBase: number): Fix[] {
+  return fixes.map((fix) => (isTextFix(fix) ? { ...fix, edits: fix.edits.map((edit) => ({ ...edit, range: shiftRange(edit.range, lineBase) })) } : fix));
+}
+
+/** The index of the chunk that holds `offset` (the last one starting at or before it). */
+function chunkIndexAt(chunks: readonly DocumentChunk[], offset: number): number {
+  let low = 0;
+  let high = chunks.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (chunks[middle].start <= offset) low = middle + 1;
+    else high = middle;
+  }
+  return Math.max(0, low - 1);
+}
+
+/**
+ * Whether a candidate's edits (offsets in chunk `index`'s text) leave the whole text's split as it is outside
+ * that chunk: as many chunks, those before it unchanged, those after it the same text moved by the edit's
+ * change in length. Then the edited text's documents are, chunk by chunk, those of the edited chunk and
+ * the unchanged others, so verifying the edit on the chunk (its parse, data, findings and comments) gives
+ * the verdict verifying it on the whole text would. An edit that inserts a `---` line, a comment above the
+ * chunk's `---` (it joins the chunk before), or an unclosed quote that swallows later documents fails this.
+ * The `{{ … }}` action check reads across chunks (an unclosed `{{` matches into the next), so its verdict
+ * must be the same on the chunk and on the whole text too.
+ */
+function keepsOtherChunks(text: string, chunks: readonly DocumentChunk[], index: number, chunkText: string, edits: readonly OffsetEdit[]): boolean {
+  const chunk = chunks[index];
+  const edited = applyOffsetEdits(text, edits.map((edit) => ({ ...edit, start: edit.start + chunk.start, end: edit.end + chunk.start })));
+  const editedChunk = applyOffsetEdits(chunkText, edits);
+  if (edited === undefined || editedChunk === undefined) return false;
+  if (sameTemplateActions(text, edited) !== sameTemplateActions(chunkText, editedChunk)) return false;
+  const after = splitDocuments(edited);
+  if (after === undefined || after.length !== chunks.length) return false;
+  const delta = edited.length - text.length;
+  return chunks.every((before, at) => after[at].start === before.start + (at > index ? delta : 0) && after[at].end === before.end + (at >= index ? delta : 0));
 }
 
 /**
@@ -70,37 +168,87 @@ function fixesInPiece(piece: AnalysedPiece, options: EngineOptions, findingKey: 
  * Helm value's address can be removed from its list (valueRemoval.ts); every one gets the suppression comment
  * above its line. Both are proven like every fix (the data changed as intended, every other comment kept); the
  * comment also by covering the finding's line for its rule in the edited text's facts, since the link phase
- * judges suppressions. Locally the new mention looks unused; the link uses it.
+ * judges suppressions. Locally the new mention looks unused; the link uses it. Like `fixesForFinding`, it
+ * starts from the finding's document chunk (`chunkLinkedFindingFixes`).
  */
 export function linkedFindingFixes(text: string, options: EngineOptions, finding: Finding, file: FileContext = {}): Fix[] {
+  return chunkLinkedFindingFixes(text, options, finding, file) ?? wholeTextLinkedFindingFixes(text, options, finding, file);
+}
+
+/** @internal `linkedFindingFixes` from a parse of the whole text: the fallback, and what tests compare the chunk path with. */
+export function wholeTextLinkedFindingFixes(text: string, options: EngineOptions, finding: Finding, file: FileContext = {}): Fix[] {
   try {
     const analysis = analyzeDetailed(text, options);
-    if (!analysis.documents[finding.documentIndex]) return [];
-    const fixes: Fix[] = [];
-    const offer = (candidate: FixCandidate) => {
-      fixes.push({
-        kind: candidate.kind,
-        title: candidate.title,
-        edits: candidate.edits.map((edit) => ({ range: analysis.lines.rangeOf(edit.start, edit.end), newText: edit.newText })),
-        fixAll: false,
-        isPreferred: candidate.isPreferred,
-      });
-    };
-    // A traced Helm value: remove the address from its list (the data change is proven; the link judges the rest).
-    const removal = valueRemovalCandidate(text, analysis, finding);
-    if (removal && verifyEdit(text, options, analysis, removal.edits, removal.change, [], (after) => noNewFinding(analysis.findings, after.findings))) offer(removal);
-    const candidate = suppressCandidate(text, analysis, finding);
-    if (candidate === undefined) return fixes;
-    const lineAfterEdit = finding.range.start.line + linesAddedBefore(text, candidate.edits, finding.startOffset);
-    // The facts the link reads are the file's as its caller analyses it (a Helm values file's comments too).
-    const verified = verifyEdit(text, options, analysis, candidate.edits, candidate.change, candidate.addedComments ?? [], (after, edited) =>
-      onlyNewUnusedSuppression(analysis.findings, after.findings) && suppressesLinked(analyzeText(edited, options, undefined, file).facts, finding.code, lineAfterEdit),
-    );
-    if (verified !== undefined) offer({ ...candidate, isPreferred: false });
-    return fixes;
+    return analysis.documents[finding.documentIndex] ? verifiedLinkedFixes(text, options, analysis, finding, file) : [];
   } catch {
     return [];
   }
+}
+
+/**
+ * @internal `linkedFindingFixes` computed on the finding's document chunk, as `chunkFixesForFinding` does, or
+ * undefined where that does not apply. A Helm values file's facts are read from the whole file, so it never does.
+ */
+export function chunkLinkedFindingFixes(text: string, options: EngineOptions, finding: Finding, file: FileContext = {}): Fix[] | undefined {
+  if (file.helmValues) return undefined;
+  const place = chunkPlaceOf(text, finding.startOffset);
+  if (place === undefined) return undefined;
+  const { chunks, index, chunk, chunkText } = place;
+  let documentBase = 0;
+  for (let at = 0; at < index; at++) documentBase += chunkDocumentCount(text.slice(chunks[at].start, chunks[at].end));
+  const lineBase = countLineBreaks(text.slice(0, chunk.start));
+  let fixes: Fix[];
+  try {
+    const analysis = analyzeDetailed(chunkText, options);
+    const local: Finding = {
+      ...finding,
+      startOffset: finding.startOffset - chunk.start,
+      endOffset: finding.endOffset - chunk.start,
+      range: shiftRange(finding.range, -lineBase),
+      documentIndex: finding.documentIndex - documentBase,
+    };
+    if (!analysis.documents[local.documentIndex]) return undefined;
+    const candidates = linkedCandidates(chunkText, analysis, local);
+    if (candidates.some((candidate) => !keepsOtherChunks(text, chunks, index, chunkText, candidate.edits))) return undefined;
+    fixes = verifiedLinkedFixes(chunkText, options, analysis, local, file, candidates);
+  } catch {
+    return undefined;
+  }
+  return movedFixes(fixes, lineBase);
+}
+
+/** A linked finding's candidate fixes: a traced value's removal, the suppression comment. */
+function linkedCandidates(text: string, analysis: DetailedAnalysis, finding: Finding): FixCandidate[] {
+  return [valueRemovalCandidate(text, analysis, finding), suppressCandidate(text, analysis, finding)].filter((candidate) => candidate !== undefined);
+}
+
+/** The fixes of a linked finding in `text` that verify (see `linkedFindingFixes`). */
+function verifiedLinkedFixes(
+  text: string,
+  options: EngineOptions,
+  analysis: DetailedAnalysis,
+  finding: Finding,
+  file: FileContext,
+  candidates = linkedCandidates(text, analysis, finding),
+): Fix[] {
+  const verified = (candidate: FixCandidate): boolean => {
+    // A removal changes data, which the link judges again; a suppression must cover the line as the link reads it.
+    if (candidate.kind !== 'suppress-line') return verifyEdit(text, options, analysis, candidate.edits, candidate.change, [], (after) => noNewFinding(analysis.findings, after.findings)) !== undefined;
+    const lineAfterEdit = finding.range.start.line + linesAddedBefore(text, candidate.edits, finding.startOffset);
+    // The facts the link reads are the file's as its caller analyses it (a Helm values file's comments too).
+    return (
+      verifyEdit(text, options, analysis, candidate.edits, candidate.change, candidate.addedComments ?? [], (after, edited) =>
+        onlyNewUnusedSuppression(analysis.findings, after.findings) && suppressesLinked(analyzeText(edited, options, undefined, file).facts, finding.code, lineAfterEdit),
+      ) !== undefined
+    );
+  };
+  return candidates.filter(verified).map((candidate) => ({
+    kind: candidate.kind,
+    title: candidate.title,
+    edits: candidate.edits.map((edit) => ({ range: analysis.lines.rangeOf(edit.start, edit.end), newText: edit.newText })),
+    fixAll: false,
+    isPreferred: candidate.kind !== 'suppress-line' && candidate.isPreferred,
+  }));
 }
 
 /** No rule (unused suppressions included) has more findings than before. */
@@ -135,8 +283,23 @@ function suppressesLinked(facts: FileFacts | undefined, ruleId: string, line: nu
   );
 }
 
-/** Applies every fix-all fix to `text`, one verified fix at a time; returns minimal edits and the new text. */
-export function fixAll(text: string, options: EngineOptions): { edits: TextEdit[]; fixedCount: number; text: string } {
+/** What fix-all returns: minimal edits, how many fixes were applied, and the new text. */
+export interface FixAllResult {
+  edits: TextEdit[];
+  fixedCount: number;
+  text: string;
+}
+
+/**
+ * Applies every fix-all fix to `text`, one verified fix at a time, first finding first; returns minimal edits
+ * and the new text. Works document chunk by document chunk (`chunkFixAll`) where it can.
+ */
+export function fixAll(text: string, options: EngineOptions): FixAllResult {
+  return chunkFixAll(text, options) ?? wholeTextFixAll(text, options);
+}
+
+/** @internal Fix-all with every step a parse of the whole text: the fallback, and what tests compare `chunkFixAll` with. */
+export function wholeTextFixAll(text: string, options: EngineOptions): FixAllResult {
   let current = text;
   let fixedCount = 0;
   const unfixable = new Set<string>();
@@ -149,7 +312,7 @@ export function fixAll(text: string, options: EngineOptions): { edits: TextEdit[
     }
     let applied = false;
     for (const finding of analysis.findings) {
-      const identity = `${finding.code}\u0000${finding.message}`;
+      const identity = fixAllIdentity(finding);
       if (unfixable.has(identity)) continue;
       const fix = verifiedFixes(current, options, analysis, finding, true).find(isTextFix);
       if (!fix) {
@@ -163,6 +326,65 @@ export function fixAll(text: string, options: EngineOptions): { edits: TextEdit[
     }
     if (!applied) break;
   }
+  return fixAllResult(text, current, fixedCount);
+}
+
+/**
+ * @internal Fix-all chunk by chunk, in order: the whole-text loop fixes the first fixable finding each step, and
+ * once a chunk has none left, every finding in it has an identity fix-all gave up on (shared, as there), so the
+ * loop never returns to it. Each fix is verified on its chunk, as `chunkFixesForFinding` does, when every
+ * fix-all candidate keeps the split (`keepsOtherChunks`); otherwise (and where the split does not apply) undefined:
+ * the caller runs the whole-text loop from the start. Chunks the pre-check lets go hold no finding to fix.
+ */
+export function chunkFixAll(text: string, options: EngineOptions): FixAllResult | undefined {
+  const split = splitDocuments(text);
+  if (split === undefined || split.length < 2) return undefined;
+  let chunks: DocumentChunk[] = split;
+  let current = text;
+  let fixedCount = 0;
+  const unfixable = new Set<string>();
+  for (let index = 0; index < chunks.length && fixedCount < MAX_FIX_ALL_STEPS; index++) {
+    if (!mightHaveFindings(current.slice(chunks[index].start, chunks[index].end))) continue;
+    while (fixedCount < MAX_FIX_ALL_STEPS) {
+      const chunk = chunks[index];
+      const chunkText = current.slice(chunk.start, chunk.end);
+      if (lineBreakOf(chunkText) !== lineBreakOf(current)) return undefined;
+      let fixed: string | undefined;
+      try {
+        const analysis = analyzeDetailed(chunkText, options);
+        for (const finding of analysis.findings) {
+          const identity = fixAllIdentity(finding);
+          if (unfixable.has(identity)) continue;
+          const candidates = textFixCandidates(chunkText, analysis, finding).filter((candidate) => candidate.fixAll);
+          if (!candidates.every((candidate) => keepsOtherChunks(current, chunks, index, chunkText, candidate.edits))) return undefined;
+          const fix = verifiedCandidates(chunkText, options, analysis, finding, candidates, true).find(isTextFix);
+          if (!fix) {
+            unfixable.add(identity);
+            continue;
+          }
+          fixed = applyEdits(chunkText, fix.edits);
+          break;
+        }
+      } catch {
+        return undefined;
+      }
+      if (fixed === undefined) break;
+      // keepsOtherChunks proved the edited text splits into these chunks, the edited one longer by `delta`.
+      const delta = fixed.length - chunkText.length;
+      current = current.slice(0, chunk.start) + fixed + current.slice(chunk.end);
+      chunks = chunks.map((other, at) => (at < index ? other : { start: other.start + (at > index ? delta : 0), end: other.end + delta }));
+      fixedCount++;
+    }
+  }
+  return fixAllResult(text, current, fixedCount);
+}
+
+/** Fix-all gives up on every finding of a rule and message once one of them has no verified fix. */
+function fixAllIdentity(finding: Finding): string {
+  return `${finding.code}\u0000${finding.message}`;
+}
+
+function fixAllResult(text: string, current: string, fixedCount: number): FixAllResult {
   return { edits: current === text ? [] : [minimalEdit(text, current)], fixedCount, text: current };
 }
 
@@ -183,15 +405,30 @@ function minimalEdit(before: string, after: string): TextEdit {
 }
 
 function verifiedFixes(text: string, options: EngineOptions, analysis: DetailedAnalysis, finding: DetailedFinding, fixAllOnly: boolean): Fix[] {
-  const fixes: Fix[] = [];
-  let candidates: FixCandidate[];
+  return verifiedCandidates(text, options, analysis, finding, textFixCandidates(text, analysis, finding), fixAllOnly);
+}
+
+/** The finding's text fix candidates, none when decoding refuses the document. */
+function textFixCandidates(text: string, analysis: DetailedAnalysis, finding: DetailedFinding): FixCandidate[] {
   try {
-    candidates = candidatesFor(text, analysis, finding);
+    return candidatesFor(text, analysis, finding);
   } catch {
     // A document the parser accepted can still hold what decoding refuses (an alias to a missing
     // anchor): such a finding gets no fix rather than an exception.
-    candidates = [];
+    return [];
   }
+}
+
+/** The candidates verify.ts proves, as fixes, then the rule's config fixes. */
+function verifiedCandidates(
+  text: string,
+  options: EngineOptions,
+  analysis: DetailedAnalysis,
+  finding: DetailedFinding,
+  candidates: readonly FixCandidate[],
+  fixAllOnly: boolean,
+): Fix[] {
+  const fixes: Fix[] = [];
   for (const candidate of candidates) {
     if (fixAllOnly && !candidate.fixAll) continue;
     const verified = verifyFix(text, options, analysis, finding, candidate.edits, candidate.change, candidate.addedComments);

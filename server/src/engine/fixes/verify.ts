@@ -94,7 +94,8 @@ function findingCounts(findings: readonly DetailedFinding[]): Map<string, number
   return counts;
 }
 
-function sameTemplateActions(before: string, after: string): boolean {
+/** Whether the text's `{{ … }}` actions are the same, in the same order, after an edit. */
+export function sameTemplateActions(before: string, after: string): boolean {
   if (!before.includes('{{') && !after.includes('{{')) return true;
   const actions = (text: string) => text.match(/\{\{[\s\S]*?\}\}/g) ?? [];
   return actions(before).join('\u0000') === actions(after).join('\u0000');
