@@ -169,8 +169,10 @@ export class FileChecker {
   }
 
   isOpen(uri: string): boolean {
+    const open = this.documents.all();
+    if (open.length === 0) return false;
     const key = canonicalUri(uri);
-    return this.documents.all().some((document) => canonicalUri(document.uri) === key);
+    return open.some((document) => canonicalUri(document.uri) === key);
   }
 }
 

@@ -7,18 +7,46 @@ export function isFileUri(uri: string): boolean {
   return uri.startsWith('file:');
 }
 
-/** The file system path of a file: URI, or undefined for other schemes (untitled:, vscode-vfs:...). */
-export function uriToFsPath(uri: string): string | undefined {
+/**
+ * Remembers the last conversions: a scan converts each file's path and URI back and forth several times
+ * (its settings, filters, cluster, open-file checks), and Node's URL parsing was a third of the main
+ * thread's time in a corpus scan. Cleared when full, so it stays small in any workspace.
+ */
+class ConversionMemo<T> {
+  private readonly entries = new Map<string, T>();
+
+  constructor(private readonly convert: (from: string) => T) {}
+
+  get(from: string): T {
+    let to = this.entries.get(from);
+    if (to === undefined && !this.entries.has(from)) {
+      if (this.entries.size >= MEMO_ENTRIES) this.entries.clear();
+      to = this.convert(from);
+      this.entries.set(from, to);
+    }
+    return to as T;
+  }
+}
+
+const MEMO_ENTRIES = 2048;
+
+const fsPaths = new ConversionMemo<string | undefined>((uri) => {
   if (!isFileUri(uri)) return undefined;
   try {
     return fileURLToPath(uri);
   } catch {
     return undefined;
   }
+});
+const fileUris = new ConversionMemo<string>((fsPath) => pathToFileURL(fsPath).href);
+
+/** The file system path of a file: URI, or undefined for other schemes (untitled:, vscode-vfs:...). */
+export function uriToFsPath(uri: string): string | undefined {
+  return fsPaths.get(uri);
 }
 
 export function fsPathToUri(fsPath: string): string {
-  return pathToFileURL(fsPath).href;
+  return fileUris.get(fsPath);
 }
 
 /** One spelling per resource: file URIs round-trip through a path, others stay as they are. */
