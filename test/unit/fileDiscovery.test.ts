@@ -281,6 +281,24 @@ for (const [name, read] of readers) {
       assert.deepEqual(result, { text: '\ufeffkind: Service\n' });
     });
 
+    it('reads files of every size one after another, each whole and nothing of the one before (the blocking reader reuses its buffer)', async () => {
+      const files: Record<string, string> = {
+        'large.yaml': 'a'.repeat(200_000) + '\n',
+        'small.yaml': 'kind: Service\n',
+        'binary.yaml': 'kind: x\n\u0000',
+        'middle.yaml': 'b'.repeat(50_000),
+        'empty.yaml': '',
+        'invalid.yaml': 'kind: \u00e9\n',
+      };
+      const root = makeTree({ ...files, 'invalid.yaml': Buffer.from([...Buffer.from('kind: '), 0xff, 0x0a]) });
+      for (const name of ['large.yaml', 'small.yaml', 'binary.yaml', 'middle.yaml', 'large.yaml', 'empty.yaml', 'invalid.yaml', 'small.yaml']) {
+        const result = await read(path.join(root, name), 1024 * 1024);
+        if (name === 'binary.yaml') assert.ok('skipped' in result, name);
+        else if (name === 'invalid.yaml') assert.deepEqual(result, { text: 'kind: \ufffd\n', lossy: 'invalid-utf8' }, name);
+        else assert.deepEqual(result, { text: files[name] }, name);
+      }
+    });
+
     it('reads an empty file and one exactly at the limit', async () => {
       const root = makeTree({ 'empty.yaml': '', 'exact.yaml': 'x'.repeat(100) });
       assert.deepEqual(await read(path.join(root, 'empty.yaml'), 100), { text: '' });
