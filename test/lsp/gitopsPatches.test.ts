@@ -3,8 +3,7 @@
 // diagnosed on the characters of the value, and their quick fixes edit the right characters.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Diagnostic } from 'vscode-languageserver-protocol/node';
-import { applyWorkspaceEdit, fileUri, LspTestClient } from './lspTestClient';
+import { applyWorkspaceEdit, fileUri, LspTestClient, textAt } from './lspTestClient';
 import { TempWorkspace } from './workspaceFixtures';
 
 const FLUX = [
@@ -72,11 +71,6 @@ describe('language server: patches in Flux Kustomizations and Argo CD Applicatio
     await client?.dispose();
     workspace?.dispose();
   });
-
-  const textAt = (text: string, diagnostic: Diagnostic) => {
-    const line = text.split(/\r?\n/)[diagnostic.range.start.line];
-    return line.slice(diagnostic.range.start.character, diagnostic.range.end.character);
-  };
 
   it("diagnoses the value inside a Flux Kustomization's patch string, with CRLF line endings, and not a ConfigMap target", async () => {
     const [diagnostic, ...rest] = await client.waitForDiagnostics(workspace.path('flux/apps.yaml'), (list) => list.length > 0);

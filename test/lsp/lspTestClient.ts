@@ -415,6 +415,12 @@ function normalizeUri(uri: string): string {
  * Applies a WorkspaceEdit to the given texts (by URI), as an editor would: `changes` or
  * `documentChanges` text edits; CreateFile starts an empty text. Returns the new texts by URI.
  */
+/** The text a diagnostic's range covers on its line. */
+export function textAt(text: string, diagnostic: { range: { start: { line: number; character: number }; end: { character: number } } }): string {
+  const line = text.split(/\r?\n/)[diagnostic.range.start.line];
+  return line.slice(diagnostic.range.start.character, diagnostic.range.end.character);
+}
+
 export function applyWorkspaceEdit(edit: WorkspaceEdit, texts: Record<string, string>): Record<string, string> {
   const result: Record<string, string> = { ...texts };
   const applyTo = (uri: string, edits: Parameters<typeof TextDocument.applyEdits>[1]) => {

@@ -3,8 +3,7 @@
 // the operation's quick fix removes it; a non-Service target and a remove op are not diagnosed.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Diagnostic } from 'vscode-languageserver-protocol/node';
-import { applyWorkspaceEdit, fileUri, LspTestClient } from './lspTestClient';
+import { applyWorkspaceEdit, fileUri, LspTestClient, textAt } from './lspTestClient';
 import { TempWorkspace } from './workspaceFixtures';
 
 const KUSTOMIZATION = [
@@ -38,11 +37,6 @@ describe('language server: patches', () => {
     await client?.dispose();
     workspace?.dispose();
   });
-
-  const textAt = (text: string, diagnostic: Diagnostic) => {
-    const line = text.split(/\r?\n/)[diagnostic.range.start.line];
-    return line.slice(diagnostic.range.start.character, diagnostic.range.end.character);
-  };
 
   it('diagnoses the value inside a kustomization inline patch, with CRLF line endings, and not a ConfigMap target', async () => {
     const [diagnostic, ...rest] = await client.waitForDiagnostics(workspace.path('overlay/kustomization.yaml'), (list) => list.length > 0);

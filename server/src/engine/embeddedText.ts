@@ -7,7 +7,8 @@
 // file gives back exactly the edited embedded text (`fileEdits`).
 import { isScalar, Scalar, visit } from 'yaml';
 import { applyOffsetEdits, OffsetEdit } from './textEdits';
-import { parseSourceDocuments } from './yamlParse';
+import { MANIFEST_NESTING_LIMITS } from './nestingGuard';
+import { parseSourceDocuments, SourceDocument } from './yamlParse';
 
 /** The file characters [from, to) that write one character of the embedded text. */
 interface SourceSpan {
@@ -365,4 +366,15 @@ function rebuildBlock(text: string, lines: BlockLine[], indent: number, folded: 
 /** A line break of the value: verbatim when the file writes it as a lone `\n` and no indentation follows. */
 function pushBreak(out: Builder, text: string, lineBreak: { from: number; to: number }): void {
   out.push('\n', lineBreak.from, lineBreak.to, text[lineBreak.from] === '\n' && lineBreak.to === lineBreak.from + 1);
+}
+
+/** A string scalar's text parsed as YAML documents (a patch written in a string), or undefined when it holds no text or cannot be parsed. */
+export function embeddedDocumentsOf(fileText: string, scalar: Scalar): { embedded: EmbeddedText; documents: SourceDocument[] } | undefined {
+  const embedded = embeddedTextOf(fileText, scalar);
+  if (!embedded) return undefined;
+  try {
+    return { embedded, documents: parseSourceDocuments(embedded.text, MANIFEST_NESTING_LIMITS) };
+  } catch {
+    return undefined;
+  }
 }

@@ -3,14 +3,12 @@
 // from the string (embeddedText.ts maps it back to the file), judged as the kind its target (else its own
 // kind) names, and each finding is placed on the characters of the file that write it.
 import { Document, isMap, isScalar, isSeq, Scalar, YAMLMap, YAMLSeq } from 'yaml';
-import { embeddedTextOf } from '../embeddedText';
+import { embeddedDocumentsOf } from '../embeddedText';
 import { ManifestObject, manifestObjects } from '../manifests';
 import { DOCUMENT_CHECKS } from '../rules/registry';
 import { RuleContext, RuleFinding } from '../rules/ruleTypes';
 import { RBAC_API_VERSION } from '../workspace/facts';
 import { Located, mapKeys, mapValues, resolveNode, scalarValues, sequenceItems } from '../yamlModel';
-import { parseSourceDocuments } from '../yamlParse';
-import { MANIFEST_NESTING_LIMITS } from '../nestingGuard';
 import { checkJsonPatch, jsonPatchOperations, PATCHED_BY_PATHS, PatchedKinds } from './jsonPatch';
 import { judgedAsPatch } from './servicePatchShape';
 
@@ -102,14 +100,9 @@ export function inlinePatchFindings(
   field: string,
   where = ` It is written in this kustomization's inline ${field} patch${describeTarget(target)}.`,
 ): RuleFinding[] {
-  const embedded = embeddedTextOf(text, scalar);
-  if (!embedded) return [];
-  let documents;
-  try {
-    documents = parseSourceDocuments(embedded.text, MANIFEST_NESTING_LIMITS);
-  } catch {
-    return [];
-  }
+  const parsed = embeddedDocumentsOf(text, scalar);
+  if (!parsed) return [];
+  const { embedded, documents } = parsed;
   const found: { finding: RuleFinding; documentIndex: number }[] = [];
   for (const source of documents) {
     if (!source.parsed) continue;

@@ -4,10 +4,8 @@
 // refers to it without parsing it again. A target's kinds reduce to a few variants: a Service, a Role, a
 // ClusterRole, any kind (a target without `kind`), or none of these.
 import { Document, isMap, isScalar, isSeq, Scalar, YAMLMap, YAMLSeq } from 'yaml';
-import { embeddedTextOf } from '../embeddedText';
+import { embeddedDocumentsOf } from '../embeddedText';
 import { ManifestObject, manifestObjects } from '../manifests';
-import { MANIFEST_NESTING_LIMITS } from '../nestingGuard';
-import { parseSourceDocuments } from '../yamlParse';
 import { DOCUMENT_CHECKS } from '../rules/registry';
 import { RuleContext, RuleFinding } from '../rules/ruleTypes';
 import { Located, mapKeys, mapValues, nodeSpan, resolveNode, sequenceItems } from '../yamlModel';
@@ -106,14 +104,9 @@ export function inlinePatches(text: string, document: Document, object: Manifest
 }
 
 function inlineRules(text: string, scalar: Scalar): InlinePatch['rules'] {
-  const embedded = embeddedTextOf(text, scalar);
-  if (!embedded) return [];
-  let documents;
-  try {
-    documents = parseSourceDocuments(embedded.text, MANIFEST_NESTING_LIMITS);
-  } catch {
-    return [];
-  }
+  const parsed = embeddedDocumentsOf(text, scalar);
+  if (!parsed) return [];
+  const { embedded, documents } = parsed;
   const rules: InlinePatch['rules'] = [];
   for (const source of documents) {
     if (!source.parsed) continue;
