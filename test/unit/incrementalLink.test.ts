@@ -155,9 +155,17 @@ function factsOf(name: string, text: string) {
   return analyzeText(text, OPTIONS, undefined, { helmValues: name.endsWith('values.yaml'), kustomization, kustomizeResource: !kustomization && name.startsWith('b/') }).facts;
 }
 
-/** Each file's linked findings, and the paths behind them (what hovers show must be as fresh). */
+/**
+ * Each file's linked findings, and the paths behind them (what hovers show must be as fresh), readable (the
+ * counters below look into them); `linkSignature` (a digest) must agree with them.
+ */
 function linkedSignatures(index: WorkspaceIndex): Map<string, string> {
-  return new Map([...index.link()].map(([file, link]) => [file, linkSignature(link) + JSON.stringify(link.paths)]));
+  return new Map(
+    [...index.link()].map(([file, link]) => {
+      const updated = [...link.updated].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      return [file, `${linkSignature(link)} ${JSON.stringify([link.added, updated, [...link.removed].sort(), link.paths])}`];
+    }),
+  );
 }
 
 let helmFindingsSeen = 0;
