@@ -23,6 +23,7 @@ import { valuesDocumentFacts } from './helm/valuesTree';
 import { documentPatchFindings } from './patches/documentPatches';
 import { judgedAsPatch } from './patches/servicePatchShape';
 import { JudgedVariant, readPatchFile } from './patches/patchFiles';
+import { firstIndexWhere, lastStartingAtOrBefore } from './sortedSearch';
 const TEMPLATE_PATTERN = /\{\{[\s\S]*?\}\}/g;
 
 /** A finding with the parsed nodes its fixes need. */
@@ -331,15 +332,7 @@ export class AnalysisCache {
   pieceAt(text: string, options: EngineOptions, offset: number): AnalysedPiece | undefined {
     if (text !== this.analysed.text || optionsSignature(options) !== this.signature) return undefined;
     const pieces = this.analysed.pieces;
-    let low = 0;
-    let high = pieces.length;
-    // The last piece that starts at or before the offset.
-    while (low < high) {
-      const middle = (low + high) >> 1;
-      if (pieces[middle].start <= offset) low = middle + 1;
-      else high = middle;
-    }
-    const piece = pieces[low - 1];
+    const piece = pieces[lastStartingAtOrBefore(pieces, offset)];
     return piece !== undefined && offset < piece.start + piece.text.length ? piece : undefined;
   }
 
@@ -703,15 +696,8 @@ function mergeSpans(spans: [number, number][]): [number, number][] {
 
 /** Whether [start, end) overlaps one of `spans` (sorted and disjoint): a binary search, as a document may hold many. */
 function overlapsSpan(spans: readonly [number, number][], start: number, end: number): boolean {
-  let low = 0;
-  let high = spans.length;
-  // The first span that ends after `start`.
-  while (low < high) {
-    const middle = (low + high) >> 1;
-    if (spans[middle][1] <= start) low = middle + 1;
-    else high = middle;
-  }
-  return low < spans.length && spans[low][0] < end;
+  const first = firstIndexWhere(spans.length, (index) => spans[index][1] > start); // the first span that ends after `start`
+  return first < spans.length && spans[first][0] < end;
 }
 
 function templateSpansOf(documentText: string, offset: number): [number, number][] {

@@ -14,6 +14,7 @@ import { sameTemplateActions, verifyEdit, verifyFix } from './verify';
 import { embeddedTextFixes } from '../patches/embeddedFixes';
 import { lineBreakOf } from './yamlEdits';
 import { valueRemovalCandidate } from './valueRemoval';
+import { lastStartingAtOrBefore } from '../sortedSearch';
 import { mightHaveFindings } from '../prefilter';
 
 const MAX_FIX_ALL_STEPS = 500;
@@ -87,7 +88,7 @@ interface ChunkPlace {
 function chunkPlaceOf(text: string, offset: number, memo?: SplitMemo): ChunkPlace | undefined {
   const chunks = splitDocuments(text, memo);
   if (chunks === undefined || chunks.length < 2) return undefined;
-  const index = chunkIndexAt(chunks, offset);
+  const index = Math.max(0, lastStartingAtOrBefore(chunks, offset));
   const chunk = chunks[index];
   const chunkText = text.slice(chunk.start, chunk.end);
   return lineBreakOf(chunkText) === lineBreakOf(text) ? { chunks, index, chunk, chunkText } : undefined;
@@ -96,18 +97,6 @@ function chunkPlaceOf(text: string, offset: number, memo?: SplitMemo): ChunkPlac
 /** Fixes computed on a chunk's text, moved down to the chunk's first line (a chunk starts at a line start). */
 function movedFixes(fixes: readonly Fix[], lineBase: number): Fix[] {
   return fixes.map((fix) => (isTextFix(fix) ? { ...fix, edits: fix.edits.map((edit) => ({ ...edit, range: shiftRange(edit.range, lineBase) })) } : fix));
-}
-
-/** The index of the chunk that holds `offset` (the last one starting at or before it). */
-function chunkIndexAt(chunks: readonly DocumentChunk[], offset: number): number {
-  let low = 0;
-  let high = chunks.length;
-  while (low < high) {
-    const middle = (low + high) >> 1;
-    if (chunks[middle].start <= offset) low = middle + 1;
-    else high = middle;
-  }
-  return Math.max(0, low - 1);
 }
 
 /**

@@ -15,6 +15,7 @@
 import { LineIndex } from '../lineIndex';
 import { TemplateAction, templateActions, writesOutput } from '../helmTemplates';
 import { HelmRenderFact, RenderedField } from './helmFacts';
+import { firstIndexWhere, lastStartingAtOrBefore } from '../sortedSearch';
 
 interface FieldKey {
   kind: HelmRenderFact['kind'];
@@ -183,14 +184,7 @@ class Ancestors {
 
 /** The index of the first action that starts at or after `offset` (actions are in text order). */
 function firstActionFrom(actions: readonly TemplateAction[], offset: number): number {
-  let low = 0;
-  let high = actions.length;
-  while (low < high) {
-    const middle = (low + high) >> 1;
-    if (actions[middle].start < offset) low = middle + 1;
-    else high = middle;
-  }
-  return low;
+  return firstIndexWhere(actions.length, (index) => actions[index].start >= offset);
 }
 
 /** Where the value of the key at line `index` ends: before the first literal line at its column (not a `- ` item) or left of it. */
@@ -220,14 +214,7 @@ function firstItemColumn(documentText: string, model: readonly Line[], index: nu
 }
 
 function lineOf(model: readonly Line[], offset: number): number {
-  let low = 0;
-  let high = model.length - 1;
-  while (low < high) {
-    const middle = (low + high + 1) >> 1;
-    if (model[middle].start <= offset) low = middle;
-    else high = middle - 1;
-  }
-  return low;
+  return Math.max(0, lastStartingAtOrBefore(model, offset));
 }
 
 /** The column an action's output starts at: `nindent N` → N, `indent N` → its column + N, else its column. */
