@@ -10,7 +10,7 @@ import { RULE_FIXES } from '../rules/registry';
 import { DISABLE_NEXT_LINE, findSuppressionComments, SuppressionComment } from '../suppressions';
 import { EngineOptions, Finding, Fix, RuleId, TextEdit, TextFix, UNUSED_SUPPRESSION } from '../types';
 import { FixCandidate } from './fixTypes';
-import { sameTemplateActions, verifyEdit, verifyFix } from './verify';
+import { addsNoFinding, sameTemplateActions, verifyEdit, verifyFix } from './verify';
 import { embeddedTextFixes } from '../patches/embeddedFixes';
 import { lineBreakOf } from './yamlEdits';
 import { valueRemovalCandidate } from './valueRemoval';
@@ -222,7 +222,7 @@ function verifiedLinkedFixes(
 ): Fix[] {
   const verified = (candidate: FixCandidate): boolean => {
     // A removal changes data, which the link judges again; a suppression must cover the line as the link reads it.
-    if (candidate.kind !== 'suppress-line') return verifyEdit(text, options, analysis, candidate.edits, candidate.change, [], (after) => noNewFinding(analysis.findings, after.findings)) !== undefined;
+    if (candidate.kind !== 'suppress-line') return verifyEdit(text, options, analysis, candidate.edits, candidate.change, [], (after) => addsNoFinding(analysis.findings, after.findings)) !== undefined;
     const lineAfterEdit = finding.range.start.line + linesAddedBefore(text, candidate.edits, finding.startOffset);
     // The facts the link reads are the file's as its caller analyses it (a Helm values file's comments too).
     return (
@@ -238,17 +238,6 @@ function verifiedLinkedFixes(
     fixAll: false,
     isPreferred: candidate.kind !== 'suppress-line' && candidate.isPreferred,
   }));
-}
-
-/** No rule (unused suppressions included) has more findings than before. */
-function noNewFinding(before: readonly Finding[], after: readonly Finding[]): boolean {
-  const count = (findings: readonly Finding[]) => {
-    const byCode = new Map<string, number>();
-    for (const finding of findings) byCode.set(finding.code, (byCode.get(finding.code) ?? 0) + 1);
-    return byCode;
-  };
-  const was = count(before);
-  return [...count(after)].every(([code, now]) => now <= (was.get(code) ?? 0));
 }
 
 /** Line breaks the edits add before `offset`. */

@@ -3,7 +3,7 @@
 // every comment is kept except those on the lines the fix removes.
 import { Document, isMap, isPair, isSeq, Lexer, visit, YAMLMap, YAMLSeq } from 'yaml';
 import { analyzeDetailed, DetailedAnalysis, DetailedFinding } from '../analyze';
-import { EngineOptions } from '../types';
+import { EngineOptions, Finding } from '../types';
 import { applyOffsetEdits, OffsetEdit } from '../textEdits';
 import { IndexPath, IntendedChange } from './intendedChange';
 
@@ -85,7 +85,7 @@ function commentCounts(text: string): Map<string, number> {
   return counts;
 }
 
-function findingCounts(findings: readonly DetailedFinding[]): Map<string, number> {
+function findingCounts(findings: readonly Finding[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const finding of findings) {
     const key = `${finding.code}\u0000${finding.message}`;
@@ -119,12 +119,16 @@ export function verifyFix(
   addedComments: readonly string[] = [],
 ): string | undefined {
   return verifyEdit(text, options, before, edits, change, addedComments, (after) => {
-    const beforeCounts = findingCounts(before.findings);
-    const afterCounts = findingCounts(after.findings);
-    for (const [key, count] of afterCounts) if (count > (beforeCounts.get(key) ?? 0)) return false;
-    const targetKey = `${finding.code}\u0000${finding.message}`;
-    return (afterCounts.get(targetKey) ?? 0) < (beforeCounts.get(targetKey) ?? 0);
+    const targeted = (findings: readonly Finding[]) => findings.filter((other) => other.code === finding.code && other.message === finding.message).length;
+    return addsNoFinding(before.findings, after.findings) && targeted(after.findings) < targeted(before.findings);
   });
+}
+
+/** No finding (of a rule and message) is there more often after an edit than before it. */
+export function addsNoFinding(before: readonly Finding[], after: readonly Finding[]): boolean {
+  const beforeCounts = findingCounts(before);
+  for (const [key, count] of findingCounts(after)) if (count > (beforeCounts.get(key) ?? 0)) return false;
+  return true;
 }
 
 /** What verification needs of the analysis of the text before the edit. */
