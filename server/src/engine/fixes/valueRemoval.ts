@@ -4,7 +4,7 @@
 // so the list item is found by the finding's place. The list loses that address; when it is the only one,
 // the list becomes `[]` rather than losing its key: a values file overrides the chart's defaults, and
 // without the key the default list would come back.
-import { Document, isPair, isScalar, isSeq, Pair, YAMLSeq } from 'yaml';
+import { Document, isPair, isScalar, Pair, visit, YAMLSeq } from 'yaml';
 import { DetailedAnalysis } from '../analyze';
 import { OffsetEdit } from '../textEdits';
 import { Finding } from '../types';
@@ -42,19 +42,15 @@ interface ListItem {
 /** The scalar list item written exactly at [start, end) (a quoted scalar with its quotes), in a list that is a map value. */
 function listItemAt(document: Document, start: number, end: number): ListItem | undefined {
   let found: ListItem | undefined;
-  const search = (node: unknown, pair: Pair | undefined, depth: number): void => {
-    if (found || depth > 200 || node === null || typeof node !== 'object') return;
-    const range = (node as { range?: [number, number, number] }).range;
-    if (range && (range[0] > start || range[2] < end)) return;
-    if (isSeq(node)) {
-      const index = node.items.findIndex((item) => isScalar(item) && item.range?.[0] === start && item.range[1] === end);
-      if (index !== -1 && pair) found = { pair, list: node, index };
-      else for (const item of node.items) search(item, undefined, depth + 1);
-    } else if ('items' in node && Array.isArray(node.items)) {
-      for (const item of node.items) if (isPair(item)) search(item.value, item, depth + 1);
-    }
-  };
-  search(document.contents, undefined, 0);
+  visit(document, {
+    Seq(_key, list, path) {
+      const index = list.items.findIndex((item) => isScalar(item) && item.range?.[0] === start && item.range[1] === end);
+      if (index === -1) return undefined;
+      const holder = path[path.length - 1];
+      if (isPair(holder) && holder.value === list) found = { pair: holder, list, index };
+      return visit.BREAK;
+    },
+  });
   return found;
 }
 
