@@ -13,7 +13,7 @@ const MAX_RELATED = 20;
 
 /** The policies a file's facts define or bind, as `ValidatingAdmissionPolicy/<name>`: what its dependents are found from. */
 export function admissionPolicyKeysOf(facts: FileFacts | undefined): string[] {
-  if (!facts) return [];
+  if (!facts || (facts.admissionPolicies.length === 0 && facts.admissionBindings.length === 0)) return [];
   return [...facts.admissionPolicies.map((policy) => POLICY_KEY + policy.name), ...facts.admissionBindings.map((binding) => POLICY_KEY + binding.policyName)];
 }
 

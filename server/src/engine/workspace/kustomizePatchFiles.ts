@@ -13,6 +13,7 @@ import { describeTarget, PatchTarget } from '../patches/kustomization';
 import { patchVariantOf } from '../patches/patchFiles';
 import { RelatedLocation, RuleId, Severity } from '../types';
 import { KustomizeResources } from './kustomizeResources';
+import { compareFileIds, FileGroups } from './fileGroups';
 import { FileFacts, findingKey, PatchFileFact, PatchFindingFact, PatchReferenceFact, Place } from './facts';
 
 const PATCH_FILE_KEY = 'kustomize-patch/';
@@ -93,49 +94,101 @@ interface Referrer {
   reference: PatchReferenceFact;
 }
 
-/** The patch references of one cluster, by the file they name. */
+interface ResolvedReference {
+  reference: PatchReferenceFact;
+  /** The file it names (undefined: it cannot be told). */
+  target: string | undefined;
+}
+
+/**
+ * The patch references of one cluster, by the file they name, kept across links: `update` replaces what one
+ * file contributed.
+ */
 export class KustomizePatchFiles {
-  private readonly referrers = new Map<string, Referrer[]>();
-  /** The rules patch files and inline patches write into roles that targets name, in file order. */
-  readonly patchedRules: PatchedRules[] = [];
-  private readonly resources: KustomizeResources;
+  /** The kustomizations (in file order) that refer to each patch file. */
+  private readonly referrers = new FileGroups<Referrer>();
+  /** Each kustomization's references, with the files they name. */
+  private readonly referencesOf = new Map<string, ResolvedReference[]>();
+  /** The rules each patch file writes (those whose operations or fields are rules). */
+  private readonly rulesOf = new Map<string, PatchFileFact['rules']>();
+  /** The rules each kustomization's inline patches write into the roles their targets name. */
+  private readonly inlineRulesOf = new Map<string, PatchedRules[]>();
+  /** Kustomizations whose targeted inline patches have findings (related to the objects their targets select). */
+  private readonly targetedInline = new Set<string>();
+  private readonly resources = new KustomizeResources(resolveKustomizePath);
+  private patched: PatchedRules[] | undefined = [];
   /**
    * Patch files (and kustomizations with targeted inline patches) by each file their resources chains looked at
-   * (see `KustomizeResources.visitedBy`).
+   * (see `KustomizeResources.visitedBy`); worked out again after a change.
    */
-  private readonly dependentsByResource = new Map<string, Set<string>>();
+  private dependents: Map<string, Set<string>> | undefined;
 
-  constructor(inputs: readonly { file: string; facts: FileFacts }[]) {
-    this.resources = new KustomizeResources(inputs, resolveKustomizePath);
-    const rulesByFile = new Map<string, PatchFileFact['rules']>();
-    for (const { file, facts } of inputs) {
-      if (facts.patchFile && facts.patchFile.rules.length > 0) rulesByFile.set(file, facts.patchFile.rules);
-      for (const { target, rules } of facts.inlinePatches ?? []) {
-        const role = patchedRoleOf(target);
-        if (role) this.patchedRules.push({ role, file, rules });
-      }
-      if (facts.inlinePatches?.some((patch) => patch.findingKeys.length > 0)) this.dependOnResources(file, file);
+  /** Replaces what `file` contributed (its facts `before`) with its facts now (undefined: it is gone). */
+  update(file: string, before: FileFacts | undefined, after: FileFacts | undefined): void {
+    for (const { target } of this.referencesOf.get(file) ?? []) if (target !== undefined) this.referrers.remove(file, [target]);
+    this.referencesOf.delete(file);
+    this.rulesOf.delete(file);
+    this.inlineRulesOf.delete(file);
+    this.targetedInline.delete(file);
+    if (after?.patchReferences) {
+      const resolved = after.patchReferences.map((reference) => ({ reference, target: resolveKustomizePath(file, reference.path) }));
+      this.referencesOf.set(file, resolved);
+      const referrers: [string, Referrer][] = [];
+      for (const { reference, target } of resolved) if (target !== undefined) referrers.push([target, { kustomization: file, reference }]);
+      this.referrers.add(file, referrers);
     }
-    for (const { file, facts } of inputs) {
-      for (const reference of facts.patchReferences ?? []) {
-        const target = resolveKustomizePath(file, reference.path);
-        if (target === undefined) continue;
-        const list = this.referrers.get(target) ?? [];
-        list.push({ kustomization: file, reference });
-        this.referrers.set(target, list);
-        const role = patchedRoleOf(reference.target);
-        const rules = rulesByFile.get(target);
-        if (role && rules) this.patchedRules.push({ role, file: target, rules });
-        if (reference.target !== undefined) this.dependOnResources(file, target);
+    if (after?.patchFile && after.patchFile.rules.length > 0) this.rulesOf.set(file, after.patchFile.rules);
+    const inlineRules: PatchedRules[] = [];
+    for (const { target, rules } of after?.inlinePatches ?? []) {
+      const role = patchedRoleOf(target);
+      if (role) inlineRules.push({ role, file, rules });
+    }
+    if (inlineRules.length > 0) this.inlineRulesOf.set(file, inlineRules);
+    if (after?.inlinePatches?.some((patch) => patch.findingKeys.length > 0)) this.targetedInline.add(file);
+    if (writesPatches(before) || writesPatches(after)) {
+      this.patched = undefined;
+      this.dependents = undefined;
+    }
+    if (this.resources.update(file, after)) this.dependents = undefined;
+  }
+
+  /**
+   * The rules patch files and inline patches write into roles that targets name: inline patches', then patch
+   * files', each in the file order of the kustomizations. The same array until a change alters it.
+   */
+  get patchedRules(): readonly PatchedRules[] {
+    if (this.patched === undefined) {
+      const patched: PatchedRules[] = [];
+      for (const file of sortedKeys(this.inlineRulesOf)) patched.push(...(this.inlineRulesOf.get(file) ?? []));
+      for (const file of sortedKeys(this.referencesOf)) {
+        for (const { reference, target } of this.referencesOf.get(file) ?? []) {
+          const role = patchedRoleOf(reference.target);
+          const rules = target === undefined ? undefined : this.rulesOf.get(target);
+          if (role && rules && target !== undefined) patched.push({ role, file: target, rules });
+        }
+      }
+      this.patched = patched;
+    }
+    return this.patched;
+  }
+
+  private get dependentsByResource(): Map<string, Set<string>> {
+    if (this.dependents === undefined) {
+      this.dependents = new Map();
+      for (const file of this.targetedInline) this.dependOnResources(file, file);
+      for (const [file, references] of this.referencesOf) {
+        for (const { reference, target } of references) if (target !== undefined && reference.target !== undefined) this.dependOnResources(file, target);
       }
     }
+    return this.dependents;
   }
 
   /** Records that `dependent`'s findings name objects of `kustomization`'s resources chain. */
   private dependOnResources(kustomization: string, dependent: string): void {
+    const dependents = this.dependents as Map<string, Set<string>>;
     for (const resource of this.resources.visitedBy(kustomization)) {
-      const files = this.dependentsByResource.get(resource) ?? new Set<string>();
-      this.dependentsByResource.set(resource, files.add(dependent));
+      const files = dependents.get(resource) ?? new Set<string>();
+      dependents.set(resource, files.add(dependent));
     }
   }
 
@@ -144,7 +197,7 @@ export class KustomizePatchFiles {
     const roleKeys: string[] = [];
     for (const key of keys) {
       if (!key.startsWith(PATCH_RULES_KEY)) continue;
-      for (const { reference } of this.referrers.get(key.slice(PATCH_RULES_KEY.length)) ?? []) {
+      for (const { reference } of this.referrers.get(key.slice(PATCH_RULES_KEY.length))) {
         const role = patchedRoleOf(reference.target);
         if (role) roleKeys.push(`${role.kind}/${role.name}`);
       }
@@ -178,7 +231,7 @@ export class KustomizePatchFiles {
   private reportPatchFile(file: string, facts: FileFacts, report: PatchFileReport): void {
     const patch = facts.patchFile;
     const referrers = this.referrers.get(file);
-    if (!patch || !referrers) return;
+    if (!patch || referrers.length === 0) return;
     const local = new Set(patch.localKeys);
     const kept = new Map<string, Referrer[]>();
     const added = new Map<string, { finding: PatchFindingFact; by: Referrer[] }>();
@@ -235,6 +288,15 @@ export class KustomizePatchFiles {
     }
     return related;
   }
+}
+
+/** Whether facts hold patches, patch references or patch rules (what `patchedRules` is made of). */
+function writesPatches(facts: FileFacts | undefined): boolean {
+  return facts !== undefined && (facts.patchReferences !== undefined || facts.inlinePatches !== undefined || (facts.patchFile?.rules.length ?? 0) > 0);
+}
+
+function sortedKeys(map: Map<string, unknown>): string[] {
+  return [...map.keys()].sort(compareFileIds);
 }
 
 /** ` This patch file is applied by the kustomization ../kustomization.yaml through its patches entry (target: Role, name editor).` */

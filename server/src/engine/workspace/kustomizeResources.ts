@@ -20,23 +20,34 @@ export interface KustomizeObject {
 /** The file `relative` names from the folder of `file` (a path, or a file URI); undefined for other URIs. */
 export type ResolveRelative = (file: string, relative: string) => string | undefined;
 
-export class KustomizeResources {
-  private readonly resources = new Map<string, string[]>();
-  private readonly objects = new Map<string, KustomizeObject[]>();
-  private readonly chains = new Map<string, { objects: KustomizeObject[]; visited: Set<string> }>();
+/** The objects a kustomization's resources chain reaches, and every file id it looked at. */
+interface Chain {
+  objects: KustomizeObject[];
+  visited: Set<string>;
+}
 
-  constructor(
-    inputs: readonly { file: string; facts: FileFacts }[],
-    private readonly resolve: ResolveRelative,
-  ) {
-    for (const { file, facts } of inputs) {
-      if (facts.kustomizeResources) this.resources.set(file, facts.kustomizeResources);
-      const objects: KustomizeObject[] = [
-        ...(facts.serviceObjects ?? []).map((service) => ({ kind: 'Service' as const, ...service, file })),
-        ...facts.roles.map(({ kind, name, namespace, place }) => ({ kind, name, ...(namespace !== undefined ? { namespace } : {}), file, place })),
-      ];
-      if (objects.length > 0) this.objects.set(file, objects);
-    }
+/** The resources and objects of one cluster's files, kept across links: `update` replaces one file's. */
+export class KustomizeResources {
+  private readonly resources = new Map<string, readonly string[]>();
+  private readonly objects = new Map<string, KustomizeObject[]>();
+  private readonly chains = new Map<string, Chain>();
+  /** The kustomizations whose chain looked at each file id: a change to the file drops their chains. */
+  private readonly chainsVisiting = new Map<string, Set<string>>();
+
+  constructor(private readonly resolve: ResolveRelative) {}
+
+  /** Records `file`'s facts (undefined: it is gone); returns whether a chain that looked at it was dropped. */
+  update(file: string, facts: FileFacts | undefined): boolean {
+    if (facts?.kustomizeResources) this.resources.set(file, facts.kustomizeResources);
+    else this.resources.delete(file);
+    const objects = facts ? objectsOf(file, facts) : [];
+    if (objects.length > 0) this.objects.set(file, objects);
+    else this.objects.delete(file);
+    const starts = this.chainsVisiting.get(file);
+    if (starts === undefined) return false;
+    this.chainsVisiting.delete(file);
+    for (const start of starts) this.chains.delete(start);
+    return starts.size > 0;
   }
 
   /** The objects of `kustomization`'s resources chain that `target` (its kind, name and namespace) selects. */
@@ -52,7 +63,7 @@ export class KustomizeResources {
     return this.chainOf(kustomization).visited;
   }
 
-  private chainOf(start: string): { objects: KustomizeObject[]; visited: Set<string> } {
+  private chainOf(start: string): Chain {
     const known = this.chains.get(start);
     if (known) return known;
     const objects: KustomizeObject[] = [];
@@ -77,8 +88,20 @@ export class KustomizeResources {
     }
     const chain = { objects, visited };
     this.chains.set(start, chain);
+    for (const file of visited) {
+      const starts = this.chainsVisiting.get(file) ?? new Set<string>();
+      this.chainsVisiting.set(file, starts.add(start));
+    }
     return chain;
   }
+}
+
+/** The Services and roles of a file, as objects a target can select. */
+function objectsOf(file: string, facts: FileFacts): KustomizeObject[] {
+  return [
+    ...(facts.serviceObjects ?? []).map((service) => ({ kind: 'Service' as const, ...service, file })),
+    ...facts.roles.map(({ kind, name, namespace, place }) => ({ kind, name, ...(namespace !== undefined ? { namespace } : {}), file, place })),
+  ];
 }
 
 /** The file `name` in the folder `folder` (a path or a file URI). */

@@ -15,7 +15,8 @@ import { bindingScope, BindingOnPath, describeHolder, Grant, Holder, LinkedPath,
 import { AdmissionPolicies } from './admissionPolicies';
 import { ServiceConflicts } from './serviceConflicts';
 import { HelmValues } from './helmValues';
-import { KustomizePatchFiles, patchedRoleOf } from './kustomizePatchFiles';
+import { KustomizePatchFiles, PatchedRules, patchedRoleOf } from './kustomizePatchFiles';
+import { compareFileIds, FileGroups } from './fileGroups';
 
 export interface LinkInput {
   file: string;
@@ -38,15 +39,22 @@ export interface FileLink {
   paths: LinkedPath[];
 }
 
+interface ClusterRoleDefinition {
+  file: string;
+  fact: RoleFact;
+}
+
 interface ClusterRoleNode {
   name: string;
-  /** The role as a step of a path (one object per role and link). */
+  /** The role as a step of a path (one object per role, until a change to its definitions rebuilds it). */
   path: RoleOnPath;
   /** Workspace definitions (every one is judged; the worst wins). */
-  definitions: { file: string; fact: RoleFact }[];
+  definitions: ClusterRoleDefinition[];
   /** The built-in of that name, when the API server keeps reconciling it into the role. */
   builtin?: BuiltinClusterRole;
   labelVariants: Record<string, string>[];
+  /** Every `key=value` label of its variants, each once (how clusterRolesByLabel finds it). */
+  labelKeys: string[];
   selectors: LabelSelector[];
   /** Rules of definitions that do not aggregate (an aggregating role's own rules are overwritten). */
   ownRules: Grant[];
@@ -74,6 +82,57 @@ const MAX_RELATED = 20;
 /** `through` of what is held directly (one shared array: most grants and holders have no aggregation). */
 const NOT_AGGREGATED: readonly RoleOnPath[] = [];
 
+const BUILTIN_CLUSTER_ROLES_BY_NAME = new Map(BUILTIN_CLUSTER_ROLES.map((role) => [role.name, role]));
+
+/** What one file puts in the Linker's indexes. */
+interface IndexEntries {
+  /** `roleKeysOf` its roles and bindings (not its patches: those are the patch files' keys). */
+  roleKeys: string[];
+  roles: NamespacedRole[];
+  clusterRoles: ClusterRoleDefinition[];
+  bindings: LinkedBinding[];
+}
+
+function indexEntriesOf(file: string, facts: FileFacts): IndexEntries {
+  const entries: IndexEntries = { roleKeys: [], roles: [], clusterRoles: [], bindings: [] };
+  for (const fact of facts.roles) {
+    entries.roleKeys.push(roleKey(fact.kind, fact.name));
+    if (fact.kind === 'ClusterRole') {
+      entries.clusterRoles.push({ file, fact });
+      continue;
+    }
+    const path = roleOnPath('Role', fact.name, [located(file, fact.place)], false);
+    entries.roles.push({ namespace: fact.namespace, path, rules: fact.rules.map((rule) => writtenGrant(path, rule, file)) });
+  }
+  for (const fact of facts.bindings) {
+    entries.roleKeys.push(roleKey(fact.roleRef.kind, fact.roleRef.name));
+    entries.bindings.push(linkedBinding(fact, file, located(file, fact.place)));
+  }
+  return entries;
+}
+
+const BUILTIN_ROLES_BY_NAME = groupBy(
+  BUILTIN_ROLES.map((role): NamespacedRole => {
+    const path = roleOnPath('Role', role.name, [], true);
+    return { namespace: role.namespace, path, rules: role.rules.map((rule) => writtenGrant(path, rule)) };
+  }),
+  (role) => role.path.name,
+);
+const BUILTIN_BINDINGS_BY_ROLE = groupBy(
+  BUILTIN_BINDINGS.map((binding) => linkedBinding(binding)),
+  (binding) => bindingKeyOf(binding.fact),
+);
+/** Built-in ClusterRoles come first in the order aggregation collects roles in, in the policy's order. */
+const BUILTIN_CLUSTER_ROLE_ORDER = new Map(BUILTIN_CLUSTER_ROLES.map((role, index) => [role.name, index]));
+
+function linkedBinding(fact: LinkedBinding['fact'], file?: string, at?: Located): LinkedBinding {
+  return { file, fact, path: { kind: fact.kind, name: fact.name, namespace: fact.namespace, at } };
+}
+
+function bindingKeyOf(fact: LinkedBinding['fact']): string {
+  return roleKey(fact.roleRef.kind, fact.roleRef.name);
+}
+
 export function linkWorkspace(inputs: readonly LinkInput[]): Map<string, FileLink> {
   return new Linker(inputs).judge();
 }
@@ -97,49 +156,160 @@ function roleKey(kind: string, name: string): string {
 }
 
 /**
- * The link of one cluster: built once from every file's facts (indexes only), it judges the files it is
- * asked about, and tells which files depend on a set of roles, so a change re-judges only those.
+ * The link of one cluster. It keeps its indexes of every file's facts (and Kubernetes' built-in policy)
+ * across links: `update` replaces what changed files contributed, so a keystroke re-indexes one file, not
+ * the workspace. It judges the files it is asked about, and tells which files depend on a set of roles, so
+ * a change re-judges only those.
  */
 export class Linker {
+  private readonly inputs = new Map<string, LinkInput>();
+  private readonly entriesByFile = new Map<string, IndexEntries>();
+  /** Workspace Roles by name, in file order; namespaces are compared when a RoleBinding is resolved. */
+  private readonly workspaceRoles = new FileGroups<NamespacedRole>();
+  private readonly clusterRoleDefinitions = new FileGroups<ClusterRoleDefinition>();
+  /** Workspace bindings by `roleRef.kind/roleRef.name`. */
+  private readonly workspaceBindings = new FileGroups<LinkedBinding>();
+  /** Which files define a role or bind one, by `roleKey`. */
+  private readonly filesByRoleKey = new Map<string, Set<string>>();
+  /** Workspace and built-in ClusterRoles, with the rules patches write into them. */
   private readonly clusterRoles = new Map<string, ClusterRoleNode>();
-  /** Roles by name; namespaces are compared when a RoleBinding is resolved. */
-  private readonly roles = new Map<string, NamespacedRole[]>();
-  /** Bindings (workspace and built-in) by `roleRef.kind/roleRef.name`. */
-  private readonly bindingsByRole = new Map<string, LinkedBinding[]>();
+  /** ClusterRoles by each `key=value` label they carry, for selectors with matchLabels. */
+  private readonly clusterRolesByLabel = new Map<string, Set<ClusterRoleNode>>();
+  private readonly aggregatingRoles = new Set<ClusterRoleNode>();
+  /** The rules Kustomize patches write into roles, as the patch files last gave them. */
+  private patchedRules: readonly PatchedRules[] = [];
+  private patchedClusterRoleRules = new Map<string, { file: string; rules: PatchedRules['rules'] }[]>();
+  private patchedRoles = new Map<string, NamespacedRole[]>();
+  private readonly patchFiles = new KustomizePatchFiles();
+  private serviceConflicts = new ServiceConflicts([]);
+  private admissionPolicies = new AdmissionPolicies([]);
+  private helmValues = new HelmValues([]);
+
+  // Worked out on demand, and forgotten at every update.
   private readonly aggregatedMemo = new Map<ClusterRoleNode, ClusterRoleNode[]>();
   private aggregators?: Map<ClusterRoleNode, ClusterRoleNode[]>;
   /** Per permission: the granting rules reached from each ClusterRole, and who holds each ClusterRole. */
   private readonly grantMemo = new Map<Permission, Map<string, Grant[]>>();
   private readonly holderMemo = new Map<Permission, Map<string, Holder[]>>();
+
   private results = new Map<string, FileLink>();
   /** The keys of each file's added findings (a file can get many: one per externalIPs entry). */
   private addedKeys = new Map<string, Set<string>>();
-  private readonly serviceConflicts: ServiceConflicts;
-  private readonly admissionPolicies: AdmissionPolicies;
-  private readonly helmValues: HelmValues;
-  private readonly patchFiles: KustomizePatchFiles;
-  private readonly optionsByFile = new Map<string, EngineOptions>();
-  private readonly suppressionsByFile = new Map<string, FileFacts['suppressions']>();
-
-  /** Which files define a role or bind one, by `roleKey`. */
-  private readonly filesByRoleKey = new Map<string, Set<string>>();
-  /** Workspace and built-in ClusterRoles by each `key=value` label they carry, for selectors with matchLabels. */
-  private readonly clusterRolesByLabel = new Map<string, Set<ClusterRoleNode>>();
-
-  private readonly inputs: readonly LinkInput[];
 
   constructor(
-    inputs: readonly LinkInput[],
+    inputs: readonly LinkInput[] = [],
     private readonly permissions: readonly Permission[] = RBAC_PERMISSIONS,
   ) {
-    // In file order, so a file's link (the order of its related locations) does not depend on the
-    // order files were added or changed in.
-    this.inputs = [...inputs].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-    this.patchFiles = new KustomizePatchFiles(this.inputs);
-    this.index();
-    this.serviceConflicts = new ServiceConflicts(this.inputs);
-    this.admissionPolicies = new AdmissionPolicies(this.inputs);
-    this.helmValues = new HelmValues(this.inputs);
+    for (const name of BUILTIN_CLUSTER_ROLE_ORDER.keys()) this.rebuildClusterRole(name);
+    this.update(inputs.map((input) => ({ file: input.file, input })));
+  }
+
+  /**
+   * Replaces what the given files contributed with their new inputs (undefined: the file is gone). Call
+   * `dependentFiles` before and after to know which files to judge again.
+   */
+  update(changes: Iterable<{ file: string; input: LinkInput | undefined }>): void {
+    const touchedClusterRoles = new Set<string>();
+    const touched = { services: false, admission: false, helm: false };
+    for (const { file, input } of changes) {
+      const before = this.inputs.get(file);
+      if (before) this.unindex(file, touchedClusterRoles);
+      if (input) {
+        this.inputs.set(file, input);
+        this.index(file, input.facts, touchedClusterRoles);
+      } else this.inputs.delete(file);
+      this.patchFiles.update(file, before?.facts, input?.facts);
+      for (const facts of [before?.facts, input?.facts]) {
+        if (!facts) continue;
+        touched.services ||= facts.services.length > 0;
+        touched.admission ||= facts.admissionPolicies.length > 0 || facts.admissionBindings.length > 0;
+        touched.helm ||= facts.helm !== undefined;
+      }
+    }
+    if (this.patchFiles.patchedRules !== this.patchedRules) this.repatch(touchedClusterRoles);
+    for (const name of touchedClusterRoles) this.rebuildClusterRole(name);
+    // Few files have Services with externalIPs, admission policies or Helm facts: these indexes are rebuilt.
+    if (touched.services) this.serviceConflicts = new ServiceConflicts(this.inputsWith((facts) => facts.services.length > 0));
+    if (touched.admission) this.admissionPolicies = new AdmissionPolicies(this.inputsWith((facts) => facts.admissionPolicies.length > 0 || facts.admissionBindings.length > 0));
+    if (touched.helm) this.helmValues = new HelmValues(this.inputsWith((facts) => facts.helm !== undefined));
+    this.aggregatedMemo.clear();
+    this.aggregators = undefined;
+    this.grantMemo.clear();
+    this.holderMemo.clear();
+  }
+
+  private index(file: string, facts: FileFacts, touchedClusterRoles: Set<string>): void {
+    const entries = indexEntriesOf(file, facts);
+    this.entriesByFile.set(file, entries);
+    for (const key of entries.roleKeys) pushToSet(this.filesByRoleKey, key, file);
+    this.workspaceRoles.add(file, entries.roles.map((role) => [role.path.name, role]));
+    this.clusterRoleDefinitions.add(file, entries.clusterRoles.map((definition) => [definition.fact.name, definition]));
+    this.workspaceBindings.add(file, entries.bindings.map((binding) => [bindingKeyOf(binding.fact), binding]));
+    for (const definition of entries.clusterRoles) touchedClusterRoles.add(definition.fact.name);
+  }
+
+  private unindex(file: string, touchedClusterRoles: Set<string>): void {
+    const entries = this.entriesByFile.get(file);
+    if (!entries) return;
+    this.entriesByFile.delete(file);
+    for (const key of entries.roleKeys) {
+      const files = this.filesByRoleKey.get(key);
+      files?.delete(file);
+      if (files?.size === 0) this.filesByRoleKey.delete(key);
+    }
+    this.workspaceRoles.remove(file, entries.roles.map((role) => role.path.name));
+    this.clusterRoleDefinitions.remove(file, entries.clusterRoles.map((definition) => definition.fact.name));
+    this.workspaceBindings.remove(file, entries.bindings.map((binding) => bindingKeyOf(binding.fact)));
+    for (const definition of entries.clusterRoles) touchedClusterRoles.add(definition.fact.name);
+  }
+
+  /**
+   * Takes the rules Kustomize patches (files and inline) write into the roles their targets name: grants of
+   * that role, written in the patch file (kept beside the role's own rules: a patch that replaces them is
+   * read as adding to them). A role the workspace does not define is known by them; an aggregating
+   * ClusterRole's rules are the aggregation controller's (withPatchedRules).
+   */
+  private repatch(touchedClusterRoles: Set<string>): void {
+    for (const name of this.patchedClusterRoleRules.keys()) touchedClusterRoles.add(name);
+    this.patchedRules = this.patchFiles.patchedRules;
+    this.patchedClusterRoleRules = new Map();
+    this.patchedRoles = new Map();
+    for (const { role, file, rules } of this.patchedRules) {
+      if (role.kind === 'ClusterRole') {
+        pushTo(this.patchedClusterRoleRules, role.name, { file, rules });
+        touchedClusterRoles.add(role.name);
+        continue;
+      }
+      const path = roleOnPath('Role', role.name, [], false);
+      pushTo(this.patchedRoles, role.name, { namespace: role.namespace, path, rules: rules.map((rule) => writtenGrant(path, rule, file)) });
+    }
+  }
+
+  /** Builds the node of ClusterRole `name` again from its definitions, the built-in and patches (or drops it). */
+  private rebuildClusterRole(name: string): void {
+    const old = this.clusterRoles.get(name);
+    if (old) {
+      for (const label of old.labelKeys) this.clusterRolesByLabel.get(label)?.delete(old);
+      this.aggregatingRoles.delete(old);
+    }
+    const definitions = this.clusterRoleDefinitions.get(name);
+    const builtin = BUILTIN_CLUSTER_ROLES_BY_NAME.get(name);
+    const patched = this.patchedClusterRoleRules.get(name);
+    if (definitions.length === 0 && builtin === undefined && patched === undefined) {
+      this.clusterRoles.delete(name);
+      return;
+    }
+    const node = withPatchedRules(clusterRoleNode(name, [...definitions], builtin), patched);
+    this.clusterRoles.set(name, node);
+    for (const label of node.labelKeys) pushToSet(this.clusterRolesByLabel, label, node);
+    if (node.selectors.length > 0) this.aggregatingRoles.add(node);
+  }
+
+  /** The inputs whose facts `relevant` picks, in file order. */
+  private inputsWith(relevant: (facts: FileFacts) => boolean): LinkInput[] {
+    const inputs: LinkInput[] = [];
+    for (const input of this.inputs.values()) if (relevant(input.facts)) inputs.push(input);
+    return inputs.sort((a, b) => compareFileIds(a.file, b.file));
   }
 
   /** The link of the files `only` names (every file when absent); files with nothing linked are absent. */
@@ -147,8 +317,9 @@ export class Linker {
     const results = new Map<string, FileLink>();
     this.results = results;
     this.addedKeys = new Map();
-    for (const input of this.inputs) {
-      if (only && !only.has(input.file)) continue;
+    for (const file of only ?? this.inputs.keys()) {
+      const input = this.inputs.get(file);
+      if (!input) continue;
       for (const permission of this.permissions) {
         for (const role of input.facts.roles) this.judgeRole(input.file, role, permission);
         for (const binding of input.facts.bindings) this.judgeBinding(input.file, binding, permission);
@@ -198,67 +369,6 @@ export class Linker {
     return files;
   }
 
-  private index(): void {
-    const workspaceClusterRoles = new Map<string, { file: string; fact: RoleFact }[]>();
-    for (const input of this.inputs) {
-      this.optionsByFile.set(input.file, input.options);
-      this.suppressionsByFile.set(input.file, input.facts.suppressions);
-      for (const fact of input.facts.roles) {
-        pushToSet(this.filesByRoleKey, roleKey(fact.kind, fact.name), input.file);
-        if (fact.kind === 'ClusterRole') {
-          pushTo(workspaceClusterRoles, fact.name, { file: input.file, fact });
-        } else {
-          const path = roleOnPath('Role', fact.name, [located(input.file, fact.place)], false);
-          pushTo(this.roles, fact.name, { namespace: fact.namespace, path, rules: fact.rules.map((rule) => writtenGrant(path, rule, input.file)) });
-        }
-      }
-      for (const fact of input.facts.bindings) {
-        pushToSet(this.filesByRoleKey, roleKey(fact.roleRef.kind, fact.roleRef.name), input.file);
-        this.addBinding(fact, input.file, located(input.file, fact.place));
-      }
-    }
-    for (const role of BUILTIN_ROLES) {
-      const path = roleOnPath('Role', role.name, [], true);
-      pushTo(this.roles, role.name, { namespace: role.namespace, path, rules: role.rules.map((rule) => writtenGrant(path, rule)) });
-    }
-    for (const binding of BUILTIN_BINDINGS) this.addBinding(binding);
-    const builtins = new Map(BUILTIN_CLUSTER_ROLES.map((role) => [role.name, role]));
-    for (const name of new Set([...builtins.keys(), ...workspaceClusterRoles.keys()])) {
-      const node = clusterRoleNode(name, workspaceClusterRoles.get(name) ?? [], builtins.get(name));
-      this.clusterRoles.set(name, node);
-      for (const labels of node.labelVariants) for (const label of Object.entries(labels)) pushToSet(this.clusterRolesByLabel, labelKey(label), node);
-    }
-    this.addPatchedRules();
-  }
-
-  /**
-   * The rules Kustomize patches (files and inline) write into the roles their targets name: grants of that
-   * role, written in the patch file (kept beside the role's own rules: a patch that replaces them is read as
-   * adding to them). A role the workspace does not define is known by them; an aggregating ClusterRole's rules
-   * are the aggregation controller's.
-   */
-  private addPatchedRules(): void {
-    for (const { role, file, rules } of this.patchFiles.patchedRules) {
-      if (role.kind === 'Role') {
-        const path = roleOnPath('Role', role.name, [], false);
-        pushTo(this.roles, role.name, { namespace: role.namespace, path, rules: rules.map((rule) => writtenGrant(path, rule, file)) });
-        continue;
-      }
-      let node = this.clusterRoles.get(role.name);
-      if (!node) {
-        node = clusterRoleNode(role.name, [], undefined);
-        this.clusterRoles.set(role.name, node);
-      }
-      if (node.selectors.length > 0) continue;
-      for (const rule of rules) node.ownRules.push(writtenGrant(node.path, rule, file));
-    }
-  }
-
-  private addBinding(fact: LinkedBinding['fact'], file?: string, at?: Located): void {
-    const path: BindingOnPath = { kind: fact.kind, name: fact.name, namespace: fact.namespace, at };
-    pushTo(this.bindingsByRole, `${fact.roleRef.kind}/${fact.roleRef.name}`, { file, fact, path });
-  }
-
   // ----- what a role grants -------------------------------------------------------------------
 
   /** The rules that grant `permission` to whoever holds ClusterRole `name`, aggregation included. */
@@ -301,9 +411,11 @@ export class Linker {
     if (picked) return picked;
     const found = new Set<ClusterRoleNode>();
     for (const selector of node.selectors) {
+      const matching: ClusterRoleNode[] = [];
       for (const candidate of this.candidatesFor(selector)) {
-        if (candidate !== node && candidate.labelVariants.some((labels) => selectorMatches(selector, labels))) found.add(candidate);
+        if (candidate !== node && candidate.labelVariants.some((labels) => selectorMatches(selector, labels))) matching.push(candidate);
       }
+      for (const candidate of matching.sort(compareClusterRoles)) found.add(candidate);
     }
     picked = [...found];
     this.aggregatedMemo.set(node, picked);
@@ -320,7 +432,7 @@ export class Linker {
   private aggregatorsOf(node: ClusterRoleNode): ClusterRoleNode[] {
     if (!this.aggregators) {
       this.aggregators = new Map();
-      for (const aggregator of this.clusterRoles.values()) {
+      for (const aggregator of [...this.aggregatingRoles].sort(compareClusterRoles)) {
         for (const picked of this.aggregatedInto(aggregator)) pushTo(this.aggregators, picked, aggregator);
       }
     }
@@ -340,13 +452,25 @@ export class Linker {
     }
     // A ClusterRoleBinding can only refer to a ClusterRole; a RoleBinding's Role is in its own namespace.
     if (roleRef.kind !== 'Role' || bindingKind !== 'RoleBinding') return undefined;
-    const roles = (this.roles.get(roleRef.name) ?? []).filter((role) => sameNamespace(role.namespace, namespace));
+    const roles = this.rolesNamed(roleRef.name).filter((role) => sameNamespace(role.namespace, namespace));
     if (roles.length === 0) return undefined;
     const role =
       roles.length === 1
         ? roles[0].path
         : roleOnPath('Role', roleRef.name, roles.flatMap((each) => each.path.definitions), roles.some((each) => each.path.builtin));
     return { role, grants: roles.flatMap((each) => each.rules.filter((rule) => grants(rule.rule, permission))) };
+  }
+
+  /** The Roles named `name`: the workspace's (in file order), the built-in ones, those only patches define. */
+  private rolesNamed(name: string): NamespacedRole[] {
+    return [...this.workspaceRoles.get(name), ...(BUILTIN_ROLES_BY_NAME.get(name) ?? []), ...(this.patchedRoles.get(name) ?? [])];
+  }
+
+  /** The bindings of a role (`roleKey`): the workspace's, in file order, then the built-in ones. */
+  private bindingsOf(key: string): readonly LinkedBinding[] {
+    const builtin = BUILTIN_BINDINGS_BY_ROLE.get(key);
+    const workspace = this.workspaceBindings.get(key);
+    return builtin === undefined ? workspace : [...workspace, ...builtin];
   }
 
   // ----- who holds a role ---------------------------------------------------------------------
@@ -368,7 +492,7 @@ export class Linker {
       if (node?.builtin && USER_FACING_ROLES.has(roleName)) {
         holders.push({ reach: 'people', subject: `every namespace ${USER_FACING_ROLES_HOLDERS[roleName]} (built-in ClusterRole ${roleName})`, through });
       }
-      for (const binding of this.bindingsByRole.get(`ClusterRole/${roleName}`) ?? []) {
+      for (const binding of this.bindingsOf(`ClusterRole/${roleName}`)) {
         for (const holder of this.bindingHolders(binding, permission)) holders.push(through.length > 0 ? { ...holder, through } : holder);
       }
       for (const aggregator of node ? this.aggregatorsOf(node) : []) {
@@ -382,7 +506,7 @@ export class Linker {
 
   private roleHolders(name: string, namespace: string | undefined, permission: Permission): Holder[] {
     const holders: Holder[] = [];
-    for (const binding of this.bindingsByRole.get(`Role/${name}`) ?? []) {
+    for (const binding of this.bindingsOf(`Role/${name}`)) {
       if (binding.fact.kind === 'RoleBinding' && sameNamespace(binding.fact.namespace, namespace)) holders.push(...this.bindingHolders(binding, permission));
     }
     return holders;
@@ -403,7 +527,7 @@ export class Linker {
   /** The subjects the file a binding is in trusts with `permission`: its status writers, for services/status (none for built-in bindings). */
   private trustedWritersOf(file: string | undefined, permission: Permission): readonly string[] {
     if (!permission.trustsStatusWriters || file === undefined) return [];
-    return this.optionsByFile.get(file)?.statusWriters ?? [];
+    return this.inputs.get(file)?.options.statusWriters ?? [];
   }
 
   // ----- findings -----------------------------------------------------------------------------
@@ -422,7 +546,7 @@ export class Linker {
     const rolePath = node?.path ?? roleOnPath(role.kind, role.name, [located(file, role.place)], false);
     const reach = reachSummary(holders, permission);
     const related = holdersRelated(holders);
-    const configured = this.optionsByFile.get(file)?.rules[permission.ruleId];
+    const configured = this.inputs.get(file)?.options.rules[permission.ruleId];
     const result = this.resultFor(file);
     for (const { rule, keys } of reported) {
       const path: RolePath = { kind: 'role', permission: permission.description, role: rolePath, on: 'rule', grants: [writtenGrant(rolePath, rule, file)], holders };
@@ -484,7 +608,7 @@ export class Linker {
     text: { message: string; related: RelatedLocation[] },
     forced = false,
   ): void {
-    const configured = this.optionsByFile.get(file)?.rules[code];
+    const configured = this.inputs.get(file)?.options.rules[code];
     if (configured === 'off') return;
     const result = this.resultFor(file);
     if (this.suppressed(file, code, place.range.start.line, result)) return;
@@ -510,7 +634,7 @@ export class Linker {
   /** Whether a comment of the file suppresses a linked finding; the comment is then not unused. */
   private suppressed(file: string, code: RuleId, line: number, result: FileLink): boolean {
     let suppressed = false;
-    for (const comment of this.suppressionsByFile.get(file) ?? []) {
+    for (const comment of this.inputs.get(file)?.facts.suppressions ?? []) {
       const covers = comment.scope === 'file' ? line >= comment.firstLine && line <= comment.lastLine : comment.line === line - 1;
       if (!covers) continue;
       for (const mention of comment.mentions) {
@@ -596,12 +720,12 @@ function grantsRelated(grants: readonly Grant[]): RelatedLocation[] {
   return related;
 }
 
-function clusterRoleNode(name: string, definitions: { file: string; fact: RoleFact }[], builtin: BuiltinClusterRole | undefined): ClusterRoleNode {
+function clusterRoleNode(name: string, definitions: ClusterRoleDefinition[], builtin: BuiltinClusterRole | undefined): ClusterRoleNode {
   // The API server reconciles a built-in's rules, labels and aggregation back into a role of that
   // name, unless the role opts out with autoupdate "false".
   const reconciled = builtin !== undefined && (definitions.length === 0 || definitions.some((definition) => definition.fact.autoupdate));
   const path = roleOnPath('ClusterRole', name, definitions.map(({ file, fact }) => located(file, fact.place)), reconciled);
-  const node: ClusterRoleNode = { name, path, definitions, builtin: reconciled ? builtin : undefined, labelVariants: [], selectors: [], ownRules: [] };
+  const node: ClusterRoleNode = { name, path, definitions, builtin: reconciled ? builtin : undefined, labelVariants: [], labelKeys: [], selectors: [], ownRules: [] };
   for (const { file, fact } of definitions) {
     const keepsBuiltin = reconciled && fact.autoupdate;
     node.labelVariants.push(keepsBuiltin ? { ...builtin?.labels, ...fact.labels } : fact.labels);
@@ -615,7 +739,35 @@ function clusterRoleNode(name: string, definitions: { file: string; fact: RoleFa
     if (builtin.aggregationSelectors) node.selectors.push(...builtin.aggregationSelectors);
     else for (const rule of builtin.rules) node.ownRules.push(writtenGrant(path, rule));
   }
+  node.labelKeys = [...new Set(node.labelVariants.flatMap((labels) => Object.entries(labels).map(labelKey)))];
   return node;
+}
+
+/** `node` with the rules Kustomize patches write into it; an aggregating role keeps the aggregation controller's. */
+function withPatchedRules(node: ClusterRoleNode, patched: readonly { file: string; rules: PatchedRules['rules'] }[] | undefined): ClusterRoleNode {
+  if (patched === undefined || node.selectors.length > 0) return node;
+  const ownRules = [...node.ownRules];
+  for (const { file, rules } of patched) for (const rule of rules) ownRules.push(writtenGrant(node.path, rule, file));
+  return { ...node, ownRules };
+}
+
+/**
+ * The order aggregation collects ClusterRoles in (it orders the related locations and paths of a finding),
+ * whatever order they were indexed in: built-ins in the policy's order, then the workspace's by their first
+ * definition, then those only patches define, by name.
+ */
+function compareClusterRoles(a: ClusterRoleNode, b: ClusterRoleNode): number {
+  const [builtinA, builtinB] = [BUILTIN_CLUSTER_ROLE_ORDER.get(a.name), BUILTIN_CLUSTER_ROLE_ORDER.get(b.name)];
+  if (builtinA !== undefined || builtinB !== undefined) return (builtinA ?? Infinity) - (builtinB ?? Infinity);
+  const [firstA, firstB] = [a.definitions[0], b.definitions[0]];
+  if (firstA === undefined || firstB === undefined) return firstA !== undefined ? -1 : firstB !== undefined ? 1 : compareFileIds(a.name, b.name);
+  return compareFileIds(firstA.file, firstB.file) || firstA.fact.place.start - firstB.fact.place.start;
+}
+
+function groupBy<V>(items: readonly V[], keyOf: (item: V) => string): Map<string, V[]> {
+  const groups = new Map<string, V[]>();
+  for (const item of items) pushTo(groups, keyOf(item), item);
+  return groups;
 }
 
 const REACH_RANK: Record<ReachClass, number> = { 'control-plane': 0, workload: 1, broad: 2, people: 3 };

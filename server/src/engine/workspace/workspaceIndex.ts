@@ -3,8 +3,9 @@
 // depend on it (those defining or binding the roles the changed file defines or binds, through
 // aggregation both ways, those whose Services claim an externalIP its Services claim, those that define or
 // bind the admission policies it defines or binds, the values files and releases of the Helm charts its
-// templates or values belong to, and the Kustomize patch files its kustomizations refer to); the indexes
-// the judging reads are rebuilt per link, a cheap linear pass.
+// templates or values belong to, and the Kustomize patch files its kustomizations refer to). Each
+// cluster keeps its Linker, whose indexes a change updates file by file: rebuilding them per link made a
+// keystroke in a 50,000-file workspace cost 60 ms and tens of megabytes of garbage.
 import { createHash } from 'node:crypto';
 import { EngineOptions } from '../types';
 import { FileFacts } from './facts';
@@ -17,7 +18,7 @@ import { patchFileKeysOf } from './kustomizePatchFiles';
 interface ClusterState {
   inputs: Map<string, LinkInput>;
   links: Map<string, FileLink>;
-  /** The linker of the inputs as last linked: it knows who depended on what before the change. */
+  /** The linker of the inputs as last linked (kept and updated): it knows who depended on what before the change. */
   linker?: Linker;
   /**
    * Files changed since the last link, with the dependency keys of their facts at that link (none: not in this
@@ -84,8 +85,19 @@ export class WorkspaceIndex {
     const judgedAgain = new Map<string, FileLink | undefined>();
     for (const [cluster, state] of this.clusters) {
       if (state.changed.size === 0 && state.linker) continue;
-      const linker = new Linker([...state.inputs.values()]);
-      const affected = state.linker ? this.dependentsOfChanges(state, linker) : new Set(state.inputs.keys());
+      let linker = state.linker;
+      let affected: Set<string>;
+      try {
+        if (linker) affected = this.updateLinker(state, linker);
+        else {
+          linker = new Linker([...state.inputs.values()]);
+          affected = new Set(state.inputs.keys());
+        }
+      } catch (error) {
+        // A link that failed half way leaves its indexes unknown: the next one starts afresh.
+        state.linker = undefined;
+        throw error;
+      }
       const links = linker.judge(affected);
       for (const file of affected) {
         const link = links.get(file);
@@ -119,11 +131,11 @@ export class WorkspaceIndex {
   }
 
   /**
-   * The changed files and every file that depended on their roles or addresses before the change or does
-   * after it. A file whose change only moved offsets (typing on a line that holds no fact) changed nothing
-   * other files see: only it is judged again.
+   * Hands the changed files to the linker; returns them and every file that depended on their roles or
+   * addresses before the change or does after it. A file whose change only moved offsets (typing on a line
+   * that holds no fact) changed nothing other files see: only it is judged again.
    */
-  private dependentsOfChanges(state: ClusterState, linker: Linker): Set<string> {
+  private updateLinker(state: ClusterState, linker: Linker): Set<string> {
     const keys = new Set<string>();
     for (const [file, { keysBefore, outward }] of state.changed) {
       const after = state.inputs.get(file)?.facts;
@@ -131,7 +143,8 @@ export class WorkspaceIndex {
       for (const key of [...keysBefore, ...dependencyKeysOf(file, after)]) keys.add(key);
     }
     const affected = new Set(state.changed.keys());
-    for (const file of state.linker?.dependentFiles(keys) ?? []) affected.add(file);
+    for (const file of linker.dependentFiles(keys)) affected.add(file);
+    linker.update([...state.changed.keys()].map((file) => ({ file, input: state.inputs.get(file) })));
     for (const file of linker.dependentFiles(keys)) affected.add(file);
     return affected;
   }
