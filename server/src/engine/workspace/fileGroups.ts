@@ -20,7 +20,7 @@ export class FileGroups<V> {
   /** Each key's items, flattened in file order, until one of its files changes. */
   private readonly flattened = new Map<string, readonly V[]>();
 
-  /** Adds `file`'s items to the group of each key (call `remove` with its old items first when it changed). */
+  /** Adds `file`'s items under their keys (when the file changed, `remove` its old keys first). */
   add(file: string, entries: Iterable<[string, V]>): void {
     for (const [key, item] of entries) {
       let group = this.groups.get(key);
@@ -54,9 +54,5 @@ export class FileGroups<V> {
     const items = group.length === 1 ? group[0].items : group.flatMap((contribution) => contribution.items);
     this.flattened.set(key, items);
     return items;
-  }
-
-  keys(): IterableIterator<string> {
-    return this.groups.keys();
   }
 }
