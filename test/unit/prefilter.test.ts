@@ -47,7 +47,7 @@ describe('prefilter soundness', () => {
         assert.equal(lint(text).length, 1, text);
       }
     }
-    for (const resource of ['"services\\x2fstatus"', '"\\x2a"', '"\\x2a/status"', '!!binary c2VydmljZXMvc3RhdHVz']) {
+    for (const resource of ['"services\\x2fstatus"', '"services\\/status"', '"\\x2a"', '"\\x2a/status"', '!!binary c2VydmljZXMvc3RhdHVz']) {
       for (const kind of ['"\\x52ole"', '"Cluster\\x52ole"', 'Role']) {
         const text = yaml('apiVersion: rbac.authorization.k8s.io/v1', `kind: ${kind}`, 'rules:', `- {apiGroups: [""], resources: [${resource}], verbs: [patch]}`);
         // `*` grants patch on endpoints too (rbac-endpoints-write).
@@ -128,6 +128,19 @@ describe('prefilter soundness', () => {
     );
     assert.equal(mightHaveFindings(crd), false, crd);
     assert.equal(lint(crd).length, 0);
+  });
+
+  it("JSON's escaped slash spells a word; escapes that produce no word character (JSON's \\\" and \\n) hide none", () => {
+    // As JSON tools write it: every `/` escaped, quotes and line breaks in strings escaped.
+    const role = (slash: string) =>
+      `{"apiVersion": "rbac.authorization.k8s.io${slash}v1", "kind": "ClusterRole", "metadata": {"name": "lb", "annotations": {"note": "say \\"hi\\"\\n"}}, ` +
+      `"rules": [{"apiGroups": [""], "resources": ["services${slash}status"], "verbs": ["patch"]}]}`;
+    for (const slash of ['/', '\\/', '\\u002f']) {
+      assert.equal(mightHaveFindings(role(slash)), true, role(slash));
+      assert.equal(lint(role(slash)).length, 1, role(slash));
+    }
+    const quotedOnly = '{"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "exter\\"nalIPs, exter\\nnalIPs, exter\\\\nalIPs"}}';
+    assert.equal(mightHaveFindings(quotedOnly), false, quotedOnly);
   });
 
   it('decodes escapes from the text start in step with every double-quoted scalar', () => {

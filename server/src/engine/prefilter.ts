@@ -21,7 +21,7 @@ import { isHexDigit, TAG_CHARACTERS } from './yamlCharacters';
 //     digits are left as two characters; an escaped line break ends at the first character that is not
 //     a space or tab). So each scalar's decoded value is, up to white space, a substring of the decoded
 //     text. Words are looked for in the text and in its decoded form (decoding may also hide a word the
-//     text has literally, as `\e` in a plain `\externalIPs`).
+//     text has literally, as `\e` in a plain `\externalIPs`), when its escapes can make one (textsToSearch).
 //   - Tags: only `!!binary` decodes a scalar into other characters (yamlModel.ts; `!!str`, `!!null`
 //     and `!!merge` decode nothing new). The tag resolves to tag:yaml.org,2002:binary when written
 //     verbatim (`!<tag:yaml.org,2002:binary>`: the text has `!<` and `binary`), as a shorthand whose run
@@ -43,13 +43,13 @@ const UNKNOWN = 0;
 const PRESENT = 1;
 const ABSENT = 2;
 
+/** Every character of a trigger word or of the suppression word. */
+const WORD_CHARACTERS = new Set([...TRIGGER_WORDS, SUPPRESSION_WORD].join(''));
+
 export function mightHaveFindings(text: string): boolean {
   if (mayHaveBinaryTag(text)) return true;
-  const decoded = text.includes('\\') ? decodeEscapes(text) : undefined;
-  // Text embedded in a double-quoted string (a Kustomize inline patch in JSON) is decoded twice: once as
-  // the string, once as the embedded document's own double-quoted scalars.
-  const twice = decoded !== undefined && decoded.includes('\\') ? decodeEscapes(decoded) : undefined;
-  const has = (word: string): boolean => text.includes(word) || (decoded !== undefined && decoded.includes(word)) || (twice !== undefined && twice.includes(word));
+  const searched = textsToSearch(text);
+  const has = (word: string): boolean => searched.some((each) => each.includes(word));
   if (has(SUPPRESSION_WORD)) return true;
   const seen = new Uint8Array(TRIGGER_WORDS.length);
   const hasWord = (index: number): boolean => {
@@ -80,6 +80,26 @@ function mayHaveBinaryTag(text: string): boolean {
   return false;
 }
 
+/**
+ * The text, and its decoded forms that can hold a word the text lacks. Text embedded in a double-quoted string
+ * (a Kustomize inline patch in JSON) is decoded twice: once as the string, once as the embedded document's own
+ * double-quoted scalars. A decoded form is searched only when one of its escapes produced a character of some
+ * word, or nothing (an escaped line break joins two runs): elsewhere it is the undecoded form's own runs of
+ * text, each ended where that form has a `\` (no word has one) by an escape's output, which no word has then
+ * either, so every word it holds is in the undecoded form already. (JSON's `\"` and `\n` produce no word
+ * characters: a JSON manifest full of them is searched once, not three times.)
+ */
+function textsToSearch(text: string): string[] {
+  const searched = [text];
+  let current = text;
+  for (let depth = 0; depth < 2 && current.includes('\\'); depth++) {
+    const decoding = decodeEscapesOf(current);
+    if (decoding.producesWordCharacters) searched.push(decoding.decoded);
+    current = decoding.decoded;
+  }
+  return searched;
+}
+
 // The yaml package's double-quoted escapes (compose/resolve-flow-scalar.js).
 const ESCAPES: Record<string, string> = {
   '0': '\0', a: '\x07', b: '\b', e: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', N: '\u0085', _: '\u00a0',
@@ -92,7 +112,13 @@ const ESCAPES: Record<string, string> = {
  * digits) stay as written, two characters at a time.
  */
 export function decodeEscapes(text: string): string {
+  return decodeEscapesOf(text).decoded;
+}
+
+/** `decodeEscapes`, and whether an escape produced a character of some word, or nothing (see textsToSearch). */
+function decodeEscapesOf(text: string): { decoded: string; producesWordCharacters: boolean } {
   let decoded = '';
+  let producesWordCharacters = false;
   let from = 0;
   for (let at = text.indexOf('\\'); at !== -1; at = text.indexOf('\\', from)) {
     decoded += text.slice(from, at);
@@ -101,16 +127,20 @@ export function decodeEscapes(text: string): string {
     const escape = next === undefined ? undefined : ESCAPES[next];
     if (escape !== undefined) {
       decoded += escape;
+      if (WORD_CHARACTERS.has(escape)) producesWordCharacters = true;
     } else if (next === '\n' || (next === '\r' && text[at + 2] === '\n')) {
       // An escaped line break: it and the next line's leading spaces and tabs decode to nothing.
       from = next === '\n' ? at + 2 : at + 3;
       while (text[from] === ' ' || text[from] === '\t') from++;
+      producesWordCharacters = true;
     } else if (next === 'x' || next === 'u' || next === 'U') {
       const length = next === 'x' ? 2 : next === 'u' ? 4 : 8;
       const digits = text.slice(at + 2, at + 2 + length);
       const code = /^[0-9a-fA-F]+$/.test(digits) && digits.length === length ? parseInt(digits, 16) : NaN;
       if (code <= 0x10ffff) {
-        decoded += String.fromCodePoint(code);
+        const character = String.fromCodePoint(code);
+        decoded += character;
+        if (WORD_CHARACTERS.has(character)) producesWordCharacters = true;
         from = at + 2 + length;
       } else {
         decoded += text.slice(at, at + 2);
@@ -119,5 +149,5 @@ export function decodeEscapes(text: string): string {
       decoded += text.slice(at, from);
     }
   }
-  return decoded + text.slice(from);
+  return { decoded: decoded + text.slice(from), producesWordCharacters };
 }
