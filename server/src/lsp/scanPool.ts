@@ -82,6 +82,10 @@ export interface WorkerJob {
 
 export type WorkerReply = { id: number; analysis: DiskFileAnalysis } | { id: number; error: string };
 
+/** What the pool posts to a worker, and what the worker answers: a batch of jobs, their replies in the same order. */
+export type WorkerJobs = WorkerJob[];
+export type WorkerReplies = WorkerReply[];
+
 interface Pending {
   job: WorkerJob;
   resolve(analysis: DiskFileAnalysis): void;
@@ -155,16 +159,25 @@ export class SharedScanAnalyzer {
 }
 
 /**
- * Jobs handed to each worker at once: it answers them in order, and the next one is already waiting
- * in its message queue when it finishes one, instead of a round trip through the main thread later.
- * More would only let a worker stuck on a large file hold files another worker could take.
+ * Messages (each a batch of jobs) handed to each worker at once: it answers them in order, and the next one
+ * is already waiting in its message queue when it finishes one, instead of a round trip through the main
+ * thread later. More would only let a worker stuck on a large file hold files another worker could take.
  */
-const JOBS_QUEUED_PER_WORKER = 2;
+const MESSAGES_QUEUED_PER_WORKER = 2;
+
+/**
+ * Jobs per message, when that many are waiting: a message costs both threads tens of microseconds whatever
+ * it carries (a scan of a thousand small files sent two thousand), and a batch is answered in one message.
+ * Few enough that a large file holds back little behind it.
+ */
+const JOBS_PER_MESSAGE = 4;
 
 interface WorkerSlot {
   worker: Worker;
   /** Jobs posted to it and not yet answered, oldest first (it answers in this order). */
   assigned: Pending[];
+  /** Messages posted to it and not yet answered. */
+  messages: number;
 }
 
 /**
@@ -186,8 +199,8 @@ class WorkerPool implements FileAnalyzer {
     this.parallelism = count;
     for (let index = 0; index < count; index++) {
       const worker = new Worker(script, { resourceLimits: WORKER_LIMITS });
-      const slot: WorkerSlot = { worker, assigned: [] };
-      worker.on('message', (reply: WorkerReply) => this.onReply(slot, reply));
+      const slot: WorkerSlot = { worker, assigned: [], messages: 0 };
+      worker.on('message', (replies: WorkerReplies) => this.onReplies(slot, replies));
       worker.on('error', (error) => this.onFailure(`a scan worker failed: ${describeError(error)}`));
       worker.on('exit', (code) => {
         if (!this.disposed) this.onFailure(`a scan worker exited (code ${code})`);
@@ -217,27 +230,30 @@ class WorkerPool implements FileAnalyzer {
     this.rerunInProcess();
   }
 
-  /** Hands queued jobs to the least loaded workers, up to JOBS_QUEUED_PER_WORKER each. */
+  /** Hands queued jobs to the least loaded workers, up to MESSAGES_QUEUED_PER_WORKER batches each. */
   private dispatch(): void {
-    for (let depth = 0; depth < JOBS_QUEUED_PER_WORKER; depth++) {
+    for (let depth = 0; depth < MESSAGES_QUEUED_PER_WORKER; depth++) {
       for (const slot of this.workers) {
-        if (slot.assigned.length > depth) continue;
-        const next = this.queue.shift();
-        if (next === undefined) return;
-        slot.assigned.push(next);
+        if (slot.messages > depth) continue;
+        const batch = this.queue.splice(0, JOBS_PER_MESSAGE);
+        if (batch.length === 0) return;
+        slot.assigned.push(...batch);
+        slot.messages++;
         slot.worker.ref();
-        slot.worker.postMessage(next.job);
+        slot.worker.postMessage(batch.map((pending): WorkerJob => pending.job));
       }
     }
   }
 
-  private onReply(slot: WorkerSlot, reply: WorkerReply): void {
-    const pending = slot.assigned.shift();
-    if (slot.assigned.length === 0) slot.worker.unref();
-    if (pending !== undefined && pending.job.id === reply.id) {
+  private onReplies(slot: WorkerSlot, replies: WorkerReplies): void {
+    slot.messages--;
+    for (const reply of replies) {
+      const pending = slot.assigned.shift();
+      if (pending === undefined || pending.job.id !== reply.id) continue;
       if ('error' in reply) pending.reject(new Error(reply.error));
       else pending.resolve(reply.analysis);
     }
+    if (slot.assigned.length === 0) slot.worker.unref();
     this.dispatch();
   }
 
@@ -252,7 +268,10 @@ class WorkerPool implements FileAnalyzer {
 
   private rerunInProcess(): void {
     const stranded = [...this.workers.flatMap((slot) => slot.assigned), ...this.queue];
-    for (const slot of this.workers) slot.assigned = [];
+    for (const slot of this.workers) {
+      slot.assigned = [];
+      slot.messages = 0;
+    }
     this.queue.length = 0;
     for (const { job, resolve, reject } of stranded) {
       IN_PROCESS_ANALYZER.analyze(job.fsPath, job.maxBytes, job.options).then(resolve, reject);

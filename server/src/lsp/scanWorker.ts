@@ -1,12 +1,13 @@
 // Entry point of dist/scanWorker.js: a worker thread of the workspace scan (see scanPool.ts). Reads and
-// analyses one file per message and answers with its findings (never parse trees). It reads blocking:
-// the thread has nothing else to do, and a blocking read costs far less than an asynchronous one.
+// analyses the files of each message (a batch of jobs) and answers with their findings in one message (never
+// parse trees). It reads blocking: the thread has nothing else to do, and a blocking read costs far less
+// than an asynchronous one.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { describeError } from './logger';
-import { analyzeDiskFileSync, WorkerJob, WorkerReply } from './scanPool';
+import { analyzeDiskFileSync, WorkerJob, WorkerJobs, WorkerReplies, WorkerReply } from './scanPool';
 
 const port = parentPort;
 if (port === null) throw new Error('scanWorker.js runs as a worker thread of the language server');
@@ -16,15 +17,18 @@ const WORKER_NICENESS = 5;
 
 lowerThisThreadsPriority();
 
-port.on('message', (job: WorkerJob) => {
-  let reply: WorkerReply;
-  try {
-    reply = { id: job.id, analysis: analyzeDiskFileSync(job.fsPath, job.maxBytes, job.options) };
-  } catch (error) {
-    reply = { id: job.id, error: describeError(error) };
-  }
-  port.postMessage(reply);
+port.on('message', (jobs: WorkerJobs) => {
+  const replies: WorkerReplies = jobs.map(answer);
+  port.postMessage(replies);
 });
+
+function answer(job: WorkerJob): WorkerReply {
+  try {
+    return { id: job.id, analysis: analyzeDiskFileSync(job.fsPath, job.maxBytes, job.options) };
+  } catch (error) {
+    return { id: job.id, error: describeError(error) };
+  }
+}
 
 /**
  * The scan is background work: on Linux the nice value is per thread, so this worker thread (found by
