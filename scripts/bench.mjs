@@ -399,7 +399,11 @@ function report(args, setup, summary, baseline, activation) {
   row('  diagnostics published', `${summary.diagnostics}`, '', `in ${summary.filesWithDiagnostics} files`);
   row('  link phase during scan', ms(summary.scanLinkMs), ratio(summary.scanLinkMs / summary.floorMs), `${summary.scanLinks} links over ${summary.filesLinked} files with roles or bindings`);
   row('open big file → diagnostics', ms(summary.openMs), '', `parse of that file alone: ${ms(summary.editFileParseMs)}`);
-  row('keystroke → diagnostics, median', ms(summary.keystrokeMedianMs), ratio(summary.keystrokeRatio), `≤ ${TARGETS.keystrokeMedianMs} ms: ${verdict(summary.keystrokeMedianMs <= TARGETS.keystrokeMedianMs)}; ${ratio(summary.keystrokeFileRatio)} the file's own parse`);
+  // The 25 ms target is the corpus file's (issue 12); a scaled copy has none of its own.
+  const keystrokeTarget = scaled
+    ? `no target at this scale (the corpus's is ≤ ${TARGETS.keystrokeMedianMs} ms)`
+    : `≤ ${TARGETS.keystrokeMedianMs} ms: ${verdict(summary.keystrokeMedianMs <= TARGETS.keystrokeMedianMs)}`;
+  row('keystroke → diagnostics, median', ms(summary.keystrokeMedianMs), ratio(summary.keystrokeRatio), `${keystrokeTarget}; ${ratio(summary.keystrokeFileRatio)} the file's own parse`);
   row('keystroke → diagnostics, max', ms(summary.keystrokeMaxMs), '', '');
   row('  link phase per keystroke', ms(summary.keystrokeLinkMs), '', Number.isFinite(summary.keystrokeLinkMs) ? `re-judged ${summary.keystrokeLinkFiles} files (the edited one and its dependents)` : 'the edits changed no roles or bindings');
   row('code action during scan, median', ms(summary.codeActionMedianMs), '', `rescan took ${ms(summary.rescanMs)}`);
