@@ -105,6 +105,36 @@ describe('language server: code actions', () => {
     await client.closeDocument(file);
   });
 
+  it('fixes a finding deep in a big kind: List (an export opened in the editor) on its item, changing only that line', async () => {
+    // As `kubectl get services -A -o yaml` prints it: one List. The fix starts from the finding's item.
+    const items = Array.from({ length: 1500 }, (_, index) =>
+      ['- apiVersion: v1', '  kind: Service', '  metadata:', `    name: web-${index}`, '    namespace: team', '  spec:', '    ports: [{port: 80}]', `    externalIPs: [203.0.113.${index % 250}, 198.51.100.${index % 250}]`].join('\n'),
+    );
+    const text = ['apiVersion: v1', 'kind: List', 'items:', ...items, ''].join('\n');
+    const file = workspace.path('export.yaml');
+    const document = await client.openDocument(file, text);
+    const diagnostics = await client.waitForDiagnostics(
+      file,
+      (list) => list.filter((diagnostic) => diagnostic.code === 'external-ips').length === 3000 && list.every((diagnostic) => (diagnostic.data as { version: number }).version === document.version),
+    );
+    const line = 3 + 1200 * 8 + 7;
+    assert.equal(text.split('\n')[line], '    externalIPs: [203.0.113.200, 198.51.100.200]');
+    const target = diagnostics.find((diagnostic) => diagnostic.code === 'external-ips' && diagnostic.range.start.line === line && diagnostic.range.start.character > 30);
+    assert.ok(target, 'the finding on the second address of item 1200');
+    const actions = await client.codeActions(file, target.range, [target], ['quickfix']);
+    const remove = actions.find((action) => action.title === 'Remove this external IP');
+    assert.ok(remove, `offered: ${actions.map((action) => action.title).join(' | ')}`);
+    const fixed = applyToDocument(file, remove).split('\n');
+    const lines = text.split('\n');
+    assert.equal(fixed.length, lines.length);
+    assert.deepEqual(
+      lines.flatMap((each, index) => (each === fixed[index] ? [] : [index])),
+      [line],
+    );
+    assert.equal(fixed[line], '    externalIPs: [203.0.113.200]');
+    await client.closeDocument(file);
+  });
+
   it('allow-lists the IP by creating .kube-mitm-guard.yaml, which then applies live', async () => {
     const file = workspace.path('svc.yaml');
     const diagnostics = await openAndCheck(file, SERVICE_WITH_EXTERNAL_IP, 1);

@@ -68,7 +68,9 @@ export class CodeActionProvider {
       // The diagnostic was computed for another version of the text: its finding key may now point at
       // something else, so refuse rather than risk editing the wrong line.
       if (diagnostic.data.version !== document.version) continue;
-      const fixes = knownKeys.has(diagnostic.data.key) ? fixesForFinding(document.getText(), options, diagnostic.data.key) : this.linkedFixes(analysis, diagnostic.data.key);
+      const fixes = knownKeys.has(diagnostic.data.key)
+        ? fixesForFinding(document.getText(), options, diagnostic.data.key, analysis.chunks)
+        : this.linkedFixes(analysis, diagnostic.data.key);
       for (const fix of fixes) {
         const edit = fix.kind === 'allow-external-ip' ? await this.allowListEdit(analysis, fix) : this.textFixEdit(document, fix);
         if (edit === undefined) continue;

@@ -42,6 +42,8 @@ export interface DocumentAnalysis {
   result: AnalysisResult;
   /** What the document's place tells the engine (a Helm chart's values file). */
   file: FileContext;
+  /** The analyses of the document's YAML documents and List items: a quick fix starts from the finding's item. */
+  chunks: AnalysisCache;
 }
 
 export class FileChecker {
@@ -97,7 +99,7 @@ export class FileChecker {
     const options = engineOptionsFor(resolved);
     let cached = this.cache.get(key);
     if (cached?.last?.version === document.version && cached.last.generation === resolved.generation) {
-      return { document, resolved, options, result: cached.last.result, file: cached.last.file };
+      return { document, resolved, options, result: cached.last.result, file: cached.last.file, chunks: cached.chunks };
     }
     if (cached === undefined) {
       cached = { chunks: new AnalysisCache() };
@@ -107,7 +109,7 @@ export class FileChecker {
     const file = fileContextOf(fsPath, text);
     const result = analyzeText(text, options, cached.chunks, file);
     cached.last = { version: document.version, generation: resolved.generation, result, file };
-    return { document, resolved, options, result, file };
+    return { document, resolved, options, result, file, chunks: cached.chunks };
   }
 
   /** Lints a file that is not open, reading it from disk. Never throws. */
