@@ -15,12 +15,13 @@ import {
   fixesForFinding,
   linkedFindingFixes,
   fixAll,
+  listFixAll,
   wholeTextFixAll,
   wholeTextFixesForFinding,
   wholeTextLinkedFindingFixes,
 } from '../../server/src/engine/fixes/fixes';
 import { cidrs, FIXTURES, REPO_ROOT } from '../support/engine';
-import { CORPUS } from '../support/fuzz';
+import { CORPUS, mulberry32 } from '../support/fuzz';
 import { BASE_OPTIONS, linkFiles } from '../support/linking';
 import { clusterRoleBinding, STATUS_WRITER_ROLE } from '../support/rbacFixtures';
 
@@ -143,6 +144,50 @@ describe('fixes from the finding\'s document chunk equal the whole text\'s', () 
     assert.deepEqual(mismatches, []);
     assert.ok(wholeTextFixAll(crafted, options).fixedCount >= 3, 'the crafted text has fix-all fixes in several chunks');
     assert.ok(fromChunk > texts.length / 2 && fixed > 50, `${fromChunk} of ${texts.length} texts fixed chunk by chunk, ${fixed} fixes`);
+  });
+
+  it('fix-all in a kind: List goes item by item and gives the whole-text loop\'s text and count', () => {
+    const next = mulberry32(7);
+    const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)];
+    const item = (index: number): string[] =>
+      pick<() => string[]>([
+        () => ['- apiVersion: v1', '  kind: Service', '  metadata:', `    name: s${index}`, '  spec:', '    externalIPs:', ...Array.from({ length: 1 + Math.floor(next() * 3) }, () => `    - ${pick(['1.2.3.4', '10.0.0.7', '8.8.8.8', '2001:db8::1'])}`), '    ports:', '    - port: 80'],
+        () => ['- apiVersion: v1', '  kind: Service', '  metadata:', `    name: s${index}`, '  spec:', `    externalIPs: [${pick(['5.6.7.8', '10.1.1.1'])}, 9.9.9.9]`],
+        () => ['- apiVersion: v1', '  kind: Service', '  metadata:', `    name: lb${index}`, '  spec:', '    type: LoadBalancer', '  status:', '    loadBalancer:', '      ingress:', '      - ip: 4.4.4.4'],
+        () => ['- apiVersion: v1', '  kind: ConfigMap', '  metadata:', `    name: c${index}`, '  data:', '    a: "1"'],
+        // Its finding on the item's first line, where the item's text reads `- ` as spaces.
+        () => [`- spec: {externalIPs: [${pick(['1.2.3.4', '10.2.2.2'])}]}`, '  apiVersion: v1', '  kind: Service', `  metadata: {name: f${index}}`],
+        () => ['- externalIPs: [1.2.3.4]', '  apiVersion: v1', '  kind: ConfigMap', `  metadata: {name: k${index}}`],
+        () => ['- apiVersion: rbac.authorization.k8s.io/v1', '  kind: ClusterRole', '  metadata:', `    name: r${index}`, '  rules:', '  - apiGroups: [""]', '    resources: [services/status]', '    verbs: [patch]'],
+      ])();
+    const list = (count: number, first = 0) => ['apiVersion: v1', 'kind: List', 'items:', ...Array.from({ length: count }, (_, index) => item(first + index)).flat(), 'metadata:', '  resourceVersion: ""', ''].join('\n');
+    const mismatches: string[] = [];
+    const paths = { itemByItem: 0, whole: 0 };
+    for (let round = 0; round < 30; round++) {
+      const alone = list(3 + Math.floor(next() * 8));
+      // A fix on an item's first line is not made on the item: the List is then fixed whole.
+      const onFirstLine = /^- spec: \{externalIPs: \[1\.2\.3\.4\]\}$/m.test(alone);
+      const byItem = listFixAll(alone, options);
+      const whole = wholeTextFixAll(alone, options);
+      if (onFirstLine) {
+        paths.whole++;
+        if (byItem !== undefined) mismatches.push(`fixed item by item despite a first-line fix:\n${alone}`);
+      } else {
+        paths.itemByItem++;
+        if (byItem?.text !== whole.text || byItem.fixedCount !== whole.fixedCount) mismatches.push(`${alone}\n${JSON.stringify(byItem)} != ${JSON.stringify(whole)}`);
+      }
+      for (const text of [alone, `${list(4, 100)}---\n${alone}`, `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n---\n${alone}`]) {
+        const expected = text === alone ? whole : wholeTextFixAll(text, options);
+        if (!isDeepEqual(fixAll(text, options), expected)) mismatches.push(`${text}\n${JSON.stringify(fixAll(text, options))} != ${JSON.stringify(expected)}`);
+      }
+    }
+    assert.deepEqual(mismatches, []);
+    assert.ok(paths.itemByItem >= 4 && paths.whole >= 2, JSON.stringify(paths));
+    // An item whose finding sits on its first line (a flow item) is fixed from the whole List.
+    const flow = ['apiVersion: v1', 'kind: List', 'items:', '- {apiVersion: v1, kind: Service, metadata: {name: a}, spec: {externalIPs: [1.2.3.4]}}', ''].join('\n');
+    assert.equal(chunkFixAll(flow, options), undefined);
+    assert.deepEqual(fixAll(flow, options), wholeTextFixAll(flow, options));
+    assert.equal(fixAll(flow, options).fixedCount, 1);
   });
 
   it('a finding in a later document: the fixes are moved to its lines', () => {

@@ -253,6 +253,14 @@ function analyzeListItems(
   return { headLineBreaks: countLineBreaks(head), items };
 }
 
+/**
+ * A List document's items, each analysed on its own, or undefined where the split does not apply (see
+ * `analyzeListItems`): fix-all fixes such a List item by item.
+ */
+export function listItemsOf(documentText: string, options: EngineOptions): { start: number; text: string; findings: readonly Finding[] }[] | undefined {
+  return analyzeListItems(documentText, options, undefined)?.items.map(({ start, text, analysis }) => ({ start, text, findings: analysis.findings }));
+}
+
 /** Whether the text parses, as it stands (no go-yaml leniency), to `documents` documents without error. */
 function parsesCleanly(text: string, documents: number): boolean {
   try {

@@ -1,7 +1,8 @@
 // The fixes of a finding: its rule module's (RuleModule.fixes, built from the finding's parsed nodes,
 // never from message text), plus what every rule shares (suppressing the line, removing an unused
 // suppression). Text fixes are offered only when verify.ts proves them safe.
-import { AnalysedPiece, AnalysisCache, analyzeDetailed, analyzeText, countLineBreaks, DetailedAnalysis, DetailedFinding, FileContext } from '../analyze';
+import { AnalysedPiece, AnalysisCache, analyzeDetailed, analyzeText, countLineBreaks, DetailedAnalysis, DetailedFinding, FileContext, listItemsOf } from '../analyze';
+import { splitListItems } from '../listSplit';
 import { chunkDocumentCount, DocumentChunk, SplitMemo, splitDocuments } from '../documentSplit';
 import { FileFacts, shiftKey, shiftRange } from '../workspace/facts';
 import { LineIndex } from '../lineIndex';
@@ -316,13 +317,31 @@ export function wholeTextFixAll(text: string, options: EngineOptions): FixAllRes
  */
 export function chunkFixAll(text: string, options: EngineOptions): FixAllResult | undefined {
   const split = splitDocuments(text);
-  if (split === undefined || split.length < 2) return undefined;
+  // One chunk is the whole text, unless it is a List, fixed item by item.
+  if (split === undefined || (split.length < 2 && splitListItems(text) === undefined)) return undefined;
   let chunks: DocumentChunk[] = split;
   let current = text;
   let fixedCount = 0;
   const unfixable = new Set<string>();
+  /** Replaces chunk `index` with `fixed`, when that keeps the split; returns whether it did. */
+  const replaceChunk = (index: number, chunkText: string, fixed: string): boolean => {
+    if (!keepsOtherChunks(current, chunks, index, chunkText, [{ start: 0, end: chunkText.length, newText: fixed }])) return false;
+    // keepsOtherChunks proved the edited text splits into these chunks, the edited one longer by `delta`.
+    const chunk = chunks[index];
+    const delta = fixed.length - chunkText.length;
+    current = current.slice(0, chunk.start) + fixed + current.slice(chunk.end);
+    chunks = chunks.map((other, at) => (at < index ? other : { start: other.start + (at > index ? delta : 0), end: other.end + delta }));
+    return true;
+  };
   for (let index = 0; index < chunks.length && fixedCount < MAX_FIX_ALL_STEPS; index++) {
     if (!mightHaveFindings(current.slice(chunks[index].start, chunks[index].end))) continue;
+    const listText = current.slice(chunks[index].start, chunks[index].end);
+    const list = lineBreakOf(listText) === lineBreakOf(current) ? listFixAll(listText, options, unfixable, MAX_FIX_ALL_STEPS - fixedCount) : undefined;
+    if (list !== undefined) {
+      if (list.fixedCount > 0 && !replaceChunk(index, listText, list.text)) return undefined;
+      fixedCount += list.fixedCount;
+      continue;
+    }
     while (fixedCount < MAX_FIX_ALL_STEPS) {
       const chunk = chunks[index];
       const chunkText = current.slice(chunk.start, chunk.end);
@@ -347,14 +366,72 @@ export function chunkFixAll(text: string, options: EngineOptions): FixAllResult 
         return undefined;
       }
       if (fixed === undefined) break;
-      // keepsOtherChunks proved the edited text splits into these chunks, the edited one longer by `delta`.
-      const delta = fixed.length - chunkText.length;
-      current = current.slice(0, chunk.start) + fixed + current.slice(chunk.end);
-      chunks = chunks.map((other, at) => (at < index ? other : { start: other.start + (at > index ? delta : 0), end: other.end + delta }));
+      if (!replaceChunk(index, chunkText, fixed)) return undefined;
       fixedCount++;
     }
   }
   return fixAllResult(text, current, fixedCount);
+}
+
+/**
+ * Fix-all inside one `kind: List` document (listSplit.ts), item by item, as `chunkFixAll` goes chunk by chunk: a
+ * List's findings are its items', each found on the item's text alone, so each fix is computed and verified
+ * there. A fixed item must still be one item of the same shape (its first line, where the item's text reads
+ * `- ` as spaces, untouched), and the fixed List must still split into items that parse as they stand; else,
+ * or when the document is no such List, undefined (the caller fixes the document whole). Editing a
+ * 10,000-item export this way costs each fix an item's analysis instead of the whole List's. @internal
+ */
+export function listFixAll(documentText: string, options: EngineOptions, unfixable = new Set<string>(), budget = MAX_FIX_ALL_STEPS): { text: string; fixedCount: number } | undefined {
+  const items = listItemsOf(documentText, options);
+  if (items === undefined) return undefined;
+  let text = documentText;
+  let delta = 0;
+  let fixedCount = 0;
+  for (const item of items) {
+    if (item.findings.length === 0) continue;
+    let itemText = item.text;
+    while (fixedCount < budget) {
+      const fixed = fixListItemOnce(itemText, options, unfixable);
+      if (fixed === undefined) return undefined;
+      if (fixed === null) break;
+      itemText = fixed;
+      fixedCount++;
+    }
+    if (itemText === item.text) continue;
+    const start = item.start + delta;
+    text = `${text.slice(0, start)}- ${itemText.slice(2)}${text.slice(start + item.text.length)}`;
+    delta += itemText.length - item.text.length;
+  }
+  return fixedCount === 0 || listItemsOf(text, options) !== undefined ? { text, fixedCount } : undefined;
+}
+
+/** The item's text with its first fixable finding fixed; null when none is left; undefined when the fix would not be its List's. */
+function fixListItemOnce(itemText: string, options: EngineOptions, unfixable: Set<string>): string | null | undefined {
+  try {
+    const analysis = analyzeDetailed(itemText, options);
+    for (const finding of analysis.findings) {
+      const identity = fixAllIdentity(finding);
+      if (unfixable.has(identity)) continue;
+      const fix = verifiedFixes(itemText, options, analysis, finding, true).find(isTextFix);
+      if (!fix) {
+        unfixable.add(identity);
+        continue;
+      }
+      if (fix.edits.some((edit) => edit.range.start.line === 0)) return undefined;
+      const fixed = applyEdits(itemText, fix.edits);
+      return isOneListItem(fixed) ? fixed : undefined;
+    }
+    return null;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether an item's text (its `- ` read as spaces) is, written back with its `- `, exactly one List item. */
+function isOneListItem(itemText: string): boolean {
+  const head = 'items:\n';
+  const split = splitListItems(`${head}- ${itemText.slice(2)}`);
+  return split?.items.length === 1 && split.tailStart === head.length + itemText.length;
 }
 
 /** Fix-all gives up on every finding of a rule and message once one of them has no verified fix. */
