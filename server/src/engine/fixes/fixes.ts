@@ -289,23 +289,27 @@ export function wholeTextFixAll(text: string, options: EngineOptions): FixAllRes
     } catch {
       break;
     }
-    let applied = false;
-    for (const finding of analysis.findings) {
-      const identity = fixAllIdentity(finding);
-      if (unfixable.has(identity)) continue;
-      const fix = verifiedFixes(current, options, analysis, finding, true).find(isTextFix);
-      if (!fix) {
-        unfixable.add(identity);
-        continue;
-      }
-      current = applyEdits(current, fix.edits);
-      fixedCount++;
-      applied = true;
-      break;
-    }
-    if (!applied) break;
+    const fix = firstFixAllFix(current, options, analysis, unfixable);
+    if (!fix) break;
+    current = applyEdits(current, fix.edits);
+    fixedCount++;
   }
   return fixAllResult(text, current, fixedCount);
+}
+
+/**
+ * The fix-all fix of the text's first finding that has one, in text order; on the way, each finding without one
+ * makes fix-all give up on its rule and message (`unfixable`, shared by the steps of one fix-all).
+ */
+function firstFixAllFix(text: string, options: EngineOptions, analysis: DetailedAnalysis, unfixable: Set<string>): TextFix | undefined {
+  for (const finding of analysis.findings) {
+    const identity = fixAllIdentity(finding);
+    if (unfixable.has(identity)) continue;
+    const fix = verifiedFixes(text, options, analysis, finding, true).find(isTextFix);
+    if (fix) return fix;
+    unfixable.add(identity);
+  }
+  return undefined;
 }
 
 /**
@@ -408,20 +412,11 @@ export function listFixAll(documentText: string, options: EngineOptions, unfixab
 /** The item's text with its first fixable finding fixed; null when none is left; undefined when the fix would not be its List's. */
 function fixListItemOnce(itemText: string, options: EngineOptions, unfixable: Set<string>): string | null | undefined {
   try {
-    const analysis = analyzeDetailed(itemText, options);
-    for (const finding of analysis.findings) {
-      const identity = fixAllIdentity(finding);
-      if (unfixable.has(identity)) continue;
-      const fix = verifiedFixes(itemText, options, analysis, finding, true).find(isTextFix);
-      if (!fix) {
-        unfixable.add(identity);
-        continue;
-      }
-      if (fix.edits.some((edit) => edit.range.start.line === 0)) return undefined;
-      const fixed = applyEdits(itemText, fix.edits);
-      return isOneListItem(fixed) ? fixed : undefined;
-    }
-    return null;
+    const fix = firstFixAllFix(itemText, options, analyzeDetailed(itemText, options), unfixable);
+    if (!fix) return null;
+    if (fix.edits.some((edit) => edit.range.start.line === 0)) return undefined;
+    const fixed = applyEdits(itemText, fix.edits);
+    return isOneListItem(fixed) ? fixed : undefined;
   } catch {
     return undefined;
   }
