@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { analyzeText, EngineOptions, linkSignature, WorkspaceIndex } from '../../server/src/engine';
+import { Linker } from '../../server/src/engine/workspace/link';
 import { yaml } from '../support/engine';
 import { mulberry32 } from '../support/fuzz';
 import { externalIpService } from '../support/serviceFixtures';
@@ -237,6 +238,38 @@ describe('incremental link', () => {
     assert.deepEqual([...index.relink().keys()].sort(), ['a-binding.yaml', 'a-role.yaml']);
     assert.equal(put('b-binding.yaml', binding('b')), false, 'the same facts again change nothing');
     assert.equal(index.relink().size, 0);
+  });
+
+  it('after a link that failed half way, the next one judges every file afresh', () => {
+    const index = new WorkspaceIndex();
+    const put = (file: string, text: string) => index.set(file, analyzeText(text, OPTIONS).facts, OPTIONS);
+    const collected = (labelled: boolean) =>
+      yaml(
+        'apiVersion: rbac.authorization.k8s.io/v1',
+        'kind: ClusterRole',
+        'metadata:',
+        '  name: collected',
+        ...(labelled ? ['  labels: {tier: a}'] : []),
+        'rules:',
+        '- {apiGroups: [""], resources: [services/status], verbs: [patch]}',
+      );
+    put('r.yaml', collected(true));
+    put('g.yaml', yaml('apiVersion: rbac.authorization.k8s.io/v1', 'kind: ClusterRole', 'metadata:', '  name: agg', 'aggregationRule:', '  clusterRoleSelectors:', '  - matchLabels: {tier: a}', 'rules: []'));
+    put('b.yaml', yaml('apiVersion: rbac.authorization.k8s.io/v1', 'kind: ClusterRoleBinding', 'metadata:', '  name: b', 'roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: agg}', 'subjects:', '- {kind: User, name: alice}'));
+    assert.ok(index.link().get('b.yaml')?.added.length, 'alice gets services/status through agg');
+    // The role leaves the aggregation; the link fails after its indexes were updated, before judging.
+    put('r.yaml', collected(false));
+    const judge = Linker.prototype.judge;
+    Linker.prototype.judge = () => {
+      throw new Error('judging failed');
+    };
+    try {
+      assert.throws(() => index.relink(), /judging failed/);
+    } finally {
+      Linker.prototype.judge = judge;
+    }
+    assert.equal(index.link().get('b.yaml')?.added.length ?? 0, 0, 'the binding no longer hands out the grant');
+    assert.equal(index.link().get('g.yaml')?.added.length ?? 0, 0, 'the aggregating role no longer gets it');
   });
 
   it('re-judges the files that define or bind the admission policy the edited file binds', () => {

@@ -87,18 +87,21 @@ export class WorkspaceIndex {
       if (state.changed.size === 0 && state.linker) continue;
       let linker = state.linker;
       let affected: Set<string>;
+      let links: Map<string, FileLink>;
       try {
         if (linker) affected = this.updateLinker(state, linker);
         else {
           linker = new Linker([...state.inputs.values()]);
-          affected = new Set(state.inputs.keys());
+          // Every file, and those gone since the last link (their links are dropped).
+          affected = new Set([...state.inputs.keys(), ...state.changed.keys()]);
         }
+        links = linker.judge(affected);
       } catch (error) {
-        // A link that failed half way leaves its indexes unknown: the next one starts afresh.
+        // A link that failed half way (its indexes updated, its files not judged) cannot tell who depended on
+        // what before: the next one starts afresh, from every file.
         state.linker = undefined;
         throw error;
       }
-      const links = linker.judge(affected);
       for (const file of affected) {
         const link = links.get(file);
         if (link) state.links.set(file, link);
