@@ -166,9 +166,10 @@ export class SharedScanAnalyzer {
 const MESSAGES_QUEUED_PER_WORKER = 2;
 
 /**
- * Jobs per message, when that many are waiting: a message costs both threads tens of microseconds whatever
- * it carries (a scan of a thousand small files sent two thousand), and a batch is answered in one message.
- * Few enough that a large file holds back little behind it.
+ * Jobs per message while many are waiting: a message costs both threads tens of microseconds whatever it
+ * carries (a scan of a thousand small files sent two thousand), and a batch is answered in one message. Few
+ * enough that a large file holds back little behind it; and one job per message once the queue runs low (the
+ * end of a scan), so no worker sits idle while another still has a batch to go.
  */
 const JOBS_PER_MESSAGE = 4;
 
@@ -235,7 +236,7 @@ class WorkerPool implements FileAnalyzer {
     for (let depth = 0; depth < MESSAGES_QUEUED_PER_WORKER; depth++) {
       for (const slot of this.workers) {
         if (slot.messages > depth) continue;
-        const batch = this.queue.splice(0, JOBS_PER_MESSAGE);
+        const batch = this.queue.splice(0, this.queue.length >= this.workers.length * JOBS_PER_MESSAGE ? JOBS_PER_MESSAGE : 1);
         if (batch.length === 0) return;
         slot.assigned.push(...batch);
         slot.messages++;

@@ -340,10 +340,13 @@ export function chunkFixAll(text: string, options: EngineOptions): FixAllResult 
   for (let index = 0; index < chunks.length && fixedCount < MAX_FIX_ALL_STEPS; index++) {
     if (!mightHaveFindings(current.slice(chunks[index].start, chunks[index].end))) continue;
     const listText = current.slice(chunks[index].start, chunks[index].end);
-    const list = lineBreakOf(listText) === lineBreakOf(current) ? listFixAll(listText, options, unfixable, MAX_FIX_ALL_STEPS - fixedCount) : undefined;
+    // What the List's items gave up on counts only when the List was fixed item by item.
+    const listUnfixable = new Set(unfixable);
+    const list = lineBreakOf(listText) === lineBreakOf(current) ? listFixAll(listText, options, listUnfixable, MAX_FIX_ALL_STEPS - fixedCount) : undefined;
     if (list !== undefined) {
       if (list.fixedCount > 0 && !replaceChunk(index, listText, list.text)) return undefined;
       fixedCount += list.fixedCount;
+      for (const identity of listUnfixable) unfixable.add(identity);
       continue;
     }
     while (fixedCount < MAX_FIX_ALL_STEPS) {

@@ -761,7 +761,7 @@ function compareClusterRoles(a: ClusterRoleNode, b: ClusterRoleNode): number {
   if (builtinA !== undefined || builtinB !== undefined) return (builtinA ?? Infinity) - (builtinB ?? Infinity);
   const [firstA, firstB] = [a.definitions[0], b.definitions[0]];
   if (firstA === undefined || firstB === undefined) return firstA !== undefined ? -1 : firstB !== undefined ? 1 : compareFileIds(a.name, b.name);
-  return compareFileIds(firstA.file, firstB.file) || firstA.fact.place.start - firstB.fact.place.start;
+  return compareFileIds(firstA.file, firstB.file) || firstA.fact.place.start - firstB.fact.place.start || compareFileIds(a.name, b.name);
 }
 
 function groupBy<V>(items: readonly V[], keyOf: (item: V) => string): Map<string, V[]> {
