@@ -290,22 +290,35 @@ export function wholeTextFixAll(text: string, options: EngineOptions): FixAllRes
       break;
     }
     const fix = firstFixAllFix(current, options, analysis, unfixable);
-    if (!fix) break;
+    if (fix === undefined || fix === NOT_HERE) break;
     current = applyEdits(current, fix.edits);
     fixedCount++;
   }
   return fixAllResult(text, current, fixedCount);
 }
 
+/** `firstFixAllFix`'s answer when a candidate's edits are not allowed where the text is (see `allowed`). */
+const NOT_HERE = 'not-here';
+
 /**
  * The fix-all fix of the text's first finding that has one, in text order; on the way, each finding without one
- * makes fix-all give up on its rule and message (`unfixable`, shared by the steps of one fix-all).
+ * makes fix-all give up on its rule and message (`unfixable`, shared by the steps of one fix-all). `allowed`
+ * vets each finding's fix-all candidates before they are verified (a chunk's must keep the whole text's split):
+ * NOT_HERE when it refuses one.
  */
-function firstFixAllFix(text: string, options: EngineOptions, analysis: DetailedAnalysis, unfixable: Set<string>): TextFix | undefined {
+function firstFixAllFix(
+  text: string,
+  options: EngineOptions,
+  analysis: DetailedAnalysis,
+  unfixable: Set<string>,
+  allowed: (edits: readonly OffsetEdit[]) => boolean = () => true,
+): TextFix | typeof NOT_HERE | undefined {
   for (const finding of analysis.findings) {
     const identity = fixAllIdentity(finding);
     if (unfixable.has(identity)) continue;
-    const fix = verifiedFixes(text, options, analysis, finding, true).find(isTextFix);
+    const candidates = textFixCandidates(text, analysis, finding).filter((candidate) => candidate.fixAll);
+    if (!candidates.every((candidate) => allowed(candidate.edits))) return NOT_HERE;
+    const fix = verifiedCandidates(text, options, analysis, finding, candidates, true).find(isTextFix);
     if (fix) return fix;
     unfixable.add(identity);
   }
@@ -327,15 +340,12 @@ export function chunkFixAll(text: string, options: EngineOptions): FixAllResult 
   let current = text;
   let fixedCount = 0;
   const unfixable = new Set<string>();
-  /** Replaces chunk `index` with `fixed`, when that keeps the split; returns whether it did. */
-  const replaceChunk = (index: number, chunkText: string, fixed: string): boolean => {
-    if (!keepsOtherChunks(current, chunks, index, chunkText, [{ start: 0, end: chunkText.length, newText: fixed }])) return false;
-    // keepsOtherChunks proved the edited text splits into these chunks, the edited one longer by `delta`.
+  /** Replaces chunk `index` with `fixed`, which keepsOtherChunks proved splits into these chunks, the edited one longer by the edit. */
+  const replaceChunk = (index: number, chunkText: string, fixed: string): void => {
     const chunk = chunks[index];
     const delta = fixed.length - chunkText.length;
     current = current.slice(0, chunk.start) + fixed + current.slice(chunk.end);
     chunks = chunks.map((other, at) => (at < index ? other : { start: other.start + (at > index ? delta : 0), end: other.end + delta }));
-    return true;
   };
   for (let index = 0; index < chunks.length && fixedCount < MAX_FIX_ALL_STEPS; index++) {
     if (!mightHaveFindings(current.slice(chunks[index].start, chunks[index].end))) continue;
@@ -344,7 +354,10 @@ export function chunkFixAll(text: string, options: EngineOptions): FixAllResult 
     const listUnfixable = new Set(unfixable);
     const list = lineBreakOf(listText) === lineBreakOf(current) ? listFixAll(listText, options, listUnfixable, MAX_FIX_ALL_STEPS - fixedCount) : undefined;
     if (list !== undefined) {
-      if (list.fixedCount > 0 && !replaceChunk(index, listText, list.text)) return undefined;
+      if (list.fixedCount > 0) {
+        if (!keepsOtherChunks(current, chunks, index, listText, [{ start: 0, end: listText.length, newText: list.text }])) return undefined;
+        replaceChunk(index, listText, list.text);
+      }
       fixedCount += list.fixedCount;
       for (const identity of listUnfixable) unfixable.add(identity);
       continue;
@@ -353,27 +366,16 @@ export function chunkFixAll(text: string, options: EngineOptions): FixAllResult 
       const chunk = chunks[index];
       const chunkText = current.slice(chunk.start, chunk.end);
       if (lineBreakOf(chunkText) !== lineBreakOf(current)) return undefined;
-      let fixed: string | undefined;
+      let fix: ReturnType<typeof firstFixAllFix>;
       try {
-        const analysis = analyzeDetailed(chunkText, options);
-        for (const finding of analysis.findings) {
-          const identity = fixAllIdentity(finding);
-          if (unfixable.has(identity)) continue;
-          const candidates = textFixCandidates(chunkText, analysis, finding).filter((candidate) => candidate.fixAll);
-          if (!candidates.every((candidate) => keepsOtherChunks(current, chunks, index, chunkText, candidate.edits))) return undefined;
-          const fix = verifiedCandidates(chunkText, options, analysis, finding, candidates, true).find(isTextFix);
-          if (!fix) {
-            unfixable.add(identity);
-            continue;
-          }
-          fixed = applyEdits(chunkText, fix.edits);
-          break;
-        }
+        const keepsSplit = (edits: readonly OffsetEdit[]) => keepsOtherChunks(current, chunks, index, chunkText, edits);
+        fix = firstFixAllFix(chunkText, options, analyzeDetailed(chunkText, options), unfixable, keepsSplit);
       } catch {
         return undefined;
       }
-      if (fixed === undefined) break;
-      if (!replaceChunk(index, chunkText, fixed)) return undefined;
+      if (fix === NOT_HERE) return undefined;
+      if (fix === undefined) break;
+      replaceChunk(index, chunkText, applyEdits(chunkText, fix.edits));
       fixedCount++;
     }
   }
@@ -416,8 +418,8 @@ export function listFixAll(documentText: string, options: EngineOptions, unfixab
 function fixListItemOnce(itemText: string, options: EngineOptions, unfixable: Set<string>): string | null | undefined {
   try {
     const fix = firstFixAllFix(itemText, options, analyzeDetailed(itemText, options), unfixable);
-    if (!fix) return null;
-    if (fix.edits.some((edit) => edit.range.start.line === 0)) return undefined;
+    if (fix === undefined) return null;
+    if (fix === NOT_HERE || fix.edits.some((edit) => edit.range.start.line === 0)) return undefined;
     const fixed = applyEdits(itemText, fix.edits);
     return isOneListItem(fixed) ? fixed : undefined;
   } catch {
